@@ -116,7 +116,7 @@ export class SandboxServer {
       };
       let payload = '';
       if (reply.body !== undefined) {
-        payload = reply.raw ? String(reply.body) : JSON.stringify(reply.body);
+        payload = reply.raw && typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
         headers['content-type'] ??= reply.raw ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
       }
       res.writeHead(reply.status, headers);

@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import type { AppConfig } from '../../services/config/config';
+import type { Principal, Role, RolePolicy } from '../../services/auth/roles';
+
+export interface PositionalSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+}
+
+export interface FlagSpec {
+  description: string;
+  /** A flag without a value (`--all`). */
+  boolean?: boolean;
+  valueName?: string;
+}
+
+/** What a command handler sees: plain data and our own services, never botbuilder types. */
+export interface CommandContext {
+  user: Principal;
+  conversation: { id: string; type: 'personal' | 'groupChat' | 'channel' };
+  config: Readonly<AppConfig>;
+  roles: RolePolicy;
+  registry: { specs(): readonly AnyCommandSpec[]; get(id: string): AnyCommandSpec | undefined };
+}
+
+export type CommandReply =
+  | { kind: 'text'; text: string }
+  | { kind: 'card'; card: Record<string, unknown>; summary: string };
+
+/** The raw words, shaped for the command's zod schema. */
+export interface CommandInput {
+  positionals: Record<string, string | undefined>;
+  flags: Record<string, string | true>;
+  params: Record<string, string>;
+}
+
+export interface CommandSpec<A> {
+  id: string;
+  summary: string;
+  usage: string;
+  examples: readonly string[];
+  positionals: readonly PositionalSpec[];
+  flags: Readonly<Record<string, FlagSpec>>;
+  /** Description of `key=value` pairs if the command takes them; otherwise they are refused. */
+  params?: string;
+  args: z.ZodType<A>;
+  /** Whether running it changes anything (audited, role-checked at execution time). */
+  sideEffects: boolean;
+  /** Roles allowed to run it; empty = anyone. */
+  roles: readonly Role[];
+  /** `planned`: registered so help and parsing are complete, answered honestly until its backend lands. */
+  status: 'available' | 'planned';
+  run?: (args: A, ctx: CommandContext) => Promise<CommandReply>;
+}
+
+// The registry stores specs of different argument types side by side.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- heterogeneous collection; each spec is type-checked where it is defined
+export type AnyCommandSpec = CommandSpec<any>;
+
+export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
+  return spec;
+}

@@ -1,0 +1,44 @@
+import helpTemplate from './templates/help.json';
+import commandHelpTemplate from './templates/command-help.json';
+import { escapeMarkdown, renderCard, type AdaptiveCard } from './render';
+
+export interface CommandSummaryView {
+  usage: string;
+  summary: string;
+  planned: boolean;
+}
+
+export interface HelpView {
+  commands: readonly CommandSummaryView[];
+}
+
+export function helpCard(view: HelpView): AdaptiveCard {
+  return renderCard(helpTemplate, {
+    title: 'MLOps ChatOps: commands',
+    intro: 'Train, approve and deploy models on Azure from chat. In a channel or group chat, @mention me first.',
+    commands: view.commands.map((c) => ({ ...c, usage: escapeMarkdown(c.usage), summary: escapeMarkdown(c.summary) })),
+    footer: 'Type /help <command> for one command, e.g. /help train.',
+  });
+}
+
+export interface CommandHelpView {
+  id: string;
+  usage: string;
+  summary: string;
+  planned: boolean;
+  arguments: readonly { name: string; description: string }[];
+  examples: readonly string[];
+  /** e.g. "Needs the trainer role." */
+  access: string;
+}
+
+export function commandHelpCard(view: CommandHelpView): AdaptiveCard {
+  return renderCard(commandHelpTemplate, {
+    ...view,
+    title: `/${view.id}`,
+    usage: escapeMarkdown(view.usage),
+    summary: escapeMarkdown(view.summary),
+    arguments: view.arguments.map((a) => ({ name: a.name, description: a.description })),
+    examples: view.examples.map(escapeMarkdown),
+  });
+}

@@ -1,0 +1,18 @@
+import * as ACData from 'adaptivecards-templating';
+
+export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
+
+/**
+ * Expands a template with typed view data. Views are built by the *.card.ts functions, so a
+ * template field with no data is a programming error that the card tests catch (the schema test
+ * plus the snapshot of every state).
+ */
+export function renderCard<V extends object>(template: object, view: V): AdaptiveCard {
+  const card = new ACData.Template(template).expand({ $root: view }) as AdaptiveCard;
+  return card;
+}
+
+/** Markdown in a TextBlock is rendered by Teams; user-provided text must not be able to inject links or formatting. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/([\\`*_{}[\]()#+!|>~])/g, '\\$1').replace(/<\/?[a-z][^>]*>/gi, '');
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { envSchema, type Env } from './env.schema';
+import { mlopsConfigSchema, type MlopsConfig } from './mlops-config.schema';
+
+/** Everything the composition root needs, read and validated once, then frozen. */
+export interface AppConfig {
+  port: number;
+  /** Bot Framework identity; undefined = authentication off (sandbox only). */
+  botAuth: { appId: string; appPassword: string | undefined; appType: Env['MicrosoftAppType']; tenantId: string | undefined } | undefined;
+  sandboxMode: boolean;
+  azureDevOps: { orgUrl: string; project: string; pat: string | undefined } | undefined;
+  databricks: { host: string; token: string | undefined } | undefined;
+  mlflow: { trackingUri: string; token: string | undefined } | undefined;
+  azure: { subscriptionId: string; resourceGroup: string; location: string; armEndpoint: string } | undefined;
+  stateStore: { kind: 'sqlite'; path: string };
+  webhookSecret: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+  configPath: string;
+  mlops: MlopsConfig;
+  /** Values to scrub from every log line. */
+  secrets: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeIssues(error: z.ZodError, prefix: (path: string) => string): string[] {
+  return error.issues.map((i) => {
+    const path = i.path.map(String).join('.');
+    return `${prefix(path)}${i.message}`;
+  });
+}
+
+export function loadConfig(
+  rawEnv: Record<string, string | undefined>,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+  cwd: string = process.cwd(),
+): Readonly<AppConfig> {
+  const envResult = envSchema.safeParse(rawEnv);
+  if (!envResult.success) {
+    throw new ConfigError(describeIssues(envResult.error, (path) => (path ? `${path}: ` : '')));
+  }
+  const env = envResult.data;
+  const configPath = resolve(cwd, env.MLOPS_CONFIG);
+  let text: string;
+  try {
+    text = readFile(configPath);
+  } catch (e) {
+    throw new ConfigError([`MLOPS_CONFIG: cannot read ${configPath} (${(e as NodeJS.ErrnoException).code ?? 'error'}); point MLOPS_CONFIG at your mlops.config.yaml`]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError([`MLOPS_CONFIG: ${configPath} is not valid YAML: ${(e as Error).message.split('\n')[0] ?? ''}`]);
+  }
+  const fileResult = mlopsConfigSchema.safeParse(doc);
+  if (!fileResult.success) {
+    throw new ConfigError(describeIssues(fileResult.error, (path) => `${env.MLOPS_CONFIG}: ${path ? `${path}: ` : ''}`));
+  }
+
+  const problems: string[] = [];
+  const need = (cond: boolean, msg: string): void => {
+    if (!cond) problems.push(msg);
+  };
+  const sandboxMode = env.MLOPS_SANDBOX === '1' || env.MLOPS_SANDBOX === 'true';
+  const databricksHost = env.DATABRICKS_HOST;
+  const azureParts = [env.AZURE_SUBSCRIPTION_ID, env.AZURE_RESOURCE_GROUP, env.AZURE_LOCATION];
+  need(azureParts.every(Boolean) || azureParts.every((p) => !p), 'AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_LOCATION go together: set all three (where ACI container groups are created)');
+  if (problems.length) throw new ConfigError(problems);
+
+  const mlflowUri = env.MLFLOW_TRACKING_URI ?? databricksHost;
+  const cfg: AppConfig = {
+    port: env.PORT,
+    botAuth: env.MicrosoftAppId
+      ? { appId: env.MicrosoftAppId, appPassword: env.MicrosoftAppPassword, appType: env.MicrosoftAppType, tenantId: env.MicrosoftAppTenantId }
+      : undefined,
+    sandboxMode,
+    azureDevOps: env.AZURE_DEVOPS_ORG_URL && env.AZURE_DEVOPS_PROJECT ? { orgUrl: env.AZURE_DEVOPS_ORG_URL, project: env.AZURE_DEVOPS_PROJECT, pat: env.AZURE_DEVOPS_PAT } : undefined,
+    databricks: databricksHost ? { host: databricksHost, token: env.DATABRICKS_TOKEN } : undefined,
+    mlflow: mlflowUri ? { trackingUri: mlflowUri, token: env.DATABRICKS_TOKEN } : undefined,
+    azure:
+      env.AZURE_SUBSCRIPTION_ID && env.AZURE_RESOURCE_GROUP && env.AZURE_LOCATION
+        ? { subscriptionId: env.AZURE_SUBSCRIPTION_ID, resourceGroup: env.AZURE_RESOURCE_GROUP, location: env.AZURE_LOCATION, armEndpoint: env.ARM_ENDPOINT }
+        : undefined,
+    stateStore: { kind: 'sqlite', path: resolve(cwd, env.STATE_STORE.slice('sqlite:'.length)) },
+    webhookSecret: env.WEBHOOK_SECRET,
+    logLevel: env.LOG_LEVEL,
+    configPath,
+    mlops: fileResult.data,
+    secrets: [env.MicrosoftAppPassword, env.AZURE_DEVOPS_PAT, env.DATABRICKS_TOKEN, env.WEBHOOK_SECRET].filter((s): s is string => !!s),
+  };
+  return deepFreeze(cfg);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * The environment variables of the design's table. Every variable has a `fix` text so a bad
+ * value stops start-up with a message that names the variable and says what to do.
+ */
+const url = (name: string, fix: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'https:' || u.protocol === 'http:';
+      } catch {
+        return false;
+      }
+    }, `${name} must be an http(s) URL; ${fix}`);
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const empty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
+export const envSchema = z
+  .object({
+    PORT: z.preprocess(empty, z.coerce.number().int().min(1).max(65535).default(3978)),
+    MicrosoftAppId: z.preprocess(
+      empty,
+      z.string().regex(guid, 'MicrosoftAppId must be the bot\'s Entra application (client) id, a GUID; leave it empty only for the local sandbox').optional(),
+    ),
+    MicrosoftAppPassword: z.preprocess(empty, z.string().optional()),
+    MicrosoftAppType: z.preprocess(
+      empty,
+      z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMsi'], {
+        error: 'MicrosoftAppType must be MultiTenant, SingleTenant or UserAssignedMsi (as registered in Azure Bot Service)',
+      }).default('MultiTenant'),
+    ),
+    MicrosoftAppTenantId: z.preprocess(empty, z.string().regex(guid, 'MicrosoftAppTenantId must be your Entra tenant id, a GUID').optional()),
+    MLOPS_CONFIG: z.preprocess(empty, z.string().default('mlops.config.yaml')),
+    AZURE_DEVOPS_ORG_URL: z.preprocess(empty, url('AZURE_DEVOPS_ORG_URL', 'e.g. https://dev.azure.com/contoso').optional()),
+    AZURE_DEVOPS_PROJECT: z.preprocess(empty, z.string().min(1).optional()),
+    AZURE_DEVOPS_PAT: z.preprocess(empty, z.string().optional()),
+    DATABRICKS_HOST: z.preprocess(empty, url('DATABRICKS_HOST', 'e.g. https://adb-123456789.11.azuredatabricks.net').optional()),
+    DATABRICKS_TOKEN: z.preprocess(empty, z.string().optional()),
+    MLFLOW_TRACKING_URI: z.preprocess(empty, url('MLFLOW_TRACKING_URI', 'e.g. the Databricks workspace URL').optional()),
+    AZURE_SUBSCRIPTION_ID: z.preprocess(empty, z.string().regex(guid, 'AZURE_SUBSCRIPTION_ID must be a subscription id (GUID)').optional()),
+    AZURE_RESOURCE_GROUP: z.preprocess(empty, z.string().regex(/^[-\w._()]{1,90}$/, 'AZURE_RESOURCE_GROUP must be a resource group name (letters, digits, -_.() up to 90)').optional()),
+    AZURE_LOCATION: z.preprocess(empty, z.string().regex(/^[a-z0-9]+$/, 'AZURE_LOCATION must be a region name such as westeurope').optional()),
+    ARM_ENDPOINT: z.preprocess(empty, url('ARM_ENDPOINT', 'leave it unset for https://management.azure.com').default('https://management.azure.com')),
+    STATE_STORE: z.preprocess(
+      empty,
+      z.string().regex(/^sqlite:.+$/, 'STATE_STORE must be sqlite:<path> (e.g. sqlite:./data/mlops-chatops.db); other backends are not built yet').default('sqlite:./data/mlops-chatops.db'),
+    ),
+    WEBHOOK_SECRET: z.preprocess(empty, z.string().min(16, 'WEBHOOK_SECRET must be at least 16 characters; generate one with `openssl rand -hex 32`').optional()),
+    /** Not in the design's table: the sandbox launcher sets it; it permits auth-off mode. */
+    MLOPS_SANDBOX: z.preprocess(empty, z.enum(['1', 'true', '0', 'false']).optional()),
+    LOG_LEVEL: z.preprocess(empty, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
+  })
+  .superRefine((env, ctx) => {
+    const sandbox = env.MLOPS_SANDBOX === '1' || env.MLOPS_SANDBOX === 'true';
+    if (!env.MicrosoftAppId && !sandbox) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MicrosoftAppId'],
+        message: 'MicrosoftAppId is empty: bot authentication would be off. Set it (with MicrosoftAppPassword) for Teams, or run `npm start`, which runs the bot in sandbox mode',
+      });
+    }
+    if (env.MicrosoftAppId && env.MicrosoftAppType !== 'UserAssignedMsi' && !env.MicrosoftAppPassword) {
+      ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'MicrosoftAppPassword is required with MicrosoftAppId unless MicrosoftAppType is UserAssignedMsi' });
+    }
+    if (env.MicrosoftAppType !== 'MultiTenant' && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
+      ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: `MicrosoftAppTenantId is required when MicrosoftAppType is ${env.MicrosoftAppType}` });
+    }
+    if (env.AZURE_DEVOPS_ORG_URL && !env.AZURE_DEVOPS_PROJECT) {
+      ctx.addIssue({ code: 'custom', path: ['AZURE_DEVOPS_PROJECT'], message: 'AZURE_DEVOPS_PROJECT is required with AZURE_DEVOPS_ORG_URL (the project that holds the pipelines)' });
+    }
+    if (env.ARM_ENDPOINT.startsWith('http:') && !sandbox && !/^http:\/\/(127\.|localhost|\[::1\])/.test(env.ARM_ENDPOINT)) {
+      ctx.addIssue({ code: 'custom', path: ['ARM_ENDPOINT'], message: 'ARM_ENDPOINT may use http only for a local endpoint; use https://management.azure.com' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ConversationRecord, Store } from './store';
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE conversations (
+     conversation_id TEXT PRIMARY KEY,
+     conversation_type TEXT NOT NULL,
+     reference TEXT NOT NULL,
+     installed_by TEXT,
+     updated_at TEXT NOT NULL
+   )`,
+];
+
+interface ConversationRow {
+  conversation_id: string;
+  conversation_type: string;
+  reference: string;
+  installed_by: string | null;
+  updated_at: string;
+}
+
+/** SQLite in WAL mode: every write is durable when the call returns, across restarts and kill -9. */
+export class SqliteStore implements Store {
+  private db: Database.Database | undefined;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    this.migrate(db);
+    this.db = db;
+  }
+
+  private migrate(db: Database.Database): void {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    const current = row?.version ?? 0;
+    db.transaction(() => {
+      for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] ?? '');
+      if (row) db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
+      else db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
+    })();
+  }
+
+  private get conn(): Database.Database {
+    if (!this.db) throw new Error('the store is closed');
+    return this.db;
+  }
+
+  ready(): boolean {
+    return this.db !== undefined;
+  }
+
+  async saveConversation(r: ConversationRecord): Promise<void> {
+    this.conn
+      .prepare(
+        `INSERT INTO conversations (conversation_id, conversation_type, reference, installed_by, updated_at)
+         VALUES (@id, @type, @ref, @by, @at)
+         ON CONFLICT(conversation_id) DO UPDATE SET conversation_type = @type, reference = @ref,
+           installed_by = COALESCE(@by, installed_by), updated_at = @at`,
+      )
+      .run({ id: r.conversationId, type: r.conversationType, ref: JSON.stringify(r.reference), by: r.installedBy ?? null, at: r.updatedAt });
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | undefined> {
+    const row = this.conn.prepare('SELECT * FROM conversations WHERE conversation_id = ?').get(id) as ConversationRow | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  async listConversations(): Promise<ConversationRecord[]> {
+    return (this.conn.prepare('SELECT * FROM conversations ORDER BY updated_at').all() as ConversationRow[]).map(toRecord);
+  }
+
+  async removeConversation(id: string): Promise<void> {
+    this.conn.prepare('DELETE FROM conversations WHERE conversation_id = ?').run(id);
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+}
+
+function toRecord(row: ConversationRow): ConversationRecord {
+  return {
+    conversationId: row.conversation_id,
+    conversationType: row.conversation_type,
+    reference: JSON.parse(row.reference) as unknown,
+    installedBy: row.installed_by ?? undefined,
+    updatedAt: row.updated_at,
+  };
+}
