@@ -62,7 +62,9 @@ export function createBotServer(deps: BotServerDeps): BotServer {
       }),
     close: async (graceMs = 10_000) => {
       closing = true;
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      const stopped = new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      });
       if (inFlight > 0) {
         await Promise.race([new Promise<void>((r) => idleWaiters.push(r)), new Promise<void>((r) => setTimeout(r, graceMs).unref())]);
         if (inFlight > 0) deps.logger.warn('shutdown grace period over with turns still in flight', { inFlight });
