@@ -1,0 +1,149 @@
+import { SandboxServer } from '../common/http-server';
+import type { SandboxClock } from '../common/clock';
+import type { FaultRegistry } from '../common/faults';
+import { silentLogger, type Logger } from '../../services/logger';
+import { resolveMlRuntime } from '../../services/databricks/runtime-resolver';
+import { registerJobsRoutes } from './jobs.routes';
+import { registerMlflowRoutes } from './mlflow.routes';
+import { MlflowStore } from './mlflow.store';
+import { DEFAULT_TIMINGS, type Timings } from './run-timeline';
+import { SANDBOX_SPARK_VERSIONS } from './spark-versions.data';
+import { Workspace, type WebhookSink } from './workspace.state';
+
+/**
+ * A local Azure Databricks workspace: Jobs/Clusters REST and MLflow tracking + registry on one
+ * server, as on Databricks. Runs advance on the sandbox clock; see docs/sandbox/databricks.md.
+ */
+export interface DatabricksSandboxOptions {
+  port?: number;
+  clock: SandboxClock;
+  faults: FaultRegistry;
+  logger?: Logger;
+  /** Where job notification webhooks go (the bot's /api/webhooks/databricks); none when absent. */
+  notificationUrl?: string;
+  /** HTTP Basic credentials of the notification destination (Databricks' generic_webhook username/password). */
+  notificationAuth?: { username: string; password: string };
+  /** Simulated durations (sandbox-clock ms). */
+  timings?: Partial<Timings>;
+}
+
+export interface DatabricksSandbox {
+  url: string;
+  close(): Promise<void>;
+  server: SandboxServer;
+  state: DatabricksSandboxState;
+}
+
+export interface DatabricksSandboxState {
+  workspace: Workspace;
+  mlflow: MlflowStore;
+  /** Id of the seeded training job (job-level parameters epochs, lr, batch_size). */
+  trainingJobId: number;
+  /** Id of a seeded job with 120 tasks, to exercise Jobs 2.2 pagination. */
+  wideJobId: number;
+  /** Notification destination id the seeded jobs reference. */
+  webhookDestinationId: string;
+  /** Webhook payloads sent so far, in order (also POSTed to notificationUrl). */
+  sentNotifications: Array<Record<string, unknown>>;
+}
+
+export const TRAINING_JOB_ID = 11_223_344;
+export const WIDE_JOB_ID = 22_334_455;
+export const WEBHOOK_DESTINATION_ID = 'sandbox-bot-webhook';
+/** Real ms between clock checks: runs progress and webhooks fire without anybody polling. */
+const TICK_MS = 20;
+
+function databricksErrorBody(status: number, code: string, message: string): unknown {
+  // The common server's generic codes, in Databricks' vocabulary.
+  const mapped: Record<string, string> = {
+    TooManyRequests: 'REQUEST_LIMIT_EXCEEDED',
+    ServiceUnavailable: status === 503 ? 'TEMPORARILY_UNAVAILABLE' : status === 500 ? 'INTERNAL_ERROR' : 'INTERNAL_SERVER_ERROR',
+    NotFound: 'ENDPOINT_NOT_FOUND',
+    MethodNotAllowed: 'BAD_REQUEST',
+    MalformedRequest: 'MALFORMED_REQUEST',
+    InternalError: 'INTERNAL_ERROR',
+  };
+  return { error_code: mapped[code] ?? code, message };
+}
+
+export async function startDatabricksSandbox(options: DatabricksSandboxOptions): Promise<DatabricksSandbox> {
+  const logger = (options.logger ?? silentLogger).child({ sandbox: 'databricks' });
+  const timings: Timings = { ...DEFAULT_TIMINGS, ...(options.timings ?? {}) };
+  const sentNotifications: Array<Record<string, unknown>> = [];
+  const inFlight = new Set<Promise<void>>();
+  const authHeader = options.notificationAuth ? `Basic ${Buffer.from(`${options.notificationAuth.username}:${options.notificationAuth.password}`).toString('base64')}` : undefined;
+  const sink: WebhookSink = {
+    send(payload) {
+      sentNotifications.push(payload);
+      const url = options.notificationUrl;
+      if (!url) return;
+      const p = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authHeader ? { authorization: authHeader } : {}) }, body: JSON.stringify(payload) })
+        .then(async (res) => {
+          await res.text();
+          if (!res.ok) logger.warn('notification refused', { status: res.status, event: payload.event_type });
+        })
+        .catch((err: unknown) => logger.warn('notification failed', { error: (err as Error).message, event: payload.event_type }))
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    },
+  };
+
+  const mlflow = new MlflowStore();
+  const workspace = new Workspace(options.clock, mlflow, timings, sink, logger);
+  seedJobs(workspace, options.clock.now());
+  const server = new SandboxServer({ service: 'databricks', faults: options.faults, clock: options.clock, requestIdHeader: 'x-request-id', errorBody: databricksErrorBody });
+  registerJobsRoutes(server, workspace, mlflow, options.clock);
+  registerMlflowRoutes(server, mlflow, options.clock, () => workspace.sync());
+  const url = await server.listen(options.port ?? 0);
+  workspace.baseUrl = url;
+  const ticker = setInterval(() => workspace.sync(), TICK_MS);
+  ticker.unref();
+
+  return {
+    url,
+    server,
+    state: { workspace, mlflow, trainingJobId: TRAINING_JOB_ID, wideJobId: WIDE_JOB_ID, webhookDestinationId: WEBHOOK_DESTINATION_ID, sentNotifications },
+    async close() {
+      clearInterval(ticker);
+      await server.close();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+/** The training job as infra/databricks/resources/train.job.yml deploys it, on the newest LTS CPU ML runtime. */
+function seedJobs(ws: Workspace, now: number): void {
+  const runtime = resolveMlRuntime(SANDBOX_SPARK_VERSIONS, { gpu: false });
+  const hook = [{ id: WEBHOOK_DESTINATION_ID }];
+  ws.jobs.set(TRAINING_JOB_ID, {
+    jobId: TRAINING_JOB_ID,
+    createdTime: now,
+    settings: {
+      name: 'train-fashion-cnn',
+      max_concurrent_runs: 3,
+      timeout_seconds: 7200,
+      webhook_notifications: { on_start: hook, on_success: hook, on_failure: hook },
+      parameters: [
+        { name: 'epochs', default: '3' },
+        { name: 'lr', default: '0.01' },
+        { name: 'batch_size', default: '128' },
+      ],
+      tasks: [
+        {
+          task_key: 'train',
+          new_cluster: { spark_version: runtime.key, node_type_id: 'Standard_DS3_v2', num_workers: 0, custom_tags: { ResourceClass: 'SingleNode' } },
+          libraries: [{ pypi: { package: 'torch==2.5.1' } }, { pypi: { package: 'torchvision==0.20.1' } }, { pypi: { package: 'mlflow==2.19.0' } }],
+          spark_python_task: {
+            python_file: '/Workspace/Shared/mlops-chatops/files/src/train.py',
+            parameters: ['--model-name', 'fashion-cnn', '--epochs', '{{job.parameters.epochs}}', '--lr', '{{job.parameters.lr}}', '--batch-size', '{{job.parameters.batch_size}}', '--databricks-run-id', '{{job.run_id}}'],
+          },
+        },
+      ],
+    },
+  });
+  ws.jobs.set(WIDE_JOB_ID, {
+    jobId: WIDE_JOB_ID,
+    createdTime: now,
+    settings: { name: 'wide-etl', tasks: Array.from({ length: 120 }, (_v, i) => ({ task_key: `task-${i + 1}`, notebook_task: { notebook_path: `/Shared/etl/step-${i + 1}` } })) },
+  });
+}

@@ -1,0 +1,172 @@
+import { HttpFault, type SandboxRequest, type SandboxServer } from '../common/http-server';
+import type { SandboxClock } from '../common/clock';
+import type { MlflowStore } from './mlflow.store';
+import { outputJson, runJson } from './run.serializer';
+import { SANDBOX_SPARK_VERSIONS } from './spark-versions.data';
+import { parseTaskParameters, type Hooks, type Workspace } from './workspace.state';
+
+/**
+ * Jobs 2.1/2.2 and Clusters routes. Missing ids answer 400 INVALID_PARAMETER_VALUE "... does not
+ * exist." as the real service does (not 404). Fault operation names: `run-now`, `runs/submit`,
+ * `runs/get`, `runs/get-output`, `runs/cancel`, `runs/list`, `jobs/get`, `clusters/spark-versions`.
+ */
+type Json = Record<string, unknown>;
+const bad = (message: string): HttpFault => new HttpFault(400, 'INVALID_PARAMETER_VALUE', message);
+const MULTITASK_OUTPUT = 'Retrieving the output of runs with multiple tasks is not supported. Please retrieve the output of each individual task run instead.';
+const JOB_TASKS_PAGE = 100;
+
+function intParam(req: SandboxRequest, name: string, from: 'query' | 'body'): number {
+  const raw = from === 'query' ? req.query.get(name) : ((req.body ?? {}) as Json)[name];
+  if (raw === undefined || raw === null || raw === '') throw bad(`Missing required field: ${name}`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) throw bad(`Invalid value for ${name}: ${String(raw)}`);
+  return n;
+}
+
+/** Substitutes the dynamic value references Databricks resolves at run time. */
+function resolveRefs(list: unknown, runIdRef: string, jobParams: Record<string, string>): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((v) => String(v).replace(/\{\{\s*job\.run_id\s*\}\}/g, runIdRef).replace(/\{\{\s*job\.parameters\.(\w+)\s*\}\}/g, (_m, k: string) => jobParams[k] ?? ''));
+}
+
+export function registerJobsRoutes(server: SandboxServer, ws: Workspace, mlflow: MlflowStore, clock: SandboxClock): void {
+  const on = (method: string, path: string, operation: string, versions: string[], handler: (req: SandboxRequest) => unknown): void => {
+    for (const v of versions)
+      server.route(method, `/api/${v}${path}`, operation, (req) => {
+        ws.sync();
+        return { status: 200, body: handler(req) };
+      });
+  };
+  const known = new Set(SANDBOX_SPARK_VERSIONS.map((v) => v.key));
+  const validateTasks = (tasks: unknown): Json[] => {
+    if (!Array.isArray(tasks) || tasks.length === 0) throw bad('A run must have at least one task.');
+    const keys = new Set<string>();
+    for (const t of tasks as Json[]) {
+      if (typeof t.task_key !== 'string' || t.task_key === '') throw bad('Task key must be specified for every task.');
+      if (keys.has(t.task_key)) throw bad(`Task key ${t.task_key} is used more than once.`);
+      keys.add(t.task_key);
+      const sv = ((t.new_cluster ?? {}) as Json).spark_version;
+      // An outdated or made-up runtime is refused up front, as the cluster manager does.
+      if (typeof sv === 'string' && !known.has(sv)) throw bad(`Invalid spark version ${sv}.`);
+    }
+    return tasks as Json[];
+  };
+  const findRun = (runId: number): ReturnType<Workspace['runs']['get']> & object => {
+    const run = ws.runs.get(runId) ?? ws.taskRuns.get(runId)?.run;
+    if (!run) throw bad(`Run ${runId} does not exist.`);
+    return run;
+  };
+  const idempotent = (token: unknown, create: () => number): number => {
+    if (typeof token !== 'string' || token === '') return create();
+    if (token.length > 64) throw bad('Idempotency token must be at most 64 characters.');
+    const existing = ws.idempotency.get(token);
+    if (existing !== undefined) return existing;
+    const id = create();
+    ws.idempotency.set(token, id);
+    return id;
+  };
+
+  on('POST', '/jobs/runs/submit', 'runs/submit', ['2.1', '2.2'], (req) => {
+    const b = (req.body ?? {}) as Json;
+    const tasks = validateTasks(b.tasks);
+    const runId = idempotent(b.idempotency_token, () => {
+      const firstPy = ((tasks[0]?.spark_python_task ?? {}) as Json).parameters;
+      const params = parseTaskParameters(resolveRefs(firstPy, '0', {}));
+      const run = ws.createRun({ jobId: ws.newId(), runName: typeof b.run_name === 'string' ? b.run_name : 'Untitled', runType: 'SUBMIT_RUN', tasks, params, hooks: (b.webhook_notifications ?? {}) as Hooks });
+      return run.runId;
+    });
+    return { run_id: runId };
+  });
+
+  on('POST', '/jobs/run-now', 'run-now', ['2.1', '2.2'], (req) => {
+    const b = (req.body ?? {}) as Json;
+    const job = ws.jobs.get(intParam(req, 'job_id', 'body'));
+    if (!job) throw bad(`Job ${String(b.job_id)} does not exist.`);
+    const runId = idempotent(b.idempotency_token, () => {
+      const declared = Array.isArray(job.settings.parameters) ? (job.settings.parameters as Array<{ name: string; default: string }>) : [];
+      const given = (b.job_parameters ?? {}) as Record<string, string>;
+      const jobParams: Record<string, string> = Object.fromEntries(declared.map((p) => [p.name, given[p.name] ?? p.default]));
+      const tasks = (job.settings.tasks as Json[]).map((t) => t);
+      const firstPy = ((tasks[0]?.spark_python_task ?? {}) as Json).parameters;
+      const pythonParams = Array.isArray(b.python_params) ? b.python_params.map(String) : [];
+      const params = { ...parseTaskParameters([...resolveRefs(firstPy, '0', jobParams), ...pythonParams]), ...given };
+      const run = ws.createRun({
+        jobId: job.jobId,
+        runName: String(job.settings.name ?? `job-${job.jobId}`),
+        runType: 'JOB_RUN',
+        tasks,
+        params,
+        hooks: (job.settings.webhook_notifications ?? {}) as Hooks,
+        jobParameters: declared.map((p) => ({ name: p.name, default: p.default, value: jobParams[p.name] ?? p.default })),
+      });
+      return run.runId;
+    });
+    return { run_id: runId, number_in_job: runId };
+  });
+
+  on('GET', '/jobs/runs/get', 'runs/get', ['2.1', '2.2'], (req) => {
+    const runId = intParam(req, 'run_id', 'query');
+    const run = ws.runs.get(runId);
+    if (run) return runJson(ws, run, clock.now(), true);
+    const t = ws.taskRuns.get(runId);
+    if (!t) throw bad(`Run ${runId} does not exist.`);
+    // A task run id: Databricks answers with that task run as a single-task run.
+    const parent = runJson(ws, t.run, clock.now(), true);
+    const task = (parent.tasks as Json[]).find((x) => x.run_id === runId) ?? {};
+    return { ...parent, ...task, tasks: [task] };
+  });
+
+  on('GET', '/jobs/runs/get-output', 'runs/get-output', ['2.1', '2.2'], (req) => {
+    const runId = intParam(req, 'run_id', 'query');
+    if (ws.runs.has(runId)) throw bad(MULTITASK_OUTPUT);
+    const t = ws.taskRuns.get(runId);
+    if (!t) throw bad(`Run ${runId} does not exist.`);
+    return outputJson(ws, mlflow, clock, t.run, t.task);
+  });
+
+  on('POST', '/jobs/runs/cancel', 'runs/cancel', ['2.1', '2.2'], (req) => {
+    ws.cancel(findRun(intParam(req, 'run_id', 'body')));
+    return {};
+  });
+
+  on('GET', '/jobs/runs/list', 'runs/list', ['2.1', '2.2'], (req) => {
+    const q = req.query;
+    if (q.get('active_only') === 'true' && q.get('completed_only') === 'true') throw bad('Only one of active_only and completed_only can be true.');
+    const limit = Number(q.get('limit') ?? 20);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 25) throw bad('The limit must be greater than 0 and less than or equal to 25.');
+    const jobId = q.get('job_id');
+    const now = clock.now();
+    let runs = [...ws.runs.values()].map((r) => ({ r, json: runJson(ws, r, now, q.get('expand_tasks') === 'true') }));
+    const terminal = (j: Json): boolean => ((j.status as Json).state as string) === 'TERMINATED';
+    if (jobId) runs = runs.filter((x) => String(x.r.jobId) === jobId);
+    if (q.get('active_only') === 'true') runs = runs.filter((x) => !terminal(x.json));
+    if (q.get('completed_only') === 'true') runs = runs.filter((x) => terminal(x.json));
+    runs.sort((a, b) => b.r.created - a.r.created || b.r.runId - a.r.runId);
+    const token = q.get('page_token');
+    const offset = token ? Number(Buffer.from(token, 'base64').toString('utf8')) : 0;
+    if (!Number.isInteger(offset) || offset < 0) throw bad('Invalid page token.');
+    const slice = runs.slice(offset, offset + limit).map((x) => x.json);
+    const more = offset + limit < runs.length;
+    return { runs: slice, has_more: more, ...(more ? { next_page_token: Buffer.from(String(offset + limit)).toString('base64') } : {}), ...(offset > 0 ? { prev_page_token: Buffer.from(String(Math.max(0, offset - limit))).toString('base64') } : {}) };
+  });
+
+  on('GET', '/jobs/get', 'jobs/get', ['2.1', '2.2'], (req) => {
+    const jobId = intParam(req, 'job_id', 'query');
+    const job = ws.jobs.get(jobId);
+    if (!job) throw bad(`Job ${jobId} does not exist.`);
+    // 2.2 caps task arrays at 100 per response and pages with next_page_token.
+    const tasks = Array.isArray(job.settings.tasks) ? (job.settings.tasks as Json[]) : [];
+    const token = req.query.get('page_token');
+    const offset = token ? Number(Buffer.from(token, 'base64').toString('utf8')) : 0;
+    const more = offset + JOB_TASKS_PAGE < tasks.length;
+    return {
+      job_id: job.jobId,
+      creator_user_name: 'sandbox@contoso.com',
+      created_time: job.createdTime,
+      settings: { ...job.settings, tasks: tasks.slice(offset, offset + JOB_TASKS_PAGE) },
+      ...(more ? { next_page_token: Buffer.from(String(offset + JOB_TASKS_PAGE)).toString('base64') } : {}),
+    };
+  });
+
+  on('GET', '/clusters/spark-versions', 'clusters/spark-versions', ['2.0', '2.1'], () => ({ versions: SANDBOX_SPARK_VERSIONS }));
+}

@@ -1,0 +1,222 @@
+import type { SandboxClock } from '../common/clock';
+import type { Logger } from '../../services/logger';
+import { EXPERIMENT_ID, type MlflowStore } from './mlflow.store';
+import { epochsDoneAt, planRun, cancelPlan, runPhaseAt, taskPhaseAt, FAIL_MODES, type FailMode, type RunPlan, type Timings } from './run-timeline';
+
+/**
+ * The simulated workspace: jobs, runs and their tasks. `sync()` brings every run up to the
+ * sandbox clock: it writes the training task's metrics to MLflow epoch by epoch, registers the
+ * model version when training succeeds, and sends the job/task notification webhooks.
+ */
+type Json = Record<string, unknown>;
+export type Hooks = Partial<Record<'on_start' | 'on_success' | 'on_failure', Array<{ id: string }>>>;
+
+export interface JobRecord {
+  jobId: number;
+  settings: Json;
+  createdTime: number;
+}
+
+export interface SimTask {
+  taskKey: string;
+  runId: number;
+  definition: Json;
+  /** Epochs when this is the training task (a spark_python_task running train.py, or key `train`). */
+  epochs: number | undefined;
+  hooks: Hooks;
+  fired: Set<string>;
+  mlflowRunId: string | undefined;
+  epochsLogged: number;
+  modelVersion: string | undefined;
+}
+
+export interface SimRun {
+  runId: number;
+  jobId: number;
+  runName: string;
+  runType: 'JOB_RUN' | 'SUBMIT_RUN';
+  created: number;
+  params: Record<string, string>;
+  plan: RunPlan;
+  tasks: SimTask[];
+  hooks: Hooks;
+  fired: Set<string>;
+  jobParameters: Array<{ name: string; default: string; value: string }>;
+  failMode: FailMode | undefined;
+}
+
+export interface WebhookSink {
+  send(payload: Json): void;
+}
+
+export const WORKSPACE_ID = '1234567890123456';
+export const SANDBOX_USER = 'sandbox@contoso.com';
+
+/** `--key value` pairs and `key=value` items of task parameters, keys with `_` for `-`. */
+export function parseTaskParameters(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i] ?? '';
+    const eq = /^(?:--)?([A-Za-z][\w-]*)=(.*)$/.exec(item);
+    if (eq?.[1] !== undefined) out[eq[1].replace(/-/g, '_')] = eq[2] ?? '';
+    else if (item.startsWith('--')) {
+      const next = list[i + 1];
+      const key = item.slice(2).replace(/-/g, '_');
+      if (next !== undefined && !next.startsWith('--')) {
+        out[key] = next;
+        i++;
+      } else out[key] = 'true';
+    }
+  }
+  return out;
+}
+
+export class Workspace {
+  readonly runs = new Map<number, SimRun>();
+  readonly taskRuns = new Map<number, { run: SimRun; task: SimTask }>();
+  readonly jobs = new Map<number, JobRecord>();
+  readonly idempotency = new Map<string, number>();
+  private nextId = 455_644_833;
+  private failNext: FailMode | undefined;
+  baseUrl = 'http://127.0.0.1';
+
+  constructor(
+    private readonly clock: SandboxClock,
+    private readonly mlflow: MlflowStore,
+    readonly timings: Timings,
+    private readonly webhooks: WebhookSink,
+    private readonly logger: Logger,
+  ) {}
+
+  newId(): number {
+    this.nextId += 1 + Math.floor(Math.random() * 97);
+    return this.nextId;
+  }
+
+  /** The next run submitted fails this way (for tests and demos that cannot pass parameters). */
+  failNextRun(mode: FailMode): void {
+    this.failNext = mode;
+  }
+
+  runPageUrl(jobId: number, runId: number): string {
+    return `${this.baseUrl}/?o=${WORKSPACE_ID}#job/${jobId}/run/${runId}`;
+  }
+
+  createRun(init: { jobId: number; runName: string; runType: SimRun['runType']; tasks: Json[]; params: Record<string, string>; hooks: Hooks; jobParameters?: SimRun['jobParameters'] }): SimRun {
+    const now = this.clock.now();
+    const runId = this.newId();
+    const requested = init.params.sandbox_fail;
+    const failMode = this.failNext ?? (FAIL_MODES.includes(requested as FailMode) ? (requested as FailMode) : undefined);
+    this.failNext = undefined;
+    const tasks: SimTask[] = init.tasks.map((def) => {
+      const python = ((def.spark_python_task ?? {}) as Json).python_file;
+      const training = def.task_key === 'train' || (typeof python === 'string' && python.endsWith('train.py'));
+      const epochs = Math.max(1, Math.min(1000, Number(init.params.epochs ?? 3) || 3));
+      return {
+        taskKey: String(def.task_key),
+        runId: this.newId(),
+        definition: def,
+        epochs: training ? epochs : undefined,
+        hooks: (def.webhook_notifications ?? {}) as Hooks,
+        fired: new Set(),
+        mlflowRunId: undefined,
+        epochsLogged: 0,
+        modelVersion: undefined,
+      };
+    });
+    const plan = planRun({ created: now, tasks: tasks.map((t) => ({ epochs: t.epochs })), failMode, timings: this.timings });
+    const run: SimRun = { runId, jobId: init.jobId, runName: init.runName, runType: init.runType, created: now, params: init.params, plan, tasks, hooks: init.hooks, fired: new Set(), jobParameters: init.jobParameters ?? [], failMode };
+    this.runs.set(runId, run);
+    for (const t of tasks) this.taskRuns.set(t.runId, { run, task: t });
+    this.logger.info('run submitted', { runId, runName: run.runName, failMode });
+    this.sync();
+    return run;
+  }
+
+  cancel(run: SimRun): void {
+    run.plan = cancelPlan(run.plan, this.clock.now(), this.timings);
+    this.sync();
+  }
+
+  /** Brings every run up to the clock; idempotent. */
+  sync(): void {
+    const now = this.clock.now();
+    for (const run of this.runs.values()) this.syncRun(run, now);
+  }
+
+  private syncRun(run: SimRun, now: number): void {
+    const job = { job_id: String(run.jobId), name: run.runName };
+    const fire = (fired: Set<string>, hooks: Hooks, event: 'on_start' | 'on_success' | 'on_failure', extra: Json, runIds: Json): void => {
+      if (fired.has(event)) return;
+      fired.add(event);
+      const ids = new Set((hooks[event] ?? []).map((h) => h.id));
+      for (const _id of ids) this.webhooks.send({ event_type: `jobs.${event}`, workspace_id: WORKSPACE_ID, ...extra, run: runIds, job });
+    };
+    // Job-level on_start goes out when the run starts (it leaves the queue), as on Databricks.
+    fire(run.fired, run.hooks, 'on_start', {}, { run_id: String(run.runId) });
+    run.plan.tasks.forEach((plan, i) => {
+      const task = run.tasks[i];
+      if (!task) return;
+      const phase = taskPhaseAt(run.plan, plan, now);
+      const taskIds = { run_id: String(task.runId), parent_run_id: String(run.runId) };
+      const extra = { task: { task_key: task.taskKey } };
+      if (plan.start !== undefined && now >= plan.start) {
+        fire(task.fired, task.hooks, 'on_start', extra, taskIds);
+        if (task.epochs !== undefined) this.syncTraining(run, task, plan.start, now);
+      }
+      if (phase.termination) {
+        if (task.epochs !== undefined) this.finishTraining(run, task, phase.termination.result, plan.end);
+        fire(task.fired, task.hooks, phase.termination.result === 'SUCCESS' ? 'on_success' : 'on_failure', extra, taskIds);
+      }
+    });
+    const phase = runPhaseAt(run.plan, now);
+    if (phase.termination) fire(run.fired, run.hooks, phase.termination.result === 'SUCCESS' ? 'on_success' : 'on_failure', {}, { run_id: String(run.runId) });
+  }
+
+  private syncTraining(run: SimRun, task: SimTask, start: number, now: number): void {
+    const epochs = task.epochs ?? 0;
+    const modelName = run.params.model_name ?? 'fashion-cnn';
+    if (!task.mlflowRunId) {
+      const r = this.mlflow.createRun({
+        runName: `train-${modelName}`,
+        userId: SANDBOX_USER,
+        startTime: start,
+        params: { model_name: modelName, epochs: String(epochs), lr: run.params.lr ?? '0.01', batch_size: run.params.batch_size ?? '128', device: 'cpu', torch: '2.5.1' },
+        tags: { 'mlops.databricks_run_id': String(run.runId), 'mlflow.databricks.jobID': String(run.jobId), 'mlflow.databricks.jobRunID': String(task.runId), 'mlflow.source.type': 'JOB' },
+      });
+      task.mlflowRunId = r.runId;
+    }
+    const record = this.mlflow.runs.get(task.mlflowRunId);
+    const plan = run.plan.tasks[run.tasks.indexOf(task)];
+    if (!record || !plan) return;
+    const done = epochsDoneAt(plan, epochs, now, this.timings);
+    const lr = Number(run.params.lr ?? 0.01) || 0.01;
+    for (let e = task.epochsLogged + 1; e <= done; e++) {
+      // A plausible learning curve: loss falls, accuracy rises, faster with a larger learning rate.
+      const rate = Math.min(1, 0.35 + lr * 10);
+      const timestamp = start + e * this.timings.epochMs;
+      record.history.push({ key: 'loss', value: round(2.3 * Math.exp(-rate * e) + 0.25), timestamp, step: e });
+      record.history.push({ key: 'accuracy', value: round(0.92 - 0.8 * Math.exp(-rate * e)), timestamp, step: e });
+    }
+    task.epochsLogged = Math.max(task.epochsLogged, done);
+  }
+
+  private finishTraining(run: SimRun, task: SimTask, result: string, end: number): void {
+    const record = task.mlflowRunId ? this.mlflow.runs.get(task.mlflowRunId) : undefined;
+    if (!record || record.status !== 'RUNNING') return;
+    record.status = result === 'SUCCESS' ? 'FINISHED' : result === 'CANCELED' ? 'KILLED' : 'FAILED';
+    record.endTime = end;
+    if (result !== 'SUCCESS') return;
+    const name = run.params.model_name ?? 'fashion-cnn';
+    if (!this.mlflow.models.has(name)) this.mlflow.createModel(name, end);
+    const source = `dbfs:/databricks/mlflow-tracking/${EXPERIMENT_ID}/${record.runId}/artifacts/model`;
+    const v = this.mlflow.createVersion(name, { source, runId: record.runId, userId: SANDBOX_USER, now: end });
+    const registry = run.params.registry ?? 'mlopsacr.azurecr.io';
+    v.tags.scoring_image = `${registry}/${name}:${v.version}`;
+    task.modelVersion = v.version;
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 10_000) / 10_000;
+}
