@@ -1,0 +1,196 @@
+import { HttpFault, type Handler, type SandboxReply, type SandboxRequest, type SandboxServer } from '../common/http-server';
+import type { AzureDevOpsSandboxState } from './sandbox-state';
+import { SUPPORTED_EVENT_TYPES } from './service-hooks';
+import { buildStatus, projectRef, visibleLogLines, wireApproval, wireBuild, wireLogRef, wireRun, wireTimeline } from './wire-shapes';
+
+/**
+ * The REST endpoints the bot uses: Pipelines runs, Builds (get, list with continuation tokens,
+ * cancel), Timeline, Logs, Pipeline approvals, service-hook subscriptions. Enum inputs are
+ * accepted as names (any case) or as the numbers node-api sends.
+ */
+const BUILD_STATUS: Record<string, number> = { none: 0, inprogress: 1, completed: 2, cancelling: 4, postponed: 8, notstarted: 32, all: 47 };
+const BUILD_RESULT: Record<string, number> = { none: 0, succeeded: 2, partiallysucceeded: 4, failed: 8, canceled: 32 };
+const APPROVAL_STATUS: Record<string, number> = { pending: 2, approved: 4, rejected: 8, skipped: 16, canceled: 32, timedout: 64, failed: 128, completed: 253, all: 255 };
+
+/** A name or number → the canonical number, or undefined when absent. */
+function enumValue(table: Record<string, number>, raw: unknown, what: string): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw === 'number') return raw;
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  if (/^\d+$/.test(text)) return Number(text);
+  const n = table[text.toLowerCase()];
+  if (n === undefined) throw new HttpFault(400, 'InvalidArgumentValueException', `The value '${text}' is not valid for ${what}.`);
+  return n;
+}
+
+const text = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : fallback);
+
+function intParam(raw: string | undefined, what: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new HttpFault(400, 'InvalidArgumentValueException', `The value '${raw ?? ''}' for ${what} is not a valid integer.`);
+  return n;
+}
+
+export function registerApiRoutes(server: SandboxServer, state: AzureDevOpsSandboxState, authorize: (req: SandboxRequest) => void): void {
+  const ctx = state.ctx;
+  /** Every API call: auth, api-version (query or Accept header), then the run model catches up with the clock. */
+  const api = (h: Handler): Handler => (req) => {
+    authorize(req);
+    const accept = String(req.headers.accept ?? '');
+    if (!req.query.get('api-version') && !/api-version=/i.test(accept)) {
+      throw new HttpFault(400, 'VssVersionNotSpecifiedException', `No api-version was supplied for the "${req.method}" request. The version must be supplied either as part of the Accept header (e.g. "application/json; api-version=1.0") or as a query parameter (e.g. '?api-version=1.0').`);
+    }
+    state.tick();
+    return h(req);
+  };
+  const ok = (body: unknown, headers?: Record<string, string>): SandboxReply => ({ status: 200, body, ...(headers ? { headers } : {}) });
+  const body = (req: SandboxRequest): Record<string, unknown> => {
+    if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw new HttpFault(400, 'InvalidArgumentValueException', 'Value cannot be null or not an object. Parameter name: body');
+    return req.body as Record<string, unknown>;
+  };
+
+  server.route('GET', '/:org/_apis/projects/:project', 'projects.get', api(() => ok(projectRef(ctx()))));
+
+  // Pipelines — runs
+  server.route('POST', '/:org/:project/_apis/pipelines/:pipelineId/runs', 'runs.create', api((req) => {
+    const b = body(req);
+    const resources = b.resources as { repositories?: { self?: { refName?: string } } } | undefined;
+    const branch = resources?.repositories?.self?.refName;
+    const run = state.queue(intParam(req.params.pipelineId, 'pipelineId'), {
+      ...(branch ? { sourceBranch: branch } : {}),
+      ...(b.templateParameters ? { templateParameters: b.templateParameters as Record<string, unknown> } : {}),
+      ...(b.variables ? { variables: b.variables as Record<string, { value?: unknown }> } : {}),
+    });
+    return ok(wireRun(ctx(), run));
+  }));
+  server.route('GET', '/:org/:project/_apis/pipelines/:pipelineId/runs', 'runs.list', api((req) => {
+    const pipelineId = intParam(req.params.pipelineId, 'pipelineId');
+    state.pipeline(pipelineId);
+    const runs = [...state.runs.values()].filter((r) => r.pipeline.id === pipelineId).sort((a, b) => b.id - a.id).slice(0, 10000);
+    return ok({ count: runs.length, value: runs.map((r) => wireRun(ctx(), r)) });
+  }));
+  server.route('GET', '/:org/:project/_apis/pipelines/:pipelineId/runs/:runId', 'runs.get', api((req) => {
+    const run = state.run(intParam(req.params.runId, 'runId'), 'run');
+    if (run.pipeline.id !== intParam(req.params.pipelineId, 'pipelineId')) throw new HttpFault(404, 'RunNotFoundException', `Run with id ${run.id} could not be found.`);
+    return ok(wireRun(ctx(), run));
+  }));
+
+  // Builds — queue, get, list, cancel
+  server.route('POST', '/:org/:project/_apis/build/builds', 'builds.queue', api((req) => {
+    const b = body(req);
+    const definitionId = (b.definition as { id?: unknown } | undefined)?.id;
+    if (typeof definitionId !== 'number') throw new HttpFault(400, 'BuildRequestValidationFailedException', 'Could not queue the build because there were validation errors or warnings.');
+    const vars = typeof b.parameters === 'string' ? (JSON.parse(b.parameters) as Record<string, unknown>) : {};
+    const run = state.queue(definitionId, {
+      ...(typeof b.sourceBranch === 'string' ? { sourceBranch: b.sourceBranch } : {}),
+      ...(b.templateParameters ? { templateParameters: b.templateParameters as Record<string, unknown> } : {}),
+      variables: Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { value: v }])),
+    });
+    return ok({ ...wireBuild(ctx(), run), status: 'notStarted' });
+  }));
+  server.route('GET', '/:org/:project/_apis/build/builds', 'builds.list', api((req) => {
+    const q = req.query;
+    const definitions = (q.get('definitions') ?? '').split(',').filter((s) => s !== '').map(Number);
+    const status = enumValue(BUILD_STATUS, q.get('statusFilter'), 'statusFilter');
+    const result = enumValue(BUILD_RESULT, q.get('resultFilter'), 'resultFilter');
+    const top = q.get('$top') ? intParam(q.get('$top') ?? undefined, '$top') : 1000;
+    const after = q.get('continuationToken') ? intParam(q.get('continuationToken') ?? undefined, 'continuationToken') : Number.MAX_SAFE_INTEGER;
+    const matching = [...state.runs.values()]
+      .filter((r) => definitions.length === 0 || definitions.includes(r.pipeline.id))
+      .filter((r) => status === undefined || status === BUILD_STATUS.all || (BUILD_STATUS[buildStatus(r).toLowerCase()] ?? 0) & status)
+      .filter((r) => result === undefined || (r.result !== undefined && (BUILD_RESULT[r.result] ?? 0) & result))
+      .filter((r) => r.id <= after)
+      .sort((a, b) => b.id - a.id);
+    const page = matching.slice(0, top);
+    const next = matching[top];
+    return ok({ count: page.length, value: page.map((r) => wireBuild(ctx(), r)) }, next ? { 'x-ms-continuationtoken': String(next.id) } : undefined);
+  }));
+  server.route('GET', '/:org/:project/_apis/build/builds/:buildId', 'builds.get', api((req) => ok(wireBuild(ctx(), state.run(intParam(req.params.buildId, 'buildId'))))));
+  server.route('PATCH', '/:org/:project/_apis/build/builds/:buildId', 'builds.update', api((req) => {
+    const id = intParam(req.params.buildId, 'buildId');
+    const status = enumValue(BUILD_STATUS, body(req).status, 'status');
+    if (status === BUILD_STATUS.cancelling) return ok(wireBuild(ctx(), state.cancel(id)));
+    if (status !== undefined) throw new HttpFault(400, 'InvalidBuildStatusException', `Build status can only be changed to cancelling.`);
+    return ok(wireBuild(ctx(), state.run(id)));
+  }));
+
+  // Timeline and logs
+  const timeline: Handler = (req) => ok(wireTimeline(ctx(), state.run(intParam(req.params.buildId, 'buildId'))));
+  server.route('GET', '/:org/:project/_apis/build/builds/:buildId/timeline', 'timeline.get', api(timeline));
+  server.route('GET', '/:org/:project/_apis/build/builds/:buildId/timeline/:timelineId', 'timeline.get', api(timeline));
+  const tasksWithLogs = (buildId: number) => {
+    const run = state.run(buildId);
+    return { run, tasks: run.stages.flatMap((s) => s.jobs.flatMap((j) => j.tasks)).filter((t) => t.logId !== undefined).sort((a, b) => (a.logId ?? 0) - (b.logId ?? 0)) };
+  };
+  server.route('GET', '/:org/:project/_apis/build/builds/:buildId/logs', 'logs.list', api((req) => {
+    const { run, tasks } = tasksWithLogs(intParam(req.params.buildId, 'buildId'));
+    return ok({ count: tasks.length, value: tasks.map((t) => wireLogRef(ctx(), run, t, state.clock.now())) });
+  }));
+  server.route('GET', '/:org/:project/_apis/build/builds/:buildId/logs/:logId', 'logs.get', api((req) => {
+    const logId = intParam(req.params.logId, 'logId');
+    const task = tasksWithLogs(intParam(req.params.buildId, 'buildId')).tasks.find((t) => t.logId === logId);
+    if (!task) throw new HttpFault(404, 'BuildLogNotFoundException', `Build log ${logId} could not be found.`);
+    const lines = visibleLogLines(task, state.clock.now());
+    // 1-based and inclusive, as the service counts; out-of-range bounds are clamped.
+    const start = Math.max(1, Number(req.query.get('startLine') ?? 1) || 1);
+    const end = Math.min(lines.length, Number(req.query.get('endLine') ?? lines.length) || lines.length);
+    const slice = lines.slice(start - 1, end);
+    if (/text\/plain/i.test(String(req.headers.accept ?? ''))) return { status: 200, raw: true, body: slice.join('\n') };
+    return ok({ count: slice.length, value: slice });
+  }));
+
+  // Pipeline approvals (no node-api client: raw REST with api-version in the query)
+  server.route('GET', '/:org/:project/_apis/pipelines/approvals', 'approvals.list', api((req) => {
+    const q = req.query;
+    const ids = (q.get('approvalIds') ?? '').toLowerCase().split(',').filter((s) => s !== '');
+    const wanted = enumValue(APPROVAL_STATUS, q.get('state'), 'state');
+    const expand = /steps/i.test(q.get('$expand') ?? '');
+    const top = q.get('top') ? intParam(q.get('top') ?? undefined, 'top') : Number.MAX_SAFE_INTEGER;
+    const list = state.approvals()
+      .filter(({ approval }) => ids.length === 0 || ids.includes(approval.id))
+      .filter(({ approval }) => wanted === undefined || ((APPROVAL_STATUS[approval.status.toLowerCase()] ?? 0) & wanted) !== 0)
+      .slice(0, top);
+    return ok({ count: list.length, value: list.map(({ run, approval }) => wireApproval(ctx(), run, approval, expand)) });
+  }));
+  server.route('GET', '/:org/:project/_apis/pipelines/approvals/:approvalId', 'approvals.get', api((req) => {
+    const { run, approval } = state.approval(req.params.approvalId ?? '');
+    return ok(wireApproval(ctx(), run, approval, /steps/i.test(req.query.get('$expand') ?? '')));
+  }));
+  server.route('PATCH', '/:org/:project/_apis/pipelines/approvals', 'approvals.update', api((req) => {
+    if (!Array.isArray(req.body) || req.body.length === 0) throw new HttpFault(400, 'InvalidArgumentValueException', 'The request body must be a non-empty array of approval updates.');
+    const updated = (req.body as Array<Record<string, unknown>>).map((u) => {
+      const status = enumValue(APPROVAL_STATUS, u.status, 'status');
+      if (status !== APPROVAL_STATUS.approved && status !== APPROVAL_STATUS.rejected) throw new HttpFault(400, 'InvalidArgumentValueException', `Approval status must be approved or rejected.`);
+      const found = state.decide(text(u.approvalId, ''), status === APPROVAL_STATUS.approved ? 'approved' : 'rejected', typeof u.comment === 'string' ? u.comment : '');
+      return wireApproval(ctx(), found.run, found.approval, true);
+    });
+    return ok({ count: updated.length, value: updated });
+  }));
+
+  // Service hooks
+  server.route('POST', '/:org/_apis/hooks/subscriptions', 'subscriptions.create', api((req) => {
+    const b = body(req);
+    const consumerInputs = (b.consumerInputs ?? {}) as Record<string, string>;
+    if (b.consumerId !== 'webHooks' || b.consumerActionId !== 'httpRequest') throw new HttpFault(400, 'SubscriptionInputException', 'The sandbox supports the webHooks consumer with the httpRequest action only.');
+    if (typeof b.eventType !== 'string' || !SUPPORTED_EVENT_TYPES.has(b.eventType)) throw new HttpFault(400, 'SubscriptionInputException', `Event type '${String(b.eventType)}' is not supported by publisher '${String(b.publisherId)}'.`);
+    if (!/^https?:\/\//.test(consumerInputs.url ?? '')) throw new HttpFault(400, 'SubscriptionInputException', "The input 'url' is required and must be an absolute URL.");
+    const sub = state.hooks.add({
+      publisherId: text(b.publisherId, 'pipelines'), eventType: b.eventType, resourceVersion: text(b.resourceVersion, '5.1-preview.1'),
+      consumerId: 'webHooks', consumerActionId: 'httpRequest',
+      publisherInputs: (b.publisherInputs ?? {}) as Record<string, string>, consumerInputs,
+    });
+    const c = ctx();
+    // The service never echoes the basic-auth password back.
+    const { basicAuthPassword, ...shownInputs } = sub.consumerInputs;
+    return ok({
+      id: sub.id, url: `${c.baseUrl}/${c.org}/_apis/hooks/subscriptions/${sub.id}`, status: 'enabled',
+      publisherId: sub.publisherId, eventType: sub.eventType, resourceVersion: sub.resourceVersion,
+      eventDescription: `Pipeline ${sub.publisherInputs.pipelineId ?? 'any'}`, consumerId: sub.consumerId, consumerActionId: sub.consumerActionId,
+      actionDescription: `To host ${new URL(consumerInputs.url ?? 'http://x').host}`,
+      createdBy: { id: '00ca946b-2fe9-4f2a-ae2f-40d5c48001bc' }, createdDate: sub.createdDate,
+      modifiedBy: { id: '00ca946b-2fe9-4f2a-ae2f-40d5c48001bc' }, modifiedDate: sub.createdDate,
+      publisherInputs: { ...sub.publisherInputs, hostId: 'd81542e4-cdfa-4333-b082-1ae2d6c3ad16', tfsSubscriptionId: sub.id },
+      consumerInputs: basicAuthPassword !== undefined ? { ...shownInputs, basicAuthPassword: '********' } : shownInputs,
+    });
+  }));
+}

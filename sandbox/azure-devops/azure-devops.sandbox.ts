@@ -1,0 +1,136 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { SandboxClock } from '../common/clock';
+import type { FaultRegistry } from '../common/faults';
+import { HttpFault, SandboxServer, type SandboxRequest } from '../common/http-server';
+import { silentLogger, type Logger } from '../../services/logger';
+import { registerApiRoutes } from './api.routes';
+import { registerDiscoveryRoutes } from './discovery.routes';
+import type { PipelineSpec } from './pipeline-specs';
+import { AzureDevOpsSandboxState } from './sandbox-state';
+import { SUPPORTED_EVENT_TYPES } from './service-hooks';
+import type { WireContext } from './wire-shapes';
+
+/**
+ * A local Azure DevOps that azure-devops-node-api runs against unmodified: point the client's
+ * orgUrl at `${url}/<org>` (any org name; project by name or by the sandbox's project id).
+ */
+export interface AzureDevOpsSandboxOptions {
+  port?: number;
+  clock: SandboxClock;
+  faults: FaultRegistry;
+  logger?: Logger;
+  pipelines?: PipelineSpec[];
+  /** Project name the sandbox answers to (any name works in URLs; this one is reported back). */
+  project?: string;
+  /** Subscribe this URL to every supported event at start (as the bot's own subscription would). */
+  hookUrl?: string;
+  hookHeaders?: Record<string, string>;
+  /** Ticker period in real ms that moves runs on and sends hooks without waiting for a request. */
+  tickIntervalMs?: number;
+}
+
+export interface AzureDevOpsSandbox {
+  url: string;
+  close(): Promise<void>;
+  server: SandboxServer;
+  state: AzureDevOpsSandboxState;
+}
+
+export const SANDBOX_PROJECT_ID = '6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c';
+
+function errorBody(status: number, code: string, message: string): Record<string, unknown> {
+  const typeKey = status === 429 ? 'RequestBlockedException' : /Exception$/.test(code) ? code : `${code}Exception`;
+  const text = status === 429 ? 'TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource \'ATCPU\' in namespace \'User\'.' : message;
+  return {
+    $id: '1', innerException: null, message: text,
+    typeName: `Microsoft.TeamFoundation.Framework.Server.${typeKey}, Microsoft.TeamFoundation.Framework.Server`,
+    typeKey, errorCode: 0, eventId: 3000,
+  };
+}
+
+export async function startAzureDevOpsSandbox(options: AzureDevOpsSandboxOptions): Promise<AzureDevOpsSandbox> {
+  const logger = (options.logger ?? silentLogger).child({ sandbox: 'azure-devops' });
+  let baseUrl = '';
+  let org = 'mlops';
+  const project = { id: SANDBOX_PROJECT_ID, name: options.project ?? 'MLOps' };
+  const ctx = (): WireContext => ({ baseUrl, org, project });
+  const state = new AzureDevOpsSandboxState(options.clock, ctx, logger, options.pipelines);
+  const server = new SandboxServer({ service: 'azure-devops', faults: options.faults, clock: options.clock, requestIdHeader: 'x-vss-e2eid', errorBody });
+
+  const authorize = (req: SandboxRequest): void => {
+    const auth = req.headers.authorization;
+    if (!auth || !/^(Basic|Bearer) \S+/.test(auth)) throw new HttpFault(401, 'UnauthorizedRequestException', 'TF400813: The user is not authorized to access this resource.');
+    state.lastAuthorization = auth;
+    // The org segment of the path is remembered so that links point back at what the client used.
+    org = req.path.split('/')[1] ?? org;
+  };
+  registerDiscoveryRoutes(server);
+  registerApiRoutes(server, state, authorize);
+  server.route('POST', '/_control/azure-devops/fail-next-run', 'control.failNextRun', (req) => {
+    const task = (req.body as { task?: unknown } | undefined)?.task;
+    if (typeof task !== 'string' || task === '') throw new HttpFault(400, 'InvalidArgumentValue', 'body must be {"task": "<task name>"}');
+    state.failNextRunAt = task;
+    return { status: 200, body: { failNextRunAt: task } };
+  });
+
+  baseUrl = await server.listen(options.port ?? 0);
+  addAdoResponseHeaders(server);
+
+  if (options.hookUrl) {
+    const httpHeaders = Object.entries(options.hookHeaders ?? {}).map(([k, v]) => `${k}:${v}`).join('\n');
+    for (const eventType of SUPPORTED_EVENT_TYPES) {
+      state.hooks.add({
+        publisherId: eventType === 'build.complete' ? 'tfs' : 'pipelines', eventType, resourceVersion: eventType === 'build.complete' ? '2.0' : '5.1-preview.1',
+        consumerId: 'webHooks', consumerActionId: 'httpRequest', publisherInputs: { projectId: project.id },
+        consumerInputs: { url: options.hookUrl, ...(httpHeaders ? { httpHeaders } : {}) },
+      });
+    }
+  }
+
+  const ticker = setInterval(() => state.tick(), options.tickIntervalMs ?? 25);
+  ticker.unref();
+  return {
+    url: baseUrl,
+    server,
+    state,
+    close: async () => {
+      clearInterval(ticker);
+      await state.hooks.flush();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * SandboxServer sends one request-id header and only Retry-After on injected faults. Azure DevOps
+ * also sends ActivityId, and its 429s carry the X-RateLimit-* family, which the client's retry
+ * policy reads; we add them by wrapping each response's writeHead (sandbox/common stays as is).
+ */
+function addAdoResponseHeaders(server: SandboxServer): void {
+  const http = (server as unknown as { server: Server | undefined }).server;
+  if (!http) return;
+  const [listener] = http.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  if (!listener) return;
+  http.removeAllListeners('request');
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, string>) => ServerResponse;
+    (res as unknown as { writeHead: typeof writeHead }).writeHead = (status: number, headers: Record<string, string> = {}) => {
+      const activityId = headers['x-vss-e2eid'] ?? randomUUID();
+      const extra: Record<string, string> = { activityid: activityId };
+      if (status === 429) {
+        extra['x-ratelimit-resource'] = 'ATCPU';
+        extra['x-ratelimit-limit'] = '200';
+        // Delay/Remaining/Reset are wait hints; a fault without Retry-After must stay hint-free.
+        const retryAfter = headers['retry-after'];
+        if (retryAfter !== undefined) {
+          extra['x-ratelimit-delay'] = Number(retryAfter).toFixed(3);
+          extra['x-ratelimit-remaining'] = '0';
+          extra['x-ratelimit-reset'] = String(Math.ceil(Date.now() / 1000 + Number(retryAfter)));
+        }
+      }
+      return writeHead(status, { ...headers, ...extra });
+    };
+    listener(req, res);
+  });
+}

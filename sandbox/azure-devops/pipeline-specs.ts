@@ -1,0 +1,166 @@
+/**
+ * The pipelines the Azure DevOps sandbox knows. The defaults model the MLOpsDatabricks sample:
+ * a CI pipeline (lint, unit tests, publish the training artifact) and a CD pipeline (train on
+ * Databricks, register in MLflow, deploy to ACI behind an environment approval). Durations are
+ * simulated milliseconds on the sandbox clock; log lines are what the real agent would print.
+ */
+export interface TaskSpec {
+  name: string;
+  durationMs: number;
+  /** Body of the task's log (the sandbox adds the ##[section] start/finish lines and timestamps). */
+  lines: string[];
+  /** A warning issue this task always reports (shows up in the timeline like a real one). */
+  warning?: string;
+}
+
+export interface JobSpec {
+  name: string;
+  displayName: string;
+  tasks: TaskSpec[];
+}
+
+export interface ApprovalGateSpec {
+  environment: string;
+  instructions: string;
+  minRequiredApprovers: number;
+  approvers: Array<{ id: string; displayName: string; uniqueName: string }>;
+  /** Simulated ms after which a pending approval times out and the stage fails. */
+  timeoutMs: number;
+}
+
+export interface StageSpec {
+  name: string;
+  displayName: string;
+  jobs: JobSpec[];
+  approval?: ApprovalGateSpec;
+}
+
+export interface PipelineSpec {
+  id: number;
+  name: string;
+  folder: string;
+  revision: number;
+  /** YAML `parameters:` with their defaults; a run that passes any other name is rejected with 400. */
+  parameters: Record<string, string>;
+  stages: StageSpec[];
+}
+
+const s = 1000;
+
+export const APPROVER = { id: '3b3db741-9d03-4e32-a7c0-6c3dfc2013c1', displayName: 'MLOps Approvers', uniqueName: '[mlops]\\MLOps Approvers' };
+
+export function defaultPipelines(): PipelineSpec[] {
+  return [
+    {
+      id: 1,
+      name: 'mlops-ci',
+      folder: '\\',
+      revision: 3,
+      parameters: { modelName: 'fashion-cnn' },
+      stages: [
+        {
+          name: 'Build',
+          displayName: 'Build',
+          jobs: [
+            {
+              name: 'Lint',
+              displayName: 'Lint and static checks',
+              tasks: [
+                { name: 'Checkout', durationMs: 6 * s, lines: ['Syncing repository: MLOpsDatabricks (Git)', 'git fetch --force --tags --prune --progress --no-recurse-submodules origin', 'HEAD is now at 4d59d25 Merge pull request 42'] },
+                { name: 'Use Python 3.10', durationMs: 3 * s, lines: ['Found tool in cache: Python 3.10.14 x64', 'Prepending PATH environment variable with directory: /opt/hostedtoolcache/Python/3.10.14/x64'] },
+                { name: 'Install requirements', durationMs: 25 * s, lines: ['/usr/bin/bash --noprofile --norc /home/vsts/work/_temp/install.sh', 'Collecting torch==2.3.1', 'Collecting mlflow==2.14.1', 'Successfully installed mlflow-2.14.1 torch-2.3.1 torchvision-0.18.1'] },
+                { name: 'Lint (flake8)', durationMs: 8 * s, lines: ['flake8 --max-line-length 120 src tests', '0 issues found'], warning: 'flake8 config option "max-complexity" is deprecated' },
+              ],
+            },
+          ],
+        },
+        {
+          name: 'Test',
+          displayName: 'Test',
+          jobs: [
+            {
+              name: 'UnitTests',
+              displayName: 'Unit tests',
+              tasks: [
+                { name: 'Run unit tests', durationMs: 30 * s, lines: ['python -m pytest tests/unit --junitxml=TEST-unit.xml', 'collected 24 items', 'tests/unit/test_dataset.py ........', 'tests/unit/test_model.py ................', '24 passed in 21.87s'] },
+                { name: 'Publish test results', durationMs: 4 * s, lines: ['Publishing test results to test run \'1001\'', 'Test results remaining: 24. Test run id: 1001'] },
+              ],
+            },
+          ],
+        },
+        {
+          name: 'Publish',
+          displayName: 'Publish artifact',
+          jobs: [
+            {
+              name: 'PackageArtifact',
+              displayName: 'Package training artifact',
+              tasks: [
+                { name: 'Build training artifact', durationMs: 12 * s, lines: ['python -m build --wheel --outdir dist/', 'Successfully built mlops_training-0.1.0-py3-none-any.whl'] },
+                { name: 'Publish Pipeline Artifact', durationMs: 6 * s, lines: ['Uploading pipeline artifact from /home/vsts/work/1/s/dist for build #12', 'Associated artifact 42 with build 12', 'Uploaded 1 files, 18.2 KB'] },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+    {
+      id: 2,
+      name: 'mlops-cd',
+      folder: '\\',
+      revision: 5,
+      parameters: { modelName: 'fashion-cnn', epochs: '5', learningRate: '0.01', batchSize: '64' },
+      stages: [
+        {
+          name: 'Train',
+          displayName: 'Train on Databricks',
+          jobs: [
+            {
+              name: 'TrainModel',
+              displayName: 'Train model',
+              tasks: [
+                { name: 'Configure Databricks CLI', durationMs: 4 * s, lines: ['databricks configure --host $(DATABRICKS_HOST) --aad-token', 'Profile DEFAULT written to /home/vsts/.databrickscfg'] },
+                { name: 'Submit training run', durationMs: 10 * s, lines: ['databricks jobs run-now --job-id 1024 --json @params.json', 'Run 6021 submitted to cluster 0612-training'] },
+                { name: 'Wait for training run', durationMs: 90 * s, lines: ['Run 6021 state: PENDING', 'Run 6021 state: RUNNING', 'epoch 1/5 loss=0.62 accuracy=0.78', 'epoch 5/5 loss=0.31 accuracy=0.89', 'Run 6021 state: TERMINATED result: SUCCESS'] },
+              ],
+            },
+          ],
+        },
+        {
+          name: 'Register',
+          displayName: 'Register model',
+          jobs: [
+            {
+              name: 'RegisterModel',
+              displayName: 'Register model in MLflow',
+              tasks: [
+                { name: 'Register model', durationMs: 8 * s, lines: ['python scripts/register_model.py --run-id $(TRAINING_RUN_ID)', "Registered model 'fashion-cnn' version 7", 'Transitioned version 7 to stage Staging'] },
+              ],
+            },
+          ],
+        },
+        {
+          name: 'Deploy',
+          displayName: 'Deploy to ACI',
+          approval: {
+            environment: 'mlops-production',
+            instructions: 'Check the model metrics against production before approving.',
+            minRequiredApprovers: 1,
+            approvers: [APPROVER],
+            timeoutMs: 30 * 24 * 3600 * s,
+          },
+          jobs: [
+            {
+              name: 'DeployAci',
+              displayName: 'Deploy scoring container',
+              tasks: [
+                { name: 'Deploy scoring image', durationMs: 40 * s, lines: ['az container create --resource-group mlops-rg --name fashion-cnn-v7 --image mlopsacr.azurecr.io/fashion-cnn:7', 'Provisioning state: Succeeded'] },
+                { name: 'Smoke test', durationMs: 10 * s, lines: ['curl -sf http://fashion-cnn-v7.westeurope.azurecontainer.io/score -d @sample.json', '{"predictions": [9]}', 'Smoke test passed'] },
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  ];
+}
