@@ -1,0 +1,180 @@
+import { ContainerInstanceManagementClient, type ContainerGroup } from '@azure/arm-containerinstance';
+import type { TokenCredential } from '@azure/identity';
+import { SCOPES } from '../http/auth';
+import { defaultRetryOptions, type RetryOptions } from '../http/retry';
+import type { OperationOptions } from '../http/http-pipeline';
+import { silentLogger, type Logger } from '../logger';
+import { secretsOf, toContainerGroupState, toSdkContainerGroup, toServiceError, type AddressPreference } from './aci.mapper';
+import { credentialAuthPolicy, houseRetryPolicy } from './aci.policies';
+import type { ContainerGroupSpec, ContainerGroupState, ContainerLogOptions } from './aci.types';
+
+export interface AciClientOptions {
+  credential: TokenCredential;
+  subscriptionId: string;
+  resourceGroup: string;
+  /** Default location of new groups (AZURE_LOCATION). */
+  location: string;
+  /** ARM_ENDPOINT; default https://management.azure.com. http is accepted for a local endpoint only. */
+  endpoint?: string;
+  /** Per-attempt timeout of each HTTP call (overridable per call with timeoutInMs). */
+  timeoutInMs?: number;
+  retry?: Partial<RetryOptions>;
+  /** Interval between polls of a long-running operation; default 2000 ms (the SDK's). */
+  pollIntervalInMs?: number;
+  /** Which address the scoring URL uses; the sandbox answers on 127.0.0.1, so it uses 'ip'. */
+  addressPreference?: AddressPreference;
+  apiVersion?: string;
+  logger?: Logger;
+  random?: () => number;
+}
+
+export interface BeginCreateOrUpdateOptions extends OperationOptions {
+  updateIntervalInMs?: number;
+  /** A poller's serialize() output, to resume watching after a restart of the bot. */
+  resumeFrom?: string;
+}
+
+/** Watches a create/update until ARM reports Succeeded or Failed. */
+export interface ContainerGroupPoller {
+  pollUntilDone(options?: { abortSignal?: AbortSignal }): Promise<ContainerGroupState>;
+  isDone(): boolean;
+  /** State to pass as `resumeFrom` to watch the same operation later (e.g. after a bot restart). */
+  serialize(): string;
+}
+
+/**
+ * Azure Container Instances through @azure/arm-containerinstance: deploy a scoring image as a
+ * container group, watch it, read its logs, restart and delete it. Errors are ServiceError
+ * ('aci', operation); answers are our own types.
+ */
+export class AciClient {
+  private readonly sdk: ContainerInstanceManagementClient;
+  private readonly rg: string;
+  private readonly location: string;
+  private readonly pollIntervalInMs: number;
+  private readonly addressPreference: AddressPreference;
+  private readonly logger: Logger;
+
+  constructor(o: AciClientOptions) {
+    const endpoint = (o.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
+    const insecure = new URL(endpoint).protocol === 'http:';
+    this.rg = o.resourceGroup;
+    this.location = o.location;
+    this.pollIntervalInMs = o.pollIntervalInMs ?? 2000;
+    this.addressPreference = o.addressPreference ?? 'fqdn';
+    this.logger = (o.logger ?? silentLogger).child({ service: 'aci' });
+    this.sdk = new ContainerInstanceManagementClient(o.credential, o.subscriptionId, {
+      endpoint,
+      // The token is for ARM whatever the endpoint (the sandbox issues ARM-audience tokens too).
+      credentialScopes: [SCOPES.arm],
+      ...(o.apiVersion ? { apiVersion: o.apiVersion } : {}),
+      ...(insecure ? { allowInsecureConnection: true } : {}),
+    });
+    this.sdk.pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+    this.sdk.pipeline.addPolicy(
+      houseRetryPolicy({
+        retry: { ...defaultRetryOptions, ...(o.retry ?? {}) },
+        defaultTimeoutInMs: o.timeoutInMs ?? 30_000,
+        logger: this.logger,
+        ...(o.random ? { random: o.random } : {}),
+      }),
+      { phase: 'Retry' },
+    );
+    if (insecure) {
+      this.sdk.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
+      this.sdk.pipeline.addPolicy(credentialAuthPolicy(o.credential, [SCOPES.arm]), { phase: 'Sign' });
+    }
+  }
+
+  /** Names of the SDK pipeline's policies, in order (for diagnostics and tests). */
+  policyNames(): string[] {
+    return this.sdk.pipeline.getOrderedPolicies().map((p) => p.name);
+  }
+
+  async beginCreateOrUpdate(spec: ContainerGroupSpec, options: BeginCreateOrUpdateOptions = {}): Promise<ContainerGroupPoller> {
+    const operation = 'containerGroups.createOrUpdate';
+    const secrets = secretsOf(spec);
+    this.logger.info('deploying container group', { group: spec.name, image: spec.image, cpu: spec.cpu, memoryInGB: spec.memoryInGB });
+    try {
+      const poller = await this.sdk.containerGroups.beginCreateOrUpdate(this.rg, spec.name, toSdkContainerGroup(spec, this.location), {
+        updateIntervalInMs: options.updateIntervalInMs ?? this.pollIntervalInMs,
+        ...this.callOptions(options),
+        ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
+      });
+      return {
+        isDone: () => poller.isDone(),
+        serialize: () => poller.toString(),
+        pollUntilDone: async (o = {}) => {
+          try {
+            const group: ContainerGroup = await poller.pollUntilDone(o.abortSignal ? { abortSignal: o.abortSignal } : {});
+            const state = toContainerGroupState(group, this.addressPreference);
+            this.logger.info('container group provisioned', { group: spec.name, status: state.status });
+            return state;
+          } catch (err) {
+            throw toServiceError(err, operation, secrets);
+          }
+        },
+      };
+    } catch (err) {
+      throw toServiceError(err, operation, secrets);
+    }
+  }
+
+  async get(name: string, options: OperationOptions = {}): Promise<ContainerGroupState> {
+    try {
+      return toContainerGroupState(await this.sdk.containerGroups.get(this.rg, name, this.callOptions(options)), this.addressPreference);
+    } catch (err) {
+      throw toServiceError(err, 'containerGroups.get');
+    }
+  }
+
+  /** The resource group's container groups. ARM leaves instance views out of lists: get() each for those. */
+  async *list(options: OperationOptions = {}): AsyncIterableIterator<ContainerGroupState> {
+    try {
+      for await (const g of this.sdk.containerGroups.listByResourceGroup(this.rg, this.callOptions(options))) {
+        yield toContainerGroupState(g, this.addressPreference);
+      }
+    } catch (err) {
+      throw toServiceError(err, 'containerGroups.listByResourceGroup');
+    }
+  }
+
+  async getLogs(name: string, options: ContainerLogOptions & OperationOptions = {}): Promise<string> {
+    try {
+      const container = options.containerName ?? (await this.get(name, options)).containers[0]?.name ?? 'model';
+      const logs = await this.sdk.containers.listLogs(this.rg, name, container, {
+        ...this.callOptions(options),
+        ...(options.tail !== undefined ? { tail: options.tail } : {}),
+        ...(options.timestamps !== undefined ? { timestamps: options.timestamps } : {}),
+      });
+      return logs.content ?? '';
+    } catch (err) {
+      throw toServiceError(err, 'containers.listLogs');
+    }
+  }
+
+  async restart(name: string, options: OperationOptions & { updateIntervalInMs?: number } = {}): Promise<void> {
+    try {
+      await this.sdk.containerGroups.beginRestartAndWait(this.rg, name, { ...this.callOptions(options), updateIntervalInMs: options.updateIntervalInMs ?? this.pollIntervalInMs });
+    } catch (err) {
+      throw toServiceError(err, 'containerGroups.restart');
+    }
+  }
+
+  /** Deletes the group; a group that does not exist counts as deleted (ARM answers 204). */
+  async delete(name: string, options: OperationOptions & { updateIntervalInMs?: number } = {}): Promise<void> {
+    try {
+      await this.sdk.containerGroups.beginDeleteAndWait(this.rg, name, { ...this.callOptions(options), updateIntervalInMs: options.updateIntervalInMs ?? this.pollIntervalInMs });
+      this.logger.info('container group deleted', { group: name });
+    } catch (err) {
+      throw toServiceError(err, 'containerGroups.delete');
+    }
+  }
+
+  private callOptions(o: OperationOptions): { abortSignal?: AbortSignal; requestOptions?: { timeout: number } } {
+    return {
+      ...(o.abortSignal ? { abortSignal: o.abortSignal } : {}),
+      ...(o.timeoutInMs !== undefined ? { requestOptions: { timeout: o.timeoutInMs } } : {}),
+    };
+  }
+}
