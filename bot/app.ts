@@ -26,7 +26,7 @@ export interface RunningBot {
  * Builds everything from a validated config and wires it. The entry file (index.ts) calls this
  * with process.env; the sandbox launcher and the tests call it with their own config.
  */
-export async function startBot(config: Readonly<AppConfig>, logger: Logger, host = '0.0.0.0'): Promise<RunningBot> {
+export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number } = {}): Promise<RunningBot> {
   const store = new SqliteStore(config.stateStore.path);
   const auth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
   const adapter = new CloudAdapter(auth);
@@ -42,7 +42,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, host
   const registry = createCommandRegistry();
   const bot = new TeamsBot({ config, registry, roles: new RolePolicy(config.mlops), store, logger });
   const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready() });
-  const url = await server.listen(config.port, host);
+  const url = await server.listen(listen.port ?? config.port, listen.host ?? '0.0.0.0');
   return {
     url,
     server,

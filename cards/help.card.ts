@@ -1,6 +1,6 @@
 import helpTemplate from './templates/help.json';
 import commandHelpTemplate from './templates/command-help.json';
-import { escapeMarkdown, renderCard, type AdaptiveCard } from './render';
+import { displayUsage, escapeMarkdown, renderCard, type AdaptiveCard } from './render';
 
 export interface CommandSummaryView {
   usage: string;
@@ -16,7 +16,7 @@ export function helpCard(view: HelpView): AdaptiveCard {
   return renderCard(helpTemplate, {
     title: 'MLOps ChatOps: commands',
     intro: 'Train, approve and deploy models on Azure from chat. In a channel or group chat, @mention me first.',
-    commands: view.commands.map((c) => ({ ...c, usage: escapeMarkdown(c.usage), summary: escapeMarkdown(c.summary) })),
+    commands: view.commands.map((c) => ({ ...c, usage: displayUsage(c.usage), summary: escapeMarkdown(c.summary) })),
     footer: 'Type /help <command> for one command, e.g. /help train.',
   });
 }
@@ -36,9 +36,9 @@ export function commandHelpCard(view: CommandHelpView): AdaptiveCard {
   return renderCard(commandHelpTemplate, {
     ...view,
     title: `/${view.id}`,
-    usage: escapeMarkdown(view.usage),
+    usage: displayUsage(view.usage),
     summary: escapeMarkdown(view.summary),
-    arguments: view.arguments.map((a) => ({ name: a.name, description: a.description })),
-    examples: view.examples.map(escapeMarkdown),
+    arguments: view.arguments.map((a) => ({ name: displayUsage(a.name), description: escapeMarkdown(a.description) })),
+    examples: view.examples.map(displayUsage),
   });
 }

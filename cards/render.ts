@@ -12,7 +12,15 @@ export function renderCard<V extends object>(template: object, view: V): Adaptiv
   return card;
 }
 
+/**
+ * Card renderers treat `<word>` as an HTML tag and drop it, so placeholders in usage lines are
+ * shown with single guillemets instead: `/logs <run>` becomes `/logs ‹run›`.
+ */
+export function displayUsage(usage: string): string {
+  return escapeMarkdown(usage).replace(/<([\w-]+)>/g, '\u2039$1\u203a');
+}
+
 /** Markdown in a TextBlock is rendered by Teams; user-provided text must not be able to inject links or formatting. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/([\\`*_{}[\]()#+!|>~])/g, '\\$1').replace(/<\/?[a-z][^>]*>/gi, '');
+  return text.replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1');
 }

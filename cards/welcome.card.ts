@@ -1,5 +1,5 @@
 import template from './templates/welcome.json';
-import { escapeMarkdown, renderCard, type AdaptiveCard } from './render';
+import { displayUsage, escapeMarkdown, renderCard, type AdaptiveCard } from './render';
 
 export interface WelcomeView {
   commands: readonly { usage: string; summary: string }[];
@@ -11,7 +11,7 @@ export function welcomeCard(view: WelcomeView): AdaptiveCard {
   return renderCard(template, {
     title: 'Hi, I am MLOps ChatOps',
     intro: 'I run your MLOps pipeline from chat: Azure DevOps CI, training on Databricks, the model registry, an approval, and deployment to Azure Container Instances. One card per run shows its progress live.',
-    commands: view.commands.map((c) => ({ usage: escapeMarkdown(c.usage), summary: escapeMarkdown(c.summary) })),
+    commands: view.commands.map((c) => ({ usage: displayUsage(c.usage), summary: escapeMarkdown(c.summary) })),
     mode: view.sandboxMode ? 'Sandbox mode: I am talking to local stand-ins of Azure, not to your subscription.' : '',
   });
 }

@@ -53,7 +53,9 @@ export async function startPlayground(opts: { botEndpoint: string; port?: number
       if (child.exitCode !== null) return;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.kill('SIGTERM');
-      await Promise.race([exited, delay(5000).then(() => child.kill('SIGKILL'))]);
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killer);
     },
   };
 }
