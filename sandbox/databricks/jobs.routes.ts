@@ -3,7 +3,7 @@ import type { SandboxClock } from '../common/clock';
 import type { MlflowStore } from './mlflow.store';
 import { outputJson, runJson } from './run.serializer';
 import { SANDBOX_SPARK_VERSIONS } from './spark-versions.data';
-import { parseTaskParameters, type Hooks, type Workspace } from './workspace.state';
+import { parseTaskParameters, type Workspace } from './workspace.state';
 
 /**
  * Jobs 2.1/2.2 and Clusters routes. Missing ids answer 400 INVALID_PARAMETER_VALUE "... does not
@@ -19,7 +19,7 @@ function intParam(req: SandboxRequest, name: string, from: 'query' | 'body'): nu
   const raw = from === 'query' ? req.query.get(name) : ((req.body ?? {}) as Json)[name];
   if (raw === undefined || raw === null || raw === '') throw bad(`Missing required field: ${name}`);
   const n = Number(raw);
-  if (!Number.isSafeInteger(n)) throw bad(`Invalid value for ${name}: ${String(raw)}`);
+  if (!Number.isSafeInteger(n)) throw bad(`Invalid value for ${name}: ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -72,7 +72,7 @@ export function registerJobsRoutes(server: SandboxServer, ws: Workspace, mlflow:
     const runId = idempotent(b.idempotency_token, () => {
       const firstPy = ((tasks[0]?.spark_python_task ?? {}) as Json).parameters;
       const params = parseTaskParameters(resolveRefs(firstPy, '0', {}));
-      const run = ws.createRun({ jobId: ws.newId(), runName: typeof b.run_name === 'string' ? b.run_name : 'Untitled', runType: 'SUBMIT_RUN', tasks, params, hooks: (b.webhook_notifications ?? {}) as Hooks });
+      const run = ws.createRun({ jobId: ws.newId(), runName: typeof b.run_name === 'string' ? b.run_name : 'Untitled', runType: 'SUBMIT_RUN', tasks, params, hooks: (b.webhook_notifications ?? {}) });
       return run.runId;
     });
     return { run_id: runId };
@@ -92,11 +92,11 @@ export function registerJobsRoutes(server: SandboxServer, ws: Workspace, mlflow:
       const params = { ...parseTaskParameters([...resolveRefs(firstPy, '0', jobParams), ...pythonParams]), ...given };
       const run = ws.createRun({
         jobId: job.jobId,
-        runName: String(job.settings.name ?? `job-${job.jobId}`),
+        runName: typeof job.settings.name === 'string' ? job.settings.name : `job-${job.jobId}`,
         runType: 'JOB_RUN',
         tasks,
         params,
-        hooks: (job.settings.webhook_notifications ?? {}) as Hooks,
+        hooks: (job.settings.webhook_notifications ?? {}),
         jobParameters: declared.map((p) => ({ name: p.name, default: p.default, value: jobParams[p.name] ?? p.default })),
       });
       return run.runId;

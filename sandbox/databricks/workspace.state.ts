@@ -117,7 +117,7 @@ export class Workspace {
         runId: this.newId(),
         definition: def,
         epochs: training ? epochs : undefined,
-        hooks: (def.webhook_notifications ?? {}) as Hooks,
+        hooks: (def.webhook_notifications ?? {}),
         fired: new Set(),
         mlflowRunId: undefined,
         epochsLogged: 0,

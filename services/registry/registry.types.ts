@@ -6,7 +6,8 @@ export interface MlflowRun {
   runId: string;
   runName: string | undefined;
   experimentId: string;
-  status: MlflowRunStatus | string;
+  /** One of MlflowRunStatus; kept open because backends add values. */
+  status: string;
   startTime: Date | undefined;
   endTime: Date | undefined;
   artifactUri: string | undefined;
@@ -23,7 +24,8 @@ export interface MetricPoint {
   step: number;
 }
 
-export type ModelVersionStatus = 'PENDING_REGISTRATION' | 'READY' | 'FAILED_REGISTRATION' | string;
+/** PENDING_REGISTRATION | READY | FAILED_REGISTRATION (open: backends add values, e.g. MODEL_VERSION_STATUS_UNKNOWN). */
+export type ModelVersionStatus = string;
 
 export interface ModelVersion {
   name: string;
