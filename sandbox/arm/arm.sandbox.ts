@@ -120,7 +120,7 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     await state.refresh(g);
     const phase = g.operationId === req.params.op ? state.phase(g) : 'Canceled';
     const done = phase === 'Succeeded' || phase === 'Failed';
-    const events = done ? ((containerView(g, phase === 'Failed' ? 'Failed' : 'Succeeded', true, 0, state.timings).events as unknown[]) ?? []) : [];
+    const events = done ? ((containerView(g, phase === 'Failed' ? 'Failed' : 'Succeeded', true, 0, state.timings)?.events as unknown[] | undefined) ?? []) : [];
     const body: Record<string, unknown> = { id: g.id, status: phase, startTime: g.operationStartIso, properties: { events } };
     if (phase === 'Failed') body.error = { code: 'ResourceDeploymentFailure', message: "The resource operation completed with terminal provisioning state 'Failed'." };
     return { status: 200, headers: reads(), body };

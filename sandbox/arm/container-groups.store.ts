@@ -172,13 +172,10 @@ export class ContainerGroupStore {
 
   wire(g: GroupRecord, withInstanceView: boolean): Record<string, unknown> {
     const phase = this.phase(g);
-    const containers = g.containers.map((c, i) => ({
-      name: c.name,
-      properties: {
-        ...redactContainer(c.properties),
-        ...(withInstanceView ? { instanceView: containerView(g, phase, i === 0, this.crashRestarts(g), this.timings) } : {}),
-      },
-    }));
+    const containers = g.containers.map((c, i) => {
+      const view = withInstanceView ? containerView(g, phase, i === 0, this.crashRestarts(g), this.timings) : undefined;
+      return { name: c.name, properties: { ...redactContainer(c.properties), ...(view ? { instanceView: view } : {}) } };
+    });
     return groupWire(g, phase, containers, withInstanceView);
   }
 

@@ -24,12 +24,13 @@ function event(name: string, message: string, at: number, type: 'Normal' | 'Warn
   return { count, firstTimestamp: armTime(at), lastTimestamp: armTime(last), name, message, type };
 }
 
-export function containerView(g: GroupRecord, phase: Phase, scoringContainer: boolean, crashRestarts: number, t: Timings): Record<string, unknown> {
+/** A container's instance view; none while the group is Pending (as in the recorded PUT answer). */
+export function containerView(g: GroupRecord, phase: Phase, scoringContainer: boolean, crashRestarts: number, t: Timings): Record<string, unknown> | undefined {
   const c = g.containers[0];
   const image = c?.image ?? '';
   const pullAt = g.startedAt + t.pendingMs;
   const readyAt = g.startedAt + t.pendingMs + t.creatingMs;
-  if (phase === 'Pending') return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: '' }, events: [] };
+  if (phase === 'Pending') return undefined;
   const pulling = event('Pulling', `Pulling image "${image}"`, pullAt);
   if (phase === 'Creating') return { restartCount: 0, currentState: { state: 'Waiting', detailStatus: 'ContainerCreating' }, events: [pulling] };
   if (phase === 'Failed') {
