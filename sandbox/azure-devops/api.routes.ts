@@ -10,6 +10,7 @@ import { buildStatus, projectRef, visibleLogLines, wireApproval, wireBuild, wire
  */
 const BUILD_STATUS: Record<string, number> = { none: 0, inprogress: 1, completed: 2, cancelling: 4, postponed: 8, notstarted: 32, all: 47 };
 const BUILD_RESULT: Record<string, number> = { none: 0, succeeded: 2, partiallysucceeded: 4, failed: 8, canceled: 32 };
+interface LogSource { id: number; start: number; finish: number | undefined; lines: () => string[] }
 const APPROVAL_STATUS: Record<string, number> = { pending: 2, approved: 4, rejected: 8, skipped: 16, canceled: 32, timedout: 64, failed: 128, completed: 253, all: 255 };
 
 /** A name or number → the canonical number, or undefined when absent. */
@@ -118,19 +119,26 @@ export function registerApiRoutes(server: SandboxServer, state: AzureDevOpsSandb
   const timeline: Handler = (req) => ok(wireTimeline(ctx(), state.run(intParam(req.params.buildId, 'buildId'))));
   server.route('GET', '/:org/:project/_apis/build/builds/:buildId/timeline', 'timeline.get', api(timeline));
   server.route('GET', '/:org/:project/_apis/build/builds/:buildId/timeline/:timelineId', 'timeline.get', api(timeline));
-  const tasksWithLogs = (buildId: number) => {
+  /** Every log of a build: one per task, plus one per job holding its tasks' lines (as the agent writes them). */
+  const logsOf = (buildId: number): { run: ReturnType<typeof state.run>; logs: LogSource[] } => {
     const run = state.run(buildId);
-    return { run, tasks: run.stages.flatMap((s) => s.jobs.flatMap((j) => j.tasks)).filter((t) => t.logId !== undefined).sort((a, b) => (a.logId ?? 0) - (b.logId ?? 0)) };
+    const now = state.clock.now();
+    const logs: LogSource[] = [];
+    for (const job of run.stages.flatMap((st) => st.jobs)) {
+      if (job.logId !== undefined) logs.push({ id: job.logId, start: job.start ?? now, finish: job.finish, lines: () => job.tasks.flatMap((t) => visibleLogLines(t, now)) });
+      for (const t of job.tasks) if (t.logId !== undefined) logs.push({ id: t.logId, start: t.start ?? now, finish: t.finish, lines: () => visibleLogLines(t, now) });
+    }
+    return { run, logs: logs.sort((a, b) => a.id - b.id) };
   };
   server.route('GET', '/:org/:project/_apis/build/builds/:buildId/logs', 'logs.list', api((req) => {
-    const { run, tasks } = tasksWithLogs(intParam(req.params.buildId, 'buildId'));
-    return ok({ count: tasks.length, value: tasks.map((t) => wireLogRef(ctx(), run, t, state.clock.now())) });
+    const { run, logs } = logsOf(intParam(req.params.buildId, 'buildId'));
+    return ok({ count: logs.length, value: logs.map((l) => wireLogRef(ctx(), run, l.id, l.lines().length, l.start, l.finish ?? state.clock.now())) });
   }));
   server.route('GET', '/:org/:project/_apis/build/builds/:buildId/logs/:logId', 'logs.get', api((req) => {
     const logId = intParam(req.params.logId, 'logId');
-    const task = tasksWithLogs(intParam(req.params.buildId, 'buildId')).tasks.find((t) => t.logId === logId);
-    if (!task) throw new HttpFault(404, 'BuildLogNotFoundException', `Build log ${logId} could not be found.`);
-    const lines = visibleLogLines(task, state.clock.now());
+    const log = logsOf(intParam(req.params.buildId, 'buildId')).logs.find((l) => l.id === logId);
+    if (!log) throw new HttpFault(404, 'BuildLogNotFoundException', `Build log ${logId} could not be found.`);
+    const lines = log.lines();
     // 1-based and inclusive, as the service counts; out-of-range bounds are clamped.
     const start = Math.max(1, Number(req.query.get('startLine') ?? 1) || 1);
     const end = Math.min(lines.length, Number(req.query.get('endLine') ?? lines.length) || lines.length);

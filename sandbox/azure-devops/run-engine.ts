@@ -13,7 +13,7 @@ export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timedOut' | 
 export interface Issue { type: 'error' | 'warning'; category: string; message: string; data: { type: string } }
 
 export interface TaskRec { id: string; spec: TaskSpec; order: number; state: RecordState; result?: RecordResult; start?: number; finish?: number; logId?: number; issues: Issue[]; lines: string[] }
-export interface JobRec { id: string; phaseId: string; spec: JobSpec; order: number; state: RecordState; result?: RecordResult; start?: number; finish?: number; tasks: TaskRec[] }
+export interface JobRec { id: string; phaseId: string; spec: JobSpec; order: number; state: RecordState; result?: RecordResult; start?: number; finish?: number; logId?: number; tasks: TaskRec[] }
 export interface ApprovalRec {
   id: string; runId: number; stageName: string; gate: ApprovalGateSpec; status: ApprovalStatus; createdOn: number; lastModifiedOn: number;
   comment?: string; decidedBy?: { id: string; displayName: string; uniqueName: string };
@@ -136,7 +136,7 @@ function startStage(run: RunRec, stage: StageRec, now: number, emit: (e: RunEven
 }
 
 function startTask(run: RunRec, job: JobRec, task: TaskRec): void {
-  if (job.state === 'pending') { job.state = 'inProgress'; job.start = run.cursor; }
+  if (job.state === 'pending') { job.state = 'inProgress'; job.start = run.cursor; job.logId = run.nextLogId++; }
   task.state = 'inProgress';
   task.start = run.cursor;
   task.logId = run.nextLogId++;

@@ -130,8 +130,9 @@ function stageRecords(ctx: WireContext, run: RunRec, st: StageRec): Array<Record
   }
   for (const j of st.jobs) {
     const jr = { state: j.state, result: j.result ?? null, ...opt(j.start, j.finish) };
+    const jobLog = j.logId !== undefined ? { logId: j.logId } : {};
     out.push(record(ctx, run, { id: j.phaseId, parentId: st.id, type: 'Phase', name: j.spec.displayName, identifier: `${st.spec.name}.${j.spec.name}`, order: j.order, ...jr }));
-    out.push(record(ctx, run, { id: j.id, parentId: j.phaseId, type: 'Job', name: j.spec.displayName, identifier: `${st.spec.name}.${j.spec.name}.__default`, order: 1, ...jr }));
+    out.push(record(ctx, run, { id: j.id, parentId: j.phaseId, type: 'Job', name: j.spec.displayName, identifier: `${st.spec.name}.${j.spec.name}.__default`, order: 1, ...jr, ...jobLog }));
     for (const t of j.tasks) {
       out.push(record(ctx, run, { id: t.id, parentId: j.id, type: 'Task', name: t.spec.name, identifier: null, order: t.order, state: t.state, result: t.result ?? null, ...opt(t.start, t.finish), ...(t.logId !== undefined ? { logId: t.logId } : {}), issues: t.issues }));
     }
@@ -162,11 +163,10 @@ export function visibleLogLines(task: TaskRec, now: number): string[] {
   return task.lines.slice(0, count).map((l, i) => `${new Date(start + (i * span) / task.lines.length).toISOString().replace('Z', '0000Z')} ${l}`);
 }
 
-export function wireLogRef(ctx: WireContext, run: RunRec, task: TaskRec, now: number): Record<string, unknown> {
+export function wireLogRef(ctx: WireContext, run: RunRec, logId: number, lineCount: number, start: number, lastChanged: number): Record<string, unknown> {
   return {
-    lineCount: visibleLogLines(task, now).length,
-    createdOn: iso(task.start), lastChangedOn: iso(task.finish ?? now),
-    id: task.logId, type: 'Container', url: `${projectBase(ctx)}/_apis/build/builds/${run.id}/logs/${task.logId}`,
+    lineCount, createdOn: iso(start), lastChangedOn: iso(lastChanged),
+    id: logId, type: 'Container', url: `${projectBase(ctx)}/_apis/build/builds/${run.id}/logs/${logId}`,
   };
 }
 
@@ -176,7 +176,8 @@ export function wireApproval(ctx: WireContext, run: RunRec, a: ApprovalRec, expa
   const decider = a.decidedBy ? { displayName: a.decidedBy.displayName, id: a.decidedBy.id, uniqueName: a.decidedBy.uniqueName, descriptor: `aad.${a.decidedBy.id}` } : approver;
   const steps = a.gate.approvers.map((who, i) => ({
     assignedApprover: { displayName: who.displayName, id: who.id, uniqueName: who.uniqueName, descriptor: `vssgp.${who.id}` },
-    ...(decided && a.status !== 'canceled' && a.status !== 'timedOut' ? { actualApprover: decider, comment: a.comment ?? '', lastModifiedBy: decider } : {}),
+    ...(decided && a.status !== 'canceled' && a.status !== 'timedOut' ? { actualApprover: decider, lastModifiedBy: decider } : {}),
+    comment: a.comment ?? '',
     status: a.status === 'timedOut' || a.status === 'canceled' ? 'skipped' : a.status,
     lastModifiedOn: iso(a.lastModifiedOn), order: i + 1, initiatedOn: iso(a.createdOn), history: [],
   }));
