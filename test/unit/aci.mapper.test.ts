@@ -1,0 +1,52 @@
+import { toSdkContainerGroup, toServiceError, toContainerGroupState } from '../../services/aci/aci.mapper';
+import { ServiceError, TimeoutError } from '../../services/http/errors';
+import { predict, parseRows } from '../../sandbox/scoring/scoring-model';
+
+describe('ACI mapping', () => {
+  it('sends secrets as secureValue and the readiness probe on the scoring port', () => {
+    const g = toSdkContainerGroup(
+      { name: 'm', image: 'acr.io/m:1', cpu: 1, memoryInGB: 2, port: 5001, environment: { A: '1' }, secureEnvironment: { KEY: 's3cr3t!!' }, readinessProbe: { path: '/', periodSeconds: 5 }, dnsNameLabel: 'm' },
+      'eastus',
+    );
+    expect(g.location).toBe('eastus');
+    expect(g.containers[0]?.environmentVariables).toEqual([{ name: 'A', value: '1' }, { name: 'KEY', secureValue: 's3cr3t!!' }]);
+    expect(g.containers[0]?.readinessProbe).toEqual({ httpGet: { path: '/', port: 5001, scheme: 'http' }, periodSeconds: 5 });
+    expect(g.ipAddress).toEqual({ type: 'Public', ports: [{ port: 5001, protocol: 'TCP' }], dnsNameLabel: 'm' });
+    expect(g.restartPolicy).toBe('Always');
+  });
+
+  it('turns a failed long-running operation into a ServiceError with the ARM code, without secrets', () => {
+    const err = toServiceError(new Error('The long-running operation has failed. ResourceDeploymentFailure. key s3cr3t!! leaked'), 'containerGroups.createOrUpdate', ['s3cr3t!!']);
+    expect(err).toBeInstanceOf(ServiceError);
+    expect(err.code).toBe('ResourceDeploymentFailure');
+    expect(err.message).toBe('key [redacted] leaked');
+  });
+
+  it('reports a timeout as a retryable Timeout', () => {
+    expect(toServiceError(new TimeoutError(100), 'containerGroups.get')).toMatchObject({ code: 'Timeout', retryable: true, service: 'aci' });
+  });
+
+  it('calls a group whose container exited with an error Crashing, and a clean exit under Never Stopped', () => {
+    const base = { provisioningState: 'Succeeded', osType: 'Linux' as const, ipAddress: { type: 'Public', ports: [{ port: 80 }], ip: '1.2.3.4' } };
+    const crashed = toContainerGroupState({ ...base, containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: 1, memoryInGB: 1 } }, instanceView: { restartCount: 2, currentState: { state: 'Terminated', exitCode: 1 } } }] });
+    expect(crashed.status).toBe('Crashing');
+    const done = toContainerGroupState({ ...base, restartPolicy: 'Never', containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: 1, memoryInGB: 1 } }, instanceView: { restartCount: 0, currentState: { state: 'Terminated', exitCode: 0 } } }] });
+    expect(done.status).toBe('Stopped');
+  });
+});
+
+describe('sandbox scoring model', () => {
+  it('gives softmax probabilities that depend on the input and the seed', () => {
+    const p = predict([1, 2, 3], 0.5);
+    expect(p).toHaveLength(10);
+    expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(predict([3, 2, 1], 0.5)).not.toEqual(p);
+    expect(predict([1, 2, 3], 0.6)).not.toEqual(p);
+  });
+
+  it('accepts MLflow-style inputs and refuses non-numeric ones', () => {
+    expect(parseRows({ inputs: [[1, 2]] })).toEqual([[1, 2]]);
+    expect(parseRows({ dataframe_split: { data: [[1], [2]] } })).toEqual([[1], [2]]);
+    expect(parseRows({ inputs: [['a']] })).toMatch(/finite number/);
+  });
+});
