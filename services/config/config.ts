@@ -16,6 +16,8 @@ export interface AppConfig {
   mlflow: { trackingUri: string; token: string | undefined } | undefined;
   azure: { subscriptionId: string; resourceGroup: string; location: string; armEndpoint: string } | undefined;
   stateStore: { kind: 'sqlite'; path: string };
+  /** How the bot gets Entra tokens: an explicit managed-identity endpoint, or DefaultAzureCredential. */
+  identity: { kind: 'managed-identity-endpoint'; endpoint: string; header: string; clientId: string | undefined } | { kind: 'default'; clientId: string | undefined };
   webhookSecret: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   configPath: string;
@@ -90,12 +92,16 @@ export function loadConfig(
       env.AZURE_SUBSCRIPTION_ID && env.AZURE_RESOURCE_GROUP && env.AZURE_LOCATION
         ? { subscriptionId: env.AZURE_SUBSCRIPTION_ID, resourceGroup: env.AZURE_RESOURCE_GROUP, location: env.AZURE_LOCATION, armEndpoint: env.ARM_ENDPOINT }
         : undefined,
-    stateStore: { kind: 'sqlite', path: resolve(cwd, env.STATE_STORE.slice('sqlite:'.length)) },
+    stateStore: { kind: 'sqlite', path: env.STATE_STORE === 'sqlite::memory:' ? ':memory:' : resolve(cwd, env.STATE_STORE.slice('sqlite:'.length)) },
+    identity:
+      env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER
+        ? { kind: 'managed-identity-endpoint', endpoint: env.IDENTITY_ENDPOINT, header: env.IDENTITY_HEADER, clientId: env.AZURE_CLIENT_ID }
+        : { kind: 'default', clientId: env.AZURE_CLIENT_ID },
     webhookSecret: env.WEBHOOK_SECRET,
     logLevel: env.LOG_LEVEL,
     configPath,
     mlops: fileResult.data,
-    secrets: [env.MicrosoftAppPassword, env.AZURE_DEVOPS_PAT, env.DATABRICKS_TOKEN, env.WEBHOOK_SECRET].filter((s): s is string => !!s),
+    secrets: [env.MicrosoftAppPassword, env.AZURE_DEVOPS_PAT, env.DATABRICKS_TOKEN, env.WEBHOOK_SECRET, env.IDENTITY_HEADER].filter((s): s is string => !!s),
   };
   return deepFreeze(cfg);
 }

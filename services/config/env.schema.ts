@@ -51,6 +51,11 @@ export const envSchema = z
       z.string().regex(/^sqlite:.+$/, 'STATE_STORE must be sqlite:<path> (e.g. sqlite:./data/mlops-chatops.db); other backends are not built yet').default('sqlite:./data/mlops-chatops.db'),
     ),
     WEBHOOK_SECRET: z.preprocess(empty, z.string().min(16, 'WEBHOOK_SECRET must be at least 16 characters; generate one with `openssl rand -hex 32`').optional()),
+    /** App Service's managed-identity endpoint (set by the platform; the sandbox serves the same protocol). */
+    IDENTITY_ENDPOINT: z.preprocess(empty, url('IDENTITY_ENDPOINT', 'it is set by App Service; unset it elsewhere').optional()),
+    IDENTITY_HEADER: z.preprocess(empty, z.string().optional()),
+    /** Client id of a user-assigned managed identity (DefaultAzureCredential reads it too). */
+    AZURE_CLIENT_ID: z.preprocess(empty, z.string().optional()),
     /** Not in the design's table: the sandbox launcher sets it; it permits auth-off mode. */
     MLOPS_SANDBOX: z.preprocess(empty, z.enum(['1', 'true', '0', 'false']).optional()),
     LOG_LEVEL: z.preprocess(empty, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
@@ -69,6 +74,9 @@ export const envSchema = z
     }
     if (env.MicrosoftAppType !== 'MultiTenant' && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
       ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: `MicrosoftAppTenantId is required when MicrosoftAppType is ${env.MicrosoftAppType}` });
+    }
+    if (!!env.IDENTITY_ENDPOINT !== !!env.IDENTITY_HEADER) {
+      ctx.addIssue({ code: 'custom', path: [env.IDENTITY_ENDPOINT ? 'IDENTITY_HEADER' : 'IDENTITY_ENDPOINT'], message: 'IDENTITY_ENDPOINT and IDENTITY_HEADER go together (App Service sets both)' });
     }
     if (env.AZURE_DEVOPS_ORG_URL && !env.AZURE_DEVOPS_PROJECT) {
       ctx.addIssue({ code: 'custom', path: ['AZURE_DEVOPS_PROJECT'], message: 'AZURE_DEVOPS_PROJECT is required with AZURE_DEVOPS_ORG_URL (the project that holds the pipelines)' });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ConversationRecord, Store } from './store';
+import { RUN_MIGRATIONS, SqliteRunStore } from './sqlite-runs';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE conversations (
@@ -11,6 +12,7 @@ const MIGRATIONS: readonly string[] = [
      installed_by TEXT,
      updated_at TEXT NOT NULL
    )`,
+  ...RUN_MIGRATIONS,
 ];
 
 interface ConversationRow {
@@ -24,6 +26,8 @@ interface ConversationRow {
 /** SQLite in WAL mode: every write is durable when the call returns, across restarts and kill -9. */
 export class SqliteStore implements Store {
   private db: Database.Database | undefined;
+  /** The run tables live in the same database file, so a transition and its outbox share one transaction. */
+  readonly runs = new SqliteRunStore(() => this.conn);
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

@@ -1,0 +1,149 @@
+import type Database from 'better-sqlite3';
+import type { AuditEntry, OutboxItem, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
+import { VersionConflictError } from '../workflow/run-store';
+import { FINAL_STATUSES, type RunRecord } from '../workflow/run.types';
+
+export const RUN_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE runs (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     id TEXT NOT NULL UNIQUE,
+     model TEXT NOT NULL,
+     status TEXT NOT NULL,
+     active INTEGER NOT NULL,
+     requester_id TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     body TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX runs_active ON runs(active, model);
+   CREATE TABLE audit (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, run_id TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL
+   );
+   CREATE INDEX audit_run ON audit(run_id);
+   CREATE TABLE outbox (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     run_id TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT, created_at TEXT NOT NULL, done_at TEXT
+   );
+   CREATE INDEX outbox_pending ON outbox(done_at, id);
+   CREATE TABLE messages (
+     run_id TEXT NOT NULL, kind TEXT NOT NULL, conversation_id TEXT NOT NULL, activity_id TEXT NOT NULL,
+     PRIMARY KEY (run_id, kind)
+   );
+   CREATE TABLE subscriptions (
+     conversation_id TEXT NOT NULL, model TEXT NOT NULL, events TEXT NOT NULL,
+     PRIMARY KEY (conversation_id, model)
+   );`,
+];
+
+/** The run tables of the SQLite store. All multi-row writes are single transactions. */
+export class SqliteRunStore implements RunStore {
+  constructor(private readonly db: () => Database.Database) {}
+
+  private effects(db: Database.Database, runId: string, e: TransitionEffects | undefined, now: string): void {
+    for (const a of e?.audit ?? []) this.insertAudit(db, { ...a, runId: a.runId ?? runId });
+    const ins = db.prepare('INSERT INTO outbox (run_id, kind, payload, created_at) VALUES (?, ?, ?, ?)');
+    for (const o of e?.outbox ?? []) ins.run(runId, o.kind, o.payload ?? null, now);
+  }
+
+  private insertAudit(db: Database.Database, a: AuditEntry): void {
+    db.prepare('INSERT INTO audit (at, actor, action, run_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)').run(a.at, a.actor, a.action, a.runId ?? null, a.outcome, JSON.stringify(a.detail));
+  }
+
+  async createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord> {
+    const db = this.db();
+    return db.transaction(() => {
+      const seq = (db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM runs").get() as { n: number }).n;
+      const full: RunRecord = { ...run, id: `r-${seq}`, version: 1 };
+      db.prepare('INSERT INTO runs (seq, id, model, status, active, requester_id, version, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        seq, full.id, full.model, full.status, FINAL_STATUSES.has(full.status) ? 0 : 1, full.requester.id, 1, JSON.stringify(full), full.createdAt, full.updatedAt,
+      );
+      this.effects(db, full.id, effects, full.updatedAt);
+      return full;
+    })();
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const row = this.db().prepare('SELECT body FROM runs WHERE id = ?').get(id) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as RunRecord) : undefined;
+  }
+
+  async listRuns(f: { model?: string; active?: boolean; requesterId?: string; limit?: number }): Promise<RunRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (clause: string, value: unknown): void => {
+      where.push(clause);
+      args.push(value);
+    };
+    if (f.model) add('model = ?', f.model);
+    if (f.active !== undefined) add('active = ?', f.active ? 1 : 0);
+    if (f.requesterId) add('requester_id = ?', f.requesterId);
+    const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db().prepare(sql).all(...args, f.limit ?? 1000) as { body: string }[];
+    return rows.map((r) => JSON.parse(r.body) as RunRecord);
+  }
+
+  async saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord> {
+    const db = this.db();
+    return db.transaction(() => {
+      const next: RunRecord = { ...run, version: run.version + 1 };
+      const res = db
+        .prepare('UPDATE runs SET status = ?, active = ?, version = ?, body = ?, updated_at = ? WHERE id = ? AND version = ?')
+        .run(next.status, FINAL_STATUSES.has(next.status) ? 0 : 1, next.version, JSON.stringify(next), next.updatedAt, run.id, run.version);
+      if (res.changes !== 1) throw new VersionConflictError(run.id, run.version);
+      this.effects(db, run.id, effects, next.updatedAt);
+      return next;
+    })();
+  }
+
+  async listAudit(f: { runId?: string; limit?: number }): Promise<AuditEntry[]> {
+    const rows = (f.runId
+      ? this.db().prepare('SELECT * FROM audit WHERE run_id = ? ORDER BY id DESC LIMIT ?').all(f.runId, f.limit ?? 50)
+      : this.db().prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(f.limit ?? 50)) as Array<{ at: string; actor: string; action: string; run_id: string | null; outcome: AuditEntry['outcome']; detail: string }>;
+    return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, runId: r.run_id ?? undefined, outcome: r.outcome, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.insertAudit(this.db(), entry);
+  }
+
+  async pendingOutbox(limit = 100): Promise<OutboxItem[]> {
+    const rows = this.db().prepare('SELECT * FROM outbox WHERE done_at IS NULL ORDER BY id LIMIT ?').all(limit) as Array<{ id: number; run_id: string; kind: OutboxItem['kind']; payload: string | null; created_at: string }>;
+    return rows.map((r) => ({ id: r.id, runId: r.run_id, kind: r.kind, payload: r.payload ?? undefined, createdAt: r.created_at }));
+  }
+
+  async completeOutbox(ids: readonly number[]): Promise<void> {
+    const db = this.db();
+    const stmt = db.prepare('UPDATE outbox SET done_at = ? WHERE id = ?');
+    const now = new Date().toISOString();
+    db.transaction(() => ids.forEach((id) => stmt.run(now, id)))();
+  }
+
+  async getMessage(runId: string, kind: 'runCard' | 'approvalCard'): Promise<{ conversationId: string; activityId: string } | undefined> {
+    const r = this.db().prepare('SELECT conversation_id, activity_id FROM messages WHERE run_id = ? AND kind = ?').get(runId, kind) as { conversation_id: string; activity_id: string } | undefined;
+    return r ? { conversationId: r.conversation_id, activityId: r.activity_id } : undefined;
+  }
+
+  async setMessage(runId: string, kind: 'runCard' | 'approvalCard', conversationId: string, activityId: string): Promise<void> {
+    this.db().prepare('INSERT OR REPLACE INTO messages (run_id, kind, conversation_id, activity_id) VALUES (?, ?, ?, ?)').run(runId, kind, conversationId, activityId);
+  }
+
+  async listSubscriptions(model?: string): Promise<Subscription[]> {
+    const rows = (model
+      ? this.db().prepare("SELECT * FROM subscriptions WHERE model = ? OR model = '*'").all(model)
+      : this.db().prepare('SELECT * FROM subscriptions').all()) as Array<{ conversation_id: string; model: string; events: string }>;
+    return rows.map((r) => ({ conversationId: r.conversation_id, model: r.model, events: JSON.parse(r.events) as Subscription['events'] }));
+  }
+
+  async putSubscription(s: Subscription): Promise<void> {
+    this.db().prepare('INSERT OR REPLACE INTO subscriptions (conversation_id, model, events) VALUES (?, ?, ?)').run(s.conversationId, s.model, JSON.stringify(s.events));
+  }
+
+  async removeSubscription(conversationId: string, model?: string): Promise<number> {
+    const r = model
+      ? this.db().prepare('DELETE FROM subscriptions WHERE conversation_id = ? AND model = ?').run(conversationId, model)
+      : this.db().prepare('DELETE FROM subscriptions WHERE conversation_id = ?').run(conversationId);
+    return r.changes;
+  }
+}

@@ -1,0 +1,60 @@
+import type { RunRecord } from './run.types';
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  runId?: string | undefined;
+  outcome: 'ok' | 'refused' | 'failed';
+  detail: Record<string, unknown>;
+}
+
+/** What must be announced after a transition; written in the same transaction as the transition. */
+export type OutboxKind = 'runCard' | 'approvalCard' | 'failureCard' | 'notice';
+export interface OutboxItem {
+  id: number;
+  runId: string;
+  kind: OutboxKind;
+  /** For `notice`: the text. */
+  payload: string | undefined;
+  createdAt: string;
+}
+
+export interface Subscription {
+  conversationId: string;
+  model: string;
+  events: Array<'failed' | 'succeeded' | 'approval'>;
+}
+
+export class VersionConflictError extends Error {
+  constructor(readonly runId: string, readonly expected: number) {
+    super(`run ${runId} was changed by someone else (expected version ${expected})`);
+    this.name = 'VersionConflictError';
+  }
+}
+
+/**
+ * Durable run state. `saveRun` is the only way a run changes: it checks the version the caller
+ * read, bumps it, and writes the audit lines and outbox items of that transition atomically.
+ */
+export interface RunStore {
+  createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  listRuns(filter: { model?: string; active?: boolean; requesterId?: string; limit?: number }): Promise<RunRecord[]>;
+  saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord>;
+  listAudit(filter: { runId?: string; limit?: number }): Promise<AuditEntry[]>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  pendingOutbox(limit?: number): Promise<OutboxItem[]>;
+  completeOutbox(ids: readonly number[]): Promise<void>;
+  /** The Teams message that shows a run's card or approval card. */
+  getMessage(runId: string, kind: 'runCard' | 'approvalCard'): Promise<{ conversationId: string; activityId: string } | undefined>;
+  setMessage(runId: string, kind: 'runCard' | 'approvalCard', conversationId: string, activityId: string): Promise<void>;
+  listSubscriptions(model?: string): Promise<Subscription[]>;
+  putSubscription(s: Subscription): Promise<void>;
+  removeSubscription(conversationId: string, model?: string): Promise<number>;
+}
+
+export interface TransitionEffects {
+  audit?: AuditEntry[];
+  outbox?: Array<{ kind: OutboxKind; payload?: string }>;
+}

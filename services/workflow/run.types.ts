@@ -1,0 +1,100 @@
+/**
+ * The run: a durable record of one trip through the pipeline. Every transition is persisted
+ * (with a version check) before its effects are announced.
+ */
+export const STAGE_IDS = ['ci', 'training', 'registered', 'approval', 'deploy', 'smoke'] as const;
+export type StageId = (typeof STAGE_IDS)[number];
+
+export const STAGE_TITLES: Record<StageId, { title: string; system: string }> = {
+  ci: { title: 'CI pipeline', system: 'Azure DevOps' },
+  training: { title: 'Training', system: 'Databricks' },
+  registered: { title: 'Model registered', system: 'MLflow' },
+  approval: { title: 'Approval', system: 'Teams' },
+  deploy: { title: 'Deploy', system: 'ACI' },
+  smoke: { title: 'Smoke test', system: 'ACI' },
+};
+
+export type StageState = 'pending' | 'running' | 'waiting' | 'queued' | 'succeeded' | 'failed' | 'skipped' | 'canceled' | 'expired';
+export type RunStatus = 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'canceled' | 'expired';
+export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'canceled', 'expired']);
+
+export interface StageRecord {
+  id: StageId;
+  state: StageState;
+  startedAt?: string;
+  finishedAt?: string;
+  link?: string;
+  detail?: string;
+}
+
+export interface PersonRef {
+  id: string;
+  name: string;
+  aadObjectId?: string | undefined;
+}
+
+export interface Decision {
+  by: PersonRef;
+  decision: 'approved' | 'rejected';
+  comment: string;
+  at: string;
+}
+
+export type ParamValue = string | number | boolean;
+
+export interface RunRecord {
+  id: string;
+  model: string;
+  target: string;
+  /** `train` runs the whole pipeline; `deploy` (from /deploy or /rollback) starts at approval. */
+  kind: 'train' | 'deploy';
+  params: Record<string, ParamValue>;
+  branch: string;
+  requester: PersonRef;
+  conversationId: string;
+  status: RunStatus;
+  stages: StageRecord[];
+  ext: {
+    devopsRunId?: number;
+    devopsUrl?: string;
+    commit?: string;
+    databricksRunId?: number;
+    databricksUrl?: string;
+    runtime?: string;
+    mlflowRunId?: string;
+    modelVersion?: string;
+    scoringImage?: string;
+    productionVersion?: string;
+    containerGroup?: string;
+    scoringUri?: string;
+    /** Set once the deploy has been requested from ARM, so a restart does not send it twice. */
+    deployRequestedAt?: string;
+    /** Set once ARM accepted the PUT; from then on the group's state is read. */
+    deploySentAt?: string;
+  };
+  metrics: { name: string; points: { step: number; value: number }[] }[];
+  approval?: {
+    required: number;
+    expiresAt: string;
+    decisions: Decision[];
+    state: 'pending' | 'approved' | 'rejected' | 'expired' | 'stale';
+    devopsApprovalId?: string;
+  };
+  smoke?: { status: number; latencyMs: number; ok: boolean; detail: string };
+  rolledBackTo?: string;
+  failure?: { stage: StageId; system: string; message: string; logTail: string[] };
+  retryOf?: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export function stageOf(run: RunRecord, id: StageId): StageRecord {
+  const s = run.stages.find((x) => x.id === id);
+  if (!s) throw new Error(`run ${run.id} has no stage ${id}`);
+  return s;
+}
+
+export function currentStage(run: RunRecord): StageRecord | undefined {
+  return run.stages.find((s) => s.state === 'running' || s.state === 'waiting' || s.state === 'queued' || s.state === 'pending');
+}

@@ -1,0 +1,212 @@
+import type { AzureDevOpsClient } from '../azure-devops/azure-devops.client';
+import type { AciClient } from '../aci/aci.client';
+import type { DatabricksClient } from '../databricks/databricks.client';
+import { resolveMlRuntime } from '../databricks/runtime-resolver';
+import { buildTrainingRunSpec, type TrainingInfra } from '../databricks/training-run.builder';
+import type { RegistryClient } from '../registry/registry.client';
+import type { MlopsConfig } from '../config/mlops-config.schema';
+import type { Logger } from '../logger';
+import { ServiceError } from '../http/errors';
+import type { RunRecord } from './run.types';
+import { begin, fail, finishStage, iso, nextStage, startStage, touch, type Transition } from './transitions';
+
+export interface StepDeps {
+  devops: AzureDevOpsClient | undefined;
+  databricks: DatabricksClient | undefined;
+  registry: RegistryClient | undefined;
+  aci: AciClient | undefined;
+  infra: TrainingInfra;
+  models: MlopsConfig['models'];
+  now: () => number;
+  logger: Logger;
+  /** Link to a model version in the registry UI. */
+  registryLink: (model: string, version: string) => string | undefined;
+  smokeTest: (url: string, sample: unknown, timeoutMs: number) => Promise<{ status: number; latencyMs: number; body: string }>;
+  /** Runtime keys are resolved once per process and GPU flag: the list changes with workspace upgrades, not per run. */
+  runtimeCache: Map<boolean, string>;
+}
+
+const MAX_LOG_LINES = 200;
+
+function model(run: RunRecord, deps: StepDeps): MlopsConfig['models'][string] {
+  const m = deps.models[run.model];
+  if (!m) throw new Error(`model ${run.model} is no longer in mlops.config.yaml`);
+  return m;
+}
+
+function notConfigured(system: string, vars: string): string {
+  return `${system} is not configured: set ${vars}`;
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof ServiceError) return e.describe();
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Moves to the stage after `done` (or finishes the run) inside transition t. */
+export function advanceTo(t: Transition, done: RunRecord['stages'][number]['id'], now: number): void {
+  const next = nextStage(t.run, done);
+  if (!next) {
+    t.run.status = 'succeeded';
+    t.effects.audit.push({ at: iso(now), actor: 'system', action: 'run.succeeded', outcome: 'ok', detail: { ...t.run.ext } });
+    return;
+  }
+  startStage(t, next, now);
+}
+
+export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {
+  const now = deps.now();
+  const t = begin(run);
+  const m = model(run, deps);
+  if (!m.ci) return undefined;
+  if (!deps.devops) {
+    fail(t, 'ci', notConfigured('Azure DevOps', 'AZURE_DEVOPS_ORG_URL and AZURE_DEVOPS_PROJECT'), [], now);
+    return t;
+  }
+  if (run.ext.devopsRunId === undefined) {
+    // The CI pipeline declares only `modelName` (infra/pipelines/azure-pipelines.ci.yml); Azure DevOps
+    // refuses undeclared template parameters, and training parameters go to Databricks instead.
+    const pr = await deps.devops.runPipeline(m.ci.azureDevOpsPipelineId, { branch: run.branch, templateParameters: { modelName: m.registeredModel } });
+    t.run.ext.devopsRunId = pr.id;
+    if (pr.webUrl) t.run.ext.devopsUrl = pr.webUrl;
+    startStage(t, 'ci', now, `pipeline run ${pr.name || pr.id}`);
+    const stage = t.run.stages.find((s) => s.id === 'ci');
+    if (stage && pr.webUrl) stage.link = pr.webUrl;
+    t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.run', outcome: 'ok', detail: { pipelineId: m.ci.azureDevOpsPipelineId, devopsRunId: pr.id, branch: run.branch } });
+    touch(t, now);
+    return t;
+  }
+  const pr = await deps.devops.getBuild(run.ext.devopsRunId);
+  if (pr.state !== 'completed') return undefined;
+  if (pr.result === 'succeeded' || pr.result === 'partiallySucceeded') {
+    finishStage(t, 'ci', 'succeeded', now);
+    advanceTo(t, 'ci', now);
+  } else if (pr.result === 'canceled') {
+    finishStage(t, 'ci', 'canceled', now, 'canceled in Azure DevOps');
+    t.run.status = 'canceled';
+  } else {
+    const failed = await deps.devops.getFailedTaskLog(run.ext.devopsRunId, { lines: MAX_LOG_LINES }).catch(() => undefined);
+    const f = failed as { task?: { name?: string; issues?: { message: string }[] }; lines?: string[] } | undefined;
+    const issue = f?.task?.issues?.[0]?.message;
+    fail(t, 'ci', `${f?.task?.name ? `Task "${f.task.name}" failed` : 'The pipeline failed'}${issue ? `: ${issue}` : ''}`, f?.lines ?? [], now);
+  }
+  touch(t, now);
+  return t;
+}
+
+export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {
+  const now = deps.now();
+  const t = begin(run);
+  const m = model(run, deps);
+  if (!deps.databricks) {
+    fail(t, 'training', notConfigured('Databricks', 'DATABRICKS_HOST'), [], now);
+    return t;
+  }
+  if (run.ext.databricksRunId === undefined) {
+    let runtime = deps.runtimeCache.get(m.training.gpu);
+    if (!runtime) {
+      runtime = resolveMlRuntime(await deps.databricks.listSparkVersions(), { gpu: m.training.gpu }).key;
+      deps.runtimeCache.set(m.training.gpu, runtime);
+    }
+    const numeric = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
+    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}` });
+    const poller = await deps.databricks.beginSubmitRun(spec);
+    const dr = await poller.poll();
+    t.run.ext.databricksRunId = dr.runId;
+    t.run.ext.runtime = runtime;
+    if (dr.runPageUrl) t.run.ext.databricksUrl = dr.runPageUrl;
+    startStage(t, 'training', now, `runtime ${runtime}`);
+    const stage = t.run.stages.find((s) => s.id === 'training');
+    if (stage && dr.runPageUrl) stage.link = dr.runPageUrl;
+    t.effects.audit.push({ at: iso(now), actor: 'system', action: 'databricks.submit', outcome: 'ok', detail: { databricksRunId: dr.runId, runtime } });
+    touch(t, now);
+    return t;
+  }
+  const dr = await deps.databricks.getRun(run.ext.databricksRunId);
+  const task = dr.tasks[0];
+  const output = task ? await deps.databricks.getRunOutput(task.runId).catch(() => undefined) : undefined;
+  if (output?.training?.mlflowRunId && !t.run.ext.mlflowRunId) t.run.ext.mlflowRunId = output.training.mlflowRunId;
+  const metricsChanged = await refreshMetrics(t, deps);
+  const stage = t.run.stages.find((s) => s.id === 'training');
+  const detail = `runtime ${t.run.ext.runtime ?? '?'} · ${dr.state.lifeCycleState.toLowerCase().replace(/_/g, ' ')}`;
+  if (!dr.state.terminal) {
+    if (stage?.detail === detail && !metricsChanged) return undefined;
+    if (stage) stage.detail = detail;
+    touch(t, now);
+    return t;
+  }
+  if (dr.state.result === 'SUCCESS') {
+    t.run.ext.modelVersion = output?.training?.modelVersion;
+    if (!t.run.ext.modelVersion) {
+      fail(t, 'training', 'Training finished but reported no registered model version (no MLOPS_RESULT line in its output)', tail(output?.logs), now);
+    } else {
+      finishStage(t, 'training', 'succeeded', now, `runtime ${t.run.ext.runtime ?? '?'}`);
+      advanceTo(t, 'training', now);
+    }
+  } else if (dr.state.result === 'CANCELED') {
+    finishStage(t, 'training', 'canceled', now, 'canceled in Databricks');
+    t.run.status = 'canceled';
+  } else {
+    const lines = [...tail(output?.logs), ...tail(output?.errorTrace)];
+    fail(t, 'training', `Databricks run ${dr.state.result ?? 'failed'}: ${output?.error ?? dr.state.message}`, lines, now);
+  }
+  touch(t, now);
+  return t;
+}
+
+function tail(text: string | undefined): string[] {
+  if (!text) return [];
+  return text.split('\n').filter((l) => l.trim() !== '').slice(-MAX_LOG_LINES);
+}
+
+/** Reads the MLflow metric histories of the training run; true if anything changed. */
+async function refreshMetrics(t: Transition, deps: StepDeps): Promise<boolean> {
+  const id = t.run.ext.mlflowRunId;
+  if (!id || !deps.registry) return false;
+  try {
+    const mr = await deps.registry.getRun(id);
+    const keys = Object.keys(mr.metrics ?? {}).slice(0, 4);
+    const series: RunRecord['metrics'] = [];
+    for (const key of keys) {
+      const points: { step: number; value: number }[] = [];
+      for await (const p of deps.registry.listMetricHistory(id, key)) points.push({ step: p.step, value: p.value });
+      series.push({ name: key, points: points.slice(-100) });
+    }
+    const changed = JSON.stringify(series) !== JSON.stringify(t.run.metrics);
+    t.run.metrics = series;
+    return changed;
+  } catch (e) {
+    deps.logger.warn('metrics not available yet', { runId: t.run.id, error: errorText(e) });
+    return false;
+  }
+}
+
+export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {
+  const now = deps.now();
+  const t = begin(run);
+  const m = model(run, deps);
+  if (!deps.registry) {
+    fail(t, 'registered', notConfigured('The model registry', 'MLFLOW_TRACKING_URI or DATABRICKS_HOST'), [], now);
+    return t;
+  }
+  const version = run.ext.modelVersion;
+  if (!version) {
+    fail(t, 'registered', 'No model version to look up', [], now);
+    return t;
+  }
+  const mv = await deps.registry.getModelVersion(m.registeredModel, version);
+  if (!mv.scoringImage) {
+    fail(t, 'registered', `Model version ${version} has no scoring_image tag, so there is nothing to deploy`, [], now);
+    return t;
+  }
+  t.run.ext.scoringImage = mv.scoringImage;
+  const prod = await deps.registry.getModelVersionByAlias(m.registeredModel, run.target);
+  if (prod) t.run.ext.productionVersion = prod.version;
+  finishStage(t, 'registered', 'succeeded', now, `version ${version}`);
+  const stage = t.run.stages.find((s) => s.id === 'registered');
+  const link = deps.registryLink(m.registeredModel, version);
+  if (stage && link) stage.link = link;
+  advanceTo(t, 'registered', now);
+  touch(t, now);
+  return t;
+}

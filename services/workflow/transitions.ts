@@ -1,0 +1,58 @@
+import type { TransitionEffects } from './run-store';
+import { STAGE_IDS, STAGE_TITLES, stageOf, type RunRecord, type StageId, type StageState } from './run.types';
+
+/** A transition computed by a step: the new run and what must be announced with it. */
+export interface Transition {
+  run: RunRecord;
+  effects: Required<TransitionEffects>;
+}
+
+export function begin(run: RunRecord): Transition {
+  return { run: structuredClone(run), effects: { audit: [], outbox: [] } };
+}
+
+export function iso(now: number): string {
+  return new Date(now).toISOString();
+}
+
+export function startStage(t: Transition, id: StageId, now: number, detail?: string, state: StageState = 'running'): void {
+  const s = stageOf(t.run, id);
+  s.state = state;
+  s.startedAt ??= iso(now);
+  if (detail !== undefined) s.detail = detail;
+}
+
+export function finishStage(t: Transition, id: StageId, state: StageState, now: number, detail?: string): void {
+  const s = stageOf(t.run, id);
+  s.state = state;
+  s.startedAt ??= iso(now);
+  s.finishedAt = iso(now);
+  if (detail !== undefined) s.detail = detail;
+}
+
+/** The stage after `id` that is not skipped, or undefined at the end. */
+export function nextStage(run: RunRecord, id: StageId): StageId | undefined {
+  const idx = STAGE_IDS.indexOf(id);
+  return STAGE_IDS.slice(idx + 1).find((s) => stageOf(run, s).state !== 'skipped');
+}
+
+export function fail(t: Transition, stage: StageId, message: string, logTail: string[], now: number): void {
+  finishStage(t, stage, 'failed', now);
+  t.run.status = 'failed';
+  t.run.failure = { stage, system: STAGE_TITLES[stage].system, message, logTail: logTail.slice(-200) };
+  t.effects.outbox.push({ kind: 'runCard' }, { kind: 'failureCard' });
+  t.effects.audit.push({ at: iso(now), actor: 'system', action: 'run.failed', outcome: 'failed', detail: { stage, message } });
+}
+
+export function touch(t: Transition, now: number): void {
+  t.run.updatedAt = iso(now);
+  if (!t.effects.outbox.some((o) => o.kind === 'runCard')) t.effects.outbox.push({ kind: 'runCard' });
+}
+
+export function durationText(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}

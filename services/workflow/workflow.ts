@@ -1,0 +1,49 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { RolePolicy } from '../auth/roles';
+import type { ServiceClients } from '../clients';
+import type { AppConfig } from '../config/config';
+import { loadTrainingInfra } from '../databricks/training-run.builder';
+import type { Logger } from '../logger';
+import type { RunStore } from './run-store';
+import { RunEngine } from './run-engine';
+import type { RunRecord } from './run.types';
+import { postSample } from './smoke-test';
+
+export interface WorkflowOptions {
+  /** Where infra/databricks lives (the repo root by default). */
+  repoRoot?: string;
+  now?: () => number;
+  onPersisted?: (run: RunRecord) => void;
+}
+
+/** Wires the run engine from the configuration and the service clients. */
+export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceClients, runs: RunStore, logger: Logger, o: WorkflowOptions = {}): RunEngine {
+  const root = o.repoRoot ?? repoRoot(__dirname);
+  const host = config.mlflow?.trackingUri.replace(/\/+$/, '');
+  return new RunEngine({
+    runs,
+    roles: new RolePolicy(config.mlops),
+    config: config.mlops,
+    models: config.mlops.models,
+    devops: clients.devops,
+    databricks: clients.databricks,
+    registry: clients.registry,
+    aci: clients.aci,
+    infra: loadTrainingInfra(join(root, 'infra', 'databricks')),
+    now: o.now ?? Date.now,
+    logger: logger.child({ component: 'workflow' }),
+    registryLink: (model, version) => (host ? `${host}/ml/models/${encodeURIComponent(model)}/versions/${version}` : undefined),
+    smokeTest: postSample,
+    runtimeCache: new Map(),
+    ...(o.onPersisted ? { onPersisted: o.onPersisted } : {}),
+  });
+}
+
+/** The checkout that holds infra/databricks, found from here whether running from source or dist/. */
+function repoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'infra', 'databricks', 'library.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`infra/databricks/library.json not found above ${from}`);
+  }
+}

@@ -1,0 +1,43 @@
+import { stageOf } from '../../services/workflow/run.types';
+import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+
+describe('the /train workflow against the sandbox', () => {
+  let h: WorkflowHarness;
+  beforeAll(async () => {
+    h = await startWorkflowHarness();
+  });
+  afterAll(async () => h.close());
+
+  it('takes a run from CI to a deployed, smoke-tested model after a second user approves', async () => {
+    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: { lr: 0.01, epochs: 3 }, requester: ALEX, conversationId: 'conv-1' });
+    expect(run.id).toMatch(/^r-\d+$/);
+    expect(stageOf(run, 'ci').state).toBe('running');
+
+    const waiting = await h.until(run.id, ['waiting_approval', 'failed']);
+    expect(waiting.failure).toBeUndefined();
+    expect(waiting.status).toBe('waiting_approval');
+    expect(waiting.ext.devopsRunId).toEqual(expect.any(Number));
+    expect(waiting.ext.runtime).toMatch(/^\d+\.\d+\.x-cpu-ml-scala2\.1[23]$/);
+    expect(waiting.ext.modelVersion).toMatch(/^\d+$/);
+    expect(waiting.ext.scoringImage).toContain('fashion-cnn');
+    expect(waiting.metrics.map((m) => m.name).length).toBeGreaterThan(0);
+    expect(stageOf(waiting, 'training').link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+
+    const self = await h.engine.decide(run.id, ALEX, 'approved', 'lgtm');
+    expect(self).toMatchObject({ ok: false, message: expect.stringContaining('your own approval does not count') as string });
+
+    const approved = await h.engine.decide(run.id, MEGAN, 'approved', 'ship it');
+    expect(approved.ok).toBe(true);
+
+    const done = await h.until(run.id, ['succeeded', 'failed']);
+    expect(done.failure).toBeUndefined();
+    expect(done.status).toBe('succeeded');
+    expect(done.ext.scoringUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/score$/);
+    expect(done.smoke?.ok).toBe(true);
+    const res = await fetch(done.ext.scoringUri!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [[0.1, 0.2]] }) });
+    expect(res.status).toBe(200);
+
+    const audit = await h.store.runs.listAudit({ runId: run.id });
+    expect(audit.map((a) => `${a.action}:${a.outcome}`)).toEqual(expect.arrayContaining(['run.start:ok', 'devops.run:ok', 'databricks.submit:ok', 'approval.approved:refused', 'approval.approved:ok', 'aci.deploy:ok', 'run.succeeded:ok']));
+  }, 60_000);
+});

@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { SandboxClock } from '../../sandbox/common/clock';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import { createServiceClients } from '../../services/clients';
+import { loadConfig, type AppConfig } from '../../services/config/config';
+import { silentLogger } from '../../services/logger';
+import { SqliteStore } from '../../services/store/sqlite.store';
+import type { RunEngine } from '../../services/workflow/run-engine';
+import type { RunRecord, RunStatus } from '../../services/workflow/run.types';
+import { createRunEngine } from '../../services/workflow/workflow';
+import { REPO_ROOT } from './context';
+
+export interface WorkflowHarness {
+  sandbox: Sandbox;
+  config: Readonly<AppConfig>;
+  store: SqliteStore;
+  engine: RunEngine;
+  /** Ticks the engine until the run reaches one of the statuses (or fails the test after a deadline). */
+  until(runId: string, statuses: RunStatus[], timeoutMs?: number): Promise<RunRecord>;
+  close(): Promise<void>;
+}
+
+export const ALEX = { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-0000000000020' };
+export const MEGAN = { id: 'user-id-1', name: 'Megan Bowen', aadObjectId: '00000000-0000-0000-0000-0000000000021' };
+export const ADELE = { id: 'user-id-2', name: 'Adele Vance', aadObjectId: '00000000-0000-0000-0000-0000000000022' };
+
+/** The whole workflow over real HTTP against the sandbox, on a fast clock. */
+export async function startWorkflowHarness(o: { speed?: number; yaml?: (text: string) => string; storePath?: string; sandbox?: Sandbox } = {}): Promise<WorkflowHarness> {
+  const sandbox = o.sandbox ?? (await startSandbox({ clock: new SandboxClock(o.speed ?? 200) }));
+  const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${o.storePath ?? ':memory:'}` }, o.yaml ? (p) => o.yaml!(readFileSync(p, 'utf8')) : undefined, REPO_ROOT);
+  const store = new SqliteStore(config.stateStore.path);
+  const clients = createServiceClients(config, silentLogger, { pollIntervalInMs: 20 });
+  const engine = createRunEngine(config, clients, store.runs, silentLogger);
+  return {
+    sandbox,
+    config,
+    store,
+    engine,
+    until: async (runId, statuses, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const run = await engine.advance(runId);
+        if (run && statuses.includes(run.status)) return run;
+        if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status} at ${JSON.stringify(run?.stages.map((s) => `${s.id}:${s.state}`))}, not ${statuses.join('/')}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    close: async () => {
+      await store.close();
+      if (!o.sandbox) await sandbox.close();
+    },
+  };
+}
