@@ -1,0 +1,4 @@
+export { createNotifier, NOTIFIER_DEFAULTS } from './notifier';
+export { storeReferences } from './store-references';
+export { RETRYABLE_TEAMS_STATUSES } from './teams-failure';
+export type { ConversationMetrics, ConversationReferences, Mention, Notifier, NotifierDeps, OutgoingMessage } from './notifier.types';
