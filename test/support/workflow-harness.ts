@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SandboxClock } from '../../sandbox/common/clock';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
-import { createServiceClients } from '../../services/clients';
+import { createServiceClients, type ServiceClients } from '../../services/clients';
 import { loadConfig, type AppConfig } from '../../services/config/config';
 import { silentLogger } from '../../services/logger';
 import { SqliteStore } from '../../services/store/sqlite.store';
@@ -15,8 +15,13 @@ export interface WorkflowHarness {
   config: Readonly<AppConfig>;
   store: SqliteStore;
   engine: RunEngine;
+  clients: ServiceClients;
   /** Ticks the engine until the run reaches one of the statuses (or fails the test after a deadline). */
   until(runId: string, statuses: RunStatus[], timeoutMs?: number): Promise<RunRecord>;
+  /** Ticks the engine until the predicate holds. */
+  untilRun(runId: string, what: string, pred: (r: RunRecord) => boolean, timeoutMs?: number): Promise<RunRecord>;
+  /** Moves the engine's clock (approval expiry) without touching the sandbox clock. */
+  shiftTime(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -30,20 +35,27 @@ export async function startWorkflowHarness(o: { speed?: number; yaml?: (text: st
   const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${o.storePath ?? ':memory:'}` }, o.yaml ? (p) => o.yaml!(readFileSync(p, 'utf8')) : undefined, REPO_ROOT);
   const store = new SqliteStore(config.stateStore.path);
   const clients = createServiceClients(config, silentLogger, { pollIntervalInMs: 20 });
-  const engine = createRunEngine(config, clients, store.runs, silentLogger);
+  let offset = 0;
+  const engine = createRunEngine(config, clients, store.runs, silentLogger, { now: () => Date.now() + offset });
+  const untilRun = async (runId: string, what: string, pred: (r: RunRecord) => boolean, timeoutMs = 20_000): Promise<RunRecord> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await engine.advance(runId);
+      if (run && pred(run)) return run;
+      if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status} at ${JSON.stringify(run?.stages.map((s) => `${s.id}:${s.state}`))}, not ${what}; failure: ${JSON.stringify(run?.failure)}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
   return {
     sandbox,
     config,
     store,
     engine,
-    until: async (runId, statuses, timeoutMs = 20_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const run = await engine.advance(runId);
-        if (run && statuses.includes(run.status)) return run;
-        if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status} at ${JSON.stringify(run?.stages.map((s) => `${s.id}:${s.state}`))}, not ${statuses.join('/')}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+    clients,
+    until: (runId, statuses, timeoutMs) => untilRun(runId, statuses.join('/'), (r) => statuses.includes(r.status), timeoutMs),
+    untilRun,
+    shiftTime: (ms) => {
+      offset += ms;
     },
     close: async () => {
       await store.close();

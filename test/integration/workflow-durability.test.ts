@@ -1,0 +1,68 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SandboxClock } from '../../sandbox/common/clock';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import { ALEX, MEGAN, startWorkflowHarness } from '../support/workflow-harness';
+
+describe('durability', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ clock: new SandboxClock(200) });
+  });
+  afterAll(async () => sandbox.close());
+
+  it('resumes an unfinished run after the bot restarts, from the state on disk', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
+    const first = await startWorkflowHarness({ sandbox, storePath: db });
+    const run = await first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 2 }, requester: ALEX, conversationId: 'c' });
+    const mid = await first.untilRun(run.id, 'training submitted', (r) => r.ext.databricksRunId !== undefined);
+    await first.close(); // the process is gone; only the database file remains
+
+    const second = await startWorkflowHarness({ sandbox, storePath: db });
+    const resumed = await second.store.runs.getRun(run.id);
+    expect(resumed?.ext.databricksRunId).toBe(mid.ext.databricksRunId);
+    await second.engine.tick();
+    await second.until(run.id, ['waiting_approval']);
+    await second.engine.decide(run.id, MEGAN, 'approved', '');
+    const done = await second.until(run.id, ['succeeded', 'failed']);
+    expect(done.status).toBe('succeeded');
+    // The training run was submitted once, not again after the restart.
+    const submits = (await second.store.runs.listAudit({ runId: run.id })).filter((a) => a.action === 'databricks.submit');
+    expect(submits).toHaveLength(1);
+    await second.close();
+  });
+
+  it('lets exactly one of two bot processes record a decision (version check on the shared store)', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
+    const a = await startWorkflowHarness({ sandbox, storePath: db });
+    const b = await startWorkflowHarness({ sandbox, storePath: db });
+    const run = await a.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    await a.until(run.id, ['waiting_approval']);
+    const clicks = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).engine.decide(run.id, MEGAN, 'approved', `click ${i}`)));
+    expect(clicks.filter((c) => c.ok)).toHaveLength(1);
+    const final = await a.store.runs.getRun(run.id);
+    expect(final?.approval?.decisions).toHaveLength(1);
+    await a.engine.cancel(run.id, ALEX);
+    await a.close();
+    await b.close();
+  });
+
+  it('survives throttling and outages of the services mid-run', async () => {
+    const h = await startWorkflowHarness({ sandbox });
+    sandbox.faults.add({ service: 'azure-devops', operation: '*', kind: 'status', status: 429, count: 2 });
+    sandbox.faults.add({ service: 'databricks', operation: '*', kind: 'status', status: 503, count: 2 });
+    sandbox.faults.add({ service: 'arm', operation: '*', kind: 'status', status: 429, retryAfterSeconds: 0, count: 2 });
+    try {
+      const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+      await h.until(run.id, ['waiting_approval'], 30_000);
+      await h.engine.decide(run.id, MEGAN, 'approved', '');
+      const done = await h.until(run.id, ['succeeded', 'failed'], 30_000);
+      expect(done.failure).toBeUndefined();
+      expect(done.status).toBe('succeeded');
+    } finally {
+      sandbox.faults.clear();
+      await h.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,97 @@
+import { RegistryClient } from '../../services/registry/registry.client';
+import { stageOf } from '../../services/workflow/run.types';
+import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+
+/** Stops a run right after training registered its version, and rewrites that version's scoring image. */
+async function withScoringImage(h: WorkflowHarness, runId: string, suffix: string): Promise<void> {
+  const r = await h.untilRun(runId, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
+  const registry = new RegistryClient({ trackingUri: h.config.mlflow!.trackingUri, token: 'dapi-sandbox-token' });
+  await registry.setModelVersionTag('fashion-cnn', r.ext.modelVersion!, 'scoring_image', `mlopsacr.azurecr.io/fashion-cnn:${r.ext.modelVersion!}-${suffix}`);
+}
+
+describe('workflow failures against the sandbox', () => {
+  let h: WorkflowHarness;
+  beforeAll(async () => {
+    h = await startWorkflowHarness();
+  });
+  afterAll(async () => h.close());
+
+  it('fails at the CI stage with the failed task, its error and its log tail', async () => {
+    await fetch(`${h.sandbox.azureDevOps.url}/_control/azure-devops/fail-next-run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'Run unit tests' }) });
+    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const failed = await h.until(run.id, ['failed', 'waiting_approval']);
+    expect(failed.status).toBe('failed');
+    expect(failed.failure).toMatchObject({ stage: 'ci', system: 'Azure DevOps', message: expect.stringContaining('Run unit tests') as string });
+    expect(failed.failure?.logTail.length).toBeGreaterThan(0);
+    expect(stageOf(failed, 'training').state).toBe('pending');
+    const outbox = (await h.store.runs.pendingOutbox()).filter((o) => o.runId === run.id).map((o) => o.kind);
+    expect(outbox.filter((k) => k === 'failureCard')).toHaveLength(1);
+  });
+
+  it('fails at training with the Databricks error and the training output', async () => {
+    h.sandbox.databricks.state.workspace.failNextRun('training');
+    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const failed = await h.until(run.id, ['failed', 'waiting_approval']);
+    expect(failed.failure).toMatchObject({ stage: 'training', system: 'Databricks' });
+    expect(failed.failure?.message).toContain('loss is NaN');
+    expect(failed.failure?.logTail.join('\n')).toContain('Traceback');
+  });
+
+  it('fails at deploy when the container crashes, with the container log', async () => {
+    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    await withScoringImage(h, run.id, 'crash');
+    await h.until(run.id, ['waiting_approval']);
+    await h.engine.decide(run.id, MEGAN, 'approved', '');
+    const failed = await h.until(run.id, ['failed', 'succeeded']);
+    expect(failed.failure).toMatchObject({ stage: 'deploy', system: 'ACI' });
+    expect(failed.failure?.logTail.join('\n')).toMatch(/Traceback|Error/);
+  });
+
+  it('rolls back to the production version when the smoke test fails', async () => {
+    const good = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    await h.until(good.id, ['waiting_approval']);
+    await h.engine.decide(good.id, MEGAN, 'approved', '');
+    const live = await h.until(good.id, ['succeeded', 'failed']);
+    expect(live.status).toBe('succeeded');
+
+    const bad = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    await withScoringImage(h, bad.id, 'score-500');
+    const waiting = await h.until(bad.id, ['waiting_approval']);
+    expect(waiting.ext.productionVersion).toBe(live.ext.modelVersion);
+    await h.engine.decide(bad.id, MEGAN, 'approved', '');
+    const failed = await h.until(bad.id, ['failed', 'succeeded']);
+    expect(failed.failure?.stage).toBe('smoke');
+    expect(failed.failure?.message).toContain(`Rolled back to version ${live.ext.modelVersion!}`);
+    expect(failed.rolledBackTo).toBe(live.ext.modelVersion);
+    const group = await h.clients.aci!.get('fashion-cnn-prod');
+    expect(group.containers[0]?.image).toBe(live.ext.scoringImage);
+    const res = await fetch(`${group.scoringBaseUrl!}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[[1,2]]}' });
+    expect(res.status).toBe(200);
+  });
+
+  it('cancels a run in training and cancels the Databricks run too', async () => {
+    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const training = await h.untilRun(run.id, 'training submitted', (r) => r.ext.databricksRunId !== undefined);
+    const res = await h.engine.cancel(run.id, ALEX);
+    expect(res.ok).toBe(true);
+    expect(res.run?.status).toBe('canceled');
+    const dr = await fetch(`${h.sandbox.databricks.url}/api/2.2/jobs/runs/get?run_id=${training.ext.databricksRunId!}`, { headers: { authorization: 'Bearer dapi-sandbox-token' } });
+    const body = (await dr.json()) as { state: { life_cycle_state: string } };
+    expect(['TERMINATING', 'TERMINATED']).toContain(body.state.life_cycle_state);
+    const again = await h.engine.advance(run.id);
+    expect(again?.status).toBe('canceled');
+  });
+
+  it('retries a failed run as a new run with the same parameters', async () => {
+    h.sandbox.databricks.state.workspace.failNextRun('training');
+    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: { lr: 0.05 }, requester: ALEX, conversationId: 'c' });
+    await h.until(run.id, ['failed']);
+    const retried = await h.engine.retry(run.id, MEGAN, 'c');
+    expect(retried.ok).toBe(true);
+    expect(retried.ok && retried.run.params).toEqual({ lr: 0.05 });
+    expect(retried.ok && retried.run.retryOf).toBe(run.id);
+    expect(retried.ok && retried.run.requester.id).toBe(MEGAN.id);
+    const notFailed = await h.engine.retry(retried.ok ? retried.run.id : '', MEGAN, 'c');
+    expect(notFailed).toMatchObject({ ok: false, message: expect.stringContaining('only a failed, canceled or expired run can be retried') as string });
+  });
+});
