@@ -1,0 +1,96 @@
+import template from './templates/run.json';
+import { renderCard, type AdaptiveCard } from './render';
+import { executeAction, openUrlAction, withTeamsExtras } from './card-actions';
+import {
+  STAGES,
+  STAGE_ICON,
+  STATUS_BADGE,
+  downsample,
+  formatMetric,
+  inlineText,
+  metricGoal,
+  personText,
+  safeUrl,
+  sparkline,
+  trimToBudget,
+  type MetricSeries,
+  type RunCardView,
+  type RunStatus,
+  type StageView,
+} from './views';
+
+const ACTIVE: readonly RunStatus[] = ['running', 'waiting_approval'];
+
+/** The one run card, updated in place as the run moves; trimmed to the size budget. */
+export function runCard(view: RunCardView): AdaptiveCard {
+  return trimToBudget(view, buildRunCard);
+}
+
+function buildRunCard(view: RunCardView): AdaptiveCard {
+  const requester = personText(view.requester);
+  const active = ACTIVE.includes(view.status);
+  const stages = STAGES.map((s) => stageRow(s, view.stages.find((v) => v.id === s.id) ?? { id: s.id, state: 'pending' }));
+  const done = view.stages.filter((s) => s.state === 'succeeded' || s.state === 'skipped').length;
+  const percent = Math.round(Math.min(100, Math.max(0, Number.isFinite(view.progressPercent) ? view.progressPercent : 0)));
+  const logs = safeUrl(view.logsUrl);
+  const actions = [
+    ...(active && view.canCancel ? [executeAction('cancelRun', 'Cancel run', { runId: view.runId, cardVersion: view.cardVersion })] : []),
+    ...(view.status === 'failed' && view.canRetry ? [executeAction('retryRun', 'Retry', { runId: view.runId, cardVersion: view.cardVersion })] : []),
+    ...(logs ? [openUrlAction('Open logs', logs)] : []),
+  ];
+  const badge = STATUS_BADGE[view.status];
+  const scoringUri = safeUrl(view.scoringUri) ?? '';
+  const card = renderCard(template, {
+    title: `${inlineText(view.model, 60)} \u00b7 run ${inlineText(view.runId, 40)}`,
+    fallbackText: `Run ${inlineText(view.runId, 40)} of ${inlineText(view.model, 60)}: ${badge.text}`,
+    badge,
+    subtitle: `Requested by ${requester.text} \u00b7 branch ${inlineText(view.branch, 80)}`,
+    params: view.parameters.length ? view.parameters.slice(0, 30).map((p) => `${inlineText(p.name, 40)} = **${inlineText(p.value, 80)}**`).join(' \u00b7 ') : '',
+    progress: progressBar(percent, view.status, `${percent}% \u00b7 ${done} of ${STAGES.length} stages done`),
+    stages,
+    metrics: view.metrics.slice(0, 8).map(metricFact),
+    metricsNote: view.metrics.length ? `Latest value, the best so far (lowest for loss and error metrics, else highest) and the trend over ${Math.max(...view.metrics.map((m) => m.points.length))} logged steps.` : '',
+    deployedText: `\u2705 Deployed${view.modelVersion ? ` version ${inlineText(view.modelVersion, 20)}` : ''}: scoring URI`,
+    scoringUri: scoringUri ? inlineText(scoringUri, 400) : '',
+    actions,
+    updated: `Updated ${inlineText(view.updatedAt, 40)}`,
+  });
+  const refresh = active ? { action: executeAction('refreshRun', 'Refresh', { runId: view.runId, cardVersion: view.cardVersion }), userIds: [] } : undefined;
+  return withTeamsExtras(card, { mentions: requester.entity ? [requester.entity] : [], refresh });
+}
+
+/**
+ * A text progress bar (ProgressBar is not in the 1.5 schema): a line of heavy rules, the done
+ * part coloured. Monospace, so every segment has the same width.
+ */
+function progressBar(percent: number, status: RunStatus, text: string): Record<string, string> {
+  const width = 28;
+  const filled = Math.round((percent / 100) * width);
+  const color = status === 'failed' ? 'Attention' : status === 'succeeded' ? 'Good' : status === 'running' || status === 'waiting_approval' ? 'Accent' : 'Default';
+  return { filled: '\u2501'.repeat(filled) || '\u200b', empty: '\u2501'.repeat(width - filled) || '\u200b', color, text: `  ${text}` };
+}
+
+function stageRow(stage: (typeof STAGES)[number], v: StageView): Record<string, string> {
+  const url = safeUrl(v.url);
+  const right = [v.duration ? inlineText(v.duration, 20) : '', url ? `[Open](${url})` : ''].filter(Boolean).join(' \u00b7 ');
+  return {
+    icon: STAGE_ICON[v.state],
+    name: stage.label,
+    weight: v.state === 'running' || v.state === 'waiting' || v.state === 'failed' ? 'Bolder' : 'Default',
+    detail: [v.state === 'pending' || v.state === 'succeeded' ? '' : v.state, v.detail ? inlineText(v.detail, 160) : ''].filter(Boolean).join(' \u00b7 '),
+    right: right || ' ',
+  };
+}
+
+function metricFact(series: MetricSeries): { name: string; value: string } {
+  const points = series.points.filter((p) => Number.isFinite(p.value));
+  const last = points[points.length - 1];
+  if (!last) return { name: inlineText(series.name, 40), value: 'no values yet' };
+  const goal = metricGoal(series.name, series.goal);
+  const best = points.reduce((b, p) => ((goal === 'min' ? p.value < b.value : p.value > b.value) ? p : b), last);
+  const trend = sparkline(downsample(points, 12).map((p) => p.value), 12);
+  return {
+    name: inlineText(series.name, 40),
+    value: `**${formatMetric(last.value)}** (best ${formatMetric(best.value)} at step ${best.step})${trend ? `  ${trend}` : ''}`,
+  };
+}

@@ -1,0 +1,127 @@
+import template from './templates/train-form.json';
+import { renderCard, type AdaptiveCard } from './render';
+import { INPUT, executeAction, type CardAction } from './card-actions';
+import { inlineText, type TrainFormView, type TrainParameterView } from './views';
+
+type Element = Record<string, unknown>;
+
+/** `/train` without arguments: a form whose fields come from the model's declared parameters. */
+export function trainFormCard(view: TrainFormView): AdaptiveCard {
+  const errors = view.fieldErrors ?? {};
+  const values = view.values ?? {};
+  const errorCount = Object.keys(errors).length;
+  const field = (items: Element[], error: string | undefined): { items: Element[] } => ({
+    items: error ? [...items, { type: 'TextBlock', text: `\u26a0 ${inlineText(error, 200)}`, color: 'Attention', size: 'Small', wrap: true, spacing: 'None' }] : items,
+  });
+  const head = [
+    field(
+      [{ type: 'Input.Text', id: INPUT.branch, label: 'Branch', isRequired: true, maxLength: 200, regex: '^[A-Za-z0-9._/-]+$', errorMessage: 'Enter a git branch name, e.g. main', value: values.branch ?? view.branch }],
+      errors.branch,
+    ),
+  ];
+  const fields = view.parameters.slice(0, 40).map((p) => field([parameterInput(p, values[p.name])], errors[p.name]));
+  const others = view.models.filter((m) => m.id !== view.model).slice(0, 5);
+  return renderCard(template, {
+    fallbackText: `Start a training run of ${inlineText(view.model, 60)}`,
+    title: `Train ${inlineText(view.model, 60)}`,
+    intro: 'Runs the CI pipeline, trains on Databricks and registers the model in MLflow; deploying it needs an approval.',
+    errorSummary: errorCount ? `${errorCount} field${errorCount === 1 ? ' needs' : 's need'} a fix before the run can start.` : '',
+    head,
+    paramsTitle: `Parameters of ${inlineText(view.model, 60)}`,
+    fields,
+    actions: [executeAction('submitTrain', 'Start training', { cardVersion: view.cardVersion, model: view.model })],
+    // Switching model is a round trip: the parameters differ per model. No inputs are sent, so the
+    // client does not insist on this model's required fields first.
+    others: others.map((m) => executeAction('chooseTrainModel', m.title ?? m.id, { cardVersion: view.cardVersion, model: m.id }, { inputs: 'none' })),
+  });
+}
+
+function parameterInput(p: TrainParameterView, typed: string | undefined): Element {
+  const id = `${INPUT.paramPrefix}${p.name}`;
+  const range = rangeText(p);
+  const label = `${inlineText(p.name, 40)}${p.description ? ` \u2014 ${inlineText(p.description, 120)}` : ''}`;
+  const common = { id, label, isRequired: p.required };
+  const initial = typed ?? (p.default === undefined ? undefined : String(p.default));
+  switch (p.type) {
+    case 'number':
+    case 'integer': {
+      const value = initial !== undefined && initial.trim() !== '' && Number.isFinite(Number(initial)) ? { value: Number(initial) } : {};
+      return {
+        type: 'Input.Number',
+        ...common,
+        ...(p.min !== undefined ? { min: p.min } : {}),
+        ...(p.max !== undefined ? { max: p.max } : {}),
+        ...value,
+        placeholder: `${p.type === 'integer' ? 'whole number' : 'number'}${range ? ` ${range}` : ''}`,
+        errorMessage: `Enter a ${p.type === 'integer' ? 'whole number' : 'number'}${range ? ` ${range}` : ''}`,
+      };
+    }
+    case 'enum':
+      return {
+        type: 'Input.ChoiceSet',
+        ...common,
+        style: 'compact',
+        choices: (p.choices ?? []).map((c) => ({ title: inlineText(c, 80), value: c })),
+        ...(initial !== undefined ? { value: initial } : {}),
+        errorMessage: `Choose one of: ${(p.choices ?? []).map((c) => inlineText(c, 40)).join(', ')}`,
+      };
+    case 'boolean':
+      return { type: 'Input.Toggle', ...common, title: inlineText(p.description ?? p.name, 120), label: inlineText(p.name, 40), valueOn: 'true', valueOff: 'false', value: initial === 'true' ? 'true' : 'false' };
+    case 'string':
+      return { type: 'Input.Text', ...common, maxLength: 200, ...(initial !== undefined ? { value: initial } : {}), errorMessage: `Enter ${inlineText(p.name, 40)}` };
+  }
+}
+
+function rangeText(p: TrainParameterView): string {
+  if (p.min !== undefined && p.max !== undefined) return `from ${p.min} to ${p.max}`;
+  if (p.min !== undefined) return `of at least ${p.min}`;
+  if (p.max !== undefined) return `of at most ${p.max}`;
+  return '';
+}
+
+export type TrainFormResult =
+  | { ok: true; model: string; branch: string; values: Record<string, string | number | boolean> }
+  | { ok: false; fieldErrors: Record<string, string>; values: Record<string, string> };
+
+/**
+ * Types a submitted form against the declared parameters (the card's own min/max/isRequired are
+ * hints a client may ignore). On error, the result feeds TrainFormView.fieldErrors/values.
+ */
+export function readTrainForm(action: Extract<CardAction, { verb: 'submitTrain' }>, declared: readonly TrainParameterView[]): TrainFormResult {
+  const values: Record<string, string | number | boolean> = {};
+  const fieldErrors: Record<string, string> = {};
+  for (const p of declared) {
+    const raw = action.parameters[p.name]?.trim() ?? '';
+    if (raw === '') {
+      if (p.required && p.default === undefined) fieldErrors[p.name] = `${p.name} is required`;
+      else if (p.default !== undefined) values[p.name] = p.default;
+      continue;
+    }
+    const checked = checkValue(p, raw);
+    if (typeof checked === 'object') fieldErrors[p.name] = checked.error;
+    else values[p.name] = checked;
+  }
+  const unknown = Object.keys(action.parameters).filter((n) => !declared.some((p) => p.name === n));
+  if (unknown.length) fieldErrors[unknown[0] ?? ''] = `${unknown.join(', ')}: not a parameter of ${action.model}`;
+  if (Object.keys(fieldErrors).length) return { ok: false, fieldErrors, values: { branch: action.branch, ...action.parameters } };
+  return { ok: true, model: action.model, branch: action.branch, values };
+}
+
+function checkValue(p: TrainParameterView, raw: string): string | number | boolean | { error: string } {
+  switch (p.type) {
+    case 'number':
+    case 'integer': {
+      const n = Number(raw);
+      const kind = p.type === 'integer' ? 'a whole number' : 'a number';
+      if (!Number.isFinite(n) || (p.type === 'integer' && !Number.isInteger(n))) return { error: `${p.name} must be ${kind}` };
+      if ((p.min !== undefined && n < p.min) || (p.max !== undefined && n > p.max)) return { error: `${p.name} must be ${kind} ${rangeText(p)}` };
+      return n;
+    }
+    case 'enum':
+      return (p.choices ?? []).includes(raw) ? raw : { error: `${p.name} must be one of ${(p.choices ?? []).join(', ')}` };
+    case 'boolean':
+      return raw === 'true' ? true : raw === 'false' ? false : { error: `${p.name} must be true or false` };
+    case 'string':
+      return raw.length <= 200 ? raw : { error: `${p.name} is longer than 200 characters` };
+  }
+}

@@ -1,0 +1,319 @@
+import { escapeMarkdown } from './render';
+
+/**
+ * The typed view data the workflow cards are pure functions of. The tracker and the commands
+ * build these from the run record; the builders in *.card.ts turn them into Adaptive Cards.
+ * All strings are plain text: the builders escape them (user text never reaches Markdown).
+ */
+
+/** A person on a card. `mri` (`29:...`, from `activity.from.id`) makes them @mentionable. */
+export interface PersonView {
+  name: string;
+  mri?: string;
+}
+
+export type RunStatus = 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'canceled' | 'expired';
+export type StageState = 'pending' | 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'canceled' | 'expired';
+export type StageId = 'ci' | 'training' | 'registered' | 'approval' | 'deploy' | 'smoke';
+
+/** The pipeline, in order; `label` is what the cards show ("Training (Databricks)"). */
+export const STAGES: readonly { id: StageId; name: string; system?: string; label: string }[] = [
+  { id: 'ci', name: 'CI pipeline', system: 'Azure DevOps', label: 'CI pipeline (Azure DevOps)' },
+  { id: 'training', name: 'Training', system: 'Databricks', label: 'Training (Databricks)' },
+  { id: 'registered', name: 'Model registered', system: 'MLflow', label: 'Model registered (MLflow)' },
+  { id: 'approval', name: 'Approval', label: 'Approval' },
+  { id: 'deploy', name: 'Deploy', system: 'ACI', label: 'Deploy (ACI)' },
+  { id: 'smoke', name: 'Smoke test', label: 'Smoke test' },
+];
+
+export function stageLabel(id: StageId): string {
+  return STAGES.find((s) => s.id === id)?.label ?? id;
+}
+
+export interface StageView {
+  id: StageId;
+  state: StageState;
+  /** Already formatted, e.g. "3m 12s". */
+  duration?: string;
+  /** e.g. "runtime 16.4.x-cpu-ml-scala2.13", "waiting for run r-41 to finish deploying", "version 7". */
+  detail?: string;
+  /** Deep link into the system (Azure DevOps run, Databricks run page, MLflow model version...). */
+  url?: string;
+}
+
+export interface MetricPoint {
+  step: number;
+  value: number;
+}
+
+export interface MetricSeries {
+  name: string;
+  points: readonly MetricPoint[];
+  /** Which direction is better; by default inferred from the name (loss/error → lower). */
+  goal?: 'min' | 'max';
+}
+
+export interface RunCardView {
+  runId: string;
+  /** The run record's version; echoed in action data so the bot can spot clicks on stale cards. */
+  cardVersion: number;
+  model: string;
+  requester: PersonView;
+  branch: string;
+  parameters: readonly { name: string; value: string }[];
+  status: RunStatus;
+  /** Every stage of STAGES, in order (missing ones are shown as pending). */
+  stages: readonly StageView[];
+  /** 0–100. */
+  progressPercent: number;
+  metrics: readonly MetricSeries[];
+  modelVersion?: string;
+  scoringUri?: string;
+  logsUrl?: string;
+  /** What the viewer's role allows; the card shows Cancel only while active and Retry only after failure. */
+  canCancel: boolean;
+  canRetry: boolean;
+  /** Already formatted, e.g. "2025-06-01 10:42 UTC". */
+  updatedAt: string;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired' | 'stale';
+
+export interface ApprovalMetricView {
+  name: string;
+  candidate: number;
+  /** Absent when nothing is in production yet. */
+  production?: number;
+  goal?: 'min' | 'max';
+}
+
+export interface DecisionView {
+  by: PersonView;
+  decision: 'approved' | 'rejected';
+  comment?: string;
+  /** Already formatted. */
+  at: string;
+}
+
+export interface ApprovalCardView {
+  runId: string;
+  approvalId: string;
+  cardVersion: number;
+  model: string;
+  version: string;
+  /** e.g. "ACI fashion-cnn-prod (westeurope)". */
+  target: string;
+  productionVersion?: string;
+  metrics: readonly ApprovalMetricView[];
+  commit: { sha: string; message?: string; url?: string };
+  requester: PersonView;
+  /** Already formatted. */
+  expiresAt: string;
+  requiredApprovals: number;
+  decisions: readonly DecisionView[];
+  state: ApprovalState;
+  /** Whether this rendering is for someone allowed to decide (user-specific view via refresh). */
+  canAct: boolean;
+  /** Approvers: mentioned on the card; their MRIs go to refresh.userIds (first 60). */
+  approvers: readonly PersonView[];
+  /** For `stale`: why the card no longer applies, e.g. "Run r-42 was canceled". */
+  staleReason?: string;
+}
+
+export interface FailureCardView {
+  runId: string;
+  cardVersion: number;
+  model: string;
+  stage: StageId;
+  /** One sentence. */
+  error: string;
+  /** The tail of the log, oldest first; the card shows the last 20 (or fewer to fit the size budget). */
+  logLines: readonly string[];
+  /** Lines already dropped before `logLines` (e.g. by the log client). */
+  omittedLogLines?: number;
+  requester: PersonView;
+  logsUrl?: string;
+  failedAt: string;
+  canRetry: boolean;
+  canCancel: boolean;
+}
+
+export type TrainParameterType = 'number' | 'integer' | 'string' | 'enum' | 'boolean';
+
+export interface TrainParameterView {
+  name: string;
+  type: TrainParameterType;
+  description?: string;
+  required: boolean;
+  min?: number;
+  max?: number;
+  default?: string | number | boolean;
+  /** For `enum`. */
+  choices?: readonly string[];
+}
+
+export interface TrainFormView {
+  cardVersion: number;
+  models: readonly { id: string; title?: string }[];
+  /** The model whose parameters are shown. */
+  model: string;
+  branch: string;
+  parameters: readonly TrainParameterView[];
+  /** After a bad submission: parameter name (or "branch") → message. */
+  fieldErrors?: Readonly<Record<string, string>>;
+  /** Values the user typed, to show again after a bad submission. */
+  values?: Readonly<Record<string, string>>;
+}
+
+export interface ListCardView {
+  title: string;
+  subtitle?: string;
+  rows: readonly { title: string; status?: string; facts: readonly { title: string; value: string }[]; url?: string }[];
+  emptyText: string;
+  /** e.g. "Showing the 20 most recent." */
+  footer?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting shared by the builders: text safety, mentions, icons, metrics and the size budget.
+// ---------------------------------------------------------------------------------------------
+
+/** Markdown specials, plus `<tag>`-like text (renderers drop it; `<at>` would forge a mention). */
+function neutralize(text: string): string {
+  return escapeMarkdown(text)
+    .replace(/<(\/?[A-Za-z][^<>]*)>/g, '\u2039$1\u203a')
+    .replace(/^(\s*)([-=>])(?=\s|$)/, '$1\\$2')
+    .replace(/^(\s*)(\d+)\.(?=\s|$)/, '$1$2\\.');
+}
+
+/** One line of user- or system-provided text, clipped to `max` characters and made inert. */
+export function inlineText(text: string, max = 200): string {
+  return neutralize(clip(text.replace(/\s+/g, ' ').trim(), max));
+}
+
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}\u2026`;
+}
+
+/** Only http(s) links reach a card; parentheses are encoded so they cannot end a Markdown link. */
+export function safeUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
+    return u.href.replace(/\(/g, '%28').replace(/\)/g, '%29');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface MentionEntity {
+  type: 'mention';
+  text: string;
+  mentioned: { id: string; name: string };
+}
+
+/**
+ * How a person appears in card text. With an MRI: `<at>Name</at>` plus the entity whose `text`
+ * is that exact string (Teams requires the match); the name inside is made inert the same way.
+ */
+export function personText(person: PersonView): { text: string; entity?: MentionEntity } {
+  const name = inlineText(person.name, 80);
+  if (!person.mri) return { text: name };
+  const text = `<at>${name}</at>`;
+  return { text, entity: { type: 'mention', text, mentioned: { id: person.mri, name: clip(person.name, 80) } } };
+}
+
+export const STAGE_ICON: Record<StageState, string> = {
+  pending: '\u25cb', // ○
+  queued: '\u23f8\ufe0f', // ⏸
+  running: '\u23f3', // ⏳
+  waiting: '\u270b', // ✋
+  succeeded: '\u2705', // ✅
+  failed: '\u274c', // ❌
+  skipped: '\u23ed\ufe0f', // ⏭
+  canceled: '\u26d4', // ⛔
+  expired: '\u231b', // ⌛
+};
+
+export const STATUS_BADGE: Record<RunStatus, { text: string; color: 'Accent' | 'Warning' | 'Good' | 'Attention' | 'Default' }> = {
+  running: { text: '\u23f3 Running', color: 'Accent' },
+  waiting_approval: { text: '\u270b Waiting for approval', color: 'Warning' },
+  succeeded: { text: '\u2705 Succeeded', color: 'Good' },
+  failed: { text: '\u274c Failed', color: 'Attention' },
+  canceled: { text: '\u26d4 Canceled', color: 'Default' },
+  expired: { text: '\u231b Expired', color: 'Default' },
+};
+
+export function metricGoal(name: string, goal?: 'min' | 'max'): 'min' | 'max' {
+  return goal ?? (/loss|err|mse|mae|rmse|perplexity|latency/i.test(name) ? 'min' : 'max');
+}
+
+/** Four significant digits, no exponent for ordinary values. */
+export function formatMetric(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(2);
+  return String(Number(value.toPrecision(4)));
+}
+
+/** At most `max` points, evenly spaced, always keeping the first and the last. */
+export function downsample<T>(points: readonly T[], max: number): T[] {
+  if (points.length <= max) return [...points];
+  if (max <= 1) return points.slice(-1);
+  const out: T[] = [];
+  for (let i = 0; i < max; i++) out.push(points[Math.round((i * (points.length - 1)) / (max - 1))] as T);
+  return out;
+}
+
+const BARS = '\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588';
+
+/** A text sparkline (▁▂▃▅▇) of up to `width` points: Chart.Line does not validate against AC 1.5. */
+export function sparkline(values: readonly number[], width = 24): string {
+  const v = downsample(values.filter(Number.isFinite), width);
+  if (v.length < 2) return '';
+  const lo = Math.min(...v);
+  const span = Math.max(...v) - lo || 1;
+  return v.map((x) => BARS[Math.round(((x - lo) / span) * (BARS.length - 1))] ?? '').join('');
+}
+
+export const CARD_BUDGET_BYTES = 40_000;
+
+/** Teams measures the payload in UTF-16. */
+export function cardSizeBytes(card: unknown): number {
+  return Buffer.byteLength(JSON.stringify(card), 'utf16le');
+}
+
+/** The parts of a view that can shrink without losing meaning: log lines first, then metric points. */
+export interface TrimmableView {
+  logLines?: readonly string[];
+  omittedLogLines?: number;
+  metrics?: readonly MetricSeries[];
+}
+
+/**
+ * Builds the card and, while it exceeds the budget, shrinks the view: keeps the last half of the
+ * log lines (counting the dropped ones as omitted), then halves the points of every metric series
+ * (evenly, keeping first and last), then drops the metrics. Throws only if the card is still too
+ * large with neither, which means a builder lets some other text grow unbounded.
+ */
+export function trimToBudget<V extends TrimmableView, C>(view: V, build: (view: V) => C, budget = CARD_BUDGET_BYTES): C {
+  let current = view;
+  for (;;) {
+    const card = build(current);
+    const size = cardSizeBytes(card);
+    if (size <= budget) return card;
+    const logs = current.logLines ?? [];
+    const longest = Math.max(0, ...(current.metrics ?? []).map((m) => m.points.length));
+    if (logs.length > 0) {
+      const keep = Math.floor(logs.length / 2);
+      current = { ...current, logLines: logs.slice(logs.length - keep), omittedLogLines: (current.omittedLogLines ?? 0) + logs.length - keep };
+    } else if (longest > 2) {
+      current = { ...current, metrics: current.metrics?.map((m) => ({ ...m, points: downsample(m.points, Math.ceil(longest / 2)) })) };
+    } else if ((current.metrics ?? []).length > 0) {
+      current = { ...current, metrics: [] };
+    } else {
+      throw new Error(`card is ${size} bytes (UTF-16), over the ${budget}-byte budget, with no logs or metrics left to trim`);
+    }
+  }
+}
