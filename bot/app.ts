@@ -7,18 +7,26 @@ import {
 } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
 import { RolePolicy } from '../services/auth/roles';
+import { createServiceClients } from '../services/clients';
 import type { AppConfig } from '../services/config/config';
 import type { Logger } from '../services/logger';
 import { SqliteStore } from '../services/store/sqlite.store';
-import type { Store } from '../services/store/store';
+import type { RunEngine } from '../services/workflow/run-engine';
+import { createRunEngine } from '../services/workflow/workflow';
 import { createCommandRegistry } from './commands';
+import { Dispatcher } from './dispatcher';
+import { createNotifier, storeReferences, type Notifier } from './notifier';
 import { createBotServer, type BotServer } from './server';
 import { TeamsBot } from './teams-bot';
+import { createWebhookHandlers } from './webhooks';
 
 export interface RunningBot {
   url: string;
   server: BotServer;
-  store: Store;
+  store: SqliteStore;
+  engine: RunEngine;
+  notifier: Notifier;
+  dispatcher: Dispatcher;
   stop(): Promise<void>;
 }
 
@@ -39,16 +47,49 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     }
   };
 
+  const appId = config.botAuth?.appId ?? '';
+  const roles = new RolePolicy(config.mlops);
+  const notifier = createNotifier({ adapter, appId, references: storeReferences(store), logger });
+  const clients = createServiceClients(config, logger);
+  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, adapter, appId, roles, logger });
+  const wake = (): void => {
+    dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
+  };
+  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake });
+
   const registry = createCommandRegistry();
-  const bot = new TeamsBot({ config, registry, roles: new RolePolicy(config.mlops), store, logger });
-  const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready() });
+  const bot = new TeamsBot({ config, registry, roles, store, logger, workflow: { config, roles, engine, runs: store.runs, dispatcher, now: Date.now } });
+  const webhooks = createWebhookHandlers({ secret: config.webhookSecret, runs: store.runs, engine, logger });
+  const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready(), webhooks });
   const url = await server.listen(listen.port ?? config.port, listen.host ?? '0.0.0.0');
+
+  // The tracker: polls every unfinished run (after a restart, this resumes them) and retries announcements.
+  let ticking: Promise<void> | undefined;
+  const tick = (): void => {
+    if (ticking) return;
+    ticking = engine
+      .tick()
+      .then(() => dispatcher.nudge())
+      .catch((error: unknown) => logger.error('tracker pass failed', { error }))
+      .finally(() => {
+        ticking = undefined;
+      });
+  };
+  const timer = setInterval(tick, config.pollIntervalMs);
+  tick();
+
   return {
     url,
     server,
     store,
+    engine,
+    notifier,
+    dispatcher,
     stop: async () => {
+      clearInterval(timer);
       await server.close();
+      await ticking;
+      await notifier.close();
       await store.close();
     },
   };

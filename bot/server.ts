@@ -2,6 +2,9 @@ import restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { Logger } from '../services/logger';
 import type { TeamsBot } from './teams-bot';
+import type { WebhookResult } from './webhooks';
+
+type WebhookHandler = (body: unknown, headers: Record<string, string | string[] | undefined>) => Promise<WebhookResult>;
 
 export interface BotServerDeps {
   adapter: CloudAdapter;
@@ -9,6 +12,7 @@ export interface BotServerDeps {
   logger: Logger;
   /** Readiness: config and store loaded. */
   isReady: () => boolean;
+  webhooks?: { azureDevOps: WebhookHandler; databricks: WebhookHandler };
 }
 
 export interface BotServer {
@@ -40,6 +44,16 @@ export function createBotServer(deps: BotServerDeps): BotServer {
       if (inFlight === 0) idleWaiters.splice(0).forEach((w) => w());
     }
   });
+  const hook = (handler: WebhookHandler | undefined) => async (req: restify.Request, res: restify.Response): Promise<void> => {
+    if (!handler) {
+      res.send(503, { error: 'the run workflow is not configured' });
+      return;
+    }
+    const result = await handler(req.body as unknown, req.headers);
+    res.send(result.status, result.body);
+  };
+  server.post('/api/webhooks/azure-devops', hook(deps.webhooks?.azureDevOps));
+  server.post('/api/webhooks/databricks', hook(deps.webhooks?.databricks));
   server.get('/healthz', async (_req, res) => {
     res.send(200, { status: 'ok' });
   });

@@ -14,6 +14,9 @@ import type { Store } from '../services/store/store';
 import type { CommandRegistry } from './commands/command-registry';
 import type { CommandContext, CommandReply } from './commands/command-spec';
 import { WELCOME_COMMANDS } from './commands';
+import { handleCardAction, type ActionOutcome, type CardActionDeps } from './actions/card-action.handler';
+import { runCard } from '../cards/run.card';
+import { runCardView } from './views/run-views';
 
 export interface TeamsBotDeps {
   config: Readonly<AppConfig>;
@@ -21,6 +24,8 @@ export interface TeamsBotDeps {
   roles: RolePolicy;
   store: Store;
   logger: Logger;
+  /** The run workflow: commands and card actions that start, decide or cancel runs. */
+  workflow?: CardActionDeps;
 }
 
 /** The Teams side: turns activities into command calls and replies into messages. No business logic here. */
@@ -32,17 +37,19 @@ export class TeamsBot extends TeamsActivityHandler {
       await this.handleMessage(ctx);
       await next();
     });
+    // Teams sends both an installationUpdate and a conversationUpdate when the bot is added:
+    // whichever comes first welcomes; the conversation is then known and the other one is quiet.
     this.onInstallationUpdateAdd(async (ctx, next) => {
-      await this.rememberConversation(ctx);
-      await this.sendWelcome(ctx);
+      if (await this.rememberConversation(ctx)) await this.sendWelcome(ctx);
       await next();
     });
     this.onMembersAdded(async (ctx, next) => {
       const botAdded = (ctx.activity.membersAdded ?? []).some((m) => m.id === ctx.activity.recipient.id);
-      if (botAdded) {
-        await this.rememberConversation(ctx);
-        await this.sendWelcome(ctx);
-      }
+      if (botAdded && (await this.rememberConversation(ctx))) await this.sendWelcome(ctx);
+      await next();
+    });
+    this.onInstallationUpdateRemove(async (ctx, next) => {
+      await this.deps.store.removeConversation(ctx.activity.conversation.id);
       await next();
     });
   }
@@ -51,19 +58,46 @@ export class TeamsBot extends TeamsActivityHandler {
     const text = TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? '';
     const value = ctx.activity.value as Record<string, unknown> | undefined;
     if (text.trim() === '' && value) {
-      // Action.Submit from an older client: our cards use Action.Execute with this fallback.
-      await ctx.sendActivity('That button is not active any more. Type /help to see what I can do.');
+      // Action.Submit: the fallback of our Action.Execute buttons on clients older than 1.4.
+      const outcome = await this.cardAction(ctx, undefined, value);
+      if (outcome.kind === 'card' && ctx.activity.replyToId) await ctx.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(outcome.card)), id: ctx.activity.replyToId });
+      else await ctx.sendActivity(outcome.kind === 'card' ? 'Done.' : outcome.text);
       return;
     }
     const reply = await this.deps.registry.execute(text, this.commandContext(ctx));
-    await ctx.sendActivity(toActivity(reply));
+    const sent = await ctx.sendActivity(toActivity(reply));
+    if (reply.kind === 'card' && reply.runCardOf && sent?.id) await this.deps.workflow?.runs.setMessage(reply.runCardOf, 'runCard', ctx.activity.conversation.id, sent.id);
   }
 
-  protected override async onAdaptiveCardInvoke(_ctx: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    this.deps.logger.info('card action without a handler', { verb: value.action.verb });
-    const message = `"${value.action.verb}" is not available yet; nothing was changed.`;
-    // The schema types `value` as an object, but Teams documents a plain string for the message type.
-    return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: message as unknown as Record<string, unknown> };
+  protected override async onAdaptiveCardInvoke(ctx: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const outcome = await this.cardAction(ctx, value.action.verb, value.action.data);
+    switch (outcome.kind) {
+      case 'card':
+        return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: outcome.card };
+      case 'message':
+        // The schema types `value` as an object, but Teams documents a plain string for the message type.
+        return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: outcome.text as unknown as Record<string, unknown> };
+      case 'error':
+        return { statusCode: outcome.status, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: outcome.text } };
+    }
+  }
+
+  private async cardAction(ctx: TurnContext, verb: string | undefined, data: unknown): Promise<ActionOutcome> {
+    const wf = this.deps.workflow;
+    if (!wf) return { kind: 'message', text: 'The run workflow is not configured in this bot. Nothing was changed.' };
+    const user = this.commandContext(ctx).user;
+    const outcome = await handleCardAction(wf, verb, data, user, ctx.activity.conversation.id);
+    if (outcome.kind === 'card' && outcome.becomesRunCardOf && ctx.activity.replyToId) {
+      // The train form turns into the run's card, for everyone, and is tracked as that card.
+      await ctx.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(outcome.card)), id: ctx.activity.replyToId });
+      await wf.runs.setMessage(outcome.becomesRunCardOf.id, 'runCard', ctx.activity.conversation.id, ctx.activity.replyToId);
+    }
+    if (outcome.kind === 'message' && outcome.newRun) {
+      const sent = await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(runCard(runCardView(outcome.newRun, wf.now()))), undefined, outcome.text));
+      if (sent?.id) await wf.runs.setMessage(outcome.newRun.id, 'runCard', ctx.activity.conversation.id, sent.id);
+    }
+    if (outcome.kind !== 'card' || !outcome.becomesRunCardOf) this.deps.logger.info('card action', { verb, outcome: outcome.kind });
+    return outcome;
   }
 
   private commandContext(ctx: TurnContext): CommandContext {
@@ -75,6 +109,7 @@ export class TeamsBot extends TeamsActivityHandler {
       config: this.deps.config,
       roles: this.deps.roles,
       registry: this.deps.registry,
+      ...(this.deps.workflow ? { workflow: { engine: this.deps.workflow.engine, runs: this.deps.workflow.runs, now: this.deps.workflow.now } } : {}),
     };
   }
 
@@ -84,8 +119,9 @@ export class TeamsBot extends TeamsActivityHandler {
     await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card), undefined, 'Hi, I am MLOps ChatOps'));
   }
 
-  /** Keeps the reference that later proactive messages (run cards, failure alerts) are sent with. */
-  private async rememberConversation(ctx: TurnContext): Promise<void> {
+  /** Keeps the reference that later proactive messages (run cards, failure alerts) are sent with; true if it is new. */
+  private async rememberConversation(ctx: TurnContext): Promise<boolean> {
+    const known = await this.deps.store.getConversation(ctx.activity.conversation.id);
     const ref = TurnContext.getConversationReference(ctx.activity);
     await this.deps.store.saveConversation({
       conversationId: ctx.activity.conversation.id,
@@ -94,6 +130,7 @@ export class TeamsBot extends TeamsActivityHandler {
       installedBy: ctx.activity.from.aadObjectId ?? ctx.activity.from.id,
       updatedAt: new Date().toISOString(),
     });
+    return !known;
   }
 }
 

@@ -49,7 +49,7 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
   }));
   const approversText = `Approvers: ${view.approvers.length ? view.approvers.slice(0, 20).map(person).join(', ') : 'none configured'}${view.approvers.length > 20 ? ` and ${view.approvers.length - 20} more` : ''}`;
   const note = noteFor(view);
-  const actions = pending && view.canAct
+  const actions = pending && (view.canAct || view.buttonsForEveryone)
     ? [executeAction('approve', 'Approve', ids), executeAction('reject', 'Reject', ids)]
     : [];
   const card = renderCard(template, {
@@ -69,7 +69,11 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
     showInputs: actions.length > 0,
     commentInputId: INPUT.comment,
     actions: [...actions, ...(commit ? [openUrlAction('View commit', commit)] : [])],
-    footer: pending && !view.canAct ? 'Only the approvers above see Approve and Reject; the requester cannot approve alone.' : `Card version ${view.cardVersion}`,
+    footer: pending && view.buttonsForEveryone && !view.canAct
+      ? 'Approvers decide here; the bot checks your role when you click, and the requester cannot approve alone.'
+      : pending && !view.canAct
+        ? 'Only the approvers above see Approve and Reject; the requester cannot approve alone.'
+        : `Card version ${view.cardVersion}`,
   });
   const refresh = pending
     ? { action: executeAction('refreshApproval', 'Refresh', ids), userIds: view.approvers.flatMap((a) => (a.mri ? [a.mri] : [])) }

@@ -114,6 +114,11 @@ export interface ApprovalCardView {
   state: ApprovalState;
   /** Whether this rendering is for someone allowed to decide (user-specific view via refresh). */
   canAct: boolean;
+  /**
+   * The shared card everyone sees shows the buttons too, for clients without user-specific views
+   * (the Agents Playground, Outlook); every click is role-checked by the bot, so this is safe.
+   */
+  buttonsForEveryone?: boolean;
   /** Approvers: mentioned on the card; their MRIs go to refresh.userIds (first 60). */
   approvers: readonly PersonView[];
   /** For `stale`: why the card no longer applies, e.g. "Run r-42 was canceled". */

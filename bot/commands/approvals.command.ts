@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { listCard } from '../../cards/list.card';
+import { formatTime } from '../views/run-views';
 import { defineCommand } from './command-spec';
 import { noFlags, noParams } from './args';
+import { isReply, workflowOf } from './workflow-context';
 
 export const approvalsCommand = defineCommand({
   id: 'approvals',
@@ -12,5 +15,28 @@ export const approvalsCommand = defineCommand({
   args: z.object({ positionals: z.object({}), flags: noFlags, params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'planned',
+  status: 'available',
+  run: async (_args, ctx) => {
+    const wf = workflowOf(ctx);
+    if (isReply(wf)) return wf;
+    const waiting = (await wf.runs.listRuns({ active: true })).filter((r) => r.approval?.state === 'pending' && ctx.roles.has(ctx.user, 'approver', r.model));
+    return {
+      kind: 'card',
+      summary: `${waiting.length} approvals waiting for you`,
+      card: listCard({
+        title: 'Approvals waiting for you',
+        rows: waiting.map((r) => ({
+          title: `${r.model} version ${r.ext.modelVersion ?? '?'} (run ${r.id})`,
+          status: `${r.approval?.decisions.filter((d) => d.decision === 'approved').length ?? 0} of ${r.approval?.required ?? 1}`,
+          facts: [
+            { title: 'Requested by', value: r.requester.name },
+            { title: 'Expires', value: formatTime(r.approval?.expiresAt) },
+            ...(r.requester.id === ctx.user.id ? [{ title: 'Note', value: 'you requested it: another approver must approve' }] : []),
+          ],
+        })),
+        emptyText: 'Nothing is waiting for your approval.',
+        footer: 'Approve or reject on the approval card in the run\'s conversation.',
+      }),
+    };
+  },
 });

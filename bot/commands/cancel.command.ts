@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from './command-spec';
 import { noFlags, noParams, runId } from './args';
+import { isReply, workflowOf } from './workflow-context';
 
 export const cancelCommand = defineCommand({
   id: 'cancel',
@@ -12,5 +13,12 @@ export const cancelCommand = defineCommand({
   args: z.object({ positionals: z.object({ run: runId }), flags: noFlags, params: noParams }),
   sideEffects: true,
   roles: ['trainer'],
-  status: 'planned',
+  status: 'available',
+  run: async ({ positionals }, ctx) => {
+    const wf = workflowOf(ctx);
+    if (isReply(wf)) return wf;
+    const id = positionals.run.startsWith('r-') ? positionals.run : `r-${positionals.run}`;
+    const result = await wf.engine.cancel(id, ctx.user);
+    return { kind: 'text', text: result.message };
+  },
 });

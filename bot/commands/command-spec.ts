@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { AppConfig } from '../../services/config/config';
 import type { Principal, Role, RolePolicy } from '../../services/auth/roles';
+import type { RunEngine } from '../../services/workflow/run-engine';
+import type { RunStore } from '../../services/workflow/run-store';
 
 export interface PositionalSpec {
   name: string;
@@ -22,11 +24,13 @@ export interface CommandContext {
   config: Readonly<AppConfig>;
   roles: RolePolicy;
   registry: { specs(): readonly AnyCommandSpec[]; get(id: string): AnyCommandSpec | undefined };
+  /** The run workflow; absent only in tests of commands that do not need it. */
+  workflow?: { engine: RunEngine; runs: RunStore; now: () => number };
 }
 
 export type CommandReply =
   | { kind: 'text'; text: string }
-  | { kind: 'card'; card: Record<string, unknown>; summary: string };
+  | { kind: 'card'; card: Record<string, unknown>; summary: string; /** The bot records the sent message as this run's card. */ runCardOf?: string };
 
 /** The raw words, shaped for the command's zod schema. */
 export interface CommandInput {

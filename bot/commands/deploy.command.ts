@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { runCard } from '../../cards/run.card';
+import { runCardView } from '../views/run-views';
 import { defineCommand } from './command-spec';
 import { modelName, noFlags, noParams } from './args';
+import { isReply, resolveModel, workflowOf } from './workflow-context';
 
 export const deployCommand = defineCommand({
   id: 'deploy',
@@ -19,5 +22,14 @@ export const deployCommand = defineCommand({
   }),
   sideEffects: true,
   roles: ['trainer'],
-  status: 'planned',
+  status: 'available',
+  run: async ({ positionals }, ctx) => {
+    const wf = workflowOf(ctx);
+    if (isReply(wf)) return wf;
+    const resolved = resolveModel(ctx, positionals.model);
+    if (isReply(resolved)) return resolved;
+    if (!ctx.roles.has(ctx.user, 'trainer', resolved.model)) return { kind: 'text', text: `You are not a trainer for ${resolved.model}. Nothing was changed.` };
+    const run = await wf.engine.startDeploy({ model: resolved.model, ...(positionals.version ? { version: positionals.version } : {}), requester: ctx.user, conversationId: ctx.conversation.id, reason: 'deploy' });
+    return { kind: 'card', summary: `Deploy ${run.id} of ${resolved.model} started`, card: runCard(runCardView(run, wf.now())), runCardOf: run.id };
+  },
 });

@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { listCard } from '../../cards/list.card';
+import { currentStage, STAGE_TITLES } from '../../services/workflow/run.types';
+import { formatTime } from '../views/run-views';
 import { defineCommand } from './command-spec';
 import { modelName, noParams, positiveInt } from './args';
+import { isReply, workflowOf } from './workflow-context';
 
 export const runsCommand = defineCommand({
   id: 'runs',
@@ -12,5 +16,33 @@ export const runsCommand = defineCommand({
   args: z.object({ positionals: z.object({ model: modelName.optional() }), flags: z.object({ limit: positiveInt(50).optional() }), params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'planned',
+  status: 'available',
+  run: async ({ positionals, flags }, ctx) => {
+    const wf = workflowOf(ctx);
+    if (isReply(wf)) return wf;
+    const limit = flags.limit ?? 10;
+    const runs = await wf.runs.listRuns({ ...(positionals.model ? { model: positionals.model } : {}), limit });
+    return {
+      kind: 'card',
+      summary: `${runs.length} recent runs`,
+      card: listCard({
+        title: positionals.model ? `Runs of ${positionals.model}` : 'Recent runs',
+        rows: runs.map((r) => {
+          const stage = currentStage(r);
+          return {
+            title: `${r.id} · ${r.model}${r.ext.modelVersion ? ` v${r.ext.modelVersion}` : ''}`,
+            status: r.status.replace('_', ' '),
+            facts: [
+              { title: 'Requested by', value: r.requester.name },
+              { title: 'Started', value: formatTime(r.createdAt) },
+              ...(stage ? [{ title: 'Now', value: `${STAGE_TITLES[stage.id].title}${stage.detail ? `: ${stage.detail}` : ''}` }] : []),
+              ...(r.failure ? [{ title: 'Failed', value: r.failure.message }] : []),
+            ],
+          };
+        }),
+        emptyText: 'No runs yet. Start one with /train.',
+        footer: `Showing up to ${limit}. /status <run> shows one run's card.`,
+      }),
+    };
+  },
 });

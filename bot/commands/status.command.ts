@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { runCard } from '../../cards/run.card';
+import { runCardView } from '../views/run-views';
 import { defineCommand } from './command-spec';
 import { noFlags, noParams, runId } from './args';
+import { isReply, workflowOf } from './workflow-context';
 
 export const statusCommand = defineCommand({
   id: 'status',
@@ -12,5 +15,13 @@ export const statusCommand = defineCommand({
   args: z.object({ positionals: z.object({ run: runId.optional() }), flags: noFlags, params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'planned',
+  status: 'available',
+  run: async ({ positionals }, ctx) => {
+    const wf = workflowOf(ctx);
+    if (isReply(wf)) return wf;
+    const id = positionals.run ? (positionals.run.startsWith('r-') ? positionals.run : `r-${positionals.run}`) : undefined;
+    const run = id ? await wf.runs.getRun(id) : (await wf.runs.listRuns({ requesterId: ctx.user.id, limit: 1 }))[0];
+    if (!run) return { kind: 'text', text: id ? `There is no run ${id}.` : 'You have no runs yet. Start one with **/train**.' };
+    return { kind: 'card', summary: `Run ${run.id}: ${run.status.replace('_', ' ')}`, card: runCard(runCardView(run, wf.now())) };
+  },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCommand } from './command-spec';
 import { modelName, noParams } from './args';
+import { isReply, workflowOf } from './workflow-context';
 
 const EVENTS = ['failed', 'succeeded', 'approval'] as const;
 
@@ -24,5 +25,14 @@ export const subscribeCommand = defineCommand({
   }),
   sideEffects: true,
   roles: [],
-  status: 'planned',
+  status: 'available',
+  run: async ({ positionals, flags }, ctx) => {
+    const wf = workflowOf(ctx);
+    if (isReply(wf)) return wf;
+    if (positionals.model && !(positionals.model in ctx.config.mlops.models)) return { kind: 'text', text: `There is no model "${positionals.model}". Nothing was changed.` };
+    const events = [...new Set<(typeof EVENTS)[number]>(flags.events ?? ['failed'])];
+    await wf.runs.putSubscription({ conversationId: ctx.conversation.id, model: positionals.model ?? '*', events });
+    await wf.runs.appendAudit({ at: new Date(wf.now()).toISOString(), actor: ctx.user.id, action: 'subscribe', outcome: 'ok', detail: { conversationId: ctx.conversation.id, model: positionals.model ?? '*', events } });
+    return { kind: 'text', text: `This conversation now gets ${events.join(', ')} events of ${positionals.model ?? 'every model'}.` };
+  },
 });

@@ -1,6 +1,11 @@
 import { z } from 'zod';
+import { runCard } from '../../cards/run.card';
+import { trainFormCard } from '../../cards/train-form.card';
+import { validateParameters } from '../../services/workflow/parameters';
+import { runCardView, trainFormView } from '../views/run-views';
 import { defineCommand } from './command-spec';
 import { gitRef, modelName, noParams } from './args';
+import { isReply, resolveModel, workflowOf } from './workflow-context';
 
 export const trainCommand = defineCommand({
   id: 'train',
@@ -17,5 +22,23 @@ export const trainCommand = defineCommand({
   }),
   sideEffects: true,
   roles: ['trainer'],
-  status: 'planned',
+  status: 'available',
+  run: async ({ positionals, flags, params }, ctx) => {
+    const wf = workflowOf(ctx);
+    if (isReply(wf)) return wf;
+    const resolved = resolveModel(ctx, positionals.model);
+    if (isReply(resolved)) return resolved;
+    const { model } = resolved;
+    if (!ctx.roles.has(ctx.user, 'trainer', model)) return { kind: 'text', text: `You are not a trainer for ${model}. Nothing was changed.` };
+    if (!positionals.model && !flags.branch && Object.keys(params).length === 0) {
+      return { kind: 'card', summary: `Train ${model}: choose the parameters`, card: trainFormCard(trainFormView(ctx.config, model)) };
+    }
+    const declared = ctx.config.mlops.models[model]?.parameters ?? {};
+    const checked = validateParameters(declared, params);
+    if (!checked.ok) {
+      return { kind: 'text', text: `${Object.values(checked.errors).map((e) => `• ${e}`).join('\n\n')}\n\nNothing was started. Usage: \`/train [model] [--branch <branch>] [key=value ...]\`` };
+    }
+    const run = await wf.engine.startTrain({ model, params: checked.values, ...(flags.branch ? { branch: flags.branch } : {}), requester: ctx.user, conversationId: ctx.conversation.id });
+    return { kind: 'card', summary: `Run ${run.id} of ${model} started`, card: runCard(runCardView(run, wf.now())), runCardOf: run.id };
+  },
 });

@@ -26,6 +26,12 @@ export class RolePolicy {
     return this.matches(principal, list);
   }
 
+  /** The configured principals of a role (a model's own list when it has one), for display. */
+  principals(role: Exclude<Role, 'admin'>, model?: string): string[] {
+    const modelRoles = model ? this.config.models[model]?.roles : undefined;
+    return [...(role === 'trainer' ? (modelRoles?.trainers ?? this.config.roles.trainers) : (modelRoles?.approvers ?? this.config.roles.approvers))];
+  }
+
   rolesOf(principal: Principal, model?: string): Role[] {
     return (['trainer', 'approver', 'admin'] as const).filter((r) => this.has(principal, r, model));
   }

@@ -20,6 +20,7 @@ export interface AppConfig {
   identity: { kind: 'managed-identity-endpoint'; endpoint: string; header: string; clientId: string | undefined } | { kind: 'default'; clientId: string | undefined };
   webhookSecret: string | undefined;
   logLevel: Env['LOG_LEVEL'];
+  pollIntervalMs: number;
   configPath: string;
   mlops: MlopsConfig;
   /** Values to scrub from every log line. */
@@ -99,6 +100,7 @@ export function loadConfig(
         : { kind: 'default', clientId: env.AZURE_CLIENT_ID },
     webhookSecret: env.WEBHOOK_SECRET,
     logLevel: env.LOG_LEVEL,
+    pollIntervalMs: env.POLL_INTERVAL_MS,
     configPath,
     mlops: fileResult.data,
     secrets: [env.MicrosoftAppPassword, env.AZURE_DEVOPS_PAT, env.DATABRICKS_TOKEN, env.WEBHOOK_SECRET, env.IDENTITY_HEADER].filter((s): s is string => !!s),

@@ -58,6 +58,8 @@ export const envSchema = z
     AZURE_CLIENT_ID: z.preprocess(empty, z.string().optional()),
     /** Not in the design's table: the sandbox launcher sets it; it permits auth-off mode. */
     MLOPS_SANDBOX: z.preprocess(empty, z.enum(['1', 'true', '0', 'false']).optional()),
+    /** How often the tracker polls every unfinished run (webhooks make it faster, polling makes it sure). */
+    POLL_INTERVAL_MS: z.preprocess(empty, z.coerce.number().int().min(100, 'POLL_INTERVAL_MS must be at least 100').max(3_600_000).default(15_000)),
     LOG_LEVEL: z.preprocess(empty, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
   })
   .superRefine((env, ctx) => {

@@ -99,6 +99,32 @@ export class RunEngine {
     return created;
   }
 
+  /**
+   * /deploy and /rollback: a run that starts at the registry stage with a chosen version (the latest
+   * when none is given) and then goes through the same approval, deploy and smoke test.
+   */
+  async startDeploy(req: { model: string; version?: string; requester: PersonRef; conversationId: string; reason: 'deploy' | 'rollback' }): Promise<RunRecord> {
+    const m = this.deps.config.models[req.model];
+    if (!m) throw new Error(`unknown model ${req.model}`);
+    const now = this.deps.now();
+    const skipped = (why: string) => ({ state: 'skipped' as const, detail: why });
+    const stages: RunRecord['stages'] = STAGE_IDS.map((id) =>
+      id === 'ci' || id === 'training' ? { id, ...skipped(req.reason === 'rollback' ? 'rollback of a registered version' : 'deploy of a registered version') } : { id, state: 'pending' as const },
+    );
+    const reg = stages.find((s) => s.id === 'registered');
+    if (reg) Object.assign(reg, { state: 'running', startedAt: iso(now) });
+    if (m.approval === 'none') Object.assign(stages.find((s) => s.id === 'approval') ?? {}, skipped('approval not required by config'));
+    const created = await this.deps.runs.createRun(
+      {
+        model: req.model, target: m.target, kind: 'deploy', params: {}, branch: m.ci?.branch ?? 'main', requester: req.requester, conversationId: req.conversationId,
+        status: 'running', stages, ext: req.version ? { modelVersion: req.version } : {}, metrics: [], createdAt: iso(now), updatedAt: iso(now),
+      },
+      { audit: [{ at: iso(now), actor: req.requester.id, action: `run.${req.reason}`, outcome: 'ok', detail: { model: req.model, version: req.version ?? 'latest' } }], outbox: [{ kind: 'runCard' }] },
+    );
+    this.deps.onPersisted?.(created);
+    return created;
+  }
+
   /** One step of a run. Safe to call any time, any number of times. */
   async advance(runId: string): Promise<RunRecord | undefined> {
     return this.exclusive(runId, async () => {

@@ -189,12 +189,15 @@ export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Tr
     fail(t, 'registered', notConfigured('The model registry', 'MLFLOW_TRACKING_URI or DATABRICKS_HOST'), [], now);
     return t;
   }
-  const version = run.ext.modelVersion;
+  const version = run.ext.modelVersion ?? (await deps.registry.getLatestModelVersion(m.registeredModel))?.version;
   if (!version) {
-    fail(t, 'registered', 'No model version to look up', [], now);
+    fail(t, 'registered', `${m.registeredModel} has no registered version to deploy`, [], now);
     return t;
   }
+  t.run.ext.modelVersion = version;
   const mv = await deps.registry.getModelVersion(m.registeredModel, version);
+  if (mv.runId && !t.run.ext.mlflowRunId) t.run.ext.mlflowRunId = mv.runId;
+  if (t.run.metrics.length === 0) await refreshMetrics(t, deps);
   if (!mv.scoringImage) {
     fail(t, 'registered', `Model version ${version} has no scoring_image tag, so there is nothing to deploy`, [], now);
     return t;

@@ -1,0 +1,85 @@
+import { approvalCard } from '../../cards/approval.card';
+import { parseCardAction, type CardAction } from '../../cards/card-actions';
+import type { AdaptiveCard } from '../../cards/render';
+import { runCard } from '../../cards/run.card';
+import { trainFormCard } from '../../cards/train-form.card';
+import type { Principal, RolePolicy } from '../../services/auth/roles';
+import type { AppConfig } from '../../services/config/config';
+import { samePerson } from '../../services/workflow/approval-policy';
+import { validateParameters } from '../../services/workflow/parameters';
+import type { RunEngine } from '../../services/workflow/run-engine';
+import type { RunStore } from '../../services/workflow/run-store';
+import type { RunRecord } from '../../services/workflow/run.types';
+import type { Dispatcher } from '../dispatcher';
+import { approvalCardView, runCardView, trainFormView } from '../views/run-views';
+
+/** What a card click produces: a card that replaces the clicked one for the clicker, or a message. */
+export type ActionOutcome =
+  | { kind: 'card'; card: AdaptiveCard; /** Also replace the message for everyone and record it as this run's card. */ becomesRunCardOf?: RunRecord }
+  | { kind: 'message'; text: string; /** A new run was started: post its card in the conversation. */ newRun?: RunRecord }
+  | { kind: 'error'; status: 400; text: string };
+
+export interface CardActionDeps {
+  config: Readonly<AppConfig>;
+  roles: RolePolicy;
+  engine: RunEngine;
+  runs: RunStore;
+  dispatcher: Dispatcher;
+  now: () => number;
+}
+
+/**
+ * Every card verb. The data that came back from the card is only used for ids: the run is
+ * reloaded and the clicker's role re-checked here, at execution time.
+ */
+export async function handleCardAction(deps: CardActionDeps, verb: string | undefined, data: unknown, user: Principal, conversationId: string): Promise<ActionOutcome> {
+  const parsed = parseCardAction(verb, data);
+  if (!parsed.ok) return { kind: 'error', status: 400, text: `${parsed.error}. Nothing was changed.` };
+  const a: CardAction = parsed.action;
+  switch (a.verb) {
+    case 'approve':
+    case 'reject': {
+      const result = await deps.engine.decide(a.runId, user, a.verb === 'approve' ? 'approved' : 'rejected', a.comment ?? '');
+      if (!result.ok) return { kind: 'message', text: result.message };
+      return { kind: 'card', card: await approvalFor(deps, result.run, user) };
+    }
+    case 'refreshApproval': {
+      const run = await deps.runs.getRun(a.runId);
+      if (!run) return { kind: 'message', text: `There is no run ${a.runId}.` };
+      return { kind: 'card', card: await approvalFor(deps, run, user) };
+    }
+    case 'cancelRun': {
+      const result = await deps.engine.cancel(a.runId, user);
+      return result.ok ? { kind: 'card', card: runCard(runCardView(result.run, deps.now())) } : { kind: 'message', text: result.message };
+    }
+    case 'retryRun': {
+      const result = await deps.engine.retry(a.runId, user, conversationId);
+      return result.ok ? { kind: 'message', text: result.message, newRun: result.run } : { kind: 'message', text: result.message };
+    }
+    case 'refreshRun': {
+      const run = await deps.runs.getRun(a.runId);
+      return run ? { kind: 'card', card: runCard(runCardView(run, deps.now())) } : { kind: 'message', text: `There is no run ${a.runId}.` };
+    }
+    case 'chooseTrainModel': {
+      if (!(a.model in deps.config.mlops.models)) return { kind: 'message', text: `There is no model "${a.model}".` };
+      return { kind: 'card', card: trainFormCard(trainFormView(deps.config, a.model)) };
+    }
+    case 'submitTrain': {
+      const m = deps.config.mlops.models[a.model];
+      if (!m) return { kind: 'message', text: `There is no model "${a.model}". Nothing was started.` };
+      if (!deps.roles.has(user, 'trainer', a.model)) return { kind: 'message', text: `You are not a trainer for ${a.model}. Nothing was started.` };
+      // The same validation as `/train key=value`: one set of rules for both ways in.
+      const checked = validateParameters(m.parameters, a.parameters);
+      if (!checked.ok) return { kind: 'card', card: trainFormCard(trainFormView(deps.config, a.model, { fieldErrors: checked.errors, values: { branch: a.branch, ...a.parameters } })) };
+      const run = await deps.engine.startTrain({ model: a.model, params: checked.values, branch: a.branch, requester: user, conversationId });
+      return { kind: 'card', card: runCard(runCardView(run, deps.now())), becomesRunCardOf: run };
+    }
+  }
+}
+
+/** The approval card as this user should see it: buttons only for an approver who may decide. */
+async function approvalFor(deps: CardActionDeps, run: RunRecord, user: Principal): Promise<AdaptiveCard> {
+  const canAct = deps.roles.has(user, 'approver', run.model) && !samePerson(run.requester, user) && !run.approval?.decisions.some((d) => samePerson(d.by, user));
+  const approvers = await deps.dispatcher.approversOf(run);
+  return approvalCard(approvalCardView(run, { approvers, canAct }));
+}

@@ -1,0 +1,19 @@
+import type { CommandContext, CommandReply } from './command-spec';
+
+/** The workflow of a command context, or the honest answer that this bot runs without one. */
+export function workflowOf(ctx: CommandContext): NonNullable<CommandContext['workflow']> | CommandReply {
+  return ctx.workflow ?? { kind: 'text', text: 'The run workflow is not configured in this bot. Nothing was changed.' };
+}
+
+export function isReply(v: unknown): v is CommandReply {
+  return typeof v === 'object' && v !== null && 'kind' in v;
+}
+
+/** The model a command is about: given, the configured default, or the only one. */
+export function resolveModel(ctx: CommandContext, given: string | undefined): { model: string } | CommandReply {
+  const models = Object.keys(ctx.config.mlops.models);
+  const model = given ?? ctx.config.mlops.defaultModel ?? (models.length === 1 ? models[0] : undefined);
+  if (!model) return { kind: 'text', text: `Which model? This bot knows ${models.join(', ')}.` };
+  if (!models.includes(model)) return { kind: 'text', text: `There is no model "${model}" in mlops.config.yaml. Known models: ${models.join(', ')}.` };
+  return { model };
+}

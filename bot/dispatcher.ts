@@ -1,0 +1,198 @@
+import { TeamsInfo, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import { approvalCard } from '../cards/approval.card';
+import { failureCard } from '../cards/failure.card';
+import { runCard } from '../cards/run.card';
+import type { PersonView } from '../cards/views';
+import type { RolePolicy } from '../services/auth/roles';
+import type { Logger } from '../services/logger';
+import type { Store } from '../services/store/store';
+import type { OutboxItem, RunStore } from '../services/workflow/run-store';
+import type { RunRecord } from '../services/workflow/run.types';
+import type { Notifier } from './notifier';
+import { approvalCardView, failureCardView, person, runCardView } from './views/run-views';
+
+export interface DispatcherDeps {
+  runs: RunStore;
+  conversations: Store;
+  notifier: Notifier;
+  adapter: CloudAdapter;
+  appId: string;
+  roles: RolePolicy;
+  logger: Logger;
+  now?: () => number;
+  /** A run card the /train turn has not recorded yet is left to that turn for this long. */
+  turnGraceMs?: number;
+}
+
+/**
+ * Announces persisted transitions: reads the outbox in order, renders each run's cards from its
+ * current state (so the latest state always wins) and hands them to the notifier. An item is
+ * completed only after Teams accepted it, so a crash re-announces rather than loses.
+ */
+export class Dispatcher {
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private readonly members = new Map<string, { at: number; raw: Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }> }>();
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** Wakes the dispatcher; concurrent calls fold into one more pass. */
+  nudge(): Promise<void> {
+    if (this.pumping) {
+      this.again = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again);
+      } finally {
+        this.pumping = undefined;
+      }
+    })();
+    return this.pumping;
+  }
+
+  private async pass(): Promise<void> {
+    const items = await this.deps.runs.pendingOutbox(500);
+    const byRun = new Map<string, OutboxItem[]>();
+    for (const i of items) byRun.set(i.runId, [...(byRun.get(i.runId) ?? []), i]);
+    await Promise.all(
+      [...byRun.entries()].map(async ([runId, list]) => {
+        try {
+          await this.announce(runId, list);
+        } catch (error) {
+          this.deps.logger.warn('announcement failed; it stays in the outbox', { runId, error });
+        }
+      }),
+    );
+  }
+
+  private async announce(runId: string, items: OutboxItem[]): Promise<void> {
+    const run = await this.deps.runs.getRun(runId);
+    if (!run) {
+      await this.deps.runs.completeOutbox(items.map((i) => i.id));
+      return;
+    }
+    const done: number[] = [];
+    const kinds = new Set(items.map((i) => i.kind));
+    if (kinds.has('runCard')) {
+      if (await this.runCard(run)) done.push(...items.filter((i) => i.kind === 'runCard').map((i) => i.id));
+    }
+    if (kinds.has('approvalCard')) {
+      await this.approvalCard(run);
+      done.push(...items.filter((i) => i.kind === 'approvalCard').map((i) => i.id));
+    }
+    for (const item of items.filter((i) => i.kind === 'failureCard' || i.kind === 'notice')) {
+      if (item.kind === 'failureCard') await this.failureCard(run);
+      else await this.notice(run, item.payload ?? '');
+      // Completed one by one: a crash after this send re-sends at most this one item.
+      await this.deps.runs.completeOutbox([item.id]);
+    }
+    if (done.length) await this.deps.runs.completeOutbox(done);
+  }
+
+  /** True when the card is on screen; false leaves the item for the /train turn that posts it. */
+  private async runCard(run: RunRecord): Promise<boolean> {
+    const card = runCard(runCardView(run, (this.deps.now ?? Date.now)()));
+    const message = { card, summary: `Run ${run.id} of ${run.model}: ${run.status.replace('_', ' ')}` };
+    const existing = await this.deps.runs.getMessage(run.id, 'runCard');
+    if (existing) {
+      await this.deps.notifier.update(existing.conversationId, existing.activityId, message);
+      return true;
+    }
+    const age = (this.deps.now ?? Date.now)() - Date.parse(run.createdAt);
+    if (age < (this.deps.turnGraceMs ?? 10_000)) return false;
+    const activityId = await this.deps.notifier.send(run.conversationId, message);
+    await this.deps.runs.setMessage(run.id, 'runCard', run.conversationId, activityId);
+    return true;
+  }
+
+  private async approvalCard(run: RunRecord): Promise<void> {
+    const approvers = await this.approversOf(run);
+    const card = approvalCard({ ...approvalCardView(run, { approvers, canAct: false }), buttonsForEveryone: true });
+    const message = { card, summary: `Approval needed: ${run.model} version ${run.ext.modelVersion ?? '?'} (run ${run.id})` };
+    const existing = await this.deps.runs.getMessage(run.id, 'approvalCard');
+    if (existing) {
+      await this.deps.notifier.update(existing.conversationId, existing.activityId, message);
+      return;
+    }
+    if (run.approval?.state !== 'pending') return; // never posted, and now moot
+    const activityId = await this.deps.notifier.send(run.conversationId, message);
+    await this.deps.runs.setMessage(run.id, 'approvalCard', run.conversationId, activityId);
+    const others = new Set<string>();
+    for (const sub of await this.deps.runs.listSubscriptions(run.model)) {
+      if (sub.events.includes('approval') && sub.conversationId !== run.conversationId) others.add(sub.conversationId);
+    }
+    // Approvers who are not in the run's conversation (a 1:1 chat) get it in their own 1:1 chat with the bot.
+    if (run.conversationId && (await this.deps.conversations.getConversation(run.conversationId))?.conversationType === 'personal') {
+      for (const c of await this.deps.conversations.listConversations()) {
+        const who = { id: c.installedBy ?? '', name: '', aadObjectId: c.installedBy };
+        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && c.installedBy !== run.requester.id && c.installedBy !== run.requester.aadObjectId && this.deps.roles.has(who, 'approver', run.model)) others.add(c.conversationId);
+      }
+    }
+    for (const conversationId of others) await this.deps.notifier.send(conversationId, message);
+  }
+
+  private async failureCard(run: RunRecord): Promise<void> {
+    const view = failureCardView(run);
+    if (!view) return;
+    const message = { card: failureCard(view), summary: `Run ${run.id} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.message ?? ''}` };
+    await this.deps.notifier.send(run.conversationId, message);
+    for (const sub of await this.deps.runs.listSubscriptions(run.model)) {
+      if (sub.events.includes('failed') && sub.conversationId !== run.conversationId) await this.deps.notifier.send(sub.conversationId, message);
+    }
+  }
+
+  private async notice(run: RunRecord, text: string): Promise<void> {
+    const mention = `<at>${run.requester.name}</at>`;
+    await this.deps.notifier.send(run.conversationId, { text: `${text} ${mention}`, summary: text, mentions: [{ id: run.requester.id, name: run.requester.name }] });
+    if (run.status === 'succeeded') {
+      for (const sub of await this.deps.runs.listSubscriptions(run.model)) {
+        if (sub.events.includes('succeeded') && sub.conversationId !== run.conversationId) await this.deps.notifier.send(sub.conversationId, { text, summary: text });
+      }
+    }
+  }
+
+  /**
+   * Approvers of the model: members of the run's conversation are @mentioned (Teams can only
+   * mention members); the configured ones who are not members are named as configured.
+   */
+  async approversOf(run: RunRecord): Promise<PersonView[]> {
+    const members = await this.membersOf(run.conversationId);
+    const present = members
+      .filter((m) => this.deps.roles.has({ id: m.id, name: m.name, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }, 'approver', run.model))
+      .filter((m) => m.id !== run.requester.id);
+    const known = new Set(present.flatMap((m) => [m.id, m.aadObjectId, m.userPrincipalName].filter((x): x is string => !!x).map((x) => x.toLowerCase())));
+    const configured = this.deps.roles
+      .principals('approver', run.model)
+      .filter((p) => p !== '*' && !known.has(p.toLowerCase()) && p !== run.requester.id)
+      .map((p) => ({ name: p }));
+    return [...present.map((m) => person({ id: m.id, name: m.name })), ...configured];
+  }
+
+  private async membersOf(conversationId: string): Promise<Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }>> {
+    const cached = this.members.get(conversationId);
+    const now = Date.now();
+    if (cached && now - cached.at < 10 * 60_000) return cached.raw;
+    const rec = await this.deps.conversations.getConversation(conversationId);
+    if (!rec) return [];
+    const raw: Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }> = [];
+    try {
+      await this.deps.adapter.continueConversationAsync(this.deps.appId, rec.reference as Partial<ConversationReference>, async (ctx) => {
+        let token: string | undefined;
+        do {
+          const page = await TeamsInfo.getPagedMembers(ctx, 100, token);
+          for (const m of page.members) raw.push({ id: m.id, name: m.name ?? m.id, ...(m.aadObjectId ? { aadObjectId: m.aadObjectId } : {}), ...(m.userPrincipalName ? { userPrincipalName: m.userPrincipalName } : {}) });
+          token = page.continuationToken;
+        } while (token);
+      });
+    } catch (error) {
+      this.deps.logger.warn('could not list conversation members; approvers are not mentioned', { conversationId, error });
+    }
+    this.members.set(conversationId, { at: now, raw });
+    return raw;
+  }
+}

@@ -1,0 +1,123 @@
+import type { ApprovalCardView, FailureCardView, PersonView, RunCardView, StageView, TrainFormView } from '../../cards/views';
+import type { AppConfig } from '../../services/config/config';
+import { STAGE_IDS, stageOf, type PersonRef, type RunRecord } from '../../services/workflow/run.types';
+import { durationText } from '../../services/workflow/transitions';
+
+/** Maps the durable run record to the cards' view data. Pure, so every card state is testable. */
+export function formatTime(iso: string | number | undefined): string {
+  if (iso === undefined) return '';
+  return new Date(iso).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+}
+
+/** Only Teams ids can be @mentioned (MRIs such as 29:..., or the playground's user-id-N). */
+export function person(p: PersonRef): PersonView {
+  return { name: p.name, mri: p.id };
+}
+
+const STAGE_WEIGHT: Record<(typeof STAGE_IDS)[number], number> = { ci: 20, training: 40, registered: 5, approval: 10, deploy: 20, smoke: 5 };
+
+export function progressPercent(run: RunRecord): number {
+  let done = 0;
+  for (const s of run.stages) if (['succeeded', 'skipped'].includes(s.state)) done += STAGE_WEIGHT[s.id];
+  return run.status === 'succeeded' ? 100 : Math.min(99, done);
+}
+
+export function runCardView(run: RunRecord, now: number): RunCardView {
+  const stages: StageView[] = STAGE_IDS.map((id) => {
+    const s = stageOf(run, id);
+    const end = s.finishedAt ? Date.parse(s.finishedAt) : ['running', 'waiting', 'queued'].includes(s.state) ? now : undefined;
+    return {
+      id,
+      state: s.state,
+      ...(s.startedAt && end !== undefined ? { duration: durationText(end - Date.parse(s.startedAt)) } : {}),
+      ...(s.detail ? { detail: s.detail } : {}),
+      ...(s.link ? { url: s.link } : {}),
+    };
+  });
+  const active = !['succeeded', 'failed', 'canceled', 'expired'].includes(run.status);
+  const failedStage = run.failure ? stageOf(run, run.failure.stage) : undefined;
+  return {
+    runId: run.id,
+    cardVersion: run.version,
+    model: run.model,
+    requester: person(run.requester),
+    branch: run.branch,
+    parameters: Object.entries(run.params).map(([name, value]) => ({ name, value: String(value) })),
+    status: run.status,
+    stages,
+    progressPercent: progressPercent(run),
+    metrics: run.metrics,
+    ...(run.ext.modelVersion ? { modelVersion: run.ext.modelVersion } : {}),
+    ...(run.ext.scoringUri && run.status === 'succeeded' ? { scoringUri: run.ext.scoringUri } : {}),
+    ...(failedStage?.link ? { logsUrl: failedStage.link } : run.ext.databricksUrl ? { logsUrl: run.ext.databricksUrl } : run.ext.devopsUrl ? { logsUrl: run.ext.devopsUrl } : {}),
+    canCancel: active,
+    canRetry: ['failed', 'canceled', 'expired'].includes(run.status),
+    updatedAt: formatTime(run.updatedAt),
+  };
+}
+
+export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; canAct: boolean; productionMetrics?: Record<string, number> }): ApprovalCardView {
+  const a = run.approval;
+  const last = (name: string): number | undefined => run.metrics.find((m) => m.name === name)?.points.at(-1)?.value;
+  return {
+    runId: run.id,
+    approvalId: `${run.id}-approval`,
+    cardVersion: run.version,
+    model: run.model,
+    version: run.ext.modelVersion ?? '?',
+    target: `ACI ${run.ext.containerGroup ?? run.target}`,
+    ...(run.ext.productionVersion ? { productionVersion: run.ext.productionVersion } : {}),
+    metrics: run.metrics
+      .map((m) => ({ name: m.name, candidate: last(m.name) ?? NaN, ...(o.productionMetrics?.[m.name] !== undefined ? { production: o.productionMetrics[m.name] } : {}) }))
+      .filter((m) => Number.isFinite(m.candidate)),
+    commit: { sha: run.ext.commit ?? run.branch, ...(run.ext.devopsUrl ? { url: run.ext.devopsUrl } : {}) },
+    requester: person(run.requester),
+    expiresAt: formatTime(a?.expiresAt),
+    requiredApprovals: a?.required ?? 1,
+    decisions: (a?.decisions ?? []).map((d) => ({ by: person(d.by), decision: d.decision, ...(d.comment ? { comment: d.comment } : {}), at: formatTime(d.at) })),
+    state: a?.state ?? 'pending',
+    canAct: o.canAct && a?.state === 'pending',
+    approvers: o.approvers,
+    ...(a?.state === 'stale' ? { staleReason: stageOf(run, 'approval').detail ?? `Run ${run.id} no longer waits for this approval` } : {}),
+  };
+}
+
+export function failureCardView(run: RunRecord): FailureCardView | undefined {
+  const f = run.failure;
+  if (!f) return undefined;
+  const stage = stageOf(run, f.stage);
+  return {
+    runId: run.id,
+    cardVersion: run.version,
+    model: run.model,
+    stage: f.stage,
+    error: f.message,
+    logLines: f.logTail,
+    requester: person(run.requester),
+    ...(stage.link ? { logsUrl: stage.link } : {}),
+    failedAt: formatTime(stage.finishedAt ?? run.updatedAt),
+    canRetry: true,
+    canCancel: false,
+  };
+}
+
+export function trainFormView(config: Readonly<AppConfig>, model: string, extra: Pick<TrainFormView, 'fieldErrors' | 'values'> = {}): TrainFormView {
+  const m = config.mlops.models[model];
+  return {
+    cardVersion: 1,
+    models: Object.entries(config.mlops.models).map(([id, mc]) => ({ id, ...(mc.description ? { title: `${id}: ${mc.description}` } : {}) })),
+    model,
+    branch: m?.ci?.branch ?? 'main',
+    parameters: Object.entries(m?.parameters ?? {}).map(([name, p]) => ({
+      name,
+      type: p.type,
+      ...(p.description ? { description: p.description } : {}),
+      required: p.required,
+      ...('min' in p && p.min !== undefined ? { min: p.min } : {}),
+      ...('max' in p && p.max !== undefined ? { max: p.max } : {}),
+      ...(p.default !== undefined ? { default: p.default } : {}),
+      ...(p.type === 'enum' ? { choices: p.values } : {}),
+    })),
+    ...extra,
+  };
+}

@@ -1,0 +1,87 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { parseServiceHookEvent } from '../services/azure-devops/service-hook.parser';
+import { parseDatabricksNotification } from '../services/databricks/databricks-notification.parser';
+import type { Logger } from '../services/logger';
+import type { RunEngine } from '../services/workflow/run-engine';
+import type { RunStore } from '../services/workflow/run-store';
+import type { RunRecord } from '../services/workflow/run.types';
+
+export interface WebhookResult {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface WebhookDeps {
+  secret: string | undefined;
+  runs: RunStore;
+  engine: RunEngine;
+  logger: Logger;
+}
+
+/**
+ * The shared secret, as HTTP Basic password (what Azure DevOps service hooks and Databricks
+ * notification destinations send) or as the X-Webhook-Secret header. Compared in constant time.
+ */
+export function hasSecret(secret: string, headers: Record<string, string | string[] | undefined>): boolean {
+  const candidates: string[] = [];
+  const auth = headers.authorization;
+  if (typeof auth === 'string' && /^basic /i.test(auth)) {
+    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+    candidates.push(decoded.slice(decoded.indexOf(':') + 1));
+  }
+  const header = headers['x-webhook-secret'];
+  if (typeof header === 'string') candidates.push(header);
+  const want = createHash('sha256').update(secret).digest();
+  return candidates.some((c) => timingSafeEqual(createHash('sha256').update(c).digest(), want));
+}
+
+/**
+ * Webhooks are nudges: they name an external run, and the engine reads the truth from the
+ * service. So a duplicate or out-of-order delivery changes nothing, and a lost one is covered by
+ * polling. The answer is immediate; the work continues in the background.
+ */
+export function createWebhookHandlers(deps: WebhookDeps): {
+  azureDevOps(body: unknown, headers: Record<string, string | string[] | undefined>): Promise<WebhookResult>;
+  databricks(body: unknown, headers: Record<string, string | string[] | undefined>): Promise<WebhookResult>;
+} {
+  const guard = (headers: Record<string, string | string[] | undefined>): WebhookResult | undefined => {
+    if (!deps.secret) return { status: 503, body: { error: 'webhooks are disabled: set WEBHOOK_SECRET' } };
+    if (!hasSecret(deps.secret, headers)) return { status: 401, body: { error: 'missing or wrong webhook secret' } };
+    return undefined;
+  };
+  const nudge = (runs: RunRecord[], source: string): WebhookResult => {
+    for (const r of runs) {
+      deps.engine.advance(r.id).catch((error: unknown) => deps.logger.warn('advance after webhook failed', { runId: r.id, source, error }));
+    }
+    return { status: 202, body: { accepted: true, runs: runs.map((r) => r.id) } };
+  };
+  return {
+    azureDevOps: async (body, headers) => {
+      const refused = guard(headers);
+      if (refused) return refused;
+      let event;
+      try {
+        event = parseServiceHookEvent(body);
+      } catch (e) {
+        return { status: 400, body: { error: (e as Error).message } };
+      }
+      if (!event) return { status: 202, body: { accepted: false, reason: 'event type not used by this bot' } };
+      const id = event.kind === 'buildCompleted' ? event.build.id : event.kind === 'runStateChanged' || event.kind === 'stageStateChanged' ? event.run.id : event.runId;
+      const active = await deps.runs.listRuns({ active: true });
+      return nudge(active.filter((r) => id !== undefined && r.ext.devopsRunId === id), 'azure-devops');
+    },
+    databricks: async (body, headers) => {
+      const refused = guard(headers);
+      if (refused) return refused;
+      let n;
+      try {
+        n = parseDatabricksNotification(body);
+      } catch (e) {
+        return { status: 400, body: { error: (e as Error).message } };
+      }
+      const ids = [n.runId, n.parentRunId].filter((x): x is string => !!x).map(Number);
+      const active = await deps.runs.listRuns({ active: true });
+      return nudge(active.filter((r) => r.ext.databricksRunId !== undefined && ids.includes(r.ext.databricksRunId)), 'databricks');
+    },
+  };
+}
