@@ -52,7 +52,9 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-      res.writeHead(204).end();
+      // Not chained: restify, loaded by other tests in this worker, patches writeHead to return undefined.
+      res.writeHead(204);
+      res.end();
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));

@@ -29,7 +29,9 @@ describe('DatabricksClient against the Databricks sandbox', () => {
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => {
         received.push({ body: JSON.parse(text) as unknown, auth: req.headers.authorization });
-        res.writeHead(200).end();
+        // Not chained: restify, loaded by other tests in this worker, patches writeHead to return undefined.
+        res.writeHead(200);
+        res.end();
       });
     });
     await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));

@@ -72,14 +72,18 @@ describe('command registry', () => {
     expect(logs).toMatchObject({ kind: 'ok', args: { flags: { lines: 50 } } });
   });
 
-  // Pinned until the workflow lands: each planned command says so honestly and changes nothing.
-  it.each(['train', 'status', 'runs', 'approvals', 'cancel r-1', 'deploy fashion-cnn', 'rollback fashion-cnn', 'logs r-1', 'subscribe', 'unsubscribe', 'audit'])(
-    'answers /%s honestly that it is not available yet',
+  // Without a workflow (a bot configured without it), every workflow command says so and changes nothing.
+  it.each(['train fashion-cnn lr=0.1', 'status', 'runs', 'approvals', 'cancel r-1', 'deploy fashion-cnn', 'rollback fashion-cnn', 'logs r-1', 'subscribe', 'unsubscribe', 'audit'])(
+    'answers /%s honestly when the run workflow is not configured',
     async (input) => {
       const reply = await registry.execute(`/${input}`, commandContext(registry));
-      expect(text(reply)).toMatch(/is not available yet in this version.*Nothing was changed/);
+      expect(text(reply)).toBe('The run workflow is not configured in this bot. Nothing was changed.');
     },
   );
+
+  it('has no command left that is registered but not built', () => {
+    expect(registry.specs().filter((s) => s.status === 'planned' || !s.run).map((s) => s.id)).toEqual([]);
+  });
 
   it('checks roles at execution time for commands that declare them', async () => {
     const ran: string[] = [];
