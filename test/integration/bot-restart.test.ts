@@ -1,0 +1,106 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SandboxClock } from '../../sandbox/common/clock';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import type { RunRecord } from '../../services/workflow/run.types';
+import { freePort } from '../support/browser';
+import { invokeActivity, messageActivity, postActivity, waitFor } from '../support/bot-activities';
+import { REPO_ROOT } from '../support/context';
+import { MockConnector } from '../support/mock-connector';
+
+const ALEX = { id: 'user-id-0', name: 'Alex Wilber' };
+const MEGAN = { id: 'user-id-1', name: 'Megan Bowen' };
+
+/** The real bot process (dist/bot/index.js), killed with SIGKILL mid-run and started again on the same state. */
+describe('the bot process killed mid-run', () => {
+  let sandbox: Sandbox;
+  let connector: MockConnector;
+  let dbPath: string;
+  let child: ChildProcess | undefined;
+  let port: number;
+
+  beforeAll(async () => {
+    if (!existsSync(join(REPO_ROOT, 'dist/bot/index.js'))) {
+      const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+      if (built.status !== 0) throw new Error('build failed');
+    }
+    sandbox = await startSandbox({ clock: new SandboxClock(60) });
+    connector = await MockConnector.start();
+    dbPath = join(mkdtempSync(join(tmpdir(), 'mlops-kill-')), 'state.db');
+    port = await freePort();
+  }, 120_000);
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await connector.close();
+    await sandbox.close();
+  });
+
+  function startChild(): ChildProcess {
+    const c = spawn(process.execPath, ['dist/bot/index.js'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...sandbox.env, MLOPS_SANDBOX: '1', PORT: String(port), STATE_STORE: `sqlite:${dbPath}`, POLL_INTERVAL_MS: '200', LOG_LEVEL: 'error', MicrosoftAppId: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    return c;
+  }
+
+  function readRun(id: string): RunRecord | undefined {
+    if (!existsSync(dbPath)) return undefined;
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      const row = db.prepare('SELECT body FROM runs WHERE id = ?').get(id) as { body: string } | undefined;
+      return row ? (JSON.parse(row.body) as RunRecord) : undefined;
+    } finally {
+      db.close();
+    }
+  }
+
+  async function ready(): Promise<void> {
+    await waitFor('the bot to be ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok || undefined, 20_000);
+  }
+
+  it('resumes the run, keeps updating its card, and announces the deploy exactly once', async () => {
+    child = startChild();
+    await ready();
+    const bot = `http://127.0.0.1:${port}`;
+    const started = await postActivity(bot, messageActivity(connector.serviceUrl, 'conv-1', ALEX, '/train fashion-cnn epochs=3'));
+    expect(started.status).toBe(200);
+    const cardPost = await waitFor('the run card', () => connector.requests.find((r) => r.kind === 'send' && JSON.stringify(r.body).includes('run r-1')));
+    expect(cardPost.conversationId).toBe('conv-1');
+
+    await waitFor('training to be submitted', () => readRun('r-1')?.ext.databricksRunId);
+    const killed = child;
+    killed.kill('SIGKILL');
+    await new Promise((r) => killed.once('exit', r));
+    const updatesBefore = connector.requests.filter((r) => r.kind === 'update').length;
+
+    child = startChild();
+    await ready();
+    const waiting = await waitFor('the approval stage', () => (readRun('r-1')?.status === 'waiting_approval' ? readRun('r-1') : undefined), 60_000);
+    expect(waiting.ext.databricksRunId).toBeDefined();
+    expect(connector.requests.filter((r) => r.kind === 'update').length).toBeGreaterThan(updatesBefore);
+
+    const approved = await postActivity(bot, invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-1', approvalId: 'r-1-approval', cardVersion: 0 }));
+    expect(approved.status).toBe(200);
+    const done = await waitFor('the deploy', () => (readRun('r-1')?.status === 'succeeded' ? readRun('r-1') : undefined), 60_000);
+    expect(done.ext.scoringUri).toMatch(/\/score$/);
+
+    await waitFor('the live notice', () => connector.requests.find((r) => JSON.stringify(r.body).includes('is live at')));
+    await new Promise((r) => setTimeout(r, 1000)); // a second announcement would come within a few polls
+    expect(connector.requests.filter((r) => JSON.stringify(r.body).includes('r-1: fashion-cnn version') && JSON.stringify(r.body).includes('is live at'))).toHaveLength(1);
+    // Every later card update went to the same message: the run has one card.
+    const cardId = (await waitFor('card id', () => connector.requests.find((r) => r.kind === 'update' && JSON.stringify(r.body).includes('run r-1'))))?.activityId;
+    expect(new Set(connector.requests.filter((r) => r.kind === 'update' && JSON.stringify(r.body).includes('fashion-cnn · run r-1')).map((r) => r.activityId))).toEqual(new Set([cardId]));
+
+    // SIGTERM is a graceful stop.
+    const stopping = child;
+    stopping.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => stopping.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    child = undefined;
+  }, 180_000);
+});
