@@ -1,4 +1,4 @@
-import { SandboxServer } from '../common/http-server';
+import { HttpFault, SandboxServer } from '../common/http-server';
 import type { SandboxClock } from '../common/clock';
 import type { FaultRegistry } from '../common/faults';
 import { silentLogger, type Logger } from '../../services/logger';
@@ -6,7 +6,7 @@ import { resolveMlRuntime } from '../../services/databricks/runtime-resolver';
 import { registerJobsRoutes } from './jobs.routes';
 import { registerMlflowRoutes } from './mlflow.routes';
 import { MlflowStore } from './mlflow.store';
-import { DEFAULT_TIMINGS, type Timings } from './run-timeline';
+import { DEFAULT_TIMINGS, FAIL_MODES, type FailMode, type Timings } from './run-timeline';
 import { SANDBOX_SPARK_VERSIONS } from './spark-versions.data';
 import { Workspace, type WebhookSink } from './workspace.state';
 
@@ -94,6 +94,13 @@ export async function startDatabricksSandbox(options: DatabricksSandboxOptions):
   const server = new SandboxServer({ service: 'databricks', faults: options.faults, clock: options.clock, requestIdHeader: 'x-request-id', errorBody: databricksErrorBody });
   registerJobsRoutes(server, workspace, mlflow, options.clock);
   registerMlflowRoutes(server, mlflow, options.clock, () => workspace.sync());
+  // Sandbox control (not a Databricks API): fail the next run, for failure cards by hand.
+  server.route('POST', '/_control/databricks/fail-next-run', 'control.failNextRun', (req) => {
+    const mode = (req.body as { mode?: unknown } | undefined)?.mode;
+    if (typeof mode !== 'string' || !FAIL_MODES.includes(mode as FailMode)) throw new HttpFault(400, 'INVALID_PARAMETER_VALUE', `body must be {"mode": one of ${FAIL_MODES.join(', ')}}`);
+    workspace.failNextRun(mode as FailMode);
+    return { status: 200, body: { failNextRun: mode } };
+  });
   const url = await server.listen(options.port ?? 0);
   workspace.baseUrl = url;
   const ticker = setInterval(() => workspace.sync(), TICK_MS);
