@@ -23,7 +23,7 @@ export type CardAction =
       /** The model whose parameters the form showed (from the card data, not an input). */
       model: string;
       branch: string;
-      /** Raw input values by parameter name; typed against the declaration by readTrainForm. */
+      /** Raw input values by parameter name; typed against the declaration by services/workflow/parameters.ts. */
       parameters: Record<string, string>;
     };
 

@@ -1,6 +1,6 @@
 import template from './templates/train-form.json';
 import { renderCard, type AdaptiveCard } from './render';
-import { INPUT, executeAction, type CardAction } from './card-actions';
+import { INPUT, executeAction } from './card-actions';
 import { inlineText, type TrainFormView, type TrainParameterView } from './views';
 
 type Element = Record<string, unknown>;
@@ -77,51 +77,4 @@ function rangeText(p: TrainParameterView): string {
   if (p.min !== undefined) return `of at least ${p.min}`;
   if (p.max !== undefined) return `of at most ${p.max}`;
   return '';
-}
-
-export type TrainFormResult =
-  | { ok: true; model: string; branch: string; values: Record<string, string | number | boolean> }
-  | { ok: false; fieldErrors: Record<string, string>; values: Record<string, string> };
-
-/**
- * Types a submitted form against the declared parameters (the card's own min/max/isRequired are
- * hints a client may ignore). On error, the result feeds TrainFormView.fieldErrors/values.
- */
-export function readTrainForm(action: Extract<CardAction, { verb: 'submitTrain' }>, declared: readonly TrainParameterView[]): TrainFormResult {
-  const values: Record<string, string | number | boolean> = {};
-  const fieldErrors: Record<string, string> = {};
-  for (const p of declared) {
-    const raw = action.parameters[p.name]?.trim() ?? '';
-    if (raw === '') {
-      if (p.required && p.default === undefined) fieldErrors[p.name] = `${p.name} is required`;
-      else if (p.default !== undefined) values[p.name] = p.default;
-      continue;
-    }
-    const checked = checkValue(p, raw);
-    if (typeof checked === 'object') fieldErrors[p.name] = checked.error;
-    else values[p.name] = checked;
-  }
-  const unknown = Object.keys(action.parameters).filter((n) => !declared.some((p) => p.name === n));
-  if (unknown.length) fieldErrors[unknown[0] ?? ''] = `${unknown.join(', ')}: not a parameter of ${action.model}`;
-  if (Object.keys(fieldErrors).length) return { ok: false, fieldErrors, values: { branch: action.branch, ...action.parameters } };
-  return { ok: true, model: action.model, branch: action.branch, values };
-}
-
-function checkValue(p: TrainParameterView, raw: string): string | number | boolean | { error: string } {
-  switch (p.type) {
-    case 'number':
-    case 'integer': {
-      const n = Number(raw);
-      const kind = p.type === 'integer' ? 'a whole number' : 'a number';
-      if (!Number.isFinite(n) || (p.type === 'integer' && !Number.isInteger(n))) return { error: `${p.name} must be ${kind}` };
-      if ((p.min !== undefined && n < p.min) || (p.max !== undefined && n > p.max)) return { error: `${p.name} must be ${kind} ${rangeText(p)}` };
-      return n;
-    }
-    case 'enum':
-      return (p.choices ?? []).includes(raw) ? raw : { error: `${p.name} must be one of ${(p.choices ?? []).join(', ')}` };
-    case 'boolean':
-      return raw === 'true' ? true : raw === 'false' ? false : { error: `${p.name} must be true or false` };
-    case 'string':
-      return raw.length <= 200 ? raw : { error: `${p.name} is longer than 200 characters` };
-  }
 }

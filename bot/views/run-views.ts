@@ -56,7 +56,7 @@ export function runCardView(run: RunRecord, now: number): RunCardView {
   };
 }
 
-export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; canAct: boolean; productionMetrics?: Record<string, number> }): ApprovalCardView {
+export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; canAct: boolean }): ApprovalCardView {
   const a = run.approval;
   const last = (name: string): number | undefined => run.metrics.find((m) => m.name === name)?.points.at(-1)?.value;
   return {
@@ -68,7 +68,7 @@ export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; c
     target: `ACI ${run.ext.containerGroup ?? run.target}`,
     ...(run.ext.productionVersion ? { productionVersion: run.ext.productionVersion } : {}),
     metrics: run.metrics
-      .map((m) => ({ name: m.name, candidate: last(m.name) ?? NaN, ...(o.productionMetrics?.[m.name] !== undefined ? { production: o.productionMetrics[m.name] } : {}) }))
+      .map((m) => ({ name: m.name, candidate: last(m.name) ?? NaN, ...(run.ext.productionMetrics?.[m.name] !== undefined ? { production: run.ext.productionMetrics[m.name] } : {}) }))
       .filter((m) => Number.isFinite(m.candidate)),
     commit: { sha: run.ext.commit ?? run.branch, ...(run.ext.devopsUrl ? { url: run.ext.devopsUrl } : {}) },
     requester: person(run.requester),

@@ -65,6 +65,8 @@ export interface RunRecord {
     modelVersion?: string;
     scoringImage?: string;
     productionVersion?: string;
+    /** Latest metrics of the production version's training run, for the approval card. */
+    productionMetrics?: Record<string, number>;
     containerGroup?: string;
     scoringUri?: string;
     /** Set once the deploy has been requested from ARM, so a restart does not send it twice. */

@@ -204,7 +204,14 @@ export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Tr
   }
   t.run.ext.scoringImage = mv.scoringImage;
   const prod = await deps.registry.getModelVersionByAlias(m.registeredModel, run.target);
-  if (prod) t.run.ext.productionVersion = prod.version;
+  if (prod) {
+    t.run.ext.productionVersion = prod.version;
+    // The approval card compares this version's metrics with the version in production.
+    if (prod.runId) {
+      const pr = await deps.registry.getRun(prod.runId).catch(() => undefined);
+      if (pr) t.run.ext.productionMetrics = { ...pr.metrics };
+    }
+  }
   finishStage(t, 'registered', 'succeeded', now, `version ${version}`);
   const stage = t.run.stages.find((s) => s.id === 'registered');
   const link = deps.registryLink(m.registeredModel, version);

@@ -58,6 +58,7 @@ describe('workflow failures against the sandbox', () => {
     await withScoringImage(h, bad.id, 'score-500');
     const waiting = await h.until(bad.id, ['waiting_approval']);
     expect(waiting.ext.productionVersion).toBe(live.ext.modelVersion);
+    expect(Object.keys(waiting.ext.productionMetrics ?? {})).toEqual(expect.arrayContaining(['loss']));
     await h.engine.decide(bad.id, MEGAN, 'approved', '');
     const failed = await h.until(bad.id, ['failed', 'succeeded']);
     expect(failed.failure?.stage).toBe('smoke');
