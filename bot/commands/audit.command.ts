@@ -19,7 +19,7 @@ export const auditCommand = defineCommand({
   run: async ({ positionals }, ctx) => {
     const wf = workflowOf(ctx);
     if (isReply(wf)) return wf;
-    const id = positionals.run ? (positionals.run.startsWith('r-') ? positionals.run : `r-${positionals.run}`) : undefined;
+    const id = positionals.run;
     const entries = await wf.runs.listAudit({ ...(id ? { runId: id } : {}), limit: 25 });
     return {
       kind: 'card',

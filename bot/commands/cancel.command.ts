@@ -17,7 +17,7 @@ export const cancelCommand = defineCommand({
   run: async ({ positionals }, ctx) => {
     const wf = workflowOf(ctx);
     if (isReply(wf)) return wf;
-    const id = positionals.run.startsWith('r-') ? positionals.run : `r-${positionals.run}`;
+    const id = positionals.run;
     const result = await wf.engine.cancel(id, ctx.user);
     return { kind: 'text', text: result.message };
   },

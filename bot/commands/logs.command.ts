@@ -18,7 +18,7 @@ export const logsCommand = defineCommand({
   run: async ({ positionals, flags }, ctx) => {
     const wf = workflowOf(ctx);
     if (isReply(wf)) return wf;
-    const id = positionals.run.startsWith('r-') ? positionals.run : `r-${positionals.run}`;
+    const id = positionals.run;
     const run = await wf.runs.getRun(id);
     if (!run) return { kind: 'text', text: `There is no run ${id}.` };
     if (run.failure) {

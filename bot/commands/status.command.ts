@@ -19,7 +19,7 @@ export const statusCommand = defineCommand({
   run: async ({ positionals }, ctx) => {
     const wf = workflowOf(ctx);
     if (isReply(wf)) return wf;
-    const id = positionals.run ? (positionals.run.startsWith('r-') ? positionals.run : `r-${positionals.run}`) : undefined;
+    const id = positionals.run;
     const run = id ? await wf.runs.getRun(id) : (await wf.runs.listRuns({ requesterId: ctx.user.id, limit: 1 }))[0];
     if (!run) return { kind: 'text', text: id ? `There is no run ${id}.` : 'You have no runs yet. Start one with **/train**.' };
     return { kind: 'card', summary: `Run ${run.id}: ${run.status.replace('_', ' ')}`, card: runCard(runCardView(run, wf.now())) };

@@ -68,6 +68,8 @@ describe('command registry', () => {
   it('parses typed arguments for a valid command', () => {
     const r = registry.resolve('/train fashion-cnn --branch feature/x lr=0.01');
     expect(r).toMatchObject({ kind: 'ok', args: { positionals: { model: 'fashion-cnn' }, flags: { branch: 'feature/x' }, params: { lr: '0.01' } } });
+    expect(registry.resolve('/status 42')).toMatchObject({ kind: 'ok', args: { positionals: { run: 'r-42' } } });
+    expect(registry.resolve('/cancel R-7')).toMatchObject({ kind: 'ok', args: { positionals: { run: 'r-7' } } });
     const logs = registry.resolve('/logs r-42 --lines 50');
     expect(logs).toMatchObject({ kind: 'ok', args: { flags: { lines: 50 } } });
   });
