@@ -59,7 +59,12 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
 
   const registry = createCommandRegistry();
   const bot = new TeamsBot({ config, registry, roles, store, logger, workflow: { config, roles, engine, runs: store.runs, dispatcher, now: Date.now } });
-  const webhooks = createWebhookHandlers({ secret: config.webhookSecret, runs: store.runs, engine, logger });
+  const cdPipelines = new Map(Object.entries(config.mlops.models).flatMap(([name, m]) => (m.cd ? [[m.cd.azureDevOpsPipelineId, name] as const] : [])));
+  const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger });
+  // Subscriptions declared in mlops.config.yaml join those made with /subscribe.
+  for (const sub of config.mlops.subscriptions) {
+    for (const model of sub.models) await store.runs.putSubscription({ conversationId: sub.conversationId, model, events: [...sub.events] });
+  }
   const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready(), webhooks });
   const url = await server.listen(listen.port ?? config.port, listen.host ?? '0.0.0.0');
 

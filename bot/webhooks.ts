@@ -13,6 +13,8 @@ export interface WebhookResult {
 
 export interface WebhookDeps {
   secret: string | undefined;
+  /** Model by CD pipeline id, for relaying Azure DevOps environment approvals. */
+  cdPipelines: ReadonlyMap<number, string>;
   runs: RunStore;
   engine: RunEngine;
   logger: Logger;
@@ -66,6 +68,15 @@ export function createWebhookHandlers(deps: WebhookDeps): {
         return { status: 400, body: { error: (e as Error).message } };
       }
       if (!event) return { status: 202, body: { accepted: false, reason: 'event type not used by this bot' } };
+      if (event.kind === 'approvalPending') {
+        const model = event.pipelineId !== undefined ? deps.cdPipelines.get(event.pipelineId) : undefined;
+        if (model && event.runId !== undefined && event.pipelineId !== undefined) {
+          const req = { model, pipelineId: event.pipelineId, devopsRunId: event.runId, approval: event.approval };
+          deps.engine.relay(req).catch((error: unknown) => deps.logger.warn('relay after webhook failed', { approvalId: event.approval.id, error }));
+          return { status: 202, body: { accepted: true, relay: event.approval.id } };
+        }
+        // Without pipeline and run (as in the documented sample), polling finds the approval.
+      }
       const id = event.kind === 'buildCompleted' ? event.build.id : event.kind === 'runStateChanged' || event.kind === 'stageStateChanged' ? event.run.id : event.runId;
       const active = await deps.runs.listRuns({ active: true });
       return nudge(active.filter((r) => id !== undefined && r.ext.devopsRunId === id), 'azure-devops');

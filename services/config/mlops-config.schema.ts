@@ -38,6 +38,10 @@ const modelSchema = z.object({
     .object({ azureDevOpsPipelineId: z.number().int().positive(), branch: z.string().default('main') })
     .optional()
     .describe('absent: the run skips the CI stage (audited)'),
+  cd: z
+    .object({ azureDevOpsPipelineId: z.number().int().positive() })
+    .optional()
+    .describe('a CD pipeline whose environment approvals the bot relays: approval card in Teams, decision to Azure DevOps'),
   training: z.object({
     databricksJobId: z.number().int().positive().optional(),
     gpu: z.boolean().default(false),

@@ -5,6 +5,7 @@ import { stepApproval, stepDeploy, stepSmoke } from './deploy-steps';
 import { VersionConflictError, type AuditEntry, type RunStore } from './run-store';
 import { FINAL_STATUSES, STAGE_IDS, currentStage, stageOf, type Decision, type ParamValue, type PersonRef, type RunRecord } from './run.types';
 import { advanceTo, errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
+import { existingRelay, findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
 import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
 
 export interface StartTrainRequest {
@@ -155,6 +156,7 @@ export class RunEngine {
   }
 
   private async step(run: RunRecord): Promise<Transition | undefined> {
+    if (run.kind === 'relay') return this.stepRelayRun(run);
     const stage = currentStage(run);
     if (!stage) return undefined;
     switch (stage.id) {
@@ -171,6 +173,53 @@ export class RunEngine {
       case 'smoke':
         return stepSmoke(run, this.deps);
     }
+  }
+
+  /** A relay run: send a decision taken in Teams to Azure DevOps once, then mirror Azure DevOps. */
+  private async stepRelayRun(run: RunRecord): Promise<Transition | undefined> {
+    const now = this.deps.now();
+    const a = run.approval;
+    if (a && (a.state === 'approved' || a.state === 'rejected') && !run.ext.relayedAt) {
+      const problem = await relayDecision(run, this.deps.devops);
+      const t = begin(run);
+      if (problem) {
+        t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: a.devopsApprovalId, problem } });
+        fail(t, 'approval', `The decision could not be sent to Azure DevOps: ${problem}`, [], now);
+      } else {
+        t.run.ext.relayedAt = iso(now);
+        t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'ok', detail: { approvalId: a.devopsApprovalId, decision: a.state, devopsRunId: run.ext.devopsRunId } });
+      }
+      touch(t, now);
+      return t;
+    }
+    return stepRelay(run, this.deps.devops, now);
+  }
+
+  /**
+   * An Azure DevOps environment approval of a configured CD pipeline, seen by webhook or polling:
+   * open (once per approval id) a relay run whose approval card is posted to the conversations
+   * subscribed to the model's approval events.
+   */
+  async relay(req: RelayRequest): Promise<RunRecord | undefined> {
+    return this.exclusive(`relay:${req.approval.id}`, async () => {
+      const known = await existingRelay(this.deps.runs, req.approval.id);
+      if (known) return known;
+      const m = this.deps.config.models[req.model];
+      if (!m) return undefined;
+      const subs = (await this.deps.runs.listSubscriptions(req.model)).filter((s) => s.events.includes('approval'));
+      const conversationId = subs[0]?.conversationId;
+      const now = this.deps.now();
+      if (!conversationId) {
+        this.deps.logger.warn('an Azure DevOps approval waits, but no conversation subscribed to approvals of this model', { model: req.model, approvalId: req.approval.id });
+        return undefined;
+      }
+      const created = await this.deps.runs.createRun(relayRunRecord(req, m, conversationId, now), {
+        audit: [{ at: iso(now), actor: 'system', action: 'devops.approval.pending', outcome: 'ok', detail: { approvalId: req.approval.id, devopsRunId: req.devopsRunId, pipelineId: req.pipelineId } }],
+        outbox: [{ kind: 'runCard' }, { kind: 'approvalCard' }],
+      });
+      this.deps.onPersisted?.(created);
+      return created;
+    });
   }
 
   /** Entering the approval stage: post the approval card; older pending approvals of the same target go stale. */
@@ -251,7 +300,15 @@ export class RunEngine {
         }
         touch(t, now);
         try {
-          return { ok: true, run: await this.persist(t), message };
+          const saved = await this.persist(t);
+          if (saved.kind === 'relay' && saved.approval?.state !== 'pending') {
+            // Relayed right away (outside this lock); the tracker retries if Azure DevOps is down.
+            setImmediate(() => {
+              this.advance(saved.id).catch((error: unknown) => this.deps.logger.warn('relay failed', { runId: saved.id, error }));
+            });
+            message += ' Sent to Azure DevOps.';
+          }
+          return { ok: true, run: saved, message };
         } catch (e) {
           if (!(e instanceof VersionConflictError)) throw e;
         }
@@ -304,6 +361,13 @@ export class RunEngine {
 
   /** The tracker: one pass over every unfinished run (after a restart this resumes them all). */
   async tick(): Promise<void> {
+    if (this.deps.devops && Object.values(this.deps.config.models).some((m) => m.cd)) {
+      try {
+        for (const req of await findPendingApprovals(this.deps.devops, this.deps.config.models)) await this.relay(req);
+      } catch (e) {
+        this.deps.logger.warn('could not look for Azure DevOps approvals', { error: e });
+      }
+    }
     const active = await this.deps.runs.listRuns({ active: true });
     for (const run of active.reverse()) {
       try {

@@ -46,8 +46,11 @@ export interface RunRecord {
   id: string;
   model: string;
   target: string;
-  /** `train` runs the whole pipeline; `deploy` (from /deploy or /rollback) starts at approval. */
-  kind: 'train' | 'deploy';
+  /**
+   * `train` runs the whole pipeline; `deploy` (from /deploy or /rollback) starts at the registry;
+   * `relay` mirrors an Azure DevOps environment approval of a CD pipeline run and relays the decision.
+   */
+  kind: 'train' | 'deploy' | 'relay';
   params: Record<string, ParamValue>;
   branch: string;
   requester: PersonRef;
@@ -73,6 +76,8 @@ export interface RunRecord {
     deployRequestedAt?: string;
     /** Set once ARM accepted the PUT; from then on the group's state is read. */
     deploySentAt?: string;
+    /** Relay runs: when the Teams decision reached Azure DevOps. */
+    relayedAt?: string;
   };
   metrics: { name: string; points: { step: number; value: number }[] }[];
   approval?: {

@@ -1,0 +1,124 @@
+import type { AzureDevOpsClient } from '../azure-devops/azure-devops.client';
+import type { Approval } from '../azure-devops/azure-devops.types';
+import type { MlopsConfig } from '../config/mlops-config.schema';
+import type { RunStore } from './run-store';
+import { STAGE_IDS, stageOf, type RunRecord } from './run.types';
+import { advanceTo, errorText } from './stage-steps';
+import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
+
+/**
+ * Azure DevOps environment approvals, relayed: a CD pipeline run that waits on an approval gets
+ * the same approval card in Teams (a `relay` run), and the decision taken there is sent to the
+ * approvals API. The Azure DevOps run then deploys; the relay run follows it to the end.
+ */
+export interface RelayRequest {
+  model: string;
+  pipelineId: number;
+  devopsRunId: number;
+  approval: Approval;
+}
+
+export function relayRunRecord(req: RelayRequest, m: MlopsConfig['models'][string], conversationId: string, now: number): Omit<RunRecord, 'id' | 'version'> {
+  const skipped = (detail: string) => ({ state: 'skipped' as const, detail });
+  const stages: RunRecord['stages'] = STAGE_IDS.map((id) => {
+    if (id === 'ci') return { id, state: 'succeeded' as const, detail: `Azure DevOps CD run ${req.devopsRunId}` };
+    if (id === 'approval') return { id, state: 'waiting' as const, startedAt: iso(now), detail: `Azure DevOps approval ${req.approval.id}` };
+    if (id === 'deploy') return { id, state: 'pending' as const, detail: 'deployed by the Azure DevOps pipeline' };
+    return { id, ...skipped('done by the Azure DevOps pipeline') };
+  });
+  return {
+    model: req.model,
+    target: m.target,
+    kind: 'relay',
+    params: {},
+    branch: m.ci?.branch ?? 'main',
+    requester: { id: `azure-devops:${req.pipelineId}`, name: `Azure DevOps pipeline ${req.pipelineId}` },
+    conversationId,
+    status: 'waiting_approval',
+    stages,
+    ext: { devopsRunId: req.devopsRunId },
+    metrics: [],
+    approval: {
+      required: Math.max(1, req.approval.minRequiredApprovers || 1),
+      // Azure DevOps owns the timeout of its checks; the card shows a day unless the check expires first.
+      expiresAt: iso(now + 24 * 3_600_000),
+      decisions: [],
+      state: 'pending',
+      devopsApprovalId: req.approval.id,
+    },
+    createdAt: iso(now),
+    updatedAt: iso(now),
+  };
+}
+
+/** One step of a relay run: mirror a decision taken in Azure DevOps itself, then follow the CD run. */
+export async function stepRelay(run: RunRecord, devops: AzureDevOpsClient | undefined, now: number): Promise<Transition | undefined> {
+  if (!devops || run.ext.devopsRunId === undefined) return undefined;
+  const t = begin(run);
+  const a = run.approval;
+  if (a?.state === 'pending' && a.devopsApprovalId) {
+    const remote = await devops.getApproval(a.devopsApprovalId);
+    if (remote.status === 'pending') return undefined;
+    const by = remote.steps.find((s) => s.actualApprover)?.actualApprover;
+    const decided = remote.status === 'approved' ? 'approved' : 'rejected';
+    if (t.run.approval) {
+      t.run.approval.state = decided;
+      t.run.approval.decisions.push({ by: { id: by?.id ?? 'azure-devops', name: `${by?.displayName ?? 'someone'} (in Azure DevOps)` }, decision: decided, comment: remote.steps.find((s) => s.comment)?.comment ?? '', at: iso(now) });
+    }
+    // Decided in Azure DevOps itself: nothing to relay back.
+    t.run.ext.relayedAt = iso(now);
+    finishStage(t, 'approval', decided === 'approved' ? 'succeeded' : 'failed', now, `${decided} in Azure DevOps (${remote.status})`);
+    if (decided === 'approved') advanceTo(t, 'approval', now);
+    else t.run.status = 'canceled';
+    t.effects.outbox.push({ kind: 'approvalCard' });
+    touch(t, now);
+    return t;
+  }
+  if (stageOf(run, 'deploy').state !== 'running') return undefined;
+  const pr = await devops.getBuild(run.ext.devopsRunId);
+  if (pr.state !== 'completed') return undefined;
+  if (pr.result === 'succeeded' || pr.result === 'partiallySucceeded') {
+    finishStage(t, 'deploy', 'succeeded', now, `Azure DevOps run ${pr.id} ${pr.result}`);
+    advanceTo(t, 'deploy', now);
+  } else {
+    const failed = await devops.getFailedTaskLog(run.ext.devopsRunId, { lines: 200 }).catch(() => undefined);
+    fail(t, 'deploy', `The Azure DevOps CD run ended ${pr.result ?? 'unsuccessfully'}${failed?.task ? ` at "${failed.task.name}"` : ''}`, failed?.lines ?? [], now);
+  }
+  touch(t, now);
+  return t;
+}
+
+/** Sends a decision taken in Teams to Azure DevOps. Called after the decision is persisted. */
+export async function relayDecision(run: RunRecord, devops: AzureDevOpsClient | undefined): Promise<string | undefined> {
+  const a = run.approval;
+  if (run.kind !== 'relay' || !a?.devopsApprovalId || !devops) return undefined;
+  const last = a.decisions.at(-1);
+  if (!last || (a.state !== 'approved' && a.state !== 'rejected')) return undefined;
+  const comment = `${last.decision} by ${last.by.name} in Teams${last.comment ? `: ${last.comment}` : ''}`;
+  try {
+    if (a.state === 'approved') await devops.approve(a.devopsApprovalId, comment);
+    else await devops.reject(a.devopsApprovalId, comment);
+    return undefined;
+  } catch (e) {
+    return errorText(e);
+  }
+}
+
+/** Pending approvals of the configured CD pipelines, found by polling (the webhook's fallback). */
+export async function findPendingApprovals(devops: AzureDevOpsClient, models: MlopsConfig['models']): Promise<RelayRequest[]> {
+  const found: RelayRequest[] = [];
+  for (const [model, m] of Object.entries(models)) {
+    if (!m.cd) continue;
+    for await (const page of devops.listRuns(m.cd.azureDevOpsPipelineId, { state: 'inProgress', pageSize: 50 }).byPage()) {
+      for (const pr of page) {
+        for (const approval of await devops.listPendingApprovals(pr.id)) found.push({ model, pipelineId: m.cd.azureDevOpsPipelineId, devopsRunId: pr.id, approval });
+      }
+      break; // the newest 50 in-progress runs are plenty for a relay
+    }
+  }
+  return found;
+}
+
+export async function existingRelay(runs: RunStore, approvalId: string): Promise<RunRecord | undefined> {
+  return (await runs.listRuns({ limit: 500 })).find((r) => r.approval?.devopsApprovalId === approvalId);
+}
