@@ -9,6 +9,7 @@ import {
   formatMetric,
   inlineText,
   metricGoal,
+  clip,
   personText,
   safeUrl,
   sparkline,
@@ -56,7 +57,32 @@ function buildRunCard(view: RunCardView): AdaptiveCard {
     updated: `Updated ${inlineText(view.updatedAt, 40)}`,
   });
   const refresh = active ? { action: executeAction('refreshRun', 'Refresh', { runId: view.runId, cardVersion: view.cardVersion }), userIds: [] } : undefined;
-  return withTeamsExtras(card, { mentions: requester.entity ? [requester.entity] : [], refresh });
+  return withTeamsExtras(withMetricsChart(card, view.metrics), { mentions: requester.entity ? [requester.entity] : [], refresh });
+}
+
+/**
+ * Teams draws `Chart.Line`; other hosts (and Adaptive Cards 1.5 renderers such as the playground)
+ * show its fallback, the metrics FactSet. Points are downsampled to keep the card small.
+ */
+function withMetricsChart(card: AdaptiveCard, metrics: RunCardView['metrics']): AdaptiveCard {
+  if (metrics.length === 0) return card;
+  const chart = (facts: unknown): Record<string, unknown> => ({
+    type: 'Chart.Line',
+    id: 'metricsChart',
+    xAxisTitle: 'step',
+    yAxisTitle: 'value',
+    colorSet: 'categorical',
+    data: metrics.slice(0, 4).map((m) => ({ legend: clip(m.name, 40), values: downsample(m.points, 40).map((p) => ({ x: String(p.step), y: Number(p.value.toPrecision(6)) })) })),
+    fallback: facts,
+  });
+  const swap = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(swap);
+    if (!node || typeof node !== 'object') return node;
+    const o = node as Record<string, unknown>;
+    if (o.id === 'metricsFacts') return chart(o);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, swap(v)]));
+  };
+  return swap(card) as AdaptiveCard;
 }
 
 /**

@@ -21,7 +21,14 @@ import {
   type TrainFormView,
 } from '../../cards/views';
 import { browserAvailable, launchChromium } from '../support/browser';
-import { cardSizeBytes, validateCard } from '../support/card-schema';
+import { asSeenBy15, cardSizeBytes, validateCard } from '../support/card-schema';
+
+function findElement(node: unknown, type: string): unknown {
+  if (Array.isArray(node)) return node.map((n) => findElement(n, type)).find((x) => x !== undefined);
+  if (!node || typeof node !== 'object') return undefined;
+  if ((node as { type?: unknown }).type === type) return node;
+  return Object.values(node as Record<string, unknown>).map((v) => findElement(v, type)).find((x) => x !== undefined);
+}
 import { REPO_ROOT } from '../support/context';
 
 const MEGAN = { name: 'Megan Bowen', mri: '29:1megan' };
@@ -279,11 +286,19 @@ describe('workflow cards', () => {
     expect(downsample([1, 2, 3], 10)).toEqual([1, 2, 3]);
   });
 
-  it('summarises metrics as last and best values with a sparkline (Chart.Line does not validate in 1.5)', () => {
-    const text = JSON.stringify(runCard(runView()));
+  it('draws the metrics as a Chart.Line for Teams, with a FactSet of last and best values as its fallback', () => {
+    const card = runCard(runView());
+    const text = JSON.stringify(card);
     expect(text).toContain('Training metrics');
-    expect(text).toMatch(/"title":"loss","value":"\*\*0\.\d+\*\* \(best 0\.\d+ at step \d+\) {2}[▁▂▃▄▅▆▇█]{12}"/);
-    expect(text).not.toContain('Chart.Line');
+    const chart = findElement(card, 'Chart.Line') as { data: { legend: string; values: { x: string; y: number }[] }[]; fallback: { type: string } } | undefined;
+    expect(chart).toBeDefined();
+    expect(chart?.data.map((d) => d.legend)).toEqual(['loss', 'val_accuracy']);
+    expect(chart?.data[0]?.values.length).toBeLessThanOrEqual(40);
+    expect(chart?.data[0]?.values[0]).toEqual({ x: expect.any(String) as string, y: expect.any(Number) as number });
+    expect(chart?.fallback.type).toBe('FactSet');
+    expect(JSON.stringify(chart?.fallback)).toMatch(/"title":"loss","value":"\*\*0\.\d+\*\* \(best 0\.\d+ at step \d+\) {2}[▁▂▃▄▅▆▇█]{12}"/);
+    // A 1.5 renderer (and the schema) sees the FactSet; Teams sees the chart.
+    expect(JSON.stringify(asSeenBy15(card))).not.toContain('Chart.Line');
   });
 
   it('escapes user text so it cannot inject Markdown, template syntax or a mention', () => {
