@@ -61,7 +61,19 @@ describe('DatabricksClient against the Databricks sandbox', () => {
     const first = await poller.poll();
     expect(first.state.phase).toBe('pending');
     expect(first.runPageUrl).toMatch(/#job\/\d+\/run\/\d+$/);
+    // The clock is stepped, not raced: each poll sees the run 10 simulated seconds later, so no phase
+    // can be skipped however slow the machine is.
+    const speed = clock.speed;
+    clock.setSpeed(1e-9);
     const phases: string[] = [];
+    try {
+      for (let i = 0; i < 200 && !(phases.at(-1) === 'TERMINATED'); i++) {
+        phases.push((await poller.poll()).state.lifeCycleState);
+        clock.advance(10_000);
+      }
+    } finally {
+      clock.setSpeed(speed);
+    }
     const done = await poller.pollUntilDone({ intervalInMs: 5, onUpdate: (r: DatabricksRun) => phases.push(r.state.lifeCycleState) });
     expect(phases[0]).toBe('PENDING');
     expect(phases).toContain('RUNNING');
