@@ -59,6 +59,13 @@ export class RunEngine {
     return saved;
   }
 
+  /** Takes the run's next step now, in the background, rather than at the tracker's next pass. */
+  private kick(runId: string): void {
+    setImmediate(() => {
+      this.advance(runId).catch((error: unknown) => this.deps.logger.warn('advance failed', { runId, error }));
+    });
+  }
+
   async startTrain(req: StartTrainRequest): Promise<RunRecord> {
     const m = this.deps.config.models[req.model];
     if (!m) throw new Error(`unknown model ${req.model}`);
@@ -97,6 +104,7 @@ export class RunEngine {
     }
     const created = await this.deps.runs.createRun(run, { audit, outbox: [{ kind: 'runCard' }] });
     this.deps.onPersisted?.(created);
+    this.kick(created.id);
     return created;
   }
 
@@ -123,6 +131,7 @@ export class RunEngine {
       { audit: [{ at: iso(now), actor: req.requester.id, action: `run.${req.reason}`, outcome: 'ok', detail: { model: req.model, version: req.version ?? 'latest' } }], outbox: [{ kind: 'runCard' }] },
     );
     this.deps.onPersisted?.(created);
+    this.kick(created.id);
     return created;
   }
 
@@ -301,13 +310,9 @@ export class RunEngine {
         touch(t, now);
         try {
           const saved = await this.persist(t);
-          if (saved.kind === 'relay' && saved.approval?.state !== 'pending') {
-            // Relayed right away (outside this lock); the tracker retries if Azure DevOps is down.
-            setImmediate(() => {
-              this.advance(saved.id).catch((error: unknown) => this.deps.logger.warn('relay failed', { runId: saved.id, error }));
-            });
-            message += ' Sent to Azure DevOps.';
-          }
+          // Deploy (or relay to Azure DevOps) right away, outside this lock; the tracker retries on failure.
+          if (saved.approval?.state !== 'pending') this.kick(saved.id);
+          if (saved.kind === 'relay' && saved.approval?.state !== 'pending') message += ' Sent to Azure DevOps.';
           return { ok: true, run: saved, message };
         } catch (e) {
           if (!(e instanceof VersionConflictError)) throw e;
