@@ -7,7 +7,7 @@ import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import { loadConfig } from '../../services/config/config';
 import { silentLogger } from '../../services/logger';
 import { freePort } from '../support/browser';
-import { invokeActivity, messageActivity, postActivity, waitFor } from '../support/bot-activities';
+import { invokeActivity, messageActivity, postActivity, waitFor, type Who } from '../support/bot-activities';
 import { REPO_ROOT } from '../support/context';
 import { MockConnector } from '../support/mock-connector';
 import { validateCard } from '../support/card-schema';
@@ -34,7 +34,7 @@ describe('commands and card actions, turn by turn', () => {
   });
 
   /** Sends a message and returns the bot's reply (text or the card's JSON). */
-  async function say(text: string, from = ALEX): Promise<string> {
+  async function say(text: string, from: Who = ALEX): Promise<string> {
     const before = connector.requests.length;
     const res = await postActivity(bot.url, messageActivity(connector.serviceUrl, 'conv-cmd', from, text));
     expect(res.status).toBe(200);
