@@ -5,6 +5,7 @@ import { stepApproval, stepDeploy, stepSmoke } from './deploy-steps';
 import { VersionConflictError, type AuditEntry, type RunStore } from './run-store';
 import { FINAL_STATUSES, STAGE_IDS, currentStage, stageOf, type Decision, type ParamValue, type PersonRef, type RunRecord } from './run.types';
 import { advanceTo, errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
+import { runsToAdvance } from './poll-plan';
 import { existingRelay, findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
 import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
 
@@ -35,6 +36,7 @@ export interface RunEngineDeps extends StepDeps {
  */
 export class RunEngine {
   private readonly locks = new Map<string, Promise<unknown>>();
+  private passes = 0;
 
   constructor(private readonly deps: RunEngineDeps) {}
 
@@ -374,7 +376,8 @@ export class RunEngine {
       }
     }
     const active = await this.deps.runs.listRuns({ active: true });
-    for (const run of active.reverse()) {
+    const due = await runsToAdvance(active, { devops: this.deps.devops, databricks: this.deps.databricks, models: this.deps.config.models, logger: this.deps.logger }, this.passes++);
+    for (const run of due.reverse()) {
       try {
         await this.advance(run.id);
       } catch (e) {
