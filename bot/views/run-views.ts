@@ -70,7 +70,7 @@ export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; c
     metrics: run.metrics
       .map((m) => ({ name: m.name, candidate: last(m.name) ?? NaN, ...(run.ext.productionMetrics?.[m.name] !== undefined ? { production: run.ext.productionMetrics[m.name] } : {}) }))
       .filter((m) => Number.isFinite(m.candidate)),
-    commit: { sha: run.ext.commit ?? run.branch, ...(run.ext.devopsUrl ? { url: run.ext.devopsUrl } : {}) },
+    commit: { sha: run.ext.commit ? run.ext.commit.slice(0, 8) : run.branch, ...(run.ext.commit ? { message: `on ${run.branch}` } : {}), ...(run.ext.devopsUrl ? { url: run.ext.devopsUrl } : {}) },
     requester: person(run.requester),
     expiresAt: formatTime(a?.expiresAt),
     requiredApprovals: a?.required ?? 1,

@@ -90,6 +90,7 @@ export function mapBuild(wire: unknown): PipelineRun {
     createdAt: date(b.queueTime),
     finishedAt: date(b.finishTime),
     sourceBranch: str(b.sourceBranch),
+    sourceVersion: str(b.sourceVersion),
     templateParameters: stringRecord(b.templateParameters),
     webUrl: href(b._links, 'web'),
   };

@@ -18,6 +18,8 @@ export interface PipelineRun {
   createdAt: Date | undefined;
   finishedAt: Date | undefined;
   sourceBranch: string | undefined;
+  /** The commit built (builds API); the Pipelines runs API does not report it. */
+  sourceVersion?: string | undefined;
   templateParameters: Record<string, string>;
   /** Link to the run's results page. */
   webUrl: string | undefined;

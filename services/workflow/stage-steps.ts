@@ -78,6 +78,7 @@ export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition
   }
   const pr = await deps.devops.getBuild(run.ext.devopsRunId);
   if (pr.state !== 'completed') return undefined;
+  if (pr.sourceVersion) t.run.ext.commit = pr.sourceVersion;
   if (pr.result === 'succeeded' || pr.result === 'partiallySucceeded') {
     finishStage(t, 'ci', 'succeeded', now);
     advanceTo(t, 'ci', now);

@@ -17,6 +17,7 @@ describe('the /train workflow against the sandbox', () => {
     expect(waiting.failure).toBeUndefined();
     expect(waiting.status).toBe('waiting_approval');
     expect(waiting.ext.devopsRunId).toEqual(expect.any(Number));
+    expect(waiting.ext.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(waiting.ext.runtime).toMatch(/^\d+\.\d+\.x-cpu-ml-scala2\.1[23]$/);
     expect(waiting.ext.modelVersion).toMatch(/^\d+$/);
     expect(waiting.ext.scoringImage).toContain('fashion-cnn');
