@@ -5,6 +5,7 @@ import type { AppConfig } from './config/config';
 import { DatabricksClient } from './databricks/databricks.client';
 import { createAzureCredential } from './identity/credential';
 import type { Logger } from './logger';
+import type { RetryOptions } from './http/retry';
 import { RegistryClient } from './registry/registry.client';
 
 export interface ServiceClients {
@@ -16,17 +17,18 @@ export interface ServiceClients {
 }
 
 /** Builds every client that the configuration enables; a missing service is undefined, and its stage says so. */
-export function createServiceClients(config: Readonly<AppConfig>, logger: Logger, tuning: { pollIntervalInMs?: number } = {}): ServiceClients {
+export function createServiceClients(config: Readonly<AppConfig>, logger: Logger, tuning: { pollIntervalInMs?: number; retry?: Partial<RetryOptions> } = {}): ServiceClients {
+  const retry = tuning.retry ? { retry: tuning.retry } : {};
   const credential =
     config.identity.kind === 'managed-identity-endpoint'
       ? createAzureCredential({ kind: 'managed-identity-endpoint', endpoint: config.identity.endpoint, header: config.identity.header, ...(config.identity.clientId ? { clientId: config.identity.clientId } : {}) })
       : createAzureCredential({ kind: 'default', ...(config.identity.clientId ? { managedIdentityClientId: config.identity.clientId } : {}) });
   const ado = config.azureDevOps;
-  const devops = ado ? new AzureDevOpsClient({ orgUrl: ado.orgUrl, project: ado.project, auth: ado.pat ? { pat: ado.pat } : { credential }, logger }) : undefined;
+  const devops = ado ? new AzureDevOpsClient({ orgUrl: ado.orgUrl, project: ado.project, auth: ado.pat ? { pat: ado.pat } : { credential }, logger, ...retry }) : undefined;
   const dbx = config.databricks;
-  const databricks = dbx ? new DatabricksClient({ host: dbx.host, ...(dbx.token ? { token: dbx.token } : { credential }), logger }) : undefined;
+  const databricks = dbx ? new DatabricksClient({ host: dbx.host, ...(dbx.token ? { token: dbx.token } : { credential }), logger, ...retry }) : undefined;
   const ml = config.mlflow;
-  const registry = ml ? new RegistryClient({ trackingUri: ml.trackingUri, ...(ml.token ? { token: ml.token } : { credential }), logger }) : undefined;
+  const registry = ml ? new RegistryClient({ trackingUri: ml.trackingUri, ...(ml.token ? { token: ml.token } : { credential }), logger, ...retry }) : undefined;
   const az = config.azure;
   const local = az ? /^http:\/\/(127\.|localhost)/.test(az.armEndpoint) : false;
   const aci = az
@@ -40,6 +42,7 @@ export function createServiceClients(config: Readonly<AppConfig>, logger: Logger
         addressPreference: local ? 'ip' : 'fqdn',
         ...(tuning.pollIntervalInMs !== undefined ? { pollIntervalInMs: tuning.pollIntervalInMs } : {}),
         logger,
+        ...retry,
       })
     : undefined;
   return { credential, devops, databricks, registry, aci };

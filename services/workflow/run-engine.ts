@@ -1,4 +1,5 @@
 import type { MlopsConfig } from '../config/mlops-config.schema';
+import { ServiceError } from '../http/errors';
 import type { RolePolicy } from '../auth/roles';
 import { refusalFor } from './approval-policy';
 import { stepApproval, stepDeploy, stepSmoke } from './deploy-steps';
@@ -147,7 +148,13 @@ export class RunEngine {
         try {
           t = await this.step(run);
         } catch (e) {
-          // A stage's call failed after its own retries: the run fails with the error, it is not lost.
+          // A throttled or unavailable service (after the client's own retries) is not the run's
+          // fault: the run stays where it is and the next pass tries again.
+          if (e instanceof ServiceError && e.retryable) {
+            this.deps.logger.warn('service unavailable; the run waits for the next pass', { runId, error: e });
+            return run;
+          }
+          // Any other failure ends the run with the error; it is recorded, not lost.
           this.deps.logger.warn('stage step failed', { runId, error: e });
           const stage = currentStage(run);
           if (!stage) return run;

@@ -65,4 +65,26 @@ describe('durability', () => {
       await h.close();
     }
   }, 60_000);
+  // One ARM sandbox per file: the managed-identity endpoint is process-wide (see services/identity).
+  it('leaves the run where it is while a service stays down, and carries on when it is back', async () => {
+    const h = await startWorkflowHarness({ sandbox });
+    try {
+      const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+      await h.untilRun(run.id, 'CI queued', (r) => r.ext.devopsRunId !== undefined);
+      // Every Azure DevOps call fails with 503 for a while: more than the client's retries.
+      sandbox.faults.add({ service: 'azure-devops', operation: '*', kind: 'status', status: 503, count: 40 });
+      for (let i = 0; i < 4; i++) {
+        const r = await h.engine.advance(run.id);
+        expect(r?.status).toBe('running');
+        expect(r?.failure).toBeUndefined();
+      }
+      sandbox.faults.clear();
+      const waiting = await h.until(run.id, ['waiting_approval', 'failed'], 30_000);
+      expect(waiting.status).toBe('waiting_approval');
+      await h.engine.cancel(run.id, ALEX);
+    } finally {
+      sandbox.faults.clear();
+      await h.close();
+    }
+  }, 60_000);
 });

@@ -34,7 +34,8 @@ export async function startWorkflowHarness(o: { speed?: number; yaml?: (text: st
   const sandbox = o.sandbox ?? (await startSandbox({ clock: new SandboxClock(o.speed ?? 200) }));
   const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${o.storePath ?? ':memory:'}` }, o.yaml ? (p) => o.yaml!(readFileSync(p, 'utf8')) : undefined, REPO_ROOT);
   const store = new SqliteStore(config.stateStore.path);
-  const clients = createServiceClients(config, silentLogger, { pollIntervalInMs: 20 });
+  // Short client backoff: faults in these tests should cost milliseconds, not the production seconds.
+  const clients = createServiceClients(config, silentLogger, { pollIntervalInMs: 20, retry: { baseDelayInMs: 10, maxDelayInMs: 200, maxRetries: 3 } });
   let offset = 0;
   const engine = createRunEngine(config, clients, store.runs, silentLogger, { now: () => Date.now() + offset });
   const untilRun = async (runId: string, what: string, pred: (r: RunRecord) => boolean, timeoutMs = 20_000): Promise<RunRecord> => {
