@@ -35,10 +35,11 @@ describe('commands and card actions, turn by turn', () => {
 
   /** Sends a message and returns the bot's reply (text or the card's JSON). */
   async function say(text: string, from: Who = ALEX): Promise<string> {
-    const before = connector.requests.length;
-    const res = await postActivity(bot.url, messageActivity(connector.serviceUrl, 'conv-cmd', from, text));
+    const activity = messageActivity(connector.serviceUrl, 'conv-cmd', from, text);
+    const res = await postActivity(bot.url, activity);
     expect(res.status).toBe(200);
-    const reply = await waitFor(`a reply to ${text}`, () => connector.requests.slice(before).find((r) => r.kind === 'send' && r.conversationId === 'conv-cmd'));
+    // The turn's reply goes to the reply route of the posted activity; proactive cards of running runs do not.
+    const reply = await waitFor(`a reply to ${text}`, () => connector.requests.find((r) => r.kind === 'send' && r.activityId === activity.id));
     return JSON.stringify(reply.body);
   }
 
