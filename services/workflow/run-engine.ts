@@ -3,21 +3,15 @@ import { ServiceError } from '../http/errors';
 import type { RolePolicy } from '../auth/roles';
 import { refusalFor } from './approval-policy';
 import { stepApproval, stepDeploy, stepSmoke } from './deploy-steps';
-import { VersionConflictError, type AuditEntry, type RunStore } from './run-store';
-import { FINAL_STATUSES, STAGE_IDS, currentStage, stageOf, type Decision, type ParamValue, type PersonRef, type RunRecord } from './run.types';
+import { VersionConflictError, type RunStore } from './run-store';
+import { FINAL_STATUSES, currentStage, stageOf, type Decision, type PersonRef, type RunRecord } from './run.types';
 import { advanceTo, errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
 import { runsToAdvance } from './poll-plan';
+import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartTrainRequest } from './run-factory';
 import { existingRelay, findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
 import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
 
-export interface StartTrainRequest {
-  model: string;
-  params: Record<string, ParamValue>;
-  branch?: string;
-  requester: PersonRef;
-  conversationId: string;
-  retryOf?: string;
-}
+export type { StartTrainRequest } from './run-factory';
 
 export type ActionResult = { ok: true; run: RunRecord; message: string } | { ok: false; message: string; run?: RunRecord };
 
@@ -70,69 +64,25 @@ export class RunEngine {
   }
 
   async startTrain(req: StartTrainRequest): Promise<RunRecord> {
-    const m = this.deps.config.models[req.model];
-    if (!m) throw new Error(`unknown model ${req.model}`);
-    const now = this.deps.now();
-    const stages = STAGE_IDS.map((id) => ({ id, state: 'pending' as const }));
-    const run: Omit<RunRecord, 'id' | 'version'> = {
-      model: req.model,
-      target: m.target,
-      kind: 'train',
-      params: req.params,
-      branch: req.branch ?? m.ci?.branch ?? 'main',
-      requester: req.requester,
-      conversationId: req.conversationId,
-      status: 'running',
-      stages: stages.map((s) => ({ ...s })),
-      ext: {},
-      metrics: [],
-      ...(req.retryOf ? { retryOf: req.retryOf } : {}),
-      createdAt: iso(now),
-      updatedAt: iso(now),
-    };
-    const audit: AuditEntry[] = [{ at: iso(now), actor: req.requester.id, action: 'run.start', outcome: 'ok', detail: { model: req.model, params: req.params, branch: run.branch, retryOf: req.retryOf } }];
-    if (!m.ci) {
-      run.stages[0] = { id: 'ci', state: 'skipped', detail: 'no CI pipeline configured for this model' };
-      audit.push({ at: iso(now), actor: 'system', action: 'stage.skipped', outcome: 'ok', detail: { stage: 'ci', reason: `models.${req.model}.ci is not set` } });
-    }
-    if (m.approval === 'none') {
-      const idx = STAGE_IDS.indexOf('approval');
-      run.stages[idx] = { id: 'approval', state: 'skipped', detail: 'approval not required by config' };
-      audit.push({ at: iso(now), actor: 'system', action: 'stage.skipped', outcome: 'ok', detail: { stage: 'approval', reason: `models.${req.model}.approval is none` } });
-    }
-    const first = run.stages.find((s) => s.state === 'pending');
-    if (first) {
-      first.state = 'running';
-      first.startedAt = iso(now);
-    }
-    const created = await this.deps.runs.createRun(run, { audit, outbox: [{ kind: 'runCard' }] });
-    this.deps.onPersisted?.(created);
-    this.kick(created.id);
-    return created;
+    return this.create(newTrainRun(req, this.model(req.model), this.deps.now()));
   }
 
   /**
    * /deploy and /rollback: a run that starts at the registry stage with a chosen version (the latest
    * when none is given) and then goes through the same approval, deploy and smoke test.
    */
-  async startDeploy(req: { model: string; version?: string; requester: PersonRef; conversationId: string; reason: 'deploy' | 'rollback' }): Promise<RunRecord> {
-    const m = this.deps.config.models[req.model];
-    if (!m) throw new Error(`unknown model ${req.model}`);
-    const now = this.deps.now();
-    const skipped = (why: string) => ({ state: 'skipped' as const, detail: why });
-    const stages: RunRecord['stages'] = STAGE_IDS.map((id) =>
-      id === 'ci' || id === 'training' ? { id, ...skipped(req.reason === 'rollback' ? 'rollback of a registered version' : 'deploy of a registered version') } : { id, state: 'pending' as const },
-    );
-    const reg = stages.find((s) => s.id === 'registered');
-    if (reg) Object.assign(reg, { state: 'running', startedAt: iso(now) });
-    if (m.approval === 'none') Object.assign(stages.find((s) => s.id === 'approval') ?? {}, skipped('approval not required by config'));
-    const created = await this.deps.runs.createRun(
-      {
-        model: req.model, target: m.target, kind: 'deploy', params: {}, branch: m.ci?.branch ?? 'main', requester: req.requester, conversationId: req.conversationId,
-        status: 'running', stages, ext: req.version ? { modelVersion: req.version } : {}, metrics: [], createdAt: iso(now), updatedAt: iso(now),
-      },
-      { audit: [{ at: iso(now), actor: req.requester.id, action: `run.${req.reason}`, outcome: 'ok', detail: { model: req.model, version: req.version ?? 'latest' } }], outbox: [{ kind: 'runCard' }] },
-    );
+  async startDeploy(req: StartDeployRequest): Promise<RunRecord> {
+    return this.create(newDeployRun(req, this.model(req.model), this.deps.now()));
+  }
+
+  private model(name: string): MlopsConfig['models'][string] {
+    const m = this.deps.config.models[name];
+    if (!m) throw new Error(`unknown model ${name}`);
+    return m;
+  }
+
+  private async create(fresh: NewRun): Promise<RunRecord> {
+    const created = await this.deps.runs.createRun(fresh.run, fresh.effects);
     this.deps.onPersisted?.(created);
     this.kick(created.id);
     return created;

@@ -1,0 +1,71 @@
+import type { MlopsConfig } from '../config/mlops-config.schema';
+import type { AuditEntry, TransitionEffects } from './run-store';
+import { STAGE_IDS, type ParamValue, type PersonRef, type RunRecord } from './run.types';
+import { iso } from './transitions';
+
+/** New run records, before they are persisted: pure, so the shape of every kind of run is testable. */
+export interface StartTrainRequest {
+  model: string;
+  params: Record<string, ParamValue>;
+  branch?: string;
+  requester: PersonRef;
+  conversationId: string;
+  retryOf?: string;
+}
+
+export interface StartDeployRequest {
+  model: string;
+  version?: string;
+  requester: PersonRef;
+  conversationId: string;
+  reason: 'deploy' | 'rollback';
+}
+
+export interface NewRun {
+  run: Omit<RunRecord, 'id' | 'version'>;
+  effects: TransitionEffects;
+}
+
+type ModelConfig = MlopsConfig['models'][string];
+
+export function newTrainRun(req: StartTrainRequest, m: ModelConfig, now: number): NewRun {
+  const stages: RunRecord['stages'] = STAGE_IDS.map((id) => ({ id, state: 'pending' }));
+  const branch = req.branch ?? m.ci?.branch ?? 'main';
+  const audit: AuditEntry[] = [{ at: iso(now), actor: req.requester.id, action: 'run.start', outcome: 'ok', detail: { model: req.model, params: req.params, branch, retryOf: req.retryOf } }];
+  // A model may drop the CI stage or the approval; the audit log says so.
+  if (!m.ci) {
+    stages[0] = { id: 'ci', state: 'skipped', detail: 'no CI pipeline configured for this model' };
+    audit.push({ at: iso(now), actor: 'system', action: 'stage.skipped', outcome: 'ok', detail: { stage: 'ci', reason: `models.${req.model}.ci is not set` } });
+  }
+  if (m.approval === 'none') {
+    stages[STAGE_IDS.indexOf('approval')] = { id: 'approval', state: 'skipped', detail: 'approval not required by config' };
+    audit.push({ at: iso(now), actor: 'system', action: 'stage.skipped', outcome: 'ok', detail: { stage: 'approval', reason: `models.${req.model}.approval is none` } });
+  }
+  startFirstPending(stages, now);
+  return {
+    run: {
+      model: req.model, target: m.target, kind: 'train', params: req.params, branch, requester: req.requester, conversationId: req.conversationId,
+      status: 'running', stages, ext: {}, metrics: [], ...(req.retryOf ? { retryOf: req.retryOf } : {}), createdAt: iso(now), updatedAt: iso(now),
+    },
+    effects: { audit, outbox: [{ kind: 'runCard' }] },
+  };
+}
+
+export function newDeployRun(req: StartDeployRequest, m: ModelConfig, now: number): NewRun {
+  const why = req.reason === 'rollback' ? 'rollback of a registered version' : 'deploy of a registered version';
+  const stages: RunRecord['stages'] = STAGE_IDS.map((id) => (id === 'ci' || id === 'training' ? { id, state: 'skipped', detail: why } : { id, state: 'pending' }));
+  if (m.approval === 'none') stages[STAGE_IDS.indexOf('approval')] = { id: 'approval', state: 'skipped', detail: 'approval not required by config' };
+  startFirstPending(stages, now);
+  return {
+    run: {
+      model: req.model, target: m.target, kind: 'deploy', params: {}, branch: m.ci?.branch ?? 'main', requester: req.requester, conversationId: req.conversationId,
+      status: 'running', stages, ext: req.version ? { modelVersion: req.version } : {}, metrics: [], createdAt: iso(now), updatedAt: iso(now),
+    },
+    effects: { audit: [{ at: iso(now), actor: req.requester.id, action: `run.${req.reason}`, outcome: 'ok', detail: { model: req.model, version: req.version ?? 'latest' } }], outbox: [{ kind: 'runCard' }] },
+  };
+}
+
+function startFirstPending(stages: RunRecord['stages'], now: number): void {
+  const first = stages.find((s) => s.state === 'pending');
+  if (first) Object.assign(first, { state: 'running', startedAt: iso(now) });
+}
