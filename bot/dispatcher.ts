@@ -9,7 +9,7 @@ import type { Store } from '../services/store/store';
 import type { OutboxItem, RunStore } from '../services/workflow/run-store';
 import type { RunRecord } from '../services/workflow/run.types';
 import type { Notifier } from './notifier';
-import { approvalCardView, failureCardView, person, runCardView } from './views/run-views';
+import { approvalCardView, failureCardView, mentionable, person, runCardView } from './views/run-views';
 
 export interface DispatcherDeps {
   runs: RunStore;
@@ -147,8 +147,12 @@ export class Dispatcher {
   }
 
   private async notice(run: RunRecord, text: string): Promise<void> {
-    const mention = `<at>${run.requester.name}</at>`;
-    await this.deps.notifier.send(run.conversationId, { text: `${text} ${mention}`, summary: text, mentions: [{ id: run.requester.id, name: run.requester.name }] });
+    if (mentionable(run.requester)) {
+      const mention = `<at>${run.requester.name}</at>`;
+      await this.deps.notifier.send(run.conversationId, { text: `${text} ${mention}`, summary: text, mentions: [{ id: run.requester.id, name: run.requester.name }] });
+    } else {
+      await this.deps.notifier.send(run.conversationId, { text, summary: text });
+    }
     if (run.status === 'succeeded') {
       for (const sub of await this.deps.runs.listSubscriptions(run.model)) {
         if (sub.events.includes('succeeded') && sub.conversationId !== run.conversationId) await this.deps.notifier.send(sub.conversationId, { text, summary: text });

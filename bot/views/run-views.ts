@@ -9,9 +9,13 @@ export function formatTime(iso: string | number | undefined): string {
   return new Date(iso).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 }
 
-/** Only Teams ids can be @mentioned (MRIs such as 29:..., or the playground's user-id-N). */
+/** Only Teams users can be @mentioned (MRIs such as 29:..., or the playground's user-id-N), not a pipeline. */
+export function mentionable(p: PersonRef): boolean {
+  return !p.id.startsWith('azure-devops');
+}
+
 export function person(p: PersonRef): PersonView {
-  return { name: p.name, mri: p.id };
+  return mentionable(p) ? { name: p.name, mri: p.id } : { name: p.name };
 }
 
 const STAGE_WEIGHT: Record<(typeof STAGE_IDS)[number], number> = { ci: 20, training: 40, registered: 5, approval: 10, deploy: 20, smoke: 5 };

@@ -114,4 +114,16 @@ describe('commands and card actions, turn by turn', () => {
     expect(await say('/cancel 2')).toContain('Run r-2 is already canceled');
     expect(await say('/cancel r-999')).toContain('There is no run r-999');
   });
+  it('strips the bot\'s @mention in a channel before matching the command', async () => {
+    const activity: Record<string, unknown> = {
+      ...messageActivity(connector.serviceUrl, '19:abc@thread.tacv2', ALEX, '<at>MLOps ChatOps</at> /help train'),
+      conversation: { id: '19:abc@thread.tacv2', conversationType: 'channel', tenantId: 'tenant-1' },
+      entities: [{ type: 'mention', text: '<at>MLOps ChatOps</at>', mentioned: { id: 'bot-id', name: 'MLOps ChatOps' } }],
+    };
+    expect((await postActivity(bot.url, activity)).status).toBe(200);
+    const reply = await waitFor('the help reply', () => connector.requests.find((r) => r.kind === 'send' && r.activityId === activity.id));
+    const text = JSON.stringify(reply.body);
+    expect(text).toContain('/train');
+    expect(text).toContain('--branch');
+  });
 });
