@@ -49,10 +49,12 @@ async function main(): Promise<void> {
   mlops-chatops is running in SANDBOX MODE (bot authentication off; local stand-ins of Azure, clock x${speed}).
 
   Open   ${playground.url}   (Microsoft 365 Agents Playground, the Teams stand-in)
-  Type   /help             the commands
+  In the Group Chat, @mention the bot (type @Test and pick "Test Bot"), then:
+         /help             the commands
          /train            a form with the model's parameters, or: /train fashion-cnn lr=0.01 epochs=3
-  Approve as a second user: in the playground, switch the current user (top right) to Megan Bowen,
-         who is an approver in mlops.config.yaml, and click Approve on the approval card.
+  Approve as a second user (the playground cannot switch users), from another terminal:
+         npm run act-as -- megan approve r-1 "looks good"
+         Megan Bowen is an approver in mlops.config.yaml; the requester's own approval never counts.
 
   Bot      ${bot.url}/api/messages   (health ${bot.url}/healthz)
   Sandbox  Azure DevOps ${sandbox.azureDevOps.url}   Databricks+MLflow ${sandbox.databricks.url}   ARM/ACI ${sandbox.arm.url}
