@@ -37,6 +37,15 @@ describe('workflow failures against the sandbox', () => {
     expect(failed.failure?.logTail.join('\n')).toContain('Traceback');
   });
 
+  it('fails at the registry stage when the registered version has no scoring image', async () => {
+    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const r = await h.untilRun(run.id, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
+    // A version registered by hand, without the tag the training script sets (MLflow refuses an empty tag value).
+    delete h.sandbox.databricks.state.mlflow.version('fashion-cnn', r.ext.modelVersion!).tags.scoring_image;
+    const failed = await h.until(run.id, ['failed', 'waiting_approval']);
+    expect(failed.failure).toMatchObject({ stage: 'registered', system: 'MLflow', message: `Model version ${r.ext.modelVersion!} has no scoring_image tag, so there is nothing to deploy` });
+  });
+
   it('fails at deploy when the container crashes, with the container log', async () => {
     const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
     await withScoringImage(h, run.id, 'crash');
