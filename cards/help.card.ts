@@ -5,7 +5,6 @@ import { displayUsage, escapeMarkdown, renderCard, type AdaptiveCard } from './r
 export interface CommandSummaryView {
   usage: string;
   summary: string;
-  planned: boolean;
 }
 
 export interface HelpView {
@@ -25,7 +24,6 @@ export interface CommandHelpView {
   id: string;
   usage: string;
   summary: string;
-  planned: boolean;
   arguments: readonly { name: string; description: string }[];
   examples: readonly string[];
   /** e.g. "Needs the trainer role." */

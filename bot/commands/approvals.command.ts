@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { listCard } from '../../cards/list.card';
 import { formatTime } from '../views/run-views';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { noFlags, noParams } from './args';
-import { isReply, workflowOf } from './workflow-context';
 
-export const approvalsCommand = defineCommand({
+export const approvalsCommand = defineWorkflowCommand({
   id: 'approvals',
   summary: 'List the approvals waiting for you.',
   usage: '/approvals',
@@ -15,10 +14,8 @@ export const approvalsCommand = defineCommand({
   args: z.object({ positionals: z.object({}), flags: noFlags, params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'available',
   run: async (_args, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const waiting = (await wf.runs.listRuns({ active: true })).filter((r) => r.approval?.state === 'pending' && ctx.roles.has(ctx.user, 'approver', r.model));
     return {
       kind: 'card',

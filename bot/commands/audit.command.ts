@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { listCard } from '../../cards/list.card';
 import { formatTime } from '../views/run-views';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { noFlags, noParams, runId } from './args';
-import { isReply, workflowOf } from './workflow-context';
 
-export const auditCommand = defineCommand({
+export const auditCommand = defineWorkflowCommand({
   id: 'audit',
   summary: 'Show who did what and when, for a run or overall.',
   usage: '/audit [run]',
@@ -15,10 +14,8 @@ export const auditCommand = defineCommand({
   args: z.object({ positionals: z.object({ run: runId.optional() }), flags: noFlags, params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'available',
   run: async ({ positionals }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const id = positionals.run;
     const entries = await wf.runs.listAudit({ ...(id ? { runId: id } : {}), limit: 25 });
     return {

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { noFlags, noParams, runId } from './args';
-import { isReply, workflowOf } from './workflow-context';
 
-export const cancelCommand = defineCommand({
+export const cancelCommand = defineWorkflowCommand({
   id: 'cancel',
   summary: 'Cancel a run in flight (its Azure DevOps or Databricks run).',
   usage: '/cancel <run>',
@@ -13,10 +12,8 @@ export const cancelCommand = defineCommand({
   args: z.object({ positionals: z.object({ run: runId }), flags: noFlags, params: noParams }),
   sideEffects: true,
   roles: ['trainer'],
-  status: 'available',
   run: async ({ positionals }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const id = positionals.run;
     const result = await wf.engine.cancel(id, ctx.user);
     return { kind: 'text', text: result.message };

@@ -79,7 +79,7 @@ export class CommandRegistry {
 
   /**
    * Resolves and runs one message. Roles are checked here, at execution time, for every command
-   * with a role list; planned commands answer honestly that they are not available yet.
+   * with a role list.
    */
   async execute(text: string, ctx: CommandContext): Promise<CommandReply> {
     const r = this.resolve(text);
@@ -100,9 +100,6 @@ export class CommandRegistry {
         };
       case 'ok': {
         const { spec } = r;
-        if (spec.status === 'planned' || !spec.run) {
-          return { kind: 'text', text: `**/${spec.id}** is not available yet in this version: the run workflow behind it is still being built. Nothing was changed. Type **/help ${spec.id}** for what it will do.` };
-        }
         if (spec.roles.length > 0 && !spec.roles.some((role) => ctx.roles.has(ctx.user, role))) {
           return { kind: 'text', text: `You are not allowed to run /${spec.id}: it needs the ${spec.roles.join(' or ')} role. Nothing was changed.` };
         }

@@ -53,9 +53,7 @@ export interface CommandSpec<A> {
   sideEffects: boolean;
   /** Roles allowed to run it; empty = anyone. */
   roles: readonly Role[];
-  /** `planned`: registered so help and parsing are complete, answered honestly until its backend lands. */
-  status: 'available' | 'planned';
-  run?: (args: A, ctx: CommandContext) => Promise<CommandReply>;
+  run: (args: A, ctx: CommandContext) => Promise<CommandReply>;
 }
 
 // The registry stores specs of different argument types side by side.
@@ -64,4 +62,22 @@ export type AnyCommandSpec = CommandSpec<any>;
 
 export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
   return spec;
+}
+
+/** The context of a command that needs the run workflow: it is there. */
+export type WorkflowCommandContext = CommandContext & { workflow: NonNullable<CommandContext['workflow']> };
+
+/**
+ * A command backed by the run workflow. Where the bot runs without one, the command answers
+ * honestly that it is not configured and changes nothing: decided here, once, for every such command.
+ */
+export function defineWorkflowCommand<A>(spec: Omit<CommandSpec<A>, 'run'> & { run: (args: A, ctx: WorkflowCommandContext) => Promise<CommandReply> }): CommandSpec<A> {
+  return {
+    ...spec,
+    run: async (args, ctx) => {
+      const { workflow } = ctx;
+      if (!workflow) return { kind: 'text', text: 'The run workflow is not configured in this bot. Nothing was changed.' };
+      return spec.run(args, { ...ctx, workflow });
+    },
+  };
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { runCard } from '../../cards/run.card';
 import { runCardView } from '../views/run-views';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { modelName, noFlags, noParams } from './args';
-import { isReply, resolveModel, workflowOf } from './workflow-context';
+import { isReply, resolveModel } from './workflow-context';
 
-export const deployCommand = defineCommand({
+export const deployCommand = defineWorkflowCommand({
   id: 'deploy',
   summary: 'Deploy a registered model version to ACI (goes through approval).',
   usage: '/deploy <model> [version]',
@@ -22,10 +22,8 @@ export const deployCommand = defineCommand({
   }),
   sideEffects: true,
   roles: ['trainer'],
-  status: 'available',
   run: async ({ positionals }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const resolved = resolveModel(ctx, positionals.model);
     if (isReply(resolved)) return resolved;
     if (!ctx.roles.has(ctx.user, 'trainer', resolved.model)) return { kind: 'text', text: `You are not a trainer for ${resolved.model}. Nothing was changed.` };

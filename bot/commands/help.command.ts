@@ -14,14 +14,13 @@ export const helpCommand = defineCommand({
   args: z.object({ positionals: z.object({ command: z.string().optional() }), flags: noFlags, params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'available',
   run: async ({ positionals }, ctx) => {
     const specs = ctx.registry.specs();
     if (!positionals.command) {
       return {
         kind: 'card',
         summary: 'MLOps ChatOps commands',
-        card: helpCard({ commands: specs.map((s) => ({ usage: s.usage, summary: s.summary, planned: s.status === 'planned' })) }),
+        card: helpCard({ commands: specs.map((s) => ({ usage: s.usage, summary: s.summary })) }),
       };
     }
     const spec = ctx.registry.get(positionals.command);
@@ -36,7 +35,6 @@ export const helpCommand = defineCommand({
         id: spec.id,
         usage: spec.usage,
         summary: spec.summary,
-        planned: spec.status === 'planned',
         arguments: [
           ...spec.positionals.map((p) => ({ name: `<${p.name}>`, description: `${p.description}${p.required ? '' : ' (optional)'}` })),
           ...Object.entries(spec.flags).map(([name, f]) => ({ name: `--${name}${f.boolean ? '' : ` <${f.valueName ?? 'value'}>`}`, description: f.description })),

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { STAGE_TITLES, currentStage } from '../../services/workflow/run.types';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { noParams, positiveInt, runId } from './args';
-import { isReply, workflowOf } from './workflow-context';
 
-export const logsCommand = defineCommand({
+export const logsCommand = defineWorkflowCommand({
   id: 'logs',
   summary: 'Show the last log lines of a run\'s failed stage, or where its logs are.',
   usage: '/logs <run> [--lines <n>]',
@@ -14,10 +13,8 @@ export const logsCommand = defineCommand({
   args: z.object({ positionals: z.object({ run: runId }), flags: z.object({ lines: positiveInt(200).optional() }), params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'available',
   run: async ({ positionals, flags }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const id = positionals.run;
     const run = await wf.runs.getRun(id);
     if (!run) return { kind: 'text', text: `There is no run ${id}.` };

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { runCard } from '../../cards/run.card';
 import { runCardView } from '../views/run-views';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { modelName, noFlags, noParams } from './args';
-import { isReply, resolveModel, workflowOf } from './workflow-context';
+import { isReply, resolveModel } from './workflow-context';
 
-export const rollbackCommand = defineCommand({
+export const rollbackCommand = defineWorkflowCommand({
   id: 'rollback',
   summary: 'Redeploy the previous production version of a model (goes through approval).',
   usage: '/rollback <model>',
@@ -15,10 +15,8 @@ export const rollbackCommand = defineCommand({
   args: z.object({ positionals: z.object({ model: modelName }), flags: noFlags, params: noParams }),
   sideEffects: true,
   roles: ['approver'],
-  status: 'available',
   run: async ({ positionals }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const resolved = resolveModel(ctx, positionals.model);
     if (isReply(resolved)) return resolved;
     // Production history is the list of successful deploys, newest first.

@@ -2,11 +2,10 @@ import { z } from 'zod';
 import { listCard } from '../../cards/list.card';
 import { currentStage, STAGE_TITLES } from '../../services/workflow/run.types';
 import { formatTime } from '../views/run-views';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { modelName, noParams, positiveInt } from './args';
-import { isReply, workflowOf } from './workflow-context';
 
-export const runsCommand = defineCommand({
+export const runsCommand = defineWorkflowCommand({
   id: 'runs',
   summary: 'List recent runs, optionally of one model.',
   usage: '/runs [model] [--limit <n>]',
@@ -16,10 +15,8 @@ export const runsCommand = defineCommand({
   args: z.object({ positionals: z.object({ model: modelName.optional() }), flags: z.object({ limit: positiveInt(50).optional() }), params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'available',
   run: async ({ positionals, flags }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const limit = flags.limit ?? 10;
     const runs = await wf.runs.listRuns({ ...(positionals.model ? { model: positionals.model } : {}), limit });
     return {

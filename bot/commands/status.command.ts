@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { runCard } from '../../cards/run.card';
 import { runCardView } from '../views/run-views';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { noFlags, noParams, runId } from './args';
-import { isReply, workflowOf } from './workflow-context';
 
-export const statusCommand = defineCommand({
+export const statusCommand = defineWorkflowCommand({
   id: 'status',
   summary: 'Show the state of a run (default: your latest run).',
   usage: '/status [run]',
@@ -15,10 +14,8 @@ export const statusCommand = defineCommand({
   args: z.object({ positionals: z.object({ run: runId.optional() }), flags: noFlags, params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'available',
   run: async ({ positionals }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const id = positionals.run;
     const run = id ? await wf.runs.getRun(id) : (await wf.runs.listRuns({ requesterId: ctx.user.id, limit: 1 }))[0];
     if (!run) return { kind: 'text', text: id ? `There is no run ${id}.` : 'You have no runs yet. Start one with **/train**.' };

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { modelName, noParams } from './args';
-import { isReply, workflowOf } from './workflow-context';
 
 const EVENTS = ['failed', 'succeeded', 'approval'] as const;
 
-export const subscribeCommand = defineCommand({
+export const subscribeCommand = defineWorkflowCommand({
   id: 'subscribe',
   summary: 'Send a model\'s run events to this conversation.',
   usage: '/subscribe [model] [--events failed,succeeded,approval]',
@@ -25,10 +24,8 @@ export const subscribeCommand = defineCommand({
   }),
   sideEffects: true,
   roles: [],
-  status: 'available',
   run: async ({ positionals, flags }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     if (positionals.model && !(positionals.model in ctx.config.mlops.models)) return { kind: 'text', text: `There is no model "${positionals.model}". Nothing was changed.` };
     const events = [...new Set<(typeof EVENTS)[number]>(flags.events ?? ['failed'])];
     await wf.runs.putSubscription({ conversationId: ctx.conversation.id, model: positionals.model ?? '*', events });

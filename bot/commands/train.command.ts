@@ -3,11 +3,11 @@ import { runCard } from '../../cards/run.card';
 import { trainFormCard } from '../../cards/train-form.card';
 import { validateParameters } from '../../services/workflow/parameters';
 import { runCardView, trainFormView } from '../views/run-views';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { gitRef, modelName, noParams } from './args';
-import { isReply, resolveModel, workflowOf } from './workflow-context';
+import { isReply, resolveModel } from './workflow-context';
 
-export const trainCommand = defineCommand({
+export const trainCommand = defineWorkflowCommand({
   id: 'train',
   summary: 'Start a training run: CI pipeline, Databricks training, registry, approval, ACI deploy.',
   usage: '/train [model] [--branch <branch>] [key=value ...]',
@@ -22,10 +22,8 @@ export const trainCommand = defineCommand({
   }),
   sideEffects: true,
   roles: ['trainer'],
-  status: 'available',
   run: async ({ positionals, flags, params }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const resolved = resolveModel(ctx, positionals.model);
     if (isReply(resolved)) return resolved;
     const { model } = resolved;

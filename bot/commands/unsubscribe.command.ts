@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { defineCommand } from './command-spec';
+import { defineWorkflowCommand } from './command-spec';
 import { modelName, noFlags, noParams } from './args';
-import { isReply, workflowOf } from './workflow-context';
 
-export const unsubscribeCommand = defineCommand({
+export const unsubscribeCommand = defineWorkflowCommand({
   id: 'unsubscribe',
   summary: 'Stop sending a model\'s events (or all) to this conversation.',
   usage: '/unsubscribe [model]',
@@ -13,10 +12,8 @@ export const unsubscribeCommand = defineCommand({
   args: z.object({ positionals: z.object({ model: modelName.optional() }), flags: noFlags, params: noParams }),
   sideEffects: true,
   roles: [],
-  status: 'available',
   run: async ({ positionals }, ctx) => {
-    const wf = workflowOf(ctx);
-    if (isReply(wf)) return wf;
+    const wf = ctx.workflow;
     const n = await wf.runs.removeSubscription(ctx.conversation.id, positionals.model);
     await wf.runs.appendAudit({ at: new Date(wf.now()).toISOString(), actor: ctx.user.id, action: 'unsubscribe', outcome: 'ok', detail: { conversationId: ctx.conversation.id, model: positionals.model ?? '*', removed: n } });
     return { kind: 'text', text: n ? `Removed ${n} subscription${n > 1 ? 's' : ''} of this conversation.` : 'This conversation had no such subscription. Nothing was changed.' };

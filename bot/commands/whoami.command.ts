@@ -13,7 +13,6 @@ export const whoamiCommand = defineCommand({
   args: z.object({ positionals: z.object({}), flags: noFlags, params: noParams }),
   sideEffects: false,
   roles: [],
-  status: 'available',
   run: async (_args, ctx) => ({
     kind: 'card',
     summary: `You are ${ctx.user.name}`,

@@ -1,10 +1,5 @@
 import type { CommandContext, CommandReply } from './command-spec';
 
-/** The workflow of a command context, or the honest answer that this bot runs without one. */
-export function workflowOf(ctx: CommandContext): NonNullable<CommandContext['workflow']> | CommandReply {
-  return ctx.workflow ?? { kind: 'text', text: 'The run workflow is not configured in this bot. Nothing was changed.' };
-}
-
 export function isReply(v: unknown): v is CommandReply {
   return typeof v === 'object' && v !== null && 'kind' in v;
 }

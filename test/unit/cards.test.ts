@@ -43,9 +43,10 @@ describe('cards', () => {
     expect(validateCard({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock' }] })).not.toEqual([]);
   });
 
-  it('marks planned commands in the help card and shows sandbox mode on the welcome card', () => {
-    const help = JSON.stringify(helpCard({ commands: [{ usage: '/a', summary: 's', planned: true }, { usage: '/b', summary: 's', planned: false }] }));
-    expect(help.match(/not available yet/g)).toHaveLength(1);
+  it('lists each command with its usage in the help card and shows sandbox mode on the welcome card', () => {
+    const help = JSON.stringify(helpCard({ commands: [{ usage: '/a <run>', summary: 'does a' }, { usage: '/b', summary: 'does b' }] }));
+    expect(help).toContain('/a \u2039run\u203a');
+    expect(help).toContain('does b');
     expect(JSON.stringify(welcomeCard({ commands: [], sandboxMode: true }))).toContain('Sandbox mode');
     expect(JSON.stringify(welcomeCard({ commands: [], sandboxMode: false }))).not.toContain('Sandbox mode');
   });
@@ -54,7 +55,7 @@ describe('cards', () => {
     const card = JSON.stringify(whoAmICard({ name: '[click](https://evil) ${secret}', teamsId: 't', aadObjectId: undefined, globalRoles: [], perModel: [] }));
     expect(card).toContain('\\\\[click\\\\]\\\\(https://evil\\\\)');
     expect(card).toContain('$\\\\{secret\\\\}');
-    const ch = commandHelpCard({ id: 'x', usage: '/x', summary: 's', planned: false, arguments: [], examples: ['/x'], access: 'a' });
+    const ch = commandHelpCard({ id: 'x', usage: '/x', summary: 's', arguments: [], examples: ['/x'], access: 'a' });
     expect(validateCard(ch)).toEqual([]);
   });
 });
