@@ -12,7 +12,7 @@ import type { AppConfig } from '../services/config/config';
 import type { Logger } from '../services/logger';
 import type { Store } from '../services/store/store';
 import type { CommandRegistry } from './commands/command-registry';
-import type { CommandContext, CommandReply } from './commands/command-spec';
+import { WORKFLOW_NOT_CONFIGURED, type CommandContext, type CommandReply } from './commands/command-spec';
 import { WELCOME_COMMANDS } from './commands';
 import { handleCardAction, type ActionOutcome, type CardActionDeps } from './actions/card-action.handler';
 import { runCard } from '../cards/run.card';
@@ -84,7 +84,7 @@ export class TeamsBot extends TeamsActivityHandler {
 
   private async cardAction(ctx: TurnContext, verb: string | undefined, data: unknown): Promise<ActionOutcome> {
     const wf = this.deps.workflow;
-    if (!wf) return { kind: 'message', text: 'The run workflow is not configured in this bot. Nothing was changed.' };
+    if (!wf) return { kind: 'message', text: WORKFLOW_NOT_CONFIGURED };
     const user = this.commandContext(ctx).user;
     const outcome = await handleCardAction(wf, verb, data, user, ctx.activity.conversation.id);
     if (outcome.kind === 'card' && outcome.becomesRunCardOf && ctx.activity.replyToId) {

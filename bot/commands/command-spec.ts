@@ -64,6 +64,8 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
   return spec;
 }
 
+export const WORKFLOW_NOT_CONFIGURED = 'The run workflow is not configured in this bot. Nothing was changed.';
+
 /** The context of a command that needs the run workflow: it is there. */
 export type WorkflowCommandContext = CommandContext & { workflow: NonNullable<CommandContext['workflow']> };
 
@@ -76,7 +78,7 @@ export function defineWorkflowCommand<A>(spec: Omit<CommandSpec<A>, 'run'> & { r
     ...spec,
     run: async (args, ctx) => {
       const { workflow } = ctx;
-      if (!workflow) return { kind: 'text', text: 'The run workflow is not configured in this bot. Nothing was changed.' };
+      if (!workflow) return { kind: 'text', text: WORKFLOW_NOT_CONFIGURED };
       return spec.run(args, { ...ctx, workflow });
     },
   };

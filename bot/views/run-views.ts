@@ -1,6 +1,6 @@
 import type { ApprovalCardView, FailureCardView, PersonView, RunCardView, StageView, TrainFormView } from '../../cards/views';
 import type { AppConfig } from '../../services/config/config';
-import { STAGE_IDS, stageOf, type PersonRef, type RunRecord } from '../../services/workflow/run.types';
+import { PIPELINE_PRINCIPAL_PREFIX, STAGE_IDS, stageOf, type PersonRef, type RunRecord } from '../../services/workflow/run.types';
 import { durationText } from '../../services/workflow/transitions';
 
 /** Maps the durable run record to the cards' view data. Pure, so every card state is testable. */
@@ -11,7 +11,7 @@ export function formatTime(iso: string | number | undefined): string {
 
 /** Only Teams users can be @mentioned (MRIs such as 29:..., or the playground's user-id-N), not a pipeline. */
 export function mentionable(p: PersonRef): boolean {
-  return !p.id.startsWith('azure-devops');
+  return !p.id.startsWith(PIPELINE_PRINCIPAL_PREFIX);
 }
 
 export function person(p: PersonRef): PersonView {

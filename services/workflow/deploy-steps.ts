@@ -1,4 +1,5 @@
 import type { ContainerGroupSpec } from '../aci/aci.types';
+import type { ModelConfig } from '../config/mlops-config.schema';
 import type { RunStore } from './run-store';
 import type { RunRecord } from './run.types';
 import { stageOf } from './run.types';
@@ -84,8 +85,6 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
   touch(t, now);
   return t;
 }
-
-type ModelConfig = StepDeps['models'][string];
 
 function containerSpec(run: RunRecord, m: ModelConfig, image: string, version: string): ContainerGroupSpec {
   return {

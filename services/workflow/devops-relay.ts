@@ -1,8 +1,8 @@
 import type { AzureDevOpsClient } from '../azure-devops/azure-devops.client';
 import type { Approval } from '../azure-devops/azure-devops.types';
-import type { MlopsConfig } from '../config/mlops-config.schema';
+import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import type { RunStore } from './run-store';
-import { STAGE_IDS, stageOf, type RunRecord } from './run.types';
+import { PIPELINE_PRINCIPAL_PREFIX, STAGE_IDS, stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText } from './stage-steps';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
 
@@ -18,7 +18,7 @@ export interface RelayRequest {
   approval: Approval;
 }
 
-export function relayRunRecord(req: RelayRequest, m: MlopsConfig['models'][string], conversationId: string, now: number): Omit<RunRecord, 'id' | 'version'> {
+export function relayRunRecord(req: RelayRequest, m: ModelConfig, conversationId: string, now: number): Omit<RunRecord, 'id' | 'version'> {
   const skipped = (detail: string) => ({ state: 'skipped' as const, detail });
   const stages: RunRecord['stages'] = STAGE_IDS.map((id) => {
     if (id === 'ci') return { id, state: 'succeeded' as const, detail: `Azure DevOps CD run ${req.devopsRunId}` };
@@ -32,7 +32,7 @@ export function relayRunRecord(req: RelayRequest, m: MlopsConfig['models'][strin
     kind: 'relay',
     params: {},
     branch: m.ci?.branch ?? 'main',
-    requester: { id: `azure-devops:${req.pipelineId}`, name: `Azure DevOps pipeline ${req.pipelineId}` },
+    requester: { id: `${PIPELINE_PRINCIPAL_PREFIX}${req.pipelineId}`, name: `Azure DevOps pipeline ${req.pipelineId}` },
     conversationId,
     status: 'waiting_approval',
     stages,

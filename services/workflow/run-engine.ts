@@ -1,4 +1,4 @@
-import type { MlopsConfig } from '../config/mlops-config.schema';
+import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { ServiceError } from '../http/errors';
 import type { RolePolicy } from '../auth/roles';
 import { refusalFor } from './approval-policy';
@@ -75,7 +75,7 @@ export class RunEngine {
     return this.create(newDeployRun(req, this.model(req.model), this.deps.now()));
   }
 
-  private model(name: string): MlopsConfig['models'][string] {
+  private model(name: string): ModelConfig {
     const m = this.deps.config.models[name];
     if (!m) throw new Error(`unknown model ${name}`);
     return m;

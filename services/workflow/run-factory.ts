@@ -1,4 +1,4 @@
-import type { MlopsConfig } from '../config/mlops-config.schema';
+import type { ModelConfig } from '../config/mlops-config.schema';
 import type { AuditEntry, TransitionEffects } from './run-store';
 import { STAGE_IDS, type ParamValue, type PersonRef, type RunRecord } from './run.types';
 import { iso } from './transitions';
@@ -25,8 +25,6 @@ export interface NewRun {
   run: Omit<RunRecord, 'id' | 'version'>;
   effects: TransitionEffects;
 }
-
-type ModelConfig = MlopsConfig['models'][string];
 
 export function newTrainRun(req: StartTrainRequest, m: ModelConfig, now: number): NewRun {
   const stages: RunRecord['stages'] = STAGE_IDS.map((id) => ({ id, state: 'pending' }));

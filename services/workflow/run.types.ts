@@ -27,6 +27,9 @@ export interface StageRecord {
   detail?: string;
 }
 
+/** Ids of principals that are not people (a relayed Azure DevOps pipeline): never @mentioned. */
+export const PIPELINE_PRINCIPAL_PREFIX = 'azure-devops:';
+
 export interface PersonRef {
   id: string;
   name: string;

@@ -4,7 +4,7 @@ import type { DatabricksClient } from '../databricks/databricks.client';
 import { resolveMlRuntime } from '../databricks/runtime-resolver';
 import { buildTrainingRunSpec, type TrainingInfra } from '../databricks/training-run.builder';
 import type { RegistryClient } from '../registry/registry.client';
-import type { MlopsConfig } from '../config/mlops-config.schema';
+import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import type { Logger } from '../logger';
 import { ServiceError } from '../http/errors';
 import type { RunRecord } from './run.types';
@@ -28,7 +28,7 @@ export interface StepDeps {
 
 const MAX_LOG_LINES = 200;
 
-function model(run: RunRecord, deps: StepDeps): MlopsConfig['models'][string] {
+function model(run: RunRecord, deps: StepDeps): ModelConfig {
   const m = deps.models[run.model];
   if (!m) throw new Error(`model ${run.model} is no longer in mlops.config.yaml`);
   return m;

@@ -7,9 +7,9 @@ export interface Who {
   aadObjectId?: string;
 }
 
-export function messageActivity(serviceUrl: string, conversationId: string, from: Who, text: string): Record<string, unknown> {
+/** What every activity from Teams carries: ids, channel, service URL, sender, bot, conversation. */
+function envelope(serviceUrl: string, conversationId: string, from: Who): Record<string, unknown> {
   return {
-    type: 'message',
     id: `act-${++seq}`,
     timestamp: new Date().toISOString(),
     channelId: 'msteams',
@@ -17,22 +17,18 @@ export function messageActivity(serviceUrl: string, conversationId: string, from
     from,
     recipient: { id: 'bot-id', name: 'MLOps ChatOps' },
     conversation: { id: conversationId, conversationType: 'personal', tenantId: 'tenant-1' },
-    text,
-    textFormat: 'plain',
   };
+}
+
+export function messageActivity(serviceUrl: string, conversationId: string, from: Who, text: string): Record<string, unknown> {
+  return { type: 'message', ...envelope(serviceUrl, conversationId, from), text, textFormat: 'plain' };
 }
 
 export function invokeActivity(serviceUrl: string, conversationId: string, from: Who, verb: string, data: Record<string, unknown>, replyToId = 'card-1'): Record<string, unknown> {
   return {
     type: 'invoke',
     name: 'adaptiveCard/action',
-    id: `act-${++seq}`,
-    timestamp: new Date().toISOString(),
-    channelId: 'msteams',
-    serviceUrl,
-    from,
-    recipient: { id: 'bot-id', name: 'MLOps ChatOps' },
-    conversation: { id: conversationId, conversationType: 'personal', tenantId: 'tenant-1' },
+    ...envelope(serviceUrl, conversationId, from),
     replyToId,
     value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
   };
