@@ -84,6 +84,11 @@ export class SqliteRunStore implements RunStore {
     return rows.map((r) => JSON.parse(r.body) as RunRecord);
   }
 
+  async findRunByDevOpsApproval(approvalId: string): Promise<RunRecord | undefined> {
+    const row = this.db().prepare("SELECT body FROM runs WHERE json_extract(body, '$.approval.devopsApprovalId') = ? ORDER BY seq LIMIT 1").get(approvalId) as { body: string } | undefined;
+    return row ? (JSON.parse(row.body) as RunRecord) : undefined;
+  }
+
   async saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord> {
     const db = this.db();
     return db.transaction(() => {

@@ -1,7 +1,6 @@
 import type { AzureDevOpsClient } from '../azure-devops/azure-devops.client';
 import type { Approval } from '../azure-devops/azure-devops.types';
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
-import type { RunStore } from './run-store';
 import { PIPELINE_PRINCIPAL_PREFIX, STAGE_IDS, stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText } from './stage-steps';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
@@ -117,8 +116,4 @@ export async function findPendingApprovals(devops: AzureDevOpsClient, models: Ml
     }
   }
   return found;
-}
-
-export async function existingRelay(runs: RunStore, approvalId: string): Promise<RunRecord | undefined> {
-  return (await runs.listRuns({ limit: 500 })).find((r) => r.approval?.devopsApprovalId === approvalId);
 }

@@ -8,7 +8,7 @@ import { FINAL_STATUSES, currentStage, stageOf, type Decision, type PersonRef, t
 import { advanceTo, errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
 import { runsToAdvance } from './poll-plan';
 import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartTrainRequest } from './run-factory';
-import { existingRelay, findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
+import { findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
 import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
 
 export type { StartTrainRequest } from './run-factory';
@@ -170,7 +170,7 @@ export class RunEngine {
    */
   async relay(req: RelayRequest): Promise<RunRecord | undefined> {
     return this.exclusive(`relay:${req.approval.id}`, async () => {
-      const known = await existingRelay(this.deps.runs, req.approval.id);
+      const known = await this.deps.runs.findRunByDevOpsApproval(req.approval.id);
       if (known) return known;
       const m = this.deps.config.models[req.model];
       if (!m) return undefined;

@@ -41,6 +41,8 @@ export interface RunStore {
   createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
   listRuns(filter: { model?: string; active?: boolean; requesterId?: string; limit?: number }): Promise<RunRecord[]>;
+  /** The relay run of an Azure DevOps approval, if one was opened. */
+  findRunByDevOpsApproval(approvalId: string): Promise<RunRecord | undefined>;
   saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord>;
   listAudit(filter: { runId?: string; limit?: number }): Promise<AuditEntry[]>;
   appendAudit(entry: AuditEntry): Promise<void>;

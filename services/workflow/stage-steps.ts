@@ -125,7 +125,9 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
   }
   const dr = await deps.databricks.getRun(run.ext.databricksRunId);
   const task = dr.tasks[0];
-  const output = task ? await deps.databricks.getRunOutput(task.runId).catch(() => undefined) : undefined;
+  // The task output names the MLflow run (once) and, at the end, the registered version and any error.
+  const needOutput = !run.ext.mlflowRunId || dr.state.terminal;
+  const output = task && needOutput ? await deps.databricks.getRunOutput(task.runId).catch(() => undefined) : undefined;
   if (output?.training?.mlflowRunId && !t.run.ext.mlflowRunId) t.run.ext.mlflowRunId = output.training.mlflowRunId;
   const metricsChanged = await refreshMetrics(t, deps);
   const stage = t.run.stages.find((s) => s.id === 'training');
