@@ -5,6 +5,7 @@ import { runCard } from '../cards/run.card';
 import type { PersonView } from '../cards/views';
 import type { RolePolicy } from '../services/auth/roles';
 import type { Logger } from '../services/logger';
+import { entryMatches, samePrincipal } from '../services/auth/principal';
 import type { Store } from '../services/store/store';
 import type { OutboxItem, RunStore } from '../services/workflow/run-store';
 import type { RunRecord } from '../services/workflow/run.types';
@@ -130,7 +131,7 @@ export class Dispatcher {
     if (run.conversationId && (await this.deps.conversations.getConversation(run.conversationId))?.conversationType === 'personal') {
       for (const c of await this.deps.conversations.listConversations()) {
         const who = { id: c.installedBy ?? '', name: '', aadObjectId: c.installedBy };
-        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && c.installedBy !== run.requester.id && c.installedBy !== run.requester.aadObjectId && this.deps.roles.has(who, 'approver', run.model)) others.add(c.conversationId);
+        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && !samePrincipal(who, run.requester) && this.deps.roles.has(who, 'approver', run.model)) others.add(c.conversationId);
       }
     }
     for (const conversationId of others) await this.deps.notifier.send(conversationId, message);
@@ -168,11 +169,11 @@ export class Dispatcher {
     const members = await this.membersOf(run.conversationId);
     const present = members
       .filter((m) => this.deps.roles.has({ id: m.id, name: m.name, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }, 'approver', run.model))
-      .filter((m) => m.id !== run.requester.id);
-    const known = new Set(present.flatMap((m) => [m.id, m.aadObjectId, m.userPrincipalName].filter((x): x is string => !!x).map((x) => x.toLowerCase())));
+      .filter((m) => !samePrincipal({ id: m.id, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }, run.requester));
+    const isPresent = (entry: string): boolean => present.some((m) => entryMatches(entry, { id: m.id, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }));
     const configured = this.deps.roles
       .principals('approver', run.model)
-      .filter((p) => p !== '*' && !known.has(p.toLowerCase()) && p !== run.requester.id)
+      .filter((p) => p !== '*' && !isPresent(p) && !entryMatches(p, run.requester))
       .map((p) => ({ name: p }));
     return [...present.map((m) => person({ id: m.id, name: m.name })), ...configured];
   }

@@ -1,4 +1,5 @@
 import type { MlopsConfig } from '../config/mlops-config.schema';
+import { entryMatches } from './principal';
 
 export type Role = 'trainer' | 'approver' | 'admin';
 
@@ -12,7 +13,8 @@ export interface Principal {
 
 /**
  * Roles come from mlops.config.yaml: global lists, which a model may narrow or widen with its own
- * `roles`. A principal matches by Teams id, Entra object id or UPN (case-insensitive), or "*".
+ * `roles`. A principal matches by Teams id, Entra object id or UPN, or "*", through the one
+ * identity rule of ./principal.
  * Admins hold every role.
  */
 export class RolePolicy {
@@ -37,7 +39,6 @@ export class RolePolicy {
   }
 
   private matches(p: Principal, list: readonly string[]): boolean {
-    const ids = [p.id, p.aadObjectId, p.upn].filter((v): v is string => !!v).map((v) => v.toLowerCase());
-    return list.some((entry) => entry === '*' || ids.includes(entry.toLowerCase()));
+    return list.some((entry) => entryMatches(entry, p));
   }
 }

@@ -1,7 +1,8 @@
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { ServiceError } from '../http/errors';
 import type { RolePolicy } from '../auth/roles';
-import { refusalFor } from './approval-policy';
+import { principalKey } from '../auth/principal';
+import { approvalCount, refusalFor, samePerson } from './approval-policy';
 import { stepApproval, stepDeploy, stepSmoke } from './deploy-steps';
 import { VersionConflictError, type RunStore } from './run-store';
 import { FINAL_STATUSES, currentStage, stageOf, type Decision, type PersonRef, type RunRecord } from './run.types';
@@ -238,14 +239,14 @@ export class RunEngine {
         const now = this.deps.now();
         const refusal = refusalFor(run, user, decision, this.deps.roles.has(user, 'approver', run.model), now);
         if (refusal) {
-          await this.deps.runs.appendAudit({ at: iso(now), actor: user.id, action: `approval.${decision}`, runId, outcome: 'refused', detail: { reason: refusal.kind, message: refusal.message } });
+          await this.deps.runs.appendAudit({ at: iso(now), actor: principalKey(user), action: `approval.${decision}`, runId, outcome: 'refused', detail: { reason: refusal.kind, message: refusal.message } });
           return { ok: false, message: refusal.message, run };
         }
         const t = begin(run);
         const a = t.run.approval;
         if (!a) return { ok: false, message: 'no approval', run };
         a.decisions.push({ by: user, decision, comment: comment.slice(0, 500), at: iso(now) });
-        t.effects.audit.push({ at: iso(now), actor: user.id, action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.ext.modelVersion } });
+        t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.ext.modelVersion } });
         t.effects.outbox.push({ kind: 'approvalCard' });
         let message: string;
         if (decision === 'rejected') {
@@ -254,7 +255,7 @@ export class RunEngine {
           t.run.status = 'canceled';
           message = `Rejected. Version ${run.ext.modelVersion ?? '?'} of ${run.model} will not be deployed.`;
         } else {
-          const approvals = a.decisions.filter((d) => d.decision === 'approved').length;
+          const approvals = approvalCount(a.decisions);
           if (approvals >= a.required) {
             a.state = 'approved';
             finishStage(t, 'approval', 'succeeded', now, `approved by ${a.decisions.filter((d) => d.decision === 'approved').map((d) => d.by.name).join(', ')}`);
@@ -286,9 +287,9 @@ export class RunEngine {
       const run = await this.deps.runs.getRun(runId);
       if (!run) return { ok: false, message: `There is no run ${runId}.` };
       const now = this.deps.now();
-      const allowed = run.requester.id === user.id || this.deps.roles.has(user, 'trainer', run.model);
+      const allowed = samePerson(run.requester, user) || this.deps.roles.has(user, 'trainer', run.model);
       if (!allowed) {
-        await this.deps.runs.appendAudit({ at: iso(now), actor: user.id, action: 'run.cancel', runId, outcome: 'refused', detail: { reason: 'not a trainer' } });
+        await this.deps.runs.appendAudit({ at: iso(now), actor: principalKey(user), action: 'run.cancel', runId, outcome: 'refused', detail: { reason: 'not a trainer' } });
         return { ok: false, message: `You are not allowed to cancel runs of ${run.model}.`, run };
       }
       if (FINAL_STATUSES.has(run.status)) return { ok: false, message: `Run ${run.id} is already ${run.status}.`, run };
@@ -303,7 +304,7 @@ export class RunEngine {
       if (stage) finishStage(t, stage.id, 'canceled', now, `canceled by ${user.name}`);
       if (t.run.approval?.state === 'pending') t.run.approval.state = 'stale';
       t.run.status = 'canceled';
-      t.effects.audit.push({ at: iso(now), actor: user.id, action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ext.devopsRunId, databricksRunId: run.ext.databricksRunId } });
+      t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ext.devopsRunId, databricksRunId: run.ext.databricksRunId } });
       if (run.approval) t.effects.outbox.push({ kind: 'approvalCard' });
       touch(t, now);
       const saved = await this.persist(t);
@@ -315,7 +316,7 @@ export class RunEngine {
     const run = await this.deps.runs.getRun(runId);
     if (!run) return { ok: false, message: `There is no run ${runId}.` };
     if (!this.deps.roles.has(user, 'trainer', run.model)) {
-      await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: user.id, action: 'run.retry', runId, outcome: 'refused', detail: { reason: 'not a trainer' } });
+      await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: principalKey(user), action: 'run.retry', runId, outcome: 'refused', detail: { reason: 'not a trainer' } });
       return { ok: false, message: `You are not a trainer for ${run.model}, so you cannot retry its runs.`, run };
     }
     if (!['failed', 'canceled', 'expired'].includes(run.status)) return { ok: false, message: `Run ${run.id} is ${run.status.replace('_', ' ')}; only a failed, canceled or expired run can be retried.`, run };
