@@ -1,5 +1,4 @@
 import {
-  CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   MessageFactory,
   type ConfigurationBotFrameworkAuthenticationOptions,
@@ -16,7 +15,10 @@ import { createRunEngine } from '../services/workflow/workflow';
 import { createCommandRegistry } from './commands';
 import { Dispatcher } from './dispatcher';
 import { createNotifier, storeReferences, type Notifier } from './notifier';
-import { createBotServer, type BotServer } from './server';
+import { AuthenticationConstants } from 'botframework-connector';
+import { CallerIdConstants } from 'botbuilder';
+import { CheckedCloudAdapter } from './http/checked-adapter';
+import { createBotServer, type BotServer, type HttpLimits } from './server';
 import { TeamsBot } from './teams-bot';
 import { createWebhookHandlers } from './webhooks';
 
@@ -34,10 +36,10 @@ export interface RunningBot {
  * Builds everything from a validated config and wires it. The entry file (index.ts) calls this
  * with process.env; the sandbox launcher and the tests call it with their own config.
  */
-export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number } = {}): Promise<RunningBot> {
+export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits> } = {}): Promise<RunningBot> {
   const store = new SqliteStore(config.stateStore.path);
   const auth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
-  const adapter = new CloudAdapter(auth);
+  const adapter = new CheckedCloudAdapter(auth);
   adapter.onTurnError = async (ctx: TurnContext, error: Error) => {
     // The one error boundary: the whole error goes to the log, the user gets a sentence and a reference.
     const reference = randomUUID().slice(0, 8);
@@ -65,7 +67,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   for (const sub of config.mlops.subscriptions) {
     for (const model of sub.models) await store.runs.putSubscription({ conversationId: sub.conversationId, model, events: [...sub.events] });
   }
-  const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready(), webhooks });
+  const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready(), authRequired: !!config.botAuth, webhooks, ...(listen.httpLimits ? { limits: listen.httpLimits } : {}) });
   const url = await server.listen(listen.port ?? config.port, listen.host ?? '0.0.0.0');
 
   // The tracker: polls every unfinished run (after a restart, this resumes them) and retries announcements.
@@ -107,5 +109,25 @@ function botAuthSettings(config: Readonly<AppConfig>): ConfigurationBotFramework
     MicrosoftAppPassword: config.botAuth.appPassword ?? '',
     MicrosoftAppType: config.botAuth.appType,
     MicrosoftAppTenantId: config.botAuth.tenantId ?? '',
+    ...(config.botAuth.openIdMetadataUrl ? publicCloudWithKeysFrom(config.botAuth.openIdMetadataUrl) : {}),
+  };
+}
+
+/**
+ * Setting any endpoint makes botframework-connector's factory build a ParameterizedBotFrameworkAuthentication
+ * from the given values alone (BotFrameworkAuthenticationFactory.create): an issuer left out would
+ * then be undefined and every token refused. So the public cloud's values are named in full and
+ * only the signing keys' address changes.
+ */
+function publicCloudWithKeysFrom(metadataUrl: string): Partial<ConfigurationBotFrameworkAuthenticationOptions> {
+  return {
+    ValidateAuthority: true,
+    ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+    ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+    ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+    OAuthUrl: AuthenticationConstants.OAuthUrl,
+    ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+    CallerId: CallerIdConstants.PublicAzureChannel,
+    ToBotFromChannelOpenIdMetadataUrl: metadataUrl,
   };
 }

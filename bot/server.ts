@@ -1,19 +1,44 @@
 import restify from 'restify';
-import type { CloudAdapter } from 'botbuilder';
+import type { Activity, InvokeResponse } from 'botbuilder';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../services/logger';
 import type { TeamsBot } from './teams-bot';
 import type { WebhookResult } from './webhooks';
+import { newReference, writeJson, writeRefusal, type Refusal } from './http/answers';
+import { checkActivityEnvelope, fixTimestamps } from './http/activity-envelope';
+import { bearerPrecheck } from './http/bearer-precheck';
+import type { CheckedCloudAdapter } from './http/checked-adapter';
+import { createJsonBodyReader } from './http/body-reader';
+import { classifyTurnFailure } from './http/turn-failure';
 
-type WebhookHandler = (body: unknown, headers: Record<string, string | string[] | undefined>) => Promise<WebhookResult>;
+type Headers = Record<string, string | string[] | undefined>;
+type WebhookHandler = (body: unknown, headers: Headers) => Promise<WebhookResult>;
 
 export interface BotServerDeps {
-  adapter: CloudAdapter;
+  adapter: CheckedCloudAdapter;
   bot: TeamsBot;
   logger: Logger;
-  /** Readiness: config and store loaded. */
+  /** Readiness: config and store loaded; details (e.g. parked announcements) go into the answer. */
   isReady: () => boolean;
-  webhooks?: { azureDevOps: WebhookHandler; databricks: WebhookHandler };
+  readiness?: () => Promise<Record<string, unknown>>;
+  /** Bot Framework authentication is on: /api/messages needs a Bearer token before its body is read. */
+  authRequired: boolean;
+  webhooks?: { authorize: (headers: Headers) => WebhookResult | undefined; azureDevOps: WebhookHandler; databricks: WebhookHandler };
+  limits?: Partial<HttpLimits>;
 }
+
+export interface HttpLimits {
+  /** Decoded body bytes accepted on any route (Bot Framework activities are < 256 KB in practice). */
+  maxBodyBytes: number;
+  /** A client must send all its headers within this time (Node's headersTimeout). */
+  headersTimeoutMs: number;
+  /** ... and the whole request within this time (Node's requestTimeout, checked every 30 s), else 408. */
+  requestTimeoutMs: number;
+  /** The body must arrive within this time once its headers did, else the request is cut off (slow-loris). */
+  bodyTimeoutMs: number;
+}
+
+const DEFAULT_LIMITS: HttpLimits = { maxBodyBytes: 1_000_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, bodyTimeoutMs: 15_000 };
 
 export interface BotServer {
   listen(port: number, host?: string): Promise<string>;
@@ -22,44 +47,100 @@ export interface BotServer {
   readonly inFlight: number;
 }
 
-/** The HTTP transport: the Bot Framework endpoint and the health probes. */
+/**
+ * The HTTP transport: the Bot Framework endpoint, the webhooks and the health probes. No body is
+ * read before the cheap checks of its route (token shape, webhook secret); each is read once,
+ * with a limit on its decoded size; every refusal is a 4xx with a plain sentence and a reference
+ * that the log line carries with the real cause.
+ */
+const reason = (r: WebhookResult): string => (typeof r.body.error === 'string' ? r.body.error : 'The webhook was refused.');
+
 export function createBotServer(deps: BotServerDeps): BotServer {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
   const server = restify.createServer({ name: 'mlops-chatops', handleUncaughtExceptions: false });
-  server.use(restify.plugins.bodyParser({ maxBodySize: 1_000_000, mapParams: false }));
+  server.server.headersTimeout = limits.headersTimeoutMs;
+  server.server.requestTimeout = limits.requestTimeoutMs;
+  const readBody = createJsonBodyReader(limits.maxBodyBytes, limits.bodyTimeoutMs);
   let inFlight = 0;
   let closing = false;
   const idleWaiters: Array<() => void> = [];
 
-  server.post('/api/messages', async (req, res) => {
-    if (closing) {
-      res.header('Retry-After', '5');
-      res.send(503, { error: 'shutting down' });
-      return;
-    }
+  const refuse = (res: ServerResponse, route: string, refusal: Refusal, cause: string): void => {
+    const reference = newReference();
+    deps.logger[refusal.status >= 500 ? 'warn' : 'info']('request refused', { route, status: refusal.status, reference, cause });
+    writeRefusal(res, refusal, reference);
+  };
+  /** Runs a route with the in-flight count and one last net: nothing escapes as an unhandled rejection. */
+  const guarded = (route: string, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => async (req: restify.Request, res: restify.Response): Promise<void> => {
+    if (closing) return refuse(res, route, { status: 503, message: 'The bot is restarting; retry shortly.', retryAfter: 5 }, 'shutting down');
     inFlight++;
     try {
-      await deps.adapter.process(req, res, (ctx) => deps.bot.run(ctx));
+      await handler(req, res);
+    } catch (error) {
+      const reference = newReference();
+      deps.logger.error('request failed', { route, reference, error });
+      writeRefusal(res, { status: 500, message: 'Something went wrong on the bot\'s side; nothing was changed.' }, reference);
     } finally {
       inFlight--;
       if (inFlight === 0) idleWaiters.splice(0).forEach((w) => w());
     }
-  });
-  const hook = (handler: WebhookHandler | undefined) => async (req: restify.Request, res: restify.Response): Promise<void> => {
-    if (!handler) {
-      res.send(503, { error: 'the run workflow is not configured' });
-      return;
-    }
-    const result = await handler(req.body as unknown, req.headers);
-    res.send(result.status, result.body);
   };
-  server.post('/api/webhooks/azure-devops', hook(deps.webhooks?.azureDevOps));
-  server.post('/api/webhooks/databricks', hook(deps.webhooks?.databricks));
+
+  server.post(
+    '/api/messages',
+    guarded('messages', async (req, res) => {
+      const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
+      if (deps.authRequired) {
+        const why = bearerPrecheck(req.headers.authorization);
+        if (why) return refuse(res, 'messages', { status: 401, message: why }, 'bearer precheck');
+      }
+      const read = await readBody(req, res);
+      if (!read.ok) return refuse(res, 'messages', read.refusal, read.cause);
+      const checked = checkActivityEnvelope(read.body);
+      if (!checked.ok) return refuse(res, 'messages', { status: 400, message: checked.message }, checked.message);
+      let turnStarted = false;
+      let invoke: InvokeResponse | undefined;
+      try {
+        invoke = await deps.adapter.processChecked(authorization, fixTimestamps(checked.activity) as unknown as Activity, async (ctx) => {
+          turnStarted = true;
+          await deps.bot.run(ctx);
+        });
+      } catch (error) {
+        const failure = classifyTurnFailure(error, turnStarted);
+        const reference = newReference();
+        deps.logger[failure.status >= 500 ? 'error' : 'info'](failure.log, { route: 'messages', status: failure.status, reference, error });
+        writeRefusal(res, failure, reference);
+        return;
+      }
+      writeJson(res, invoke?.status ?? 200, invoke?.body);
+    }),
+  );
+
+  const hook = (route: string, pick: (w: NonNullable<BotServerDeps['webhooks']>) => WebhookHandler) =>
+    guarded(route, async (req, res) => {
+      if (!deps.webhooks) return refuse(res, route, { status: 503, message: 'The run workflow is not configured, so webhooks are off.', retryAfter: 3600 }, 'no workflow');
+      const denied = deps.webhooks.authorize(req.headers);
+      if (denied) return refuse(res, route, { status: denied.status, message: reason(denied) }, 'webhook authorization');
+      const read = await readBody(req, res);
+      if (!read.ok) return refuse(res, route, read.refusal, read.cause);
+      const result = await pick(deps.webhooks)(read.body, req.headers);
+      if (result.status >= 400) return refuse(res, route, { status: result.status, message: reason(result) }, reason(result));
+      writeJson(res, result.status, result.body);
+    });
+  server.post('/api/webhooks/azure-devops', hook('webhook azure-devops', (w) => w.azureDevOps));
+  server.post('/api/webhooks/databricks', hook('webhook databricks', (w) => w.databricks));
   server.get('/healthz', async (_req, res) => {
-    res.send(200, { status: 'ok' });
+    writeJson(res, 200, { status: 'ok' });
   });
   server.get('/readyz', async (_req, res) => {
     const ready = !closing && deps.isReady();
-    res.send(ready ? 200 : 503, { status: ready ? 'ready' : closing ? 'shutting down' : 'not ready' });
+    let details: Record<string, unknown> = {};
+    try {
+      details = ready && deps.readiness ? await deps.readiness() : {};
+    } catch (error) {
+      deps.logger.warn('readiness details failed', { error });
+    }
+    writeJson(res, ready ? 200 : 503, { status: ready ? 'ready' : closing ? 'shutting down' : 'not ready', ...details });
   });
 
   return {

@@ -43,6 +43,8 @@ export function hasSecret(secret: string, headers: Record<string, string | strin
  * polling. The answer is immediate; the work continues in the background.
  */
 export function createWebhookHandlers(deps: WebhookDeps): {
+  /** The cheap check, on headers alone, that the server makes before it reads a body. */
+  authorize(headers: Record<string, string | string[] | undefined>): WebhookResult | undefined;
   azureDevOps(body: unknown, headers: Record<string, string | string[] | undefined>): Promise<WebhookResult>;
   databricks(body: unknown, headers: Record<string, string | string[] | undefined>): Promise<WebhookResult>;
 } {
@@ -58,6 +60,7 @@ export function createWebhookHandlers(deps: WebhookDeps): {
     return { status: 202, body: { accepted: true, runs: runs.map((r) => r.id) } };
   };
   return {
+    authorize: guard,
     azureDevOps: async (body, headers) => {
       const refused = guard(headers);
       if (refused) return refused;
@@ -72,7 +75,7 @@ export function createWebhookHandlers(deps: WebhookDeps): {
         const model = event.pipelineId !== undefined ? deps.cdPipelines.get(event.pipelineId) : undefined;
         if (model && event.runId !== undefined && event.pipelineId !== undefined) {
           const req = { model, pipelineId: event.pipelineId, devopsRunId: event.runId, approval: event.approval };
-          deps.engine.relay(req).catch((error: unknown) => deps.logger.warn('relay after webhook failed', { approvalId: event.approval.id, error }));
+          deps.engine.relayFromWebhook(req).catch((error: unknown) => deps.logger.warn('relay after webhook failed', { approvalId: event.approval.id, error }));
           return { status: 202, body: { accepted: true, relay: event.approval.id } };
         }
         // Without pipeline and run (as in the documented sample), polling finds the approval.

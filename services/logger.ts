@@ -1,4 +1,4 @@
-import { redactText, redactValue } from './http/redact';
+import { redactText, redactValue, serializeError } from './http/redact';
 
 /** The one logging interface everything receives; the composition root picks the sink. */
 export interface Logger {
@@ -34,12 +34,7 @@ export function createLogger(
 }
 
 function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) {
-    const withJson = value as Error & { toJSON?: () => unknown };
-    if (typeof withJson.toJSON === 'function') return withJson.toJSON();
-    return { name: value.name, message: value.message };
-  }
-  return value;
+  return value instanceof Error ? serializeError(value) : value;
 }
 
 export const silentLogger: Logger = createLogger('silent');

@@ -9,7 +9,7 @@ import { mlopsConfigSchema, type MlopsConfig } from './mlops-config.schema';
 export interface AppConfig {
   port: number;
   /** Bot Framework identity; undefined = authentication off (sandbox only). */
-  botAuth: { appId: string; appPassword: string | undefined; appType: Env['MicrosoftAppType']; tenantId: string | undefined } | undefined;
+  botAuth: { appId: string; appPassword: string | undefined; appType: Env['MicrosoftAppType']; tenantId: string | undefined; openIdMetadataUrl: string | undefined } | undefined;
   sandboxMode: boolean;
   azureDevOps: { orgUrl: string; project: string; pat: string | undefined } | undefined;
   databricks: { host: string; token: string | undefined } | undefined;
@@ -83,7 +83,7 @@ export function loadConfig(
   const cfg: AppConfig = {
     port: env.PORT,
     botAuth: env.MicrosoftAppId
-      ? { appId: env.MicrosoftAppId, appPassword: env.MicrosoftAppPassword, appType: env.MicrosoftAppType, tenantId: env.MicrosoftAppTenantId }
+      ? { appId: env.MicrosoftAppId, appPassword: env.MicrosoftAppPassword, appType: env.MicrosoftAppType, tenantId: env.MicrosoftAppTenantId, openIdMetadataUrl: env.BOT_OPENID_METADATA_URL }
       : undefined,
     sandboxMode,
     azureDevOps: env.AZURE_DEVOPS_ORG_URL && env.AZURE_DEVOPS_PROJECT ? { orgUrl: env.AZURE_DEVOPS_ORG_URL, project: env.AZURE_DEVOPS_PROJECT, pat: env.AZURE_DEVOPS_PAT } : undefined,

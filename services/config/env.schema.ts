@@ -35,6 +35,12 @@ export const envSchema = z
       }).default('MultiTenant'),
     ),
     MicrosoftAppTenantId: z.preprocess(empty, z.string().regex(guid, 'MicrosoftAppTenantId must be your Entra tenant id, a GUID').optional()),
+    /**
+     * Where the Bot Framework's token signing keys are published (botframework-connector's
+     * ToBotFromChannelOpenIdMetadataUrl). Unset: the public cloud's. Set it for a sovereign cloud,
+     * e.g. https://login.botframework.azure.us/v1/.well-known/openidconfiguration.
+     */
+    BOT_OPENID_METADATA_URL: z.preprocess(empty, url('BOT_OPENID_METADATA_URL', 'leave it unset for the public cloud').optional()),
     MLOPS_CONFIG: z.preprocess(empty, z.string().default('mlops.config.yaml')),
     AZURE_DEVOPS_ORG_URL: z.preprocess(empty, url('AZURE_DEVOPS_ORG_URL', 'e.g. https://dev.azure.com/contoso').optional()),
     AZURE_DEVOPS_PROJECT: z.preprocess(empty, z.string().min(1).optional()),

@@ -22,9 +22,28 @@ export function redactText(text: string, knownSecrets: readonly string[] = []): 
 export function redactValue(value: unknown, depth = 0): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  if (value instanceof Error) return redactValue(serializeError(value), depth);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     out[k] = SECRET_KEYS.test(k) ? '[redacted]' : redactValue(v, depth + 1);
   }
+  return out;
+}
+
+/**
+ * An Error as a plain object for a log line: its own fields are not enumerable, so copying it
+ * key by key gives `{}` and loses the cause. Keeps name, message, code/status fields, the stack
+ * (logs only; never an answer) and the cause chain.
+ */
+export function serializeError(e: Error, depth = 0): Record<string, unknown> {
+  const withJson = e as Error & { toJSON?: () => unknown };
+  const own = typeof withJson.toJSON === 'function' ? withJson.toJSON() : undefined;
+  const out: Record<string, unknown> = { name: e.name, message: e.message };
+  if (own && typeof own === 'object') Object.assign(out, own);
+  for (const [k, v] of Object.entries(e)) if (!(k in out) && typeof v !== 'function') out[k] = v;
+  if (e.stack) out.stack = e.stack.split('\n').slice(0, 8).join('\n');
+  const cause = (e as { cause?: unknown }).cause;
+  if (cause !== undefined && depth < 4) out.cause = cause instanceof Error ? serializeError(cause, depth + 1) : cause;
+  if (e instanceof AggregateError && depth < 4) out.errors = e.errors.slice(0, 5).map((x: unknown) => (x instanceof Error ? serializeError(x, depth + 1) : x));
   return out;
 }

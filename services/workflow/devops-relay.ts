@@ -1,5 +1,6 @@
 import type { AzureDevOpsClient } from '../azure-devops/azure-devops.client';
 import type { Approval } from '../azure-devops/azure-devops.types';
+import { isNotFound } from '../http/errors';
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { PIPELINE_PRINCIPAL_PREFIX, STAGE_IDS, stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText } from './stage-steps';
@@ -48,6 +49,24 @@ export function relayRunRecord(req: RelayRequest, m: ModelConfig, conversationId
     createdAt: iso(now),
     updatedAt: iso(now),
   };
+}
+
+/**
+ * A service hook's word is not trusted (anyone who learns the webhook secret could post one):
+ * the run must belong to that pipeline and the approval must be pending on it, as Azure DevOps
+ * itself answers. The relay then uses the service's approval, not the payload's.
+ */
+export async function confirmRelayRequest(devops: AzureDevOpsClient, req: RelayRequest): Promise<RelayRequest | { refused: string }> {
+  let run;
+  try {
+    run = await devops.getRun(req.pipelineId, req.devopsRunId);
+  } catch (e) {
+    if (isNotFound(e)) return { refused: `Azure DevOps has no run ${req.devopsRunId} of pipeline ${req.pipelineId}` };
+    throw e;
+  }
+  const approval = (await devops.listPendingApprovals(run.id)).find((a) => a.id === req.approval.id);
+  if (!approval) return { refused: `approval ${req.approval.id} is not pending on run ${run.id} in Azure DevOps` };
+  return { ...req, approval };
 }
 
 /** One step of a relay run: mirror a decision taken in Azure DevOps itself, then follow the CD run. */

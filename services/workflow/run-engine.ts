@@ -9,7 +9,7 @@ import { FINAL_STATUSES, currentStage, stageOf, type Decision, type PersonRef, t
 import { advanceTo, errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
 import { runsToAdvance } from './poll-plan';
 import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartTrainRequest } from './run-factory';
-import { findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
+import { confirmRelayRequest, findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
 import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
 
 export type { StartTrainRequest } from './run-factory';
@@ -169,6 +169,18 @@ export class RunEngine {
    * open (once per approval id) a relay run whose approval card is posted to the conversations
    * subscribed to the model's approval events.
    */
+  /** A relay named by a webhook: read back from Azure DevOps first; a refusal is audited and creates nothing. */
+  async relayFromWebhook(req: RelayRequest): Promise<RunRecord | undefined> {
+    if (!this.deps.devops) return undefined;
+    const confirmed = await confirmRelayRequest(this.deps.devops, req);
+    if ('refused' in confirmed) {
+      await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: 'webhook', action: 'devops.approval.pending', outcome: 'refused', detail: { approvalId: req.approval.id, devopsRunId: req.devopsRunId, pipelineId: req.pipelineId, reason: confirmed.refused } });
+      this.deps.logger.warn('a webhook named an approval that Azure DevOps does not confirm', { approvalId: req.approval.id, reason: confirmed.refused });
+      return undefined;
+    }
+    return this.relay(confirmed);
+  }
+
   async relay(req: RelayRequest): Promise<RunRecord | undefined> {
     return this.exclusive(`relay:${req.approval.id}`, async () => {
       const known = await this.deps.runs.findRunByDevOpsApproval(req.approval.id);

@@ -52,4 +52,21 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
     expect(stageOf(after, 'approval').detail).toContain('in Azure DevOps');
     expect(await h.engine.decide(relay.id, MEGAN, 'approved', '')).toMatchObject({ ok: false, message: expect.stringMatching(/^Already rejected by /) as string });
   }, 60_000);
+
+  it('creates nothing for a webhook that names an approval Azure DevOps does not confirm, and relays one it does', async () => {
+    const devopsRunId = await cdRunWaitingForApproval();
+    const [real] = await h.clients.devops!.listPendingApprovals(devopsRunId);
+    const forged = { ...real!, id: 'ffffffff-0000-4000-8000-000000000000' };
+    const before = (await h.store.runs.listRuns({})).length;
+    expect(await h.engine.relayFromWebhook({ model: 'fashion-cnn', pipelineId: 2, devopsRunId, approval: forged })).toBeUndefined();
+    expect(await h.engine.relayFromWebhook({ model: 'fashion-cnn', pipelineId: 2, devopsRunId: 999_999, approval: real! })).toBeUndefined();
+    expect(await h.engine.relayFromWebhook({ model: 'fashion-cnn', pipelineId: 1, devopsRunId, approval: real! })).toBeUndefined();
+    expect((await h.store.runs.listRuns({})).length).toBe(before);
+    const refused = (await h.store.runs.listAudit({ limit: 50 })).filter((a) => a.action === 'devops.approval.pending' && a.outcome === 'refused');
+    expect(refused.map((a) => a.detail.reason)).toEqual(expect.arrayContaining([expect.stringContaining('is not pending'), expect.stringContaining('has no run 999999')]));
+    // The payload may lie about the approval's details too: the run keeps what Azure DevOps says.
+    const relay = await h.engine.relayFromWebhook({ model: 'fashion-cnn', pipelineId: 2, devopsRunId, approval: { ...real!, minRequiredApprovers: 99 } });
+    expect(relay).toMatchObject({ kind: 'relay', ext: { devopsRunId } });
+    expect(relay?.approval?.required).toBe(Math.max(1, real!.minRequiredApprovers || 1));
+  }, 60_000);
 });
