@@ -53,7 +53,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const roles = new RolePolicy(config.mlops);
   const notifier = createNotifier({ adapter, appId, references: storeReferences(store), logger });
   const clients = createServiceClients(config, logger);
-  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, adapter, appId, roles, logger });
+  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, adapter, appId, roles, logger, admins: config.mlops.roles.admins });
   const wake = (): void => {
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
   };
@@ -67,7 +67,8 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   for (const sub of config.mlops.subscriptions) {
     for (const model of sub.models) await store.runs.putSubscription({ conversationId: sub.conversationId, model, events: [...sub.events] });
   }
-  const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready(), authRequired: !!config.botAuth, webhooks, ...(listen.httpLimits ? { limits: listen.httpLimits } : {}) });
+  const readiness = async (): Promise<Record<string, unknown>> => ({ outbox: { parked: (await store.runs.parkedOutbox(0)).count } });
+  const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready(), readiness, authRequired: !!config.botAuth, webhooks, ...(listen.httpLimits ? { limits: listen.httpLimits } : {}) });
   const url = await server.listen(listen.port ?? config.port, listen.host ?? '0.0.0.0');
 
   // The tracker: polls every unfinished run (after a restart, this resumes them) and retries announcements.

@@ -7,7 +7,8 @@ import type { RolePolicy } from '../services/auth/roles';
 import type { Logger } from '../services/logger';
 import { entryMatches, samePrincipal } from '../services/auth/principal';
 import type { Store } from '../services/store/store';
-import type { OutboxItem, RunStore } from '../services/workflow/run-store';
+import type { OutboxItem, OutboxRetryPolicy, RunStore } from '../services/workflow/run-store';
+import { ServiceError } from '../services/http/errors';
 import type { RunRecord } from '../services/workflow/run.types';
 import type { Notifier } from './notifier';
 import { approvalCardView, failureCardView, mentionable, person, runCardView } from './views/run-views';
@@ -23,7 +24,13 @@ export interface DispatcherDeps {
   now?: () => number;
   /** A run card the /train turn has not recorded yet is left to that turn for this long. */
   turnGraceMs?: number;
+  /** Retries of a failing announcement before it is parked (default: 6 attempts, 30 s doubling to 30 min). */
+  outboxPolicy?: OutboxRetryPolicy;
+  /** Entries of `roles.admins`: told in their 1:1 chat with the bot when an announcement is parked. */
+  admins?: readonly string[];
 }
+
+export const DEFAULT_OUTBOX_POLICY: OutboxRetryPolicy = { maxAttempts: 6, backoffMs: 30_000, maxBackoffMs: 30 * 60_000 };
 
 /**
  * Announces persisted transitions: reads the outbox in order, renders each run's cards from its
@@ -57,7 +64,8 @@ export class Dispatcher {
   }
 
   private async pass(): Promise<void> {
-    const items = await this.deps.runs.pendingOutbox(500);
+    const now = (this.deps.now ?? Date.now)();
+    const items = await this.deps.runs.pendingOutbox(500, now);
     const byRun = new Map<string, OutboxItem[]>();
     for (const i of items) byRun.set(i.runId, [...(byRun.get(i.runId) ?? []), i]);
     await Promise.all(
@@ -65,10 +73,41 @@ export class Dispatcher {
         try {
           await this.announce(runId, list);
         } catch (error) {
-          this.deps.logger.warn('announcement failed; it stays in the outbox', { runId, error });
+          await this.failed(runId, list, error);
         }
       }),
     );
+  }
+
+  /**
+   * A failed announcement is retried with back-off, then parked: kept in the store, logged once,
+   * counted in /readyz and told to the admins, so one unreachable conversation never holds the
+   * rest of the outbox nor fills the log on every pass.
+   */
+  private async failed(runId: string, items: OutboxItem[], error: unknown): Promise<void> {
+    const reason = error instanceof ServiceError ? error.describe() : error instanceof Error ? error.message : String(error);
+    const parked = await this.deps.runs.failOutbox(items.map((i) => i.id), reason.slice(0, 500), this.deps.outboxPolicy ?? DEFAULT_OUTBOX_POLICY, (this.deps.now ?? Date.now)());
+    if (parked.length === 0) {
+      this.deps.logger.warn('announcement failed; it will be retried', { runId, attempts: Math.max(...items.map((i) => i.attempts)) + 1, error });
+      return;
+    }
+    this.deps.logger.error('announcement parked after repeated failures', { runId, items: parked.map((p) => `${p.id}:${p.kind}`), attempts: parked[0]?.attempts, error });
+    const text = `An announcement of run ${runId} (${parked.map((p) => p.kind).join(', ')}) could not be delivered after ${parked[0]?.attempts ?? '?'} attempts and is parked: ${reason}. Check that the bot is still installed in that conversation; /readyz counts parked announcements.`;
+    for (const conversationId of await this.adminChats()) {
+      try {
+        await this.deps.notifier.send(conversationId, { text, summary: 'Announcement parked' });
+      } catch (e) {
+        this.deps.logger.warn('could not tell an admin about a parked announcement', { conversationId, error: e });
+      }
+    }
+  }
+
+  private async adminChats(): Promise<string[]> {
+    const admins = this.deps.admins ?? [];
+    if (admins.length === 0) return [];
+    return (await this.deps.conversations.listConversations())
+      .filter((c) => c.conversationType === 'personal' && c.installedBy && admins.some((a) => a.trim() !== '*' && entryMatches(a, { id: c.installedBy, aadObjectId: c.installedBy })))
+      .map((c) => c.conversationId);
   }
 
   private async announce(runId: string, items: OutboxItem[]): Promise<void> {

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
         '  !!! Any caller can post activities to /api/messages. Never expose this port. !!!\n\n',
     );
   }
+  // The last net: a promise nobody awaited must not stop the bot for everyone; it is logged with its cause.
+  process.on('unhandledRejection', (reason: unknown) => logger.error('unhandled rejection', { error: reason }));
   const bot = await startBot(config, logger);
   logger.info('bot listening', { url: bot.url, messages: `${bot.url}/api/messages`, sandbox: config.sandboxMode, auth: !!config.botAuth });
   installShutdown(async () => bot.stop(), logger);

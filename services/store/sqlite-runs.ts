@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry, OutboxItem, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
+import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
 import { VersionConflictError } from '../workflow/run-store';
 import { FINAL_STATUSES, type RunRecord } from '../workflow/run.types';
 
@@ -35,7 +35,25 @@ export const RUN_MIGRATIONS: readonly string[] = [
      conversation_id TEXT NOT NULL, model TEXT NOT NULL, events TEXT NOT NULL,
      PRIMARY KEY (conversation_id, model)
    );`,
+  // Undeliverable announcements: counted, backed off, parked after a bound (never deleted).
+  `ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE outbox ADD COLUMN next_at INTEGER;
+   ALTER TABLE outbox ADD COLUMN parked_at TEXT;
+   ALTER TABLE outbox ADD COLUMN last_error TEXT;
+   CREATE INDEX outbox_parked ON outbox(parked_at);`,
 ];
+
+interface OutboxRow {
+  id: number;
+  run_id: string;
+  kind: OutboxItem['kind'];
+  payload: string | null;
+  created_at: string;
+  attempts: number;
+  parked_at: string | null;
+  last_error: string | null;
+}
+const outboxItem = (r: OutboxRow): OutboxItem => ({ id: r.id, runId: r.run_id, kind: r.kind, payload: r.payload ?? undefined, createdAt: r.created_at, attempts: r.attempts });
 
 /** The run tables of the SQLite store. All multi-row writes are single transactions. */
 export class SqliteRunStore implements RunStore {
@@ -113,9 +131,39 @@ export class SqliteRunStore implements RunStore {
     this.insertAudit(this.db(), entry);
   }
 
-  async pendingOutbox(limit = 100): Promise<OutboxItem[]> {
-    const rows = this.db().prepare('SELECT * FROM outbox WHERE done_at IS NULL ORDER BY id LIMIT ?').all(limit) as Array<{ id: number; run_id: string; kind: OutboxItem['kind']; payload: string | null; created_at: string }>;
-    return rows.map((r) => ({ id: r.id, runId: r.run_id, kind: r.kind, payload: r.payload ?? undefined, createdAt: r.created_at }));
+  async pendingOutbox(limit = 100, now = Date.now()): Promise<OutboxItem[]> {
+    const rows = this.db().prepare('SELECT * FROM outbox WHERE done_at IS NULL AND parked_at IS NULL AND (next_at IS NULL OR next_at <= ?) ORDER BY id LIMIT ?').all(now, limit) as OutboxRow[];
+    return rows.map(outboxItem);
+  }
+
+  async failOutbox(ids: readonly number[], error: string, policy: OutboxRetryPolicy, now: number): Promise<ParkedOutboxItem[]> {
+    const db = this.db();
+    const get = db.prepare('SELECT * FROM outbox WHERE id = ? AND done_at IS NULL AND parked_at IS NULL');
+    const park = db.prepare('UPDATE outbox SET attempts = ?, parked_at = ?, last_error = ? WHERE id = ?');
+    const later = db.prepare('UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?');
+    return db.transaction(() => {
+      const parked: ParkedOutboxItem[] = [];
+      for (const id of ids) {
+        const row = get.get(id) as OutboxRow | undefined;
+        if (!row) continue;
+        const attempts = row.attempts + 1;
+        if (attempts >= policy.maxAttempts) {
+          const parkedAt = new Date(now).toISOString();
+          park.run(attempts, parkedAt, error, id);
+          parked.push({ ...outboxItem({ ...row, attempts }), parkedAt, lastError: error });
+        } else {
+          later.run(attempts, now + Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** (attempts - 1)), error, id);
+        }
+      }
+      return parked;
+    })();
+  }
+
+  async parkedOutbox(limit = 20): Promise<{ count: number; items: ParkedOutboxItem[] }> {
+    const db = this.db();
+    const { n } = db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE parked_at IS NOT NULL AND done_at IS NULL').get() as { n: number };
+    const rows = db.prepare('SELECT * FROM outbox WHERE parked_at IS NOT NULL AND done_at IS NULL ORDER BY id DESC LIMIT ?').all(limit) as OutboxRow[];
+    return { count: n, items: rows.map((r) => ({ ...outboxItem(r), parkedAt: r.parked_at ?? '', lastError: r.last_error ?? '' })) };
   }
 
   async completeOutbox(ids: readonly number[]): Promise<void> {

@@ -18,6 +18,22 @@ export interface OutboxItem {
   /** For `notice`: the text. */
   payload: string | undefined;
   createdAt: string;
+  /** Failed delivery attempts so far. */
+  attempts: number;
+}
+
+/** An announcement that failed too often: kept (nothing accepted is lost) but no longer retried. */
+export interface ParkedOutboxItem extends OutboxItem {
+  parkedAt: string;
+  lastError: string;
+}
+
+/** How often a failing announcement is retried before it is parked, and how far apart. */
+export interface OutboxRetryPolicy {
+  maxAttempts: number;
+  /** Wait after the first failure; doubled after each further one. */
+  backoffMs: number;
+  maxBackoffMs: number;
 }
 
 export interface Subscription {
@@ -46,8 +62,12 @@ export interface RunStore {
   saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord>;
   listAudit(filter: { runId?: string; limit?: number }): Promise<AuditEntry[]>;
   appendAudit(entry: AuditEntry): Promise<void>;
-  pendingOutbox(limit?: number): Promise<OutboxItem[]>;
+  /** Items due now (`now` in ms): not done, not parked, and past their back-off. */
+  pendingOutbox(limit?: number, now?: number): Promise<OutboxItem[]>;
   completeOutbox(ids: readonly number[]): Promise<void>;
+  /** Counts a failed attempt of each item; returns the items this parked. */
+  failOutbox(ids: readonly number[], error: string, policy: OutboxRetryPolicy, now: number): Promise<ParkedOutboxItem[]>;
+  parkedOutbox(limit?: number): Promise<{ count: number; items: ParkedOutboxItem[] }>;
   /** The Teams message that shows a run's card or approval card. */
   getMessage(runId: string, kind: 'runCard' | 'approvalCard'): Promise<{ conversationId: string; activityId: string } | undefined>;
   setMessage(runId: string, kind: 'runCard' | 'approvalCard', conversationId: string, activityId: string): Promise<void>;

@@ -161,6 +161,12 @@ describe('the HTTP edge, with bot authentication on', () => {
     expect(g.every((x) => x.status === 200)).toBe(true);
   });
 
+  it('reports parked announcements in /readyz', async () => {
+    const res = await fetch(`${bot.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ready', outbox: { parked: 0 } });
+  });
+
   it('logs the real cause with the reference the answer carries', async () => {
     const a = await post(messages, Buffer.from('nope'), { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: bearer() });
     const { reference } = JSON.parse(a.text) as { reference: string };
