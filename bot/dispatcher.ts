@@ -229,7 +229,7 @@ export class Dispatcher {
         let token: string | undefined;
         do {
           const page = await TeamsInfo.getPagedMembers(ctx, 100, token);
-          for (const m of page.members) raw.push({ id: m.id, name: m.name ?? m.id, ...(m.aadObjectId ? { aadObjectId: m.aadObjectId } : {}), ...(m.userPrincipalName ? { userPrincipalName: m.userPrincipalName } : {}) });
+          for (const m of page.members ?? []) raw.push({ id: m.id, name: m.name ?? m.id, ...(m.aadObjectId ? { aadObjectId: m.aadObjectId } : {}), ...(m.userPrincipalName ? { userPrincipalName: m.userPrincipalName } : {}) });
           token = page.continuationToken;
         } while (token);
       });

@@ -1,4 +1,5 @@
 import {
+  type InvokeResponse,
   CardFactory,
   MessageFactory,
   TeamsActivityHandler,
@@ -69,6 +70,24 @@ export class TeamsBot extends TeamsActivityHandler {
     if (reply.kind === 'card' && reply.runCardOf && sent?.id) await this.deps.workflow?.runs.setMessage(reply.runCardOf, 'runCard', ctx.activity.conversation.id, sent.id);
   }
 
+  /**
+   * Invokes are checked before botbuilder reads them: its getAdaptiveCardInvokeValue reads
+   * `value.action.type` unguarded (a TypeError, then a 501 from the turn results), and every
+   * invoke name this bot does not implement answers 501. Both are the caller's mistake: 400 with
+   * a plain sentence, in the Universal Actions error shape.
+   */
+  protected override async onInvokeActivity(ctx: TurnContext): Promise<InvokeResponse> {
+    const a = ctx.activity;
+    if (a.name === 'adaptiveCard/action') {
+      const action = (a.value as { action?: unknown } | null | undefined)?.action as { type?: unknown; verb?: unknown } | null | undefined;
+      if (typeof action !== 'object' || action === null || action.type !== 'Action.Execute' || typeof action.verb !== 'string') {
+        return invokeError('The card action is malformed: value.action must be an Action.Execute with a verb.');
+      }
+    }
+    const response = await super.onInvokeActivity(ctx);
+    return response.status === 501 ? invokeError(`This bot does not handle the invoke ${JSON.stringify(String(a.name ?? '')).slice(0, 80)}.`) : response;
+  }
+
   protected override async onAdaptiveCardInvoke(ctx: TurnContext, value: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const outcome = await this.cardAction(ctx, value.action.verb, value.action.data);
     switch (outcome.kind) {
@@ -137,4 +156,8 @@ export class TeamsBot extends TeamsActivityHandler {
 export function toActivity(reply: CommandReply): ReturnType<typeof MessageFactory.text> {
   if (reply.kind === 'text') return MessageFactory.text(reply.text);
   return MessageFactory.attachment(CardFactory.adaptiveCard(reply.card), undefined, reply.summary);
+}
+
+function invokeError(message: string): InvokeResponse {
+  return { status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message } } };
 }
