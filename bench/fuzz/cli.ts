@@ -1,7 +1,7 @@
 /**
  * `npm run fuzz -- [--seed N] [--cases N]`: the hostile-input fuzz of the HTTP edge at scale
  * (default 10,000 cases, 2,000 per route), against the real bot on the sandbox. Prints the figures
- * and exits 1 if any rule broke: a 5xx, a dropped request, a leaked stack or secret, a change to
+ * and exits 1 if any rule broke: a 5xx, a dropped request, a leaked stack or secret, a failed turn, a change to
  * the guarded run, or a bot that stopped answering.
  */
 import { formatReport, runFuzz } from './fuzz-run';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   try {
     const report = await runFuzz(target, { seed, casesPerRoute: Math.ceil(cases / 5) });
     process.stdout.write(formatReport(report) + '\n');
-    const broken = report.serverErrors.length + report.dropped.length + report.leaks.length + (report.guardedChanged ? 1 : 0) + (report.healthy ? 0 : 1);
+    const broken = report.serverErrors.length + report.dropped.length + report.leaks.length + report.errorLines.length + (report.guardedChanged ? 1 : 0) + (report.healthy ? 0 : 1);
     process.exitCode = broken ? 1 : 0;
   } finally {
     await target.close();

@@ -15,13 +15,15 @@ export interface FuzzReport {
   dropped: Array<{ route: FuzzRoute; request: string; error: string }>;
   /** A stack, a module path or a secret in an answer or a message posted to Teams. */
   leaks: Array<{ where: string; what: string; text: string }>;
+  /** Error-level log lines while fuzzing (a turn that failed behind a 200 answer). */
+  errorLines: string[];
   /** The guarded run changed (version before → after). */
   guardedChanged: string | undefined;
   healthy: boolean;
   ms: number;
 }
 
-const STACK = /\bat [\w.<>$]+ \(?[^\s()]+:\d+:\d+\)?|node_modules|\/work\/|[A-Za-z]:\\\\/;
+const STACK = /\bat [\w.<>$]+ \(?[^\s()]+:\d+:\d+\)?|node_modules/;
 const URLS: Record<FuzzRequest['route'], string> = { messages: '/api/messages', 'webhook-azure-devops': '/api/webhooks/azure-devops', 'webhook-databricks': '/api/webhooks/databricks' };
 
 function exampleWebhooks(): CaseContext['webhookExamples'] {
@@ -36,7 +38,7 @@ function exampleWebhooks(): CaseContext['webhookExamples'] {
 const show = (r: FuzzRequest): string => `${r.route} ${JSON.stringify(r.headers)} ${typeof r.body === 'string' ? r.body.slice(0, 2000) : `<${r.body.length} bytes>`}`;
 
 function findLeak(text: string, secrets: readonly string[]): string | undefined {
-  if (STACK.test(text)) return 'stack or path';
+  if (STACK.test(text) || text.includes(repoRoot())) return 'stack or path';
   return secrets.find((s) => s.length >= 6 && text.includes(s)) ? 'secret' : undefined;
 }
 
@@ -45,7 +47,7 @@ export async function runFuzz(target: FuzzTarget, o: { seed: number; casesPerRou
   const started = performance.now();
   const ctx: CaseContext = { serviceUrl: target.serviceUrl, webhookSecret: target.webhookSecret, guardedRunId: target.guarded.id, webhookExamples: exampleWebhooks() };
   const arbitraries = fuzzCases(ctx);
-  const report: FuzzReport = { seed: o.seed, cases: 0, byRoute: {}, serverErrors: [], dropped: [], leaks: [], guardedChanged: undefined, healthy: true, ms: 0 };
+  const report: FuzzReport = { seed: o.seed, cases: 0, byRoute: {}, serverErrors: [], dropped: [], leaks: [], errorLines: [], guardedChanged: undefined, healthy: true, ms: 0 };
   const routes = o.routes ?? (Object.keys(arbitraries) as FuzzRoute[]);
   for (const [i, route] of routes.entries()) {
     const requests = fc.sample(arbitraries[route], { seed: o.seed + i, numRuns: o.casesPerRoute });
@@ -81,6 +83,7 @@ export async function runFuzz(target: FuzzTarget, o: { seed: number; casesPerRou
   }
   const after = await target.bot.store.runs.getRun(target.guarded.id);
   if (!after || after.version !== target.guarded.version || after.status !== target.guarded.status) report.guardedChanged = `version ${target.guarded.version} → ${after?.version}, status ${after?.status}`;
+  report.errorLines = [...target.errors];
   report.ms = Math.round(performance.now() - started);
   return report;
 }
@@ -88,7 +91,7 @@ export async function runFuzz(target: FuzzTarget, o: { seed: number; casesPerRou
 export function formatReport(r: FuzzReport): string {
   const lines = [`fuzz seed ${r.seed}: ${r.cases} cases in ${(r.ms / 1000).toFixed(1)} s`];
   for (const [route, counts] of Object.entries(r.byRoute)) lines.push(`  ${route.padEnd(9)} ${Object.entries(counts).map(([s, n]) => `${s}×${n}`).join('  ')}`);
-  lines.push(`  5xx: ${r.serverErrors.length}  dropped: ${r.dropped.length}  leaks: ${r.leaks.length}  guarded run changed: ${r.guardedChanged ?? 'no'}  healthy: ${r.healthy}`);
-  for (const e of [...r.serverErrors.slice(0, 5), ...r.dropped.slice(0, 5), ...r.leaks.slice(0, 5)]) lines.push(`  ! ${JSON.stringify(e).slice(0, 1500)}`);
+  lines.push(`  5xx: ${r.serverErrors.length}  dropped: ${r.dropped.length}  leaks: ${r.leaks.length}  error log lines: ${r.errorLines.length}  guarded run changed: ${r.guardedChanged ?? 'no'}  healthy: ${r.healthy}`);
+  for (const e of [...r.serverErrors.slice(0, 5), ...r.dropped.slice(0, 5), ...r.leaks.slice(0, 5), ...r.errorLines.slice(0, 3)]) lines.push(`  ! ${JSON.stringify(e).slice(0, 1500)}`);
   return lines.join('\n');
 }

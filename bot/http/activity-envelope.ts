@@ -24,9 +24,15 @@ const envelope = z.looseObject({
   channelId: z.string().trim().min(1).max(64),
   serviceUrl: httpUrl,
   from: z.looseObject({ id, name: z.string().max(1024).optional().nullable(), aadObjectId: z.string().max(256).optional().nullable() }),
-  conversation: z.looseObject({ id }),
-  recipient: z.looseObject({ id }),
+  conversation: z.looseObject({ id, conversationType: z.string().max(64).optional().nullable(), tenantId: z.string().max(256).optional().nullable(), isGroup: z.boolean().optional().nullable(), name: z.string().max(1024).optional().nullable() }),
+  recipient: z.looseObject({ id, name: z.string().max(1024).optional().nullable() }),
   text: z.string().max(28_000).optional().nullable(),
+  name: z.string().max(256).optional().nullable(),
+  replyToId: z.string().max(1024).optional().nullable(),
+  entities: z.array(z.looseObject({ type: z.string().max(256).optional().nullable() })).max(256).optional().nullable(),
+  channelData: z.looseObject({}).optional().nullable(),
+  membersAdded: z.array(z.looseObject({ id })).max(1000).optional().nullable(),
+  membersRemoved: z.array(z.looseObject({ id })).max(1000).optional().nullable(),
 });
 
 export type EnvelopeCheck = { ok: true; activity: Record<string, unknown> } | { ok: false; message: string };

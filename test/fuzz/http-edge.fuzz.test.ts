@@ -23,7 +23,7 @@ describe('hostile input on every route', () => {
     expect(report.guardedChanged).toBeUndefined();
     expect(report.healthy).toBe(true);
     // No turn failed behind a 200 either: the error log stays empty.
-    expect(target.errors).toEqual([]);
+    expect(report.errorLines).toEqual([]);
     // The cases reach past the edge: commands and clicks were answered, not only refused.
     expect(report.byRoute.command?.['200']).toBeGreaterThan(100);
     expect(report.byRoute.click?.['200']).toBeGreaterThan(50);
