@@ -6,13 +6,12 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
-import { RolePolicy } from '../services/auth/roles';
 import { createServiceClients } from '../services/clients';
 import type { AppConfig } from '../services/config/config';
 import type { Logger } from '../services/logger';
 import { SqliteStore } from '../services/store/sqlite.store';
 import type { RunEngine } from '../services/workflow/run-engine';
-import { createRunEngine } from '../services/workflow/workflow';
+import { createAuthorizer, createRunEngine } from '../services/workflow/workflow';
 import { createCommandRegistry } from './commands';
 import { Dispatcher } from './dispatcher';
 import { createNotifier, storeReferences, type Notifier } from './notifier';
@@ -36,8 +35,8 @@ export interface RunningBot {
  */
 export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number } = {}): Promise<RunningBot> {
   const store = new SqliteStore(config.stateStore.path);
-  const auth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
-  const adapter = new CloudAdapter(auth);
+  const botFrameworkAuth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
+  const adapter = new CloudAdapter(botFrameworkAuth);
   adapter.onTurnError = async (ctx: TurnContext, error: Error) => {
     // The one error boundary: the whole error goes to the log, the user gets a sentence and a reference.
     const reference = randomUUID().slice(0, 8);
@@ -48,17 +47,17 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   };
 
   const appId = config.botAuth?.appId ?? '';
-  const roles = new RolePolicy(config.mlops);
   const notifier = createNotifier({ adapter, appId, references: storeReferences(store), logger });
   const clients = createServiceClients(config, logger);
-  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, adapter, appId, roles, logger });
+  const auth = createAuthorizer(config, clients, logger);
+  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, adapter, appId, auth, logger });
   const wake = (): void => {
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
   };
-  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake });
+  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake, auth });
 
   const registry = createCommandRegistry();
-  const bot = new TeamsBot({ config, registry, roles, store, logger, workflow: { config, roles, engine, runs: store.runs, dispatcher, now: Date.now } });
+  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers: dispatcher, now: Date.now } });
   const cdPipelines = new Map(Object.entries(config.mlops.models).flatMap(([name, m]) => (m.cd ? [[m.cd.azureDevOpsPipelineId, name] as const] : [])));
   const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger });
   // Subscriptions declared in mlops.config.yaml join those made with /subscribe.

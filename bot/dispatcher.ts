@@ -3,11 +3,12 @@ import { approvalCard } from '../cards/approval.card';
 import { failureCard } from '../cards/failure.card';
 import { runCard } from '../cards/run.card';
 import type { PersonView } from '../cards/views';
-import type { RolePolicy } from '../services/auth/roles';
+import type { Authorizer } from '../services/auth/authorizer';
 import type { Logger } from '../services/logger';
 import type { Store } from '../services/store/store';
 import type { OutboxItem, RunStore } from '../services/workflow/run-store';
 import type { RunRecord } from '../services/workflow/run.types';
+import type { ApproverDirectory } from './actions/card-action.handler';
 import type { Notifier } from './notifier';
 import { approvalCardView, failureCardView, mentionable, person, runCardView } from './views/run-views';
 
@@ -17,7 +18,7 @@ export interface DispatcherDeps {
   notifier: Notifier;
   adapter: CloudAdapter;
   appId: string;
-  roles: RolePolicy;
+  auth: Authorizer;
   logger: Logger;
   now?: () => number;
   /** A run card the /train turn has not recorded yet is left to that turn for this long. */
@@ -29,7 +30,7 @@ export interface DispatcherDeps {
  * current state (so the latest state always wins) and hands them to the notifier. An item is
  * completed only after Teams accepted it, so a crash re-announces rather than loses.
  */
-export class Dispatcher {
+export class Dispatcher implements ApproverDirectory {
   private pumping: Promise<void> | undefined;
   private again = false;
   private readonly members = new Map<string, { at: number; raw: Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }> }>();
@@ -130,7 +131,7 @@ export class Dispatcher {
     if (run.conversationId && (await this.deps.conversations.getConversation(run.conversationId))?.conversationType === 'personal') {
       for (const c of await this.deps.conversations.listConversations()) {
         const who = { id: c.installedBy ?? '', name: '', aadObjectId: c.installedBy };
-        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && c.installedBy !== run.requester.id && c.installedBy !== run.requester.aadObjectId && this.deps.roles.has(who, 'approver', run.model)) others.add(c.conversationId);
+        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && c.installedBy !== run.requester.id && c.installedBy !== run.requester.aadObjectId && (await this.deps.auth.hasRole(who, 'approver', run.model))) others.add(c.conversationId);
       }
     }
     for (const conversationId of others) await this.deps.notifier.send(conversationId, message);
@@ -166,13 +167,14 @@ export class Dispatcher {
    */
   async approversOf(run: RunRecord): Promise<PersonView[]> {
     const members = await this.membersOf(run.conversationId);
-    const present = members
-      .filter((m) => this.deps.roles.has({ id: m.id, name: m.name, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }, 'approver', run.model))
-      .filter((m) => m.id !== run.requester.id);
+    const present = [];
+    for (const m of members) {
+      if (m.id !== run.requester.id && (await this.deps.auth.hasRole({ id: m.id, name: m.name, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }, 'approver', run.model))) present.push(m);
+    }
     const known = new Set(present.flatMap((m) => [m.id, m.aadObjectId, m.userPrincipalName].filter((x): x is string => !!x).map((x) => x.toLowerCase())));
-    const configured = this.deps.roles
+    const configured = this.deps.auth.policy
       .principals('approver', run.model)
-      .filter((p) => p !== '*' && !known.has(p.toLowerCase()) && p !== run.requester.id)
+      .filter((p) => p !== '*' && !p.toLowerCase().startsWith('group:') && !known.has(p.toLowerCase()) && p !== run.requester.id)
       .map((p) => ({ name: p }));
     return [...present.map((m) => person({ id: m.id, name: m.name })), ...configured];
   }

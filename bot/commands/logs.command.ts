@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { STAGE_TITLES, currentStage } from '../../services/workflow/run.types';
-import { defineWorkflowCommand } from './command-spec';
+import { defineCommand } from './command-spec';
 import { noParams, positiveInt, runId } from './args';
 
-export const logsCommand = defineWorkflowCommand({
+export const logsCommand = defineCommand({
   id: 'logs',
   summary: 'Show the last log lines of a run\'s failed stage, or where its logs are.',
   usage: '/logs <run> [--lines <n>]',
@@ -12,7 +12,6 @@ export const logsCommand = defineWorkflowCommand({
   flags: { lines: { description: 'how many lines (1-200, default 20)', valueName: 'n' } },
   args: z.object({ positionals: z.object({ run: runId }), flags: z.object({ lines: positiveInt(200).optional() }), params: noParams }),
   sideEffects: false,
-  roles: [],
   run: async ({ positionals, flags }, ctx) => {
     const wf = ctx.workflow;
     const id = positionals.run;

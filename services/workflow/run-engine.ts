@@ -1,23 +1,31 @@
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { ServiceError } from '../http/errors';
-import type { RolePolicy } from '../auth/roles';
+import type { Authorizer } from '../auth/authorizer';
 import { refusalFor } from './approval-policy';
+import { refused, stateRefusal, type ActionResult } from './action-result';
+import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
 import { stepApproval, stepDeploy, stepSmoke } from './deploy-steps';
 import { VersionConflictError, type RunStore } from './run-store';
-import { FINAL_STATUSES, currentStage, stageOf, type Decision, type PersonRef, type RunRecord } from './run.types';
-import { advanceTo, errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
+import { FINAL_STATUSES, currentStage, type Decision, type PersonRef, type RunRecord } from './run.types';
+import { errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
 import { runsToAdvance } from './poll-plan';
 import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartTrainRequest } from './run-factory';
 import { findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
-import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
+import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
 
 export type { StartTrainRequest } from './run-factory';
+export type { ActionResult } from './action-result';
 
-export type ActionResult = { ok: true; run: RunRecord; message: string } | { ok: false; message: string; run?: RunRecord };
+export interface StartRollbackRequest {
+  model: string;
+  requester: PersonRef;
+  conversationId: string;
+}
 
 export interface RunEngineDeps extends StepDeps {
   runs: RunStore;
-  roles: RolePolicy;
+  /** The one authorization layer: every action below checks the principal's role for the run's model here. */
+  auth: Authorizer;
   config: Pick<MlopsConfig, 'models'>;
   /** Called after any transition was persisted (the bot's dispatcher wakes up to announce it). */
   onPersisted?: (run: RunRecord) => void;
@@ -63,16 +71,39 @@ export class RunEngine {
     });
   }
 
-  async startTrain(req: StartTrainRequest): Promise<RunRecord> {
-    return this.create(newTrainRun(req, this.model(req.model), this.deps.now()));
+  async startTrain(req: StartTrainRequest): Promise<ActionResult> {
+    const forbidden = await this.deps.auth.check(req.requester, 'train', req.model);
+    if (forbidden) return this.refuse(req.requester, 'run.start', forbidden);
+    const run = await this.create(newTrainRun(req, this.model(req.model), this.deps.now()));
+    return { ok: true, run, message: `Run ${run.id} of ${req.model} started.` };
   }
 
   /**
-   * /deploy and /rollback: a run that starts at the registry stage with a chosen version (the latest
-   * when none is given) and then goes through the same approval, deploy and smoke test.
+   * /deploy: a run that starts at the registry stage with a chosen version (the latest when none is
+   * given) and then goes through the same approval, deploy and smoke test.
    */
-  async startDeploy(req: StartDeployRequest): Promise<RunRecord> {
-    return this.create(newDeployRun(req, this.model(req.model), this.deps.now()));
+  async startDeploy(req: Omit<StartDeployRequest, 'reason'>): Promise<ActionResult> {
+    const forbidden = await this.deps.auth.check(req.requester, 'deploy', req.model);
+    if (forbidden) return this.refuse(req.requester, 'run.deploy', forbidden);
+    const run = await this.create(newDeployRun({ ...req, reason: 'deploy' }, this.model(req.model), this.deps.now()));
+    return { ok: true, run, message: `Deploy ${run.id} of ${req.model} started.` };
+  }
+
+  /** /rollback: redeploys the production version before the current one (from the history of successful runs). */
+  async startRollback(req: StartRollbackRequest): Promise<ActionResult> {
+    const forbidden = await this.deps.auth.check(req.requester, 'rollback', req.model);
+    if (forbidden) return this.refuse(req.requester, 'run.rollback', forbidden);
+    const live = (await this.deps.runs.listRuns({ model: req.model, limit: 200 })).filter((r) => r.status === 'succeeded' && r.ext.modelVersion);
+    const current = live[0]?.ext.modelVersion;
+    const previous = live.find((r) => r.ext.modelVersion !== current)?.ext.modelVersion;
+    if (!current || !previous) return stateRefusal(`There is no earlier production version of ${req.model} to roll back to. Nothing was changed.`);
+    const run = await this.create(newDeployRun({ ...req, version: previous, reason: 'rollback' }, this.model(req.model), this.deps.now()));
+    return { ok: true, run, message: `Rollback of ${req.model} to version ${previous} (${run.id}).` };
+  }
+
+  private async refuse(user: PersonRef, action: string, forbidden: Exclude<Parameters<typeof refused>[0], { kind: 'no-run' } | { kind: 'state' }>, run?: RunRecord): Promise<ActionResult> {
+    await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: user.id, action, runId: run?.id, outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs } });
+    return refused(forbidden, run);
   }
 
   private model(name: string): ModelConfig {
@@ -192,15 +223,7 @@ export class RunEngine {
 
   /** Entering the approval stage: post the approval card; older pending approvals of the same target go stale. */
   private async openApproval(run: RunRecord): Promise<Transition> {
-    const now = this.deps.now();
-    const m = this.deps.config.models[run.model];
-    const policy = m && m.approval !== 'none' ? m.approval : { required: 1, expiresAfter: 24 * 3_600_000 };
-    const t = begin(run);
-    t.run.approval = { required: policy.required, expiresAt: iso(now + policy.expiresAfter), decisions: [], state: 'pending' };
-    t.run.status = 'waiting_approval';
-    startStage(t, 'approval', now, `${policy.required} approval${policy.required > 1 ? 's' : ''} needed`, 'waiting');
-    t.effects.outbox.push({ kind: 'approvalCard' });
-    touch(t, now);
+    const t = openApprovalTransition(run, this.deps.config.models[run.model], this.deps.now());
     for (const older of await this.deps.runs.listRuns({ model: run.model, active: true })) {
       if (older.id === run.id || older.target !== run.target || older.approval?.state !== 'pending') continue;
       await this.supersede(older.id, run);
@@ -212,16 +235,8 @@ export class RunEngine {
     for (let i = 0; i < 3; i++) {
       const older = await this.deps.runs.getRun(olderId);
       if (!older?.approval || older.approval.state !== 'pending') return;
-      const now = this.deps.now();
-      const t = begin(older);
-      if (t.run.approval) t.run.approval.state = 'stale';
-      finishStage(t, 'approval', 'canceled', now, `superseded by run ${newer.id} (version ${newer.ext.modelVersion ?? '?'})`);
-      t.run.status = 'canceled';
-      t.effects.outbox.push({ kind: 'approvalCard' });
-      t.effects.audit.push({ at: iso(now), actor: 'system', action: 'approval.stale', outcome: 'ok', detail: { supersededBy: newer.id } });
-      touch(t, now);
       try {
-        await this.persist(t);
+        await this.persist(supersedeTransition(older, newer, this.deps.now()));
         return;
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;
@@ -234,70 +249,44 @@ export class RunEngine {
     return this.exclusive(runId, async () => {
       for (let attempt = 0; attempt < 5; attempt++) {
         const run = await this.deps.runs.getRun(runId);
-        if (!run) return { ok: false, message: `There is no run ${runId}.` };
+        if (!run) return refused({ kind: 'no-run', runId });
         const now = this.deps.now();
-        const refusal = refusalFor(run, user, decision, this.deps.roles.has(user, 'approver', run.model), now);
+        const forbidden = await this.deps.auth.check(user, 'decide', run.model);
+        const refusal = refusalFor(run, user, decision, !forbidden, now);
         if (refusal) {
-          await this.deps.runs.appendAudit({ at: iso(now), actor: user.id, action: `approval.${decision}`, runId, outcome: 'refused', detail: { reason: refusal.kind, message: refusal.message } });
-          return { ok: false, message: refusal.message, run };
+          await this.deps.runs.appendAudit(refusalAudit(run, user, decision, refusal, now));
+          return refusal.kind === 'not-approver' && forbidden ? refused(forbidden, run) : stateRefusal(refusal.message, run);
         }
-        const t = begin(run);
-        const a = t.run.approval;
-        if (!a) return { ok: false, message: 'no approval', run };
-        a.decisions.push({ by: user, decision, comment: comment.slice(0, 500), at: iso(now) });
-        t.effects.audit.push({ at: iso(now), actor: user.id, action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.ext.modelVersion } });
-        t.effects.outbox.push({ kind: 'approvalCard' });
-        let message: string;
-        if (decision === 'rejected') {
-          a.state = 'rejected';
-          finishStage(t, 'approval', 'failed', now, `rejected by ${user.name}${comment ? `: ${comment}` : ''}`);
-          t.run.status = 'canceled';
-          message = `Rejected. Version ${run.ext.modelVersion ?? '?'} of ${run.model} will not be deployed.`;
-        } else {
-          const approvals = a.decisions.filter((d) => d.decision === 'approved').length;
-          if (approvals >= a.required) {
-            a.state = 'approved';
-            finishStage(t, 'approval', 'succeeded', now, `approved by ${a.decisions.filter((d) => d.decision === 'approved').map((d) => d.by.name).join(', ')}`);
-            t.run.status = 'running';
-            advanceTo(t, 'approval', now);
-            message = `Approved. Deploying version ${run.ext.modelVersion ?? '?'} of ${run.model}.`;
-          } else {
-            stageOf(t.run, 'approval').detail = `${approvals} of ${a.required} approvals`;
-            message = `Your approval is recorded (${approvals} of ${a.required}).`;
-          }
-        }
-        touch(t, now);
+        const { t, message } = decisionTransition(run, user, decision, comment, now);
         try {
           const saved = await this.persist(t);
           // Deploy (or relay to Azure DevOps) right away, outside this lock; the tracker retries on failure.
           if (saved.approval?.state !== 'pending') this.kick(saved.id);
-          if (saved.kind === 'relay' && saved.approval?.state !== 'pending') message += ' Sent to Azure DevOps.';
-          return { ok: true, run: saved, message };
+          const relayed = saved.kind === 'relay' && saved.approval?.state !== 'pending' ? ' Sent to Azure DevOps.' : '';
+          return { ok: true, run: saved, message: message + relayed };
         } catch (e) {
           if (!(e instanceof VersionConflictError)) throw e;
         }
       }
-      return { ok: false, message: 'The run is changing too fast right now; try again.' };
+      return stateRefusal('The run is changing too fast right now; try again.');
     });
   }
 
+  /** Cancel: a trainer of the model, or the run's own requester. */
   async cancel(runId: string, user: PersonRef): Promise<ActionResult> {
     return this.exclusive(runId, async () => {
       const run = await this.deps.runs.getRun(runId);
-      if (!run) return { ok: false, message: `There is no run ${runId}.` };
+      if (!run) return refused({ kind: 'no-run', runId });
       const now = this.deps.now();
-      const allowed = run.requester.id === user.id || this.deps.roles.has(user, 'trainer', run.model);
-      if (!allowed) {
-        await this.deps.runs.appendAudit({ at: iso(now), actor: user.id, action: 'run.cancel', runId, outcome: 'refused', detail: { reason: 'not a trainer' } });
-        return { ok: false, message: `You are not allowed to cancel runs of ${run.model}.`, run };
-      }
-      if (FINAL_STATUSES.has(run.status)) return { ok: false, message: `Run ${run.id} is already ${run.status}.`, run };
+      const forbidden = run.requester.id === user.id ? undefined : await this.deps.auth.check(user, 'cancel', run.model);
+      if (forbidden) return this.refuse(user, 'run.cancel', forbidden, run);
+      if (FINAL_STATUSES.has(run.status)) return stateRefusal(`Run ${run.id} is already ${run.status}.`, run);
       const stage = currentStage(run);
       try {
         if (stage?.id === 'ci' && run.ext.devopsRunId !== undefined) await this.deps.devops?.cancelRun(run.ext.devopsRunId);
         if (stage?.id === 'training' && run.ext.databricksRunId !== undefined) await this.deps.databricks?.cancelRun(run.ext.databricksRunId);
       } catch (e) {
-        return { ok: false, message: `Could not cancel: ${errorText(e)}`, run };
+        return stateRefusal(`Could not cancel: ${errorText(e)}`, run);
       }
       const t = begin(run);
       if (stage) finishStage(t, stage.id, 'canceled', now, `canceled by ${user.name}`);
@@ -313,13 +302,11 @@ export class RunEngine {
 
   async retry(runId: string, user: PersonRef, conversationId: string): Promise<ActionResult> {
     const run = await this.deps.runs.getRun(runId);
-    if (!run) return { ok: false, message: `There is no run ${runId}.` };
-    if (!this.deps.roles.has(user, 'trainer', run.model)) {
-      await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: user.id, action: 'run.retry', runId, outcome: 'refused', detail: { reason: 'not a trainer' } });
-      return { ok: false, message: `You are not a trainer for ${run.model}, so you cannot retry its runs.`, run };
-    }
-    if (!['failed', 'canceled', 'expired'].includes(run.status)) return { ok: false, message: `Run ${run.id} is ${run.status.replace('_', ' ')}; only a failed, canceled or expired run can be retried.`, run };
-    const created = await this.startTrain({ model: run.model, params: run.params, branch: run.branch, requester: user, conversationId, retryOf: run.id });
+    if (!run) return refused({ kind: 'no-run', runId });
+    const forbidden = await this.deps.auth.check(user, 'retry', run.model);
+    if (forbidden) return this.refuse(user, 'run.retry', forbidden, run);
+    if (!['failed', 'canceled', 'expired'].includes(run.status)) return stateRefusal(`Run ${run.id} is ${run.status.replace('_', ' ')}; only a failed, canceled or expired run can be retried.`, run);
+    const created = await this.create(newTrainRun({ model: run.model, params: run.params, branch: run.branch, requester: user, conversationId, retryOf: run.id }, this.model(run.model), this.deps.now()));
     return { ok: true, run: created, message: `Retrying ${run.id} as ${created.id} with the same parameters.` };
   }
 

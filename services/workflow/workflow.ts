@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Authorizer } from '../auth/authorizer';
+import { CachedGroupDirectory } from '../auth/group-directory';
 import { RolePolicy } from '../auth/roles';
 import type { ServiceClients } from '../clients';
 import type { AppConfig } from '../config/config';
@@ -15,6 +17,13 @@ export interface WorkflowOptions {
   repoRoot?: string;
   now?: () => number;
   onPersisted?: (run: RunRecord) => void;
+  /** The authorizer the bot shares (one group cache); built from the config when absent. */
+  auth?: Authorizer;
+}
+
+/** The one authorization layer: roles from mlops.config.yaml, Entra groups through Microsoft Graph (cached). */
+export function createAuthorizer(config: Readonly<AppConfig>, clients: Pick<ServiceClients, 'graph'>, logger: Logger): Authorizer {
+  return new Authorizer(new RolePolicy(config.mlops), new CachedGroupDirectory(clients.graph, { logger: logger.child({ component: 'auth' }) }));
 }
 
 /** Wires the run engine from the configuration and the service clients. */
@@ -23,7 +32,7 @@ export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceCli
   const host = config.mlflow?.trackingUri.replace(/\/+$/, '');
   return new RunEngine({
     runs,
-    roles: new RolePolicy(config.mlops),
+    auth: o.auth ?? createAuthorizer(config, clients, logger),
     config: config.mlops,
     models: config.mlops.models,
     devops: clients.devops,

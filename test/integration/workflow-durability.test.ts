@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxClock } from '../../sandbox/common/clock';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
-import { ALEX, MEGAN, startWorkflowHarness } from '../support/workflow-harness';
+import { ALEX, MEGAN, startWorkflowHarness, started } from '../support/workflow-harness';
 
 describe('durability', () => {
   let sandbox: Sandbox;
@@ -15,7 +15,7 @@ describe('durability', () => {
   it('resumes an unfinished run after the bot restarts, from the state on disk', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
     const first = await startWorkflowHarness({ sandbox, storePath: db });
-    const run = await first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 2 }, requester: ALEX, conversationId: 'c' });
+    const run = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 2 }, requester: ALEX, conversationId: 'c' }));
     const mid = await first.untilRun(run.id, 'training submitted', (r) => r.ext.databricksRunId !== undefined);
     await first.close(); // the process is gone; only the database file remains
 
@@ -37,7 +37,7 @@ describe('durability', () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
     const a = await startWorkflowHarness({ sandbox, storePath: db });
     const b = await startWorkflowHarness({ sandbox, storePath: db });
-    const run = await a.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const run = await started(a.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     await a.until(run.id, ['waiting_approval']);
     const clicks = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).engine.decide(run.id, MEGAN, 'approved', `click ${i}`)));
     expect(clicks.filter((c) => c.ok)).toHaveLength(1);
@@ -54,7 +54,7 @@ describe('durability', () => {
     sandbox.faults.add({ service: 'databricks', operation: '*', kind: 'status', status: 503, count: 2 });
     sandbox.faults.add({ service: 'arm', operation: '*', kind: 'status', status: 429, retryAfterSeconds: 0, count: 2 });
     try {
-      const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+      const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
       await h.until(run.id, ['waiting_approval'], 30_000);
       await h.engine.decide(run.id, MEGAN, 'approved', '');
       const done = await h.until(run.id, ['succeeded', 'failed'], 30_000);
@@ -69,7 +69,7 @@ describe('durability', () => {
   it('leaves the run where it is while a service stays down, and carries on when it is back', async () => {
     const h = await startWorkflowHarness({ sandbox });
     try {
-      const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+      const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
       await h.untilRun(run.id, 'CI queued', (r) => r.ext.devopsRunId !== undefined);
       // Every Azure DevOps call fails with 503 for a while: more than the client's retries.
       sandbox.faults.add({ service: 'azure-devops', operation: '*', kind: 'status', status: 503, count: 40 });

@@ -50,6 +50,6 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
     const after = await h.until(relay.id, ['canceled', 'failed'], 20_000);
     expect(after.approval?.state).toBe('rejected');
     expect(stageOf(after, 'approval').detail).toContain('in Azure DevOps');
-    expect(await h.engine.decide(relay.id, MEGAN, 'approved', '')).toMatchObject({ ok: false, message: expect.stringMatching(/^Already rejected by /) as string });
+    expect(await h.engine.decide(relay.id, MEGAN, 'approved', '')).toMatchObject({ ok: false, refusal: { kind: 'state', message: expect.stringMatching(/^Already rejected by /) as string } });
   }, 60_000);
 });

@@ -5,7 +5,7 @@ import { createServiceClients, type ServiceClients } from '../../services/client
 import { loadConfig, type AppConfig } from '../../services/config/config';
 import { silentLogger } from '../../services/logger';
 import { SqliteStore } from '../../services/store/sqlite.store';
-import type { RunEngine } from '../../services/workflow/run-engine';
+import type { ActionResult, RunEngine } from '../../services/workflow/run-engine';
 import type { RunRecord, RunStatus } from '../../services/workflow/run.types';
 import { createRunEngine } from '../../services/workflow/workflow';
 import { REPO_ROOT } from './context';
@@ -63,4 +63,11 @@ export async function startWorkflowHarness(o: { speed?: number; yaml?: (text: st
       if (!o.sandbox) await sandbox.close();
     },
   };
+}
+
+/** The run an engine action created; fails the test with the refusal otherwise. */
+export async function started(result: Promise<ActionResult>): Promise<RunRecord> {
+  const r = await result;
+  if (!r.ok) throw new Error(`the engine refused: ${JSON.stringify(r.refusal)}`);
+  return r.run;
 }

@@ -1,0 +1,65 @@
+import type { ModelConfig } from '../config/mlops-config.schema';
+import type { DecisionRefusal } from './approval-policy';
+import { stageOf, type Decision, type PersonRef, type RunRecord } from './run.types';
+import { advanceTo } from './stage-steps';
+import { begin, finishStage, iso, startStage, touch, type Transition } from './transitions';
+
+/** Entering the approval stage: the approval is opened and its card announced. */
+export function openApprovalTransition(run: RunRecord, m: ModelConfig | undefined, now: number): Transition {
+  const policy = m && m.approval !== 'none' ? m.approval : { required: 1, expiresAfter: 24 * 3_600_000 };
+  const t = begin(run);
+  t.run.approval = { required: policy.required, expiresAt: iso(now + policy.expiresAfter), decisions: [], state: 'pending' };
+  t.run.status = 'waiting_approval';
+  startStage(t, 'approval', now, `${policy.required} approval${policy.required > 1 ? 's' : ''} needed`, 'waiting');
+  t.effects.outbox.push({ kind: 'approvalCard' });
+  touch(t, now);
+  return t;
+}
+
+/** A pending approval superseded by a newer run of the same target. */
+export function supersedeTransition(older: RunRecord, newer: RunRecord, now: number): Transition {
+  const t = begin(older);
+  if (t.run.approval) t.run.approval.state = 'stale';
+  finishStage(t, 'approval', 'canceled', now, `superseded by run ${newer.id} (version ${newer.ext.modelVersion ?? '?'})`);
+  t.run.status = 'canceled';
+  t.effects.outbox.push({ kind: 'approvalCard' });
+  t.effects.audit.push({ at: iso(now), actor: 'system', action: 'approval.stale', outcome: 'ok', detail: { supersededBy: newer.id } });
+  touch(t, now);
+  return t;
+}
+
+/** One accepted decision (the refusals were checked before): the transition and the answer to the clicker. */
+export function decisionTransition(run: RunRecord, user: PersonRef, decision: Decision['decision'], comment: string, now: number): { t: Transition; message: string } {
+  const t = begin(run);
+  const a = t.run.approval;
+  if (!a) throw new Error(`run ${run.id} has no approval`);
+  a.decisions.push({ by: user, decision, comment: comment.slice(0, 500), at: iso(now) });
+  t.effects.audit.push({ at: iso(now), actor: user.id, action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.ext.modelVersion } });
+  t.effects.outbox.push({ kind: 'approvalCard' });
+  let message: string;
+  if (decision === 'rejected') {
+    a.state = 'rejected';
+    finishStage(t, 'approval', 'failed', now, `rejected by ${user.name}${comment ? `: ${comment}` : ''}`);
+    t.run.status = 'canceled';
+    message = `Rejected. Version ${run.ext.modelVersion ?? '?'} of ${run.model} will not be deployed.`;
+  } else {
+    const approvers = a.decisions.filter((d) => d.decision === 'approved');
+    if (approvers.length >= a.required) {
+      a.state = 'approved';
+      finishStage(t, 'approval', 'succeeded', now, `approved by ${approvers.map((d) => d.by.name).join(', ')}`);
+      t.run.status = 'running';
+      advanceTo(t, 'approval', now);
+      message = `Approved. Deploying version ${run.ext.modelVersion ?? '?'} of ${run.model}.`;
+    } else {
+      stageOf(t.run, 'approval').detail = `${approvers.length} of ${a.required} approvals`;
+      message = `Your approval is recorded (${approvers.length} of ${a.required}).`;
+    }
+  }
+  touch(t, now);
+  return { t, message };
+}
+
+/** The audit line of a refused click. */
+export function refusalAudit(run: RunRecord, user: PersonRef, decision: Decision['decision'], refusal: DecisionRefusal | { kind: 'forbidden'; message: string }, now: number) {
+  return { at: iso(now), actor: user.id, action: `approval.${decision}`, runId: run.id, outcome: 'refused' as const, detail: { reason: refusal.kind, message: refusal.message } };
+}
