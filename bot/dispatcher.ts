@@ -5,6 +5,7 @@ import { runCard } from '../cards/run.card';
 import type { PersonView } from '../cards/views';
 import type { Authorizer } from '../services/auth/authorizer';
 import type { Logger } from '../services/logger';
+import { entryMatches, samePrincipal } from '../services/auth/principal';
 import type { Store } from '../services/store/store';
 import type { OutboxItem, RunStore } from '../services/workflow/run-store';
 import type { RunRecord } from '../services/workflow/run.types';
@@ -131,7 +132,7 @@ export class Dispatcher implements ApproverDirectory {
     if (run.conversationId && (await this.deps.conversations.getConversation(run.conversationId))?.conversationType === 'personal') {
       for (const c of await this.deps.conversations.listConversations()) {
         const who = { id: c.installedBy ?? '', name: '', aadObjectId: c.installedBy };
-        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && c.installedBy !== run.requester.id && c.installedBy !== run.requester.aadObjectId && (await this.deps.auth.hasRole(who, 'approver', run.model))) others.add(c.conversationId);
+        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && !samePrincipal(who, run.requester) && (await this.deps.auth.hasRole(who, 'approver', run.model))) others.add(c.conversationId);
       }
     }
     for (const conversationId of others) await this.deps.notifier.send(conversationId, message);
@@ -167,14 +168,15 @@ export class Dispatcher implements ApproverDirectory {
    */
   async approversOf(run: RunRecord): Promise<PersonView[]> {
     const members = await this.membersOf(run.conversationId);
-    const present = [];
+    const present: typeof members = [];
     for (const m of members) {
-      if (m.id !== run.requester.id && (await this.deps.auth.hasRole({ id: m.id, name: m.name, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }, 'approver', run.model))) present.push(m);
+      const who = { id: m.id, name: m.name, aadObjectId: m.aadObjectId, upn: m.userPrincipalName };
+      if (!samePrincipal(who, run.requester) && (await this.deps.auth.hasRole(who, 'approver', run.model))) present.push(m);
     }
-    const known = new Set(present.flatMap((m) => [m.id, m.aadObjectId, m.userPrincipalName].filter((x): x is string => !!x).map((x) => x.toLowerCase())));
+    const isPresent = (entry: string): boolean => present.some((m) => entryMatches(entry, { id: m.id, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }));
     const configured = this.deps.auth.policy
       .principals('approver', run.model)
-      .filter((p) => p !== '*' && !p.toLowerCase().startsWith('group:') && !known.has(p.toLowerCase()) && p !== run.requester.id)
+      .filter((p) => p !== '*' && !p.toLowerCase().startsWith('group:') && !isPresent(p) && !entryMatches(p, run.requester))
       .map((p) => ({ name: p }));
     return [...present.map((m) => person({ id: m.id, name: m.name })), ...configured];
   }

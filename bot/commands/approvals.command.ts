@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { listCard } from '../../cards/list.card';
 import { formatTime } from '../views/run-views';
+import { samePrincipal } from '../../services/auth/principal';
+import { approvalCount } from '../../services/workflow/approval-policy';
 import { defineCommand } from './command-spec';
 import { noFlags, noParams } from './args';
 
@@ -26,11 +28,11 @@ export const approvalsCommand = defineCommand({
         title: 'Approvals waiting for you',
         rows: waiting.map((r) => ({
           title: `${r.model} version ${r.ext.modelVersion ?? '?'} (run ${r.id})`,
-          status: `${r.approval?.decisions.filter((d) => d.decision === 'approved').length ?? 0} of ${r.approval?.required ?? 1}`,
+          status: `${approvalCount(r.approval?.decisions ?? [])} of ${r.approval?.required ?? 1}`,
           facts: [
             { title: 'Requested by', value: r.requester.name },
             { title: 'Expires', value: formatTime(r.approval?.expiresAt) },
-            ...(r.requester.id === ctx.user.id ? [{ title: 'Note', value: 'you requested it: another approver must approve' }] : []),
+            ...(samePrincipal(r.requester, ctx.user) ? [{ title: 'Note', value: 'you requested it: another approver must approve' }] : []),
           ],
         })),
         emptyText: 'Nothing is waiting for your approval.',

@@ -1,4 +1,5 @@
 import type { MlopsConfig } from '../config/mlops-config.schema';
+import { entryMatches } from './principal';
 
 export type Role = 'trainer' | 'approver' | 'admin';
 
@@ -12,9 +13,9 @@ export interface Principal {
 
 /**
  * Roles come from mlops.config.yaml: global lists, which a model may narrow or widen with its own
- * `roles`. A principal matches by Teams id, Entra object id or UPN (case-insensitive), or "*".
- * Admins (global, or of the model) hold every role. Entries `group:<object id>` name Entra groups:
- * they never match here; the Authorizer resolves them through Microsoft Graph.
+ * `roles`. A principal matches by Teams id, Entra object id or UPN, or "*", through the one
+ * identity rule of ./principal. Admins (global, or of the model) hold every role. Entries
+ * `group:<object id>` name Entra groups: the Authorizer resolves them through Microsoft Graph.
  */
 export class RolePolicy {
   constructor(private readonly config: Pick<MlopsConfig, 'roles' | 'models'>) {}
@@ -42,7 +43,6 @@ export class RolePolicy {
   }
 
   private matches(p: Principal, list: readonly string[]): boolean {
-    const ids = [p.id, p.aadObjectId, p.upn].filter((v): v is string => !!v).map((v) => v.toLowerCase());
-    return list.some((entry) => entry === '*' || ids.includes(entry.toLowerCase()));
+    return list.some((entry) => entryMatches(entry, p));
   }
 }

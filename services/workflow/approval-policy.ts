@@ -1,3 +1,4 @@
+import { samePrincipal } from '../auth/principal';
 import type { Decision, PersonRef, RunRecord } from './run.types';
 
 export type DecisionRefusal =
@@ -31,7 +32,12 @@ export function refusalFor(run: RunRecord, user: PersonRef, decision: Decision['
   return undefined;
 }
 
-/** The same person, by Teams id or by Entra object id. */
-export function samePerson(a: PersonRef, b: PersonRef): boolean {
-  return a.id === b.id || (!!a.aadObjectId && a.aadObjectId === b.aadObjectId);
+/** The same person, by any of their identifiers, through the one identity rule (../auth/principal). */
+export const samePerson: (a: PersonRef, b: PersonRef) => boolean = samePrincipal;
+
+/** Distinct people who approved: two decisions by one person under two ids count once. */
+export function approvalCount(decisions: readonly Decision[]): number {
+  const people: PersonRef[] = [];
+  for (const d of decisions) if (d.decision === 'approved' && !people.some((p) => samePrincipal(p, d.by))) people.push(d.by);
+  return people.length;
 }

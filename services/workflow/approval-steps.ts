@@ -1,5 +1,6 @@
 import type { ModelConfig } from '../config/mlops-config.schema';
-import type { DecisionRefusal } from './approval-policy';
+import { principalKey } from '../auth/principal';
+import { approvalCount, type DecisionRefusal } from './approval-policy';
 import { stageOf, type Decision, type PersonRef, type RunRecord } from './run.types';
 import { advanceTo } from './stage-steps';
 import { begin, finishStage, iso, startStage, touch, type Transition } from './transitions';
@@ -34,7 +35,7 @@ export function decisionTransition(run: RunRecord, user: PersonRef, decision: De
   const a = t.run.approval;
   if (!a) throw new Error(`run ${run.id} has no approval`);
   a.decisions.push({ by: user, decision, comment: comment.slice(0, 500), at: iso(now) });
-  t.effects.audit.push({ at: iso(now), actor: user.id, action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.ext.modelVersion } });
+  t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.ext.modelVersion } });
   t.effects.outbox.push({ kind: 'approvalCard' });
   let message: string;
   if (decision === 'rejected') {
@@ -43,16 +44,17 @@ export function decisionTransition(run: RunRecord, user: PersonRef, decision: De
     t.run.status = 'canceled';
     message = `Rejected. Version ${run.ext.modelVersion ?? '?'} of ${run.model} will not be deployed.`;
   } else {
-    const approvers = a.decisions.filter((d) => d.decision === 'approved');
-    if (approvers.length >= a.required) {
+    // Counted per person (the identity rule of auth/principal), not per click.
+    const approvals = approvalCount(a.decisions);
+    if (approvals >= a.required) {
       a.state = 'approved';
-      finishStage(t, 'approval', 'succeeded', now, `approved by ${approvers.map((d) => d.by.name).join(', ')}`);
+      finishStage(t, 'approval', 'succeeded', now, `approved by ${a.decisions.filter((d) => d.decision === 'approved').map((d) => d.by.name).join(', ')}`);
       t.run.status = 'running';
       advanceTo(t, 'approval', now);
       message = `Approved. Deploying version ${run.ext.modelVersion ?? '?'} of ${run.model}.`;
     } else {
-      stageOf(t.run, 'approval').detail = `${approvers.length} of ${a.required} approvals`;
-      message = `Your approval is recorded (${approvers.length} of ${a.required}).`;
+      stageOf(t.run, 'approval').detail = `${approvals} of ${a.required} approvals`;
+      message = `Your approval is recorded (${approvals} of ${a.required}).`;
     }
   }
   touch(t, now);
@@ -61,5 +63,5 @@ export function decisionTransition(run: RunRecord, user: PersonRef, decision: De
 
 /** The audit line of a refused click. */
 export function refusalAudit(run: RunRecord, user: PersonRef, decision: Decision['decision'], refusal: DecisionRefusal | { kind: 'forbidden'; message: string }, now: number) {
-  return { at: iso(now), actor: user.id, action: `approval.${decision}`, runId: run.id, outcome: 'refused' as const, detail: { reason: refusal.kind, message: refusal.message } };
+  return { at: iso(now), actor: principalKey(user), action: `approval.${decision}`, runId: run.id, outcome: 'refused' as const, detail: { reason: refusal.kind, message: refusal.message } };
 }

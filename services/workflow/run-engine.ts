@@ -1,7 +1,8 @@
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { ServiceError } from '../http/errors';
 import type { Authorizer } from '../auth/authorizer';
-import { refusalFor } from './approval-policy';
+import { principalKey } from '../auth/principal';
+import { refusalFor, samePerson } from './approval-policy';
 import { refused, stateRefusal, type ActionResult } from './action-result';
 import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
 import { stepApproval, stepDeploy, stepSmoke } from './deploy-steps';
@@ -102,7 +103,7 @@ export class RunEngine {
   }
 
   private async refuse(user: PersonRef, action: string, forbidden: Exclude<Parameters<typeof refused>[0], { kind: 'no-run' } | { kind: 'state' }>, run?: RunRecord): Promise<ActionResult> {
-    await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: user.id, action, runId: run?.id, outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs } });
+    await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: principalKey(user), action, runId: run?.id, outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs } });
     return refused(forbidden, run);
   }
 
@@ -278,7 +279,7 @@ export class RunEngine {
       const run = await this.deps.runs.getRun(runId);
       if (!run) return refused({ kind: 'no-run', runId });
       const now = this.deps.now();
-      const forbidden = run.requester.id === user.id ? undefined : await this.deps.auth.check(user, 'cancel', run.model);
+      const forbidden = samePerson(run.requester, user) ? undefined : await this.deps.auth.check(user, 'cancel', run.model);
       if (forbidden) return this.refuse(user, 'run.cancel', forbidden, run);
       if (FINAL_STATUSES.has(run.status)) return stateRefusal(`Run ${run.id} is already ${run.status}.`, run);
       const stage = currentStage(run);
@@ -292,7 +293,7 @@ export class RunEngine {
       if (stage) finishStage(t, stage.id, 'canceled', now, `canceled by ${user.name}`);
       if (t.run.approval?.state === 'pending') t.run.approval.state = 'stale';
       t.run.status = 'canceled';
-      t.effects.audit.push({ at: iso(now), actor: user.id, action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ext.devopsRunId, databricksRunId: run.ext.databricksRunId } });
+      t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ext.devopsRunId, databricksRunId: run.ext.databricksRunId } });
       if (run.approval) t.effects.outbox.push({ kind: 'approvalCard' });
       touch(t, now);
       const saved = await this.persist(t);

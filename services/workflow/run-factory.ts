@@ -1,3 +1,4 @@
+import { principalKey } from '../auth/principal';
 import type { ModelConfig } from '../config/mlops-config.schema';
 import type { AuditEntry, TransitionEffects } from './run-store';
 import { STAGE_IDS, type ParamValue, type PersonRef, type RunRecord } from './run.types';
@@ -29,7 +30,7 @@ export interface NewRun {
 export function newTrainRun(req: StartTrainRequest, m: ModelConfig, now: number): NewRun {
   const stages: RunRecord['stages'] = STAGE_IDS.map((id) => ({ id, state: 'pending' }));
   const branch = req.branch ?? m.ci?.branch ?? 'main';
-  const audit: AuditEntry[] = [{ at: iso(now), actor: req.requester.id, action: 'run.start', outcome: 'ok', detail: { model: req.model, params: req.params, branch, retryOf: req.retryOf } }];
+  const audit: AuditEntry[] = [{ at: iso(now), actor: principalKey(req.requester), action: 'run.start', outcome: 'ok', detail: { model: req.model, params: req.params, branch, retryOf: req.retryOf } }];
   // A model may drop the CI stage or the approval; the audit log says so.
   if (!m.ci) {
     stages[0] = { id: 'ci', state: 'skipped', detail: 'no CI pipeline configured for this model' };
@@ -59,7 +60,7 @@ export function newDeployRun(req: StartDeployRequest, m: ModelConfig, now: numbe
       model: req.model, target: m.target, kind: 'deploy', params: {}, branch: m.ci?.branch ?? 'main', requester: req.requester, conversationId: req.conversationId,
       status: 'running', stages, ext: req.version ? { modelVersion: req.version } : {}, metrics: [], createdAt: iso(now), updatedAt: iso(now),
     },
-    effects: { audit: [{ at: iso(now), actor: req.requester.id, action: `run.${req.reason}`, outcome: 'ok', detail: { model: req.model, version: req.version ?? 'latest' } }], outbox: [{ kind: 'runCard' }] },
+    effects: { audit: [{ at: iso(now), actor: principalKey(req.requester), action: `run.${req.reason}`, outcome: 'ok', detail: { model: req.model, version: req.version ?? 'latest' } }], outbox: [{ kind: 'runCard' }] },
   };
 }
 
