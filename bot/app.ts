@@ -11,7 +11,8 @@ import type { AppConfig } from '../services/config/config';
 import type { Logger } from '../services/logger';
 import { SqliteStore } from '../services/store/sqlite.store';
 import type { RunEngine } from '../services/workflow/run-engine';
-import { createAuthorizer, createRunEngine } from '../services/workflow/workflow';
+import { createAuthorizer, createRunEngine, createTracker } from '../services/workflow/workflow';
+import type { Tracker } from '../services/workflow/tracker';
 import { createCommandRegistry } from './commands';
 import { Dispatcher } from './dispatcher';
 import { createNotifier, storeReferences, type Notifier } from './notifier';
@@ -24,6 +25,7 @@ export interface RunningBot {
   server: BotServer;
   store: SqliteStore;
   engine: RunEngine;
+  tracker: Tracker;
   notifier: Notifier;
   dispatcher: Dispatcher;
   stop(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
   };
   const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake, auth });
+  const tracker = createTracker(config, clients, engine, store.runs, logger);
 
   const registry = createCommandRegistry();
   const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers: dispatcher, now: Date.now } });
@@ -71,7 +74,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   let ticking: Promise<void> | undefined;
   const tick = (): void => {
     if (ticking) return;
-    ticking = engine
+    ticking = tracker
       .tick()
       .then(() => dispatcher.nudge())
       .catch((error: unknown) => logger.error('tracker pass failed', { error }))
@@ -87,6 +90,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     server,
     store,
     engine,
+    tracker,
     notifier,
     dispatcher,
     stop: async () => {

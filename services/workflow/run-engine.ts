@@ -5,17 +5,20 @@ import { principalKey } from '../auth/principal';
 import { refusalFor, samePerson } from './approval-policy';
 import { refused, stateRefusal, type ActionResult } from './action-result';
 import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
-import { stepApproval, stepDeploy, stepSmoke } from './deploy-steps';
+import { stepApproval, stepDeploy } from './deploy-steps';
+import { stepSmoke } from './smoke-steps';
 import { VersionConflictError, type RunStore } from './run-store';
 import { FINAL_STATUSES, currentStage, type Decision, type PersonRef, type RunRecord } from './run.types';
 import { errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
-import { runsToAdvance } from './poll-plan';
 import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartTrainRequest } from './run-factory';
-import { findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
+import { relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
 
 export type { StartTrainRequest } from './run-factory';
 export type { ActionResult } from './action-result';
+
+/** Steps one advance may take in a row without news from outside (a guard, never reached by a sane run). */
+const MAX_STEPS_AT_ONCE = 12;
 
 export interface StartRollbackRequest {
   model: string;
@@ -40,7 +43,6 @@ export interface RunEngineDeps extends StepDeps {
  */
 export class RunEngine {
   private readonly locks = new Map<string, Promise<unknown>>();
-  private passes = 0;
 
   constructor(private readonly deps: RunEngineDeps) {}
 
@@ -120,39 +122,52 @@ export class RunEngine {
     return created;
   }
 
-  /** One step of a run. Safe to call any time, any number of times. */
+  /**
+   * Takes the run as far as it can go without news from outside: each step is persisted (with its
+   * audit and outbox) before the next is taken, so a crash resumes from the last one. Safe to call
+   * any time, any number of times.
+   */
   async advance(runId: string): Promise<RunRecord | undefined> {
     return this.exclusive(runId, async () => {
-      for (let attempt = 0; attempt < 3; attempt++) {
+      let last: RunRecord | undefined;
+      for (let steps = 0, conflicts = 0; steps < MAX_STEPS_AT_ONCE && conflicts < 3; ) {
         const run = await this.deps.runs.getRun(runId);
         if (!run || FINAL_STATUSES.has(run.status)) return run;
-        let t: Transition | undefined;
-        try {
-          t = await this.step(run);
-        } catch (e) {
-          // A throttled or unavailable service (after the client's own retries) is not the run's
-          // fault: the run stays where it is and the next pass tries again.
-          if (e instanceof ServiceError && e.retryable) {
-            this.deps.logger.warn('service unavailable; the run waits for the next pass', { runId, error: e });
-            return run;
-          }
-          // Any other failure ends the run with the error; it is recorded, not lost.
-          this.deps.logger.warn('stage step failed', { runId, error: e });
-          const stage = currentStage(run);
-          if (!stage) return run;
-          t = begin(run);
-          fail(t, stage.id, errorText(e), [], this.deps.now());
-        }
+        const t = await this.transitionOf(run);
         if (!t) return run;
         try {
-          return await this.persist(t);
+          last = await this.persist(t);
         } catch (e) {
-          if (e instanceof VersionConflictError) continue;
-          throw e;
+          if (!(e instanceof VersionConflictError)) throw e;
+          conflicts++;
+          continue;
         }
+        steps++;
+        if (t.next !== 'now') return last;
       }
-      return this.deps.runs.getRun(runId);
+      return last ?? this.deps.runs.getRun(runId);
     });
+  }
+
+  /** The run's next transition, or undefined when there is nothing new (or a service is unavailable). */
+  private async transitionOf(run: RunRecord): Promise<Transition | undefined> {
+    try {
+      return await this.step(run);
+    } catch (e) {
+      // A throttled or unavailable service (after the client's own retries) is not the run's
+      // fault: the run stays where it is and the next pass tries again.
+      if (e instanceof ServiceError && e.retryable) {
+        this.deps.logger.warn('service unavailable; the run waits for the next pass', { runId: run.id, error: e });
+        return undefined;
+      }
+      // Any other failure ends the run with the error; it is recorded, not lost.
+      this.deps.logger.warn('stage step failed', { runId: run.id, error: e });
+      const stage = currentStage(run);
+      if (!stage) return undefined;
+      const t = begin(run);
+      fail(t, stage.id, errorText(e), [], this.deps.now());
+      return t;
+    }
   }
 
   private async step(run: RunRecord): Promise<Transition | undefined> {
@@ -309,25 +324,5 @@ export class RunEngine {
     if (!['failed', 'canceled', 'expired'].includes(run.status)) return stateRefusal(`Run ${run.id} is ${run.status.replace('_', ' ')}; only a failed, canceled or expired run can be retried.`, run);
     const created = await this.create(newTrainRun({ model: run.model, params: run.params, branch: run.branch, requester: user, conversationId, retryOf: run.id }, this.model(run.model), this.deps.now()));
     return { ok: true, run: created, message: `Retrying ${run.id} as ${created.id} with the same parameters.` };
-  }
-
-  /** The tracker: one pass over every unfinished run (after a restart this resumes them all). */
-  async tick(): Promise<void> {
-    if (this.deps.devops && Object.values(this.deps.config.models).some((m) => m.cd)) {
-      try {
-        for (const req of await findPendingApprovals(this.deps.devops, this.deps.config.models)) await this.relay(req);
-      } catch (e) {
-        this.deps.logger.warn('could not look for Azure DevOps approvals', { error: e });
-      }
-    }
-    const active = await this.deps.runs.listRuns({ active: true });
-    const due = await runsToAdvance(active, { devops: this.deps.devops, databricks: this.deps.databricks, models: this.deps.config.models, logger: this.deps.logger }, this.passes++);
-    for (const run of due.reverse()) {
-      try {
-        await this.advance(run.id);
-      } catch (e) {
-        this.deps.logger.error('advance failed', { runId: run.id, error: e });
-      }
-    }
   }
 }

@@ -66,6 +66,8 @@ export interface RunRecord {
     commit?: string;
     databricksRunId?: number;
     databricksUrl?: string;
+    /** The Databricks life-cycle state last seen (the poll plan compares it with the list of active runs). */
+    databricksLifeCycle?: string;
     runtime?: string;
     mlflowRunId?: string;
     modelVersion?: string;
@@ -91,6 +93,8 @@ export interface RunRecord {
     devopsApprovalId?: string;
   };
   smoke?: { status: number; latencyMs: number; ok: boolean; detail: string };
+  /** A rollback after a failed smoke test, as persisted steps: intent, then the PUT (sentAt), then the group's state. */
+  rollback?: { toVersion: string; image: string; requestedAt: string; sentAt?: string; problem: string; logTail: string[] };
   rolledBackTo?: string;
   failure?: { stage: StageId; system: string; message: string; logTail: string[] };
   retryOf?: string;

@@ -5,6 +5,12 @@ import { STAGE_IDS, STAGE_TITLES, stageOf, type RunRecord, type StageId, type St
 export interface Transition {
   run: RunRecord;
   effects: Required<TransitionEffects>;
+  /**
+   * 'now': once persisted, the run's next step needs no news from outside (a new stage began, or
+   * an intent was recorded and its call is due), so the engine takes it at once instead of at the
+   * tracker's next poll. Not stored.
+   */
+  next?: 'now';
 }
 
 export function begin(run: RunRecord): Transition {

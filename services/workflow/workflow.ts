@@ -11,6 +11,7 @@ import type { RunStore } from './run-store';
 import { RunEngine } from './run-engine';
 import type { RunRecord } from './run.types';
 import { postSample } from './smoke-test';
+import { Tracker } from './tracker';
 
 export interface WorkflowOptions {
   /** Where infra/databricks lives (the repo root by default). */
@@ -47,6 +48,11 @@ export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceCli
     runtimeCache: new Map(),
     ...(o.onPersisted ? { onPersisted: o.onPersisted } : {}),
   });
+}
+
+/** The poller of unfinished runs, over the same clients as the engine. */
+export function createTracker(config: Readonly<AppConfig>, clients: ServiceClients, engine: RunEngine, runs: RunStore, logger: Logger): Tracker {
+  return new Tracker({ engine, runs, devops: clients.devops, databricks: clients.databricks, models: config.mlops.models, logger: logger.child({ component: 'tracker' }) });
 }
 
 /** The checkout that holds infra/databricks, found from here whether running from source or dist/. */

@@ -22,7 +22,7 @@ describe('durability', () => {
     const second = await startWorkflowHarness({ sandbox, storePath: db });
     const resumed = await second.store.runs.getRun(run.id);
     expect(resumed?.ext.databricksRunId).toBe(mid.ext.databricksRunId);
-    await second.engine.tick();
+    await second.tracker.tick();
     await second.until(run.id, ['waiting_approval']);
     await second.engine.decide(run.id, MEGAN, 'approved', '');
     const done = await second.until(run.id, ['succeeded', 'failed']);
@@ -32,6 +32,35 @@ describe('durability', () => {
     expect(submits).toHaveLength(1);
     await second.close();
   });
+
+  it('keeps a rollback after a failed smoke test as persisted steps, which a restart finishes', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
+    const first = await startWorkflowHarness({ sandbox, storePath: db });
+    const good = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: ALEX, conversationId: 'c' }));
+    await first.until(good.id, ['waiting_approval']);
+    await first.engine.decide(good.id, MEGAN, 'approved', '');
+    const live = await first.until(good.id, ['succeeded', 'failed']);
+    expect(live.status).toBe('succeeded');
+    sandbox.databricks.state.workspace.nextScoringImage({ suffix: 'score-500' });
+    const bad = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: ALEX, conversationId: 'c' }));
+    await first.until(bad.id, ['waiting_approval']);
+    await first.engine.decide(bad.id, MEGAN, 'approved', '');
+    // The rollback is on disk as an intent (and its PUT sent) while the smoke stage is still open.
+    const rolling = await first.untilRun(bad.id, 'rollback recorded', (r) => r.rollback !== undefined);
+    expect(rolling.status).toBe('running');
+    expect(rolling.rollback).toMatchObject({ toVersion: live.ext.modelVersion, problem: expect.stringContaining('HTTP 500') as string });
+    await first.close(); // the process is gone mid-rollback
+
+    const second = await startWorkflowHarness({ sandbox, storePath: db });
+    const failed = await second.until(bad.id, ['failed', 'succeeded']);
+    expect(failed.failure?.message).toContain(`Rolled back to version ${live.ext.modelVersion!}`);
+    expect(failed.rolledBackTo).toBe(live.ext.modelVersion);
+    const group = await second.clients.aci!.get('fashion-cnn-prod');
+    expect(group.containers[0]?.image).toBe(live.ext.scoringImage);
+    const phases = (await second.store.runs.listAudit({ runId: bad.id })).filter((a) => a.action === 'aci.rollback').map((a) => a.detail.phase);
+    expect(phases.sort()).toEqual(['requested', 'running']);
+    await second.close();
+  }, 60_000);
 
   it('lets exactly one of two bot processes record a decision (version check on the shared store)', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');

@@ -1,13 +1,5 @@
-import { RegistryClient } from '../../services/registry/registry.client';
 import { stageOf } from '../../services/workflow/run.types';
 import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness, started } from '../support/workflow-harness';
-
-/** Stops a run right after training registered its version, and rewrites that version's scoring image. */
-async function withScoringImage(h: WorkflowHarness, runId: string, suffix: string): Promise<void> {
-  const r = await h.untilRun(runId, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
-  const registry = new RegistryClient({ trackingUri: h.config.mlflow!.trackingUri, token: 'dapi-sandbox-token' });
-  await registry.setModelVersionTag('fashion-cnn', r.ext.modelVersion!, 'scoring_image', `mlopsacr.azurecr.io/fashion-cnn:${r.ext.modelVersion!}-${suffix}`);
-}
 
 describe('workflow failures against the sandbox', () => {
   let h: WorkflowHarness;
@@ -38,17 +30,16 @@ describe('workflow failures against the sandbox', () => {
   });
 
   it('fails at the registry stage when the registered version has no scoring image', async () => {
+    // A version registered without the tag the training script sets (MLflow refuses an empty tag value).
+    h.sandbox.databricks.state.workspace.nextScoringImage('untagged');
     const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
-    const r = await h.untilRun(run.id, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
-    // A version registered by hand, without the tag the training script sets (MLflow refuses an empty tag value).
-    delete h.sandbox.databricks.state.mlflow.version('fashion-cnn', r.ext.modelVersion!).tags.scoring_image;
     const failed = await h.until(run.id, ['failed', 'waiting_approval']);
-    expect(failed.failure).toMatchObject({ stage: 'registered', system: 'MLflow', message: `Model version ${r.ext.modelVersion!} has no scoring_image tag, so there is nothing to deploy` });
+    expect(failed.failure).toMatchObject({ stage: 'registered', system: 'MLflow', message: `Model version ${failed.ext.modelVersion!} has no scoring_image tag, so there is nothing to deploy` });
   });
 
   it('fails at deploy when the container crashes, with the container log', async () => {
+    h.sandbox.databricks.state.workspace.nextScoringImage({ suffix: 'crash' });
     const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
-    await withScoringImage(h, run.id, 'crash');
     await h.until(run.id, ['waiting_approval']);
     await h.engine.decide(run.id, MEGAN, 'approved', '');
     const failed = await h.until(run.id, ['failed', 'succeeded']);
@@ -63,8 +54,8 @@ describe('workflow failures against the sandbox', () => {
     const live = await h.until(good.id, ['succeeded', 'failed']);
     expect(live.status).toBe('succeeded');
 
+    h.sandbox.databricks.state.workspace.nextScoringImage({ suffix: 'score-500' });
     const bad = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
-    await withScoringImage(h, bad.id, 'score-500');
     const waiting = await h.until(bad.id, ['waiting_approval']);
     expect(waiting.ext.productionVersion).toBe(live.ext.modelVersion);
     expect(Object.keys(waiting.ext.productionMetrics ?? {})).toEqual(expect.arrayContaining(['loss']));

@@ -19,7 +19,7 @@ describe('polling every unfinished run', () => {
     const runs = await Promise.all(Array.from({ length: 6 }, () => started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }))));
     for (const r of runs) await h.untilRun(r.id, 'CI queued', (x) => x.ext.devopsRunId !== undefined);
     sandbox.azureDevOps.server.calls.clear();
-    await h.engine.tick();
+    await h.tracker.tick();
     const calls = Object.fromEntries(sandbox.azureDevOps.server.calls);
     expect(calls['builds.get'] ?? 0).toBe(0);
     expect(calls['builds.list']).toBeGreaterThanOrEqual(1);

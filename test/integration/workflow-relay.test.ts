@@ -21,8 +21,8 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
 
   it('opens one relay run per pending approval (polling), and sends the Teams decision to Azure DevOps', async () => {
     const devopsRunId = await cdRunWaitingForApproval();
-    await h.engine.tick();
-    await h.engine.tick(); // seen twice: still one relay run
+    await h.tracker.tick();
+    await h.tracker.tick(); // seen twice: still one relay run
     const relays = (await h.store.runs.listRuns({ active: true })).filter((r) => r.kind === 'relay' && r.ext.devopsRunId === devopsRunId);
     expect(relays).toHaveLength(1);
     const relay = relays[0]!;
@@ -43,7 +43,7 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
 
   it('mirrors a decision taken in Azure DevOps itself, and does not relay it back', async () => {
     const devopsRunId = await cdRunWaitingForApproval();
-    await h.engine.tick();
+    await h.tracker.tick();
     const relay = (await h.store.runs.listRuns({ active: true })).find((r) => r.kind === 'relay' && r.ext.devopsRunId === devopsRunId)!;
     const [approval] = await h.clients.devops!.listPendingApprovals(devopsRunId);
     await h.clients.devops!.reject(approval!.id, 'not today');
