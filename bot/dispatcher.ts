@@ -79,16 +79,19 @@ export class Dispatcher implements ApproverDirectory {
       return;
     }
     const done: number[] = [];
-    const kinds = new Set(items.map((i) => i.kind));
-    if (kinds.has('runCard')) {
-      if (await this.runCard(run)) done.push(...items.filter((i) => i.kind === 'runCard').map((i) => i.id));
+    // Events → cards: the run card shows progress, the approval card shows the approval (posted
+    // when requested, updated after), the failure card a failure; a notice is a line of text.
+    const progress = items.filter((i) => i.kind === 'progress');
+    const approval = items.filter((i) => i.kind === 'approvalRequested' || i.kind === 'approvalUpdated');
+    if (progress.length) {
+      if (await this.runCard(run)) done.push(...progress.map((i) => i.id));
     }
-    if (kinds.has('approvalCard')) {
+    if (approval.length) {
       await this.approvalCard(run);
-      done.push(...items.filter((i) => i.kind === 'approvalCard').map((i) => i.id));
+      done.push(...approval.map((i) => i.id));
     }
-    for (const item of items.filter((i) => i.kind === 'failureCard' || i.kind === 'notice')) {
-      if (item.kind === 'failureCard') await this.failureCard(run);
+    for (const item of items.filter((i) => i.kind === 'failed' || i.kind === 'notice')) {
+      if (item.kind === 'failed') await this.failureCard(run);
       else await this.notice(run, item.payload ?? '');
       // Completed one by one: a crash after this send re-sends at most this one item.
       await this.deps.runs.completeOutbox([item.id]);

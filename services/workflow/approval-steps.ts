@@ -12,7 +12,7 @@ export function openApprovalTransition(run: RunRecord, m: ModelConfig | undefine
   t.run.approval = { required: policy.required, expiresAt: iso(now + policy.expiresAfter), decisions: [], state: 'pending' };
   t.run.status = 'waiting_approval';
   startStage(t, 'approval', now, `${policy.required} approval${policy.required > 1 ? 's' : ''} needed`, 'waiting');
-  t.effects.outbox.push({ kind: 'approvalCard' });
+  t.effects.outbox.push({ kind: 'approvalRequested' });
   touch(t, now);
   return t;
 }
@@ -23,7 +23,7 @@ export function supersedeTransition(older: RunRecord, newer: RunRecord, now: num
   if (t.run.approval) t.run.approval.state = 'stale';
   finishStage(t, 'approval', 'canceled', now, `superseded by run ${newer.id} (version ${newer.ext.modelVersion ?? '?'})`);
   t.run.status = 'canceled';
-  t.effects.outbox.push({ kind: 'approvalCard' });
+  t.effects.outbox.push({ kind: 'approvalUpdated' });
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'approval.stale', outcome: 'ok', detail: { supersededBy: newer.id } });
   touch(t, now);
   return t;
@@ -36,7 +36,7 @@ export function decisionTransition(run: RunRecord, user: PersonRef, decision: De
   if (!a) throw new Error(`run ${run.id} has no approval`);
   a.decisions.push({ by: user, decision, comment: comment.slice(0, 500), at: iso(now) });
   t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.ext.modelVersion } });
-  t.effects.outbox.push({ kind: 'approvalCard' });
+  t.effects.outbox.push({ kind: 'approvalUpdated' });
   let message: string;
   if (decision === 'rejected') {
     a.state = 'rejected';

@@ -15,7 +15,7 @@ export function stepApproval(run: RunRecord, deps: StepDeps): Transition | undef
   if (t.run.approval) t.run.approval.state = 'expired';
   finishStage(t, 'approval', 'expired', now, `no decision before ${a.expiresAt}`);
   t.run.status = 'expired';
-  t.effects.outbox.push({ kind: 'approvalCard' }, { kind: 'notice', payload: `Run ${run.id}: the approval expired, so version ${run.ext.modelVersion ?? '?'} of ${run.model} was not deployed.` });
+  t.effects.outbox.push({ kind: 'approvalUpdated' }, { kind: 'notice', payload: `Run ${run.id}: the approval expired, so version ${run.ext.modelVersion ?? '?'} of ${run.model} was not deployed.` });
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'approval.expired', outcome: 'ok', detail: { expiresAt: a.expiresAt } });
   touch(t, now);
   return t;

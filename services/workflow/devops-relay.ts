@@ -69,7 +69,7 @@ export async function stepRelay(run: RunRecord, devops: AzureDevOpsClient | unde
     finishStage(t, 'approval', decided === 'approved' ? 'succeeded' : 'failed', now, `${decided} in Azure DevOps (${remote.status})`);
     if (decided === 'approved') advanceTo(t, 'approval', now);
     else t.run.status = 'canceled';
-    t.effects.outbox.push({ kind: 'approvalCard' });
+    t.effects.outbox.push({ kind: 'approvalUpdated' });
     touch(t, now);
     return t;
   }

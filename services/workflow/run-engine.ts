@@ -230,7 +230,7 @@ export class RunEngine {
       }
       const created = await this.deps.runs.createRun(relayRunRecord(req, m, conversationId, now), {
         audit: [{ at: iso(now), actor: 'system', action: 'devops.approval.pending', outcome: 'ok', detail: { approvalId: req.approval.id, devopsRunId: req.devopsRunId, pipelineId: req.pipelineId } }],
-        outbox: [{ kind: 'runCard' }, { kind: 'approvalCard' }],
+        outbox: [{ kind: 'progress' }, { kind: 'approvalRequested' }],
       });
       this.deps.onPersisted?.(created);
       return created;
@@ -309,7 +309,7 @@ export class RunEngine {
       if (t.run.approval?.state === 'pending') t.run.approval.state = 'stale';
       t.run.status = 'canceled';
       t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ext.devopsRunId, databricksRunId: run.ext.databricksRunId } });
-      if (run.approval) t.effects.outbox.push({ kind: 'approvalCard' });
+      if (run.approval) t.effects.outbox.push({ kind: 'approvalUpdated' });
       touch(t, now);
       const saved = await this.persist(t);
       return { ok: true, run: saved, message: `Run ${run.id} is canceled.` };

@@ -46,13 +46,13 @@ export function fail(t: Transition, stage: StageId, message: string, logTail: st
   finishStage(t, stage, 'failed', now);
   t.run.status = 'failed';
   t.run.failure = { stage, system: STAGE_TITLES[stage].system, message, logTail: logTail.slice(-200) };
-  t.effects.outbox.push({ kind: 'runCard' }, { kind: 'failureCard' });
+  t.effects.outbox.push({ kind: 'progress' }, { kind: 'failed' });
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'run.failed', outcome: 'failed', detail: { stage, message } });
 }
 
 export function touch(t: Transition, now: number): void {
   t.run.updatedAt = iso(now);
-  if (!t.effects.outbox.some((o) => o.kind === 'runCard')) t.effects.outbox.push({ kind: 'runCard' });
+  if (!t.effects.outbox.some((o) => o.kind === 'progress')) t.effects.outbox.push({ kind: 'progress' });
 }
 
 export function durationText(ms: number): string {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../services/store/sqlite.store';
 import { REPO_ROOT } from '../support/context';
+import { startWorkflowHarness } from '../support/workflow-harness';
 
 /**
  * test/fixtures/stores/v1.sqlite was written by the store of commit c3e37cf (before the engine
@@ -34,8 +35,23 @@ describe('a store written by the previous version', () => {
   it('keeps the pending announcements, card messages and subscriptions', async () => {
     const pending = await store.runs.pendingOutbox(500);
     expect(pending.length).toBeGreaterThan(10);
+    // Card names became domain events; every pending item keeps its meaning.
+    expect(new Set(pending.map((p) => p.kind))).toEqual(new Set(['progress', 'approvalUpdated', 'failed', 'notice']));
     expect(await store.runs.getMessage('r-1', 'runCard')).toEqual({ conversationId: 'conv-1', activityId: 'act-1' });
     expect(await store.runs.listSubscriptions('fashion-cnn')).toEqual([{ conversationId: 'conv-9', model: 'fashion-cnn', events: ['failed', 'approval'] }]);
     expect((await store.getConversation('conv-1'))?.installedBy).toBe('00000000-0000-0000-0000-0000000000020');
+  });
+
+  it('advances an old run with the current engine: the recorded deploy intent is sent once', async () => {
+    await store.close();
+    const h = await startWorkflowHarness({ storePath: join(dir, 'v1.sqlite') });
+    try {
+      const sent = await h.untilRun('r-4', 'deploy sent', (r) => r.ext.deploySentAt !== undefined);
+      expect(sent.ext.deployRequestedAt).toBeDefined();
+      expect(await h.clients.aci!.get('fashion-cnn-prod')).toMatchObject({ name: 'fashion-cnn-prod' });
+    } finally {
+      await h.close();
+      store = new SqliteStore(join(dir, 'v1.sqlite'));
+    }
   });
 });

@@ -17,7 +17,7 @@ describe('workflow failures against the sandbox', () => {
     expect(failed.failure?.logTail.length).toBeGreaterThan(0);
     expect(stageOf(failed, 'training').state).toBe('pending');
     const outbox = (await h.store.runs.pendingOutbox()).filter((o) => o.runId === run.id).map((o) => o.kind);
-    expect(outbox.filter((k) => k === 'failureCard')).toHaveLength(1);
+    expect(outbox.filter((k) => k === 'failed')).toHaveLength(1);
   });
 
   it('fails at training with the Databricks error and the training output', async () => {

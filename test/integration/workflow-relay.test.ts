@@ -28,7 +28,7 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
     const relay = relays[0]!;
     expect(relay).toMatchObject({ status: 'waiting_approval', conversationId: 'channel-ops' });
     const outbox = (await h.store.runs.pendingOutbox()).filter((o) => o.runId === relay.id).map((o) => o.kind);
-    expect(outbox).toContain('approvalCard');
+    expect(outbox).toContain('approvalRequested');
 
     const decided = await h.engine.decide(relay.id, MEGAN, 'approved', 'go');
     expect(decided).toMatchObject({ ok: true, message: expect.stringContaining('Sent to Azure DevOps') as string });
