@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listCard } from '../../cards/list.card';
-import { currentStage, STAGE_TITLES } from '../../services/workflow/run.types';
+import { stageName } from '../../cards/views';
+import { currentStage } from '../../services/workflow/run.types';
 import { formatTime } from '../views/run-views';
 import { defineCommand } from './command-spec';
 import { modelName, noParams, positiveInt } from './args';
@@ -31,7 +32,7 @@ export const runsCommand = defineCommand({
             facts: [
               { title: 'Requested by', value: r.requester.name },
               { title: 'Started', value: formatTime(r.createdAt) },
-              ...(stage ? [{ title: 'Now', value: `${STAGE_TITLES[stage.id].title}${stage.detail ? `: ${stage.detail}` : ''}` }] : []),
+              ...(stage ? [{ title: 'Now', value: `${stageName(stage.id)}${stage.detail ? `: ${stage.detail}` : ''}` }] : []),
               ...(r.failure ? [{ title: 'Failed', value: r.failure.message }] : []),
             ],
           };

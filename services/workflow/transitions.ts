@@ -1,5 +1,5 @@
 import type { TransitionEffects } from './run-store';
-import { STAGE_IDS, STAGE_TITLES, stageOf, type RunRecord, type StageId, type StageState } from './run.types';
+import { STAGE_IDS, STAGE_SYSTEMS, stageOf, type RunRecord, type StageId, type StageState } from './run.types';
 
 /** A transition computed by a step: the new run and what must be announced with it. */
 export interface Transition {
@@ -45,7 +45,7 @@ export function nextStage(run: RunRecord, id: StageId): StageId | undefined {
 export function fail(t: Transition, stage: StageId, message: string, logTail: string[], now: number): void {
   finishStage(t, stage, 'failed', now);
   t.run.status = 'failed';
-  t.run.failure = { stage, system: STAGE_TITLES[stage].system, message, logTail: logTail.slice(-200) };
+  t.run.failure = { stage, system: STAGE_SYSTEMS[stage], message, logTail: logTail.slice(-200) };
   t.effects.outbox.push({ kind: 'progress' }, { kind: 'failed' });
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'run.failed', outcome: 'failed', detail: { stage, message } });
 }
