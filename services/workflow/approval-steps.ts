@@ -1,7 +1,7 @@
 import type { ModelConfig } from '../config/mlops-config.schema';
 import { principalKey } from '../auth/principal';
 import { approvalCount, type DecisionRefusal } from './approval-policy';
-import { stageOf, type Decision, type PersonRef, type RunRecord } from './run.types';
+import { currentStage, stageOf, type Decision, type PersonRef, type RunRecord } from './run.types';
 import { advanceTo } from './stage-steps';
 import { begin, finishStage, iso, startStage, touch, type Transition } from './transitions';
 
@@ -64,4 +64,17 @@ export function decisionTransition(run: RunRecord, user: PersonRef, decision: De
 /** The audit line of a refused click. */
 export function refusalAudit(run: RunRecord, user: PersonRef, decision: Decision['decision'], refusal: DecisionRefusal | { kind: 'forbidden'; message: string }, now: number) {
   return { at: iso(now), actor: principalKey(user), action: `approval.${decision}`, runId: run.id, outcome: 'refused' as const, detail: { reason: refusal.kind, message: refusal.message } };
+}
+
+/** A run canceled by a user: its current stage, and a pending approval, end here. */
+export function cancelTransition(run: RunRecord, user: PersonRef, now: number): Transition {
+  const stage = currentStage(run);
+  const t = begin(run);
+  if (stage) finishStage(t, stage.id, 'canceled', now, `canceled by ${user.name}`);
+  if (t.run.approval?.state === 'pending') t.run.approval.state = 'stale';
+  t.run.status = 'canceled';
+  t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ext.devopsRunId, databricksRunId: run.ext.databricksRunId } });
+  if (run.approval) t.effects.outbox.push({ kind: 'approvalUpdated' });
+  touch(t, now);
+  return t;
 }

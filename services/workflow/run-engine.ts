@@ -4,27 +4,23 @@ import type { Authorizer } from '../auth/authorizer';
 import { principalKey } from '../auth/principal';
 import { refusalFor, samePerson } from './approval-policy';
 import { refused, stateRefusal, type ActionResult } from './action-result';
-import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
+import { cancelTransition, decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
 import { stepApproval, stepDeploy } from './deploy-steps';
 import { stepSmoke } from './smoke-steps';
 import { VersionConflictError, type RunStore } from './run-store';
 import { FINAL_STATUSES, currentStage, type Decision, type PersonRef, type RunRecord } from './run.types';
 import { errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
-import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartTrainRequest } from './run-factory';
-import { relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
-import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
+import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartRollbackRequest, type StartTrainRequest } from './run-factory';
+import { openRelayRun, stepRelayRun, type RelayRequest } from './devops-relay';
+import { KeyedLock } from './keyed-lock';
+import { begin, fail, iso, type Transition } from './transitions';
 
-export type { StartTrainRequest } from './run-factory';
+export type { StartRollbackRequest, StartTrainRequest } from './run-factory';
 export type { ActionResult } from './action-result';
 
 /** Steps one advance may take in a row without news from outside (a guard, never reached by a sane run). */
 const MAX_STEPS_AT_ONCE = 12;
 
-export interface StartRollbackRequest {
-  model: string;
-  requester: PersonRef;
-  conversationId: string;
-}
 
 export interface RunEngineDeps extends StepDeps {
   runs: RunStore;
@@ -42,23 +38,12 @@ export interface RunEngineDeps extends StepDeps {
  * nothing. Per run, calls are serialized in this process.
  */
 export class RunEngine {
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly lock = new KeyedLock();
 
   constructor(private readonly deps: RunEngineDeps) {}
 
-  private async exclusive<T>(runId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(runId) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(runId, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(runId) === settled) this.locks.delete(runId);
-    }
+  private exclusive<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(runId, fn);
   }
 
   private async persist(t: Transition): Promise<RunRecord> {
@@ -171,7 +156,7 @@ export class RunEngine {
   }
 
   private async step(run: RunRecord): Promise<Transition | undefined> {
-    if (run.kind === 'relay') return this.stepRelayRun(run);
+    if (run.kind === 'relay') return stepRelayRun(run, this.deps.devops, this.deps.now());
     const stage = currentStage(run);
     if (!stage) return undefined;
     switch (stage.id) {
@@ -190,26 +175,6 @@ export class RunEngine {
     }
   }
 
-  /** A relay run: send a decision taken in Teams to Azure DevOps once, then mirror Azure DevOps. */
-  private async stepRelayRun(run: RunRecord): Promise<Transition | undefined> {
-    const now = this.deps.now();
-    const a = run.approval;
-    if (a && (a.state === 'approved' || a.state === 'rejected') && !run.ext.relayedAt) {
-      const problem = await relayDecision(run, this.deps.devops);
-      const t = begin(run);
-      if (problem) {
-        t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: a.devopsApprovalId, problem } });
-        fail(t, 'approval', `The decision could not be sent to Azure DevOps: ${problem}`, [], now);
-      } else {
-        t.run.ext.relayedAt = iso(now);
-        t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'ok', detail: { approvalId: a.devopsApprovalId, decision: a.state, devopsRunId: run.ext.devopsRunId } });
-      }
-      touch(t, now);
-      return t;
-    }
-    return stepRelay(run, this.deps.devops, now);
-  }
-
   /**
    * An Azure DevOps environment approval of a configured CD pipeline, seen by webhook or polling:
    * open (once per approval id) a relay run whose approval card is posted to the conversations
@@ -219,20 +184,8 @@ export class RunEngine {
     return this.exclusive(`relay:${req.approval.id}`, async () => {
       const known = await this.deps.runs.findRunByDevOpsApproval(req.approval.id);
       if (known) return known;
-      const m = this.deps.config.models[req.model];
-      if (!m) return undefined;
-      const subs = (await this.deps.runs.listSubscriptions(req.model)).filter((s) => s.events.includes('approval'));
-      const conversationId = subs[0]?.conversationId;
-      const now = this.deps.now();
-      if (!conversationId) {
-        this.deps.logger.warn('an Azure DevOps approval waits, but no conversation subscribed to approvals of this model', { model: req.model, approvalId: req.approval.id });
-        return undefined;
-      }
-      const created = await this.deps.runs.createRun(relayRunRecord(req, m, conversationId, now), {
-        audit: [{ at: iso(now), actor: 'system', action: 'devops.approval.pending', outcome: 'ok', detail: { approvalId: req.approval.id, devopsRunId: req.devopsRunId, pipelineId: req.pipelineId } }],
-        outbox: [{ kind: 'progress' }, { kind: 'approvalRequested' }],
-      });
-      this.deps.onPersisted?.(created);
+      const created = await openRelayRun(req, { runs: this.deps.runs, models: this.deps.config.models, logger: this.deps.logger, now: this.deps.now() });
+      if (created) this.deps.onPersisted?.(created);
       return created;
     });
   }
@@ -242,17 +195,19 @@ export class RunEngine {
     const t = openApprovalTransition(run, this.deps.config.models[run.model], this.deps.now());
     for (const older of await this.deps.runs.listRuns({ model: run.model, active: true })) {
       if (older.id === run.id || older.target !== run.target || older.approval?.state !== 'pending') continue;
-      await this.supersede(older.id, run);
+      await this.retryOnConflict(older.id, (o) => (o.approval?.state === 'pending' ? supersedeTransition(o, run, this.deps.now()) : undefined));
     }
     return t;
   }
 
-  private async supersede(olderId: string, newer: RunRecord): Promise<void> {
+  /** Persists a transition of another run computed from its latest version, retrying on a version conflict. */
+  private async retryOnConflict(runId: string, make: (run: RunRecord) => Transition | undefined): Promise<void> {
     for (let i = 0; i < 3; i++) {
-      const older = await this.deps.runs.getRun(olderId);
-      if (!older?.approval || older.approval.state !== 'pending') return;
+      const current = await this.deps.runs.getRun(runId);
+      const t = current ? make(current) : undefined;
+      if (!t) return;
       try {
-        await this.persist(supersedeTransition(older, newer, this.deps.now()));
+        await this.persist(t);
         return;
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;
@@ -304,13 +259,7 @@ export class RunEngine {
       } catch (e) {
         return stateRefusal(`Could not cancel: ${errorText(e)}`, run);
       }
-      const t = begin(run);
-      if (stage) finishStage(t, stage.id, 'canceled', now, `canceled by ${user.name}`);
-      if (t.run.approval?.state === 'pending') t.run.approval.state = 'stale';
-      t.run.status = 'canceled';
-      t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ext.devopsRunId, databricksRunId: run.ext.databricksRunId } });
-      if (run.approval) t.effects.outbox.push({ kind: 'approvalUpdated' });
-      touch(t, now);
+      const t = cancelTransition(run, user, now);
       const saved = await this.persist(t);
       return { ok: true, run: saved, message: `Run ${run.id} is canceled.` };
     });

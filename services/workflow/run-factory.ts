@@ -22,6 +22,12 @@ export interface StartDeployRequest {
   reason: 'deploy' | 'rollback';
 }
 
+export interface StartRollbackRequest {
+  model: string;
+  requester: PersonRef;
+  conversationId: string;
+}
+
 export interface NewRun {
   run: Omit<RunRecord, 'id' | 'version'>;
   effects: TransitionEffects;

@@ -85,16 +85,20 @@ describe('approvals', () => {
     await h.until(a.id, ['waiting_approval']);
     await h.engine.decide(a.id, MEGAN, 'approved', '');
     await h.engine.decide(a.id, ADELE, 'approved', '');
+    // Run a deploys at once after the click; ARM answering 503 to reads keeps it in its deploy
+    // (a retryable outage: it waits) while the second run arrives.
+    h.sandbox.faults.add({ service: 'arm', operation: 'containerGroups.get', kind: 'status', status: 503 });
     await h.untilRun(a.id, 'deploy requested', (r) => r.ext.deployRequestedAt !== undefined);
     // A /deploy-like second run that reaches the deploy stage while the first holds the slot.
     const b = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     await h.until(b.id, ['waiting_approval']);
     await h.engine.decide(b.id, MEGAN, 'approved', '');
     await h.engine.decide(b.id, ADELE, 'approved', '');
-    // Run a is not advanced meanwhile, so it holds the deploy slot.
+    // Run a holds the deploy slot until ARM answers again.
     const queued = await h.untilRun(b.id, 'deploy queued', (r) => stageOf(r, 'deploy').state === 'queued');
     expect(stageOf(queued, 'deploy').detail).toBe(`waiting for run ${a.id} to finish deploying`);
     expect((await h.store.runs.getRun(a.id))?.status).toBe('running');
+    h.sandbox.faults.clear();
     await h.until(a.id, ['succeeded', 'failed']);
     const bDone = await h.until(b.id, ['succeeded', 'failed']);
     expect(bDone.status).toBe('succeeded');
