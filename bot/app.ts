@@ -14,6 +14,7 @@ import type { RunEngine } from '../services/workflow/run-engine';
 import { createAuthorizer, createRunEngine, createTracker } from '../services/workflow/workflow';
 import type { Tracker } from '../services/workflow/tracker';
 import { createCommandRegistry } from './commands';
+import { TeamsApproverDirectory } from './approver-directory';
 import { Dispatcher } from './dispatcher';
 import { createNotifier, storeReferences, type Notifier } from './notifier';
 import { createBotServer, type BotServer } from './server';
@@ -52,7 +53,8 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const notifier = createNotifier({ adapter, appId, references: storeReferences(store), logger });
   const clients = createServiceClients(config, logger);
   const auth = createAuthorizer(config, clients, logger);
-  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, adapter, appId, auth, logger });
+  const approvers = new TeamsApproverDirectory({ conversations: store, adapter, appId, auth, logger });
+  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, approvers, auth, logger });
   const wake = (): void => {
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
   };
@@ -60,7 +62,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const tracker = createTracker(config, clients, engine, store.runs, logger);
 
   const registry = createCommandRegistry();
-  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers: dispatcher, now: Date.now } });
+  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, now: Date.now } });
   const cdPipelines = new Map(Object.entries(config.mlops.models).flatMap(([name, m]) => (m.cd ? [[m.cd.azureDevOpsPipelineId, name] as const] : [])));
   const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger });
   // Subscriptions declared in mlops.config.yaml join those made with /subscribe.

@@ -1,24 +1,22 @@
-import { TeamsInfo, type CloudAdapter, type ConversationReference } from 'botbuilder';
 import { approvalCard } from '../cards/approval.card';
 import { failureCard } from '../cards/failure.card';
 import { runCard } from '../cards/run.card';
-import type { PersonView } from '../cards/views';
 import type { Authorizer } from '../services/auth/authorizer';
 import type { Logger } from '../services/logger';
-import { entryMatches, samePrincipal } from '../services/auth/principal';
+import { samePrincipal } from '../services/auth/principal';
 import type { Store } from '../services/store/store';
 import type { OutboxItem, RunStore } from '../services/workflow/run-store';
 import type { RunRecord } from '../services/workflow/run.types';
 import type { ApproverDirectory } from './actions/card-action.handler';
 import type { Notifier } from './notifier';
-import { approvalCardView, failureCardView, mentionable, person, runCardView } from './views/run-views';
+import { approvalCardView, failureCardView, mentionable, runCardView } from './views/run-views';
 
 export interface DispatcherDeps {
   runs: RunStore;
   conversations: Store;
   notifier: Notifier;
-  adapter: CloudAdapter;
-  appId: string;
+  /** Who may approve a run: named on its approval card. */
+  approvers: ApproverDirectory;
   auth: Authorizer;
   logger: Logger;
   now?: () => number;
@@ -31,10 +29,9 @@ export interface DispatcherDeps {
  * current state (so the latest state always wins) and hands them to the notifier. An item is
  * completed only after Teams accepted it, so a crash re-announces rather than loses.
  */
-export class Dispatcher implements ApproverDirectory {
+export class Dispatcher {
   private pumping: Promise<void> | undefined;
   private again = false;
-  private readonly members = new Map<string, { at: number; raw: Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }> }>();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -116,7 +113,7 @@ export class Dispatcher implements ApproverDirectory {
   }
 
   private async approvalCard(run: RunRecord): Promise<void> {
-    const approvers = await this.approversOf(run);
+    const approvers = await this.deps.approvers.approversOf(run);
     const card = approvalCard({ ...approvalCardView(run, { approvers, canAct: false }), buttonsForEveryone: true });
     const message = { card, summary: `Approval needed: ${run.model} version ${run.ext.modelVersion ?? '?'} (run ${run.id})` };
     const existing = await this.deps.runs.getMessage(run.id, 'approvalCard');
@@ -163,47 +160,5 @@ export class Dispatcher implements ApproverDirectory {
         if (sub.events.includes('succeeded') && sub.conversationId !== run.conversationId) await this.deps.notifier.send(sub.conversationId, { text, summary: text });
       }
     }
-  }
-
-  /**
-   * Approvers of the model: members of the run's conversation are @mentioned (Teams can only
-   * mention members); the configured ones who are not members are named as configured.
-   */
-  async approversOf(run: RunRecord): Promise<PersonView[]> {
-    const members = await this.membersOf(run.conversationId);
-    const present: typeof members = [];
-    for (const m of members) {
-      const who = { id: m.id, name: m.name, aadObjectId: m.aadObjectId, upn: m.userPrincipalName };
-      if (!samePrincipal(who, run.requester) && (await this.deps.auth.hasRole(who, 'approver', run.model))) present.push(m);
-    }
-    const isPresent = (entry: string): boolean => present.some((m) => entryMatches(entry, { id: m.id, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }));
-    const configured = this.deps.auth.policy
-      .principals('approver', run.model)
-      .filter((p) => p !== '*' && !p.toLowerCase().startsWith('group:') && !isPresent(p) && !entryMatches(p, run.requester))
-      .map((p) => ({ name: p }));
-    return [...present.map((m) => person({ id: m.id, name: m.name })), ...configured];
-  }
-
-  private async membersOf(conversationId: string): Promise<Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }>> {
-    const cached = this.members.get(conversationId);
-    const now = Date.now();
-    if (cached && now - cached.at < 10 * 60_000) return cached.raw;
-    const rec = await this.deps.conversations.getConversation(conversationId);
-    if (!rec) return [];
-    const raw: Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }> = [];
-    try {
-      await this.deps.adapter.continueConversationAsync(this.deps.appId, rec.reference as Partial<ConversationReference>, async (ctx) => {
-        let token: string | undefined;
-        do {
-          const page = await TeamsInfo.getPagedMembers(ctx, 100, token);
-          for (const m of page.members) raw.push({ id: m.id, name: m.name ?? m.id, ...(m.aadObjectId ? { aadObjectId: m.aadObjectId } : {}), ...(m.userPrincipalName ? { userPrincipalName: m.userPrincipalName } : {}) });
-          token = page.continuationToken;
-        } while (token);
-      });
-    } catch (error) {
-      this.deps.logger.warn('could not list conversation members; approvers are not mentioned', { conversationId, error });
-    }
-    this.members.set(conversationId, { at: now, raw });
-    return raw;
   }
 }
