@@ -2,19 +2,40 @@
 //   MicrosoftAppId=<bot app id> [TEAMS_APP_ID=<guid>] npm run package
 // → appPackage/build/mlops-chatops.zip with manifest.json, color.png and outline.png at the root.
 // This file is the script's entry: only here are process.env and the exit code touched.
+// The zip is written by fflate (a maintained, dependency-free zip/deflate library) and the icons
+// are read by pngjs: Teams rejects a malformed zip or PNG, so neither is written by hand here.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { zipSync } from 'fflate';
+import { PNG } from 'pngjs';
 import { resolveAppFolder } from './app-folder.resolver';
-import { COLOR_ICON_SIZE, OUTLINE_ICON_SIZE } from './icons';
+import { COLOR_ICON_SIZE, OUTLINE_ICON_SIZE } from './icon-spec';
 import {
   buildManifest, createManifestValidator, PackagingError, readManifestTemplate,
   type Env, type ManifestValidator, type TeamsManifest,
 } from './manifest.builder';
-import { readPngSize } from './png.encoder';
-import { writeZip, type ZipEntry } from './zip.writer';
 
 export { buildManifest, createManifestValidator, PackagingError } from './manifest.builder';
-export { writeZip } from './zip.writer';
+
+interface ZipEntry {
+  readonly name: string;
+  readonly data: Buffer;
+}
+
+/**
+ * The package bytes: entries in the given order at the root, deflated, with a fixed timestamp so
+ * that the same inputs give the same zip (reproducible packages).
+ */
+export function zipEntries(entries: readonly ZipEntry[]): Buffer {
+  const names = new Set<string>();
+  const files: Record<string, Uint8Array> = {};
+  for (const e of entries) {
+    if (names.has(e.name)) throw new PackagingError(`two package entries are named ${e.name}`);
+    names.add(e.name);
+    files[e.name] = new Uint8Array(e.data);
+  }
+  return Buffer.from(zipSync(files, { level: 9, mtime: new Date('2020-01-01T00:00:00Z') }));
+}
 
 export const PACKAGE_FILE_NAME = 'mlops-chatops.zip';
 
@@ -44,7 +65,7 @@ export function packageApp(options: PackageOptions): PackageResult {
   const entries: ZipEntry[] = [{ name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) }, ...icons];
   const file = options.outFile ?? path.join(appFolder, 'build', PACKAGE_FILE_NAME);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, writeZip(entries));
+  writeFileSync(file, zipEntries(entries));
   return { file, manifest, entries: entries.map((e) => e.name) };
 }
 
@@ -59,9 +80,15 @@ function readIcons(appFolder: string, manifest: TeamsManifest): ZipEntry[] {
     try {
       data = readFileSync(path.join(appFolder, name));
     } catch (cause) {
-      throw new PackagingError(`cannot read icon ${path.join(appFolder, name)}; regenerate it with node dist/appPackage/icons.js`, { cause });
+      throw new PackagingError(`cannot read icon ${path.join(appFolder, name)}`, { cause });
     }
-    const { width, height } = readPngSize(data);
+    let width: number;
+    let height: number;
+    try {
+      ({ width, height } = PNG.sync.read(data));
+    } catch (cause) {
+      throw new PackagingError(`icon ${name} is not a valid PNG file`, { cause });
+    }
     if (width !== size || height !== size) throw new PackagingError(`icon ${name} is ${width}x${height}, Teams requires ${size}x${size}`);
     return { name, data };
   });

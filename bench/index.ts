@@ -60,7 +60,7 @@ void store.runs.createRun(base).then(async (r) => {
   // saveRun is async by interface but synchronous inside (better-sqlite3); time a batch.
   const batch = async (): Promise<number> => {
     const start = performance.now();
-    for (let i = 0; i < 500; i++) current = await store.runs.saveRun(current!, { audit: [{ at: 'now', actor: 'bench', action: 'x', outcome: 'ok', detail: {} }], outbox: [{ kind: 'runCard' }] });
+    for (let i = 0; i < 500; i++) current = await store.runs.saveRun(current!, { audit: [{ at: 'now', actor: 'bench', action: 'x', outcome: 'ok', detail: {} }], outbox: [{ kind: 'progress' }] });
     return (performance.now() - start) / 500;
   };
   for (let i = 0; i < 3; i++) transitions.push(await batch());

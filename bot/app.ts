@@ -5,14 +5,15 @@ import {
   type TurnContext,
 } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
-import { RolePolicy } from '../services/auth/roles';
 import { createServiceClients } from '../services/clients';
 import type { AppConfig } from '../services/config/config';
 import type { Logger } from '../services/logger';
 import { SqliteStore } from '../services/store/sqlite.store';
 import type { RunEngine } from '../services/workflow/run-engine';
-import { createRunEngine } from '../services/workflow/workflow';
+import { createAuthorizer, createRunEngine, createTracker } from '../services/workflow/workflow';
+import type { Tracker } from '../services/workflow/tracker';
 import { createCommandRegistry } from './commands';
+import { TeamsApproverDirectory } from './approver-directory';
 import { Dispatcher } from './dispatcher';
 import { createNotifier, storeReferences, type Notifier } from './notifier';
 import { AuthenticationConstants } from 'botframework-connector';
@@ -27,6 +28,7 @@ export interface RunningBot {
   server: BotServer;
   store: SqliteStore;
   engine: RunEngine;
+  tracker: Tracker;
   notifier: Notifier;
   dispatcher: Dispatcher;
   stop(): Promise<void>;
@@ -38,8 +40,8 @@ export interface RunningBot {
  */
 export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits> } = {}): Promise<RunningBot> {
   const store = new SqliteStore(config.stateStore.path);
-  const auth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
-  const adapter = new CheckedCloudAdapter(auth);
+  const botFrameworkAuth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
+  const adapter = new CheckedCloudAdapter(botFrameworkAuth);
   adapter.onTurnError = async (ctx: TurnContext, error: Error) => {
     // The one error boundary: the whole error goes to the log, the user gets a sentence and a reference.
     const reference = randomUUID().slice(0, 8);
@@ -50,17 +52,19 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   };
 
   const appId = config.botAuth?.appId ?? '';
-  const roles = new RolePolicy(config.mlops);
   const notifier = createNotifier({ adapter, appId, references: storeReferences(store), logger });
   const clients = createServiceClients(config, logger);
-  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, adapter, appId, roles, logger, admins: config.mlops.roles.admins });
+  const auth = createAuthorizer(config, clients, logger);
+  const approvers = new TeamsApproverDirectory({ conversations: store, adapter, appId, auth, logger });
+  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, approvers, auth, logger, admins: config.mlops.roles.admins });
   const wake = (): void => {
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
   };
-  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake });
+  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake, auth });
+  const tracker = createTracker(config, clients, engine, store.runs, logger);
 
   const registry = createCommandRegistry();
-  const bot = new TeamsBot({ config, registry, roles, store, logger, workflow: { config, roles, engine, runs: store.runs, dispatcher, now: Date.now } });
+  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, now: Date.now } });
   const cdPipelines = new Map(Object.entries(config.mlops.models).flatMap(([name, m]) => (m.cd ? [[m.cd.azureDevOpsPipelineId, name] as const] : [])));
   const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger });
   // Subscriptions declared in mlops.config.yaml join those made with /subscribe.
@@ -75,7 +79,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   let ticking: Promise<void> | undefined;
   const tick = (): void => {
     if (ticking) return;
-    ticking = engine
+    ticking = tracker
       .tick()
       .then(() => dispatcher.nudge())
       .catch((error: unknown) => logger.error('tracker pass failed', { error }))
@@ -91,6 +95,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     server,
     store,
     engine,
+    tracker,
     notifier,
     dispatcher,
     stop: async () => {

@@ -1,25 +1,24 @@
-import { TeamsInfo, type CloudAdapter, type ConversationReference } from 'botbuilder';
 import { approvalCard } from '../cards/approval.card';
 import { failureCard } from '../cards/failure.card';
 import { runCard } from '../cards/run.card';
-import type { PersonView } from '../cards/views';
-import type { RolePolicy } from '../services/auth/roles';
+import type { Authorizer } from '../services/auth/authorizer';
 import type { Logger } from '../services/logger';
 import { entryMatches, samePrincipal } from '../services/auth/principal';
 import type { Store } from '../services/store/store';
 import type { OutboxItem, OutboxRetryPolicy, RunStore } from '../services/workflow/run-store';
 import { ServiceError } from '../services/http/errors';
 import type { RunRecord } from '../services/workflow/run.types';
+import type { ApproverDirectory } from './actions/card-action.handler';
 import type { Notifier } from './notifier';
-import { approvalCardView, failureCardView, mentionable, person, runCardView } from './views/run-views';
+import { approvalCardView, failureCardView, mentionable, runCardView } from './views/run-views';
 
 export interface DispatcherDeps {
   runs: RunStore;
   conversations: Store;
   notifier: Notifier;
-  adapter: CloudAdapter;
-  appId: string;
-  roles: RolePolicy;
+  /** Who may approve a run: named on its approval card. */
+  approvers: ApproverDirectory;
+  auth: Authorizer;
   logger: Logger;
   now?: () => number;
   /** A run card the /train turn has not recorded yet is left to that turn for this long. */
@@ -40,7 +39,6 @@ export const DEFAULT_OUTBOX_POLICY: OutboxRetryPolicy = { maxAttempts: 6, backof
 export class Dispatcher {
   private pumping: Promise<void> | undefined;
   private again = false;
-  private readonly members = new Map<string, { at: number; raw: Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }> }>();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -117,16 +115,19 @@ export class Dispatcher {
       return;
     }
     const done: number[] = [];
-    const kinds = new Set(items.map((i) => i.kind));
-    if (kinds.has('runCard')) {
-      if (await this.runCard(run)) done.push(...items.filter((i) => i.kind === 'runCard').map((i) => i.id));
+    // Events → cards: the run card shows progress, the approval card shows the approval (posted
+    // when requested, updated after), the failure card a failure; a notice is a line of text.
+    const progress = items.filter((i) => i.kind === 'progress');
+    const approval = items.filter((i) => i.kind === 'approvalRequested' || i.kind === 'approvalUpdated');
+    if (progress.length) {
+      if (await this.runCard(run)) done.push(...progress.map((i) => i.id));
     }
-    if (kinds.has('approvalCard')) {
+    if (approval.length) {
       await this.approvalCard(run);
-      done.push(...items.filter((i) => i.kind === 'approvalCard').map((i) => i.id));
+      done.push(...approval.map((i) => i.id));
     }
-    for (const item of items.filter((i) => i.kind === 'failureCard' || i.kind === 'notice')) {
-      if (item.kind === 'failureCard') await this.failureCard(run);
+    for (const item of items.filter((i) => i.kind === 'failed' || i.kind === 'notice')) {
+      if (item.kind === 'failed') await this.failureCard(run);
       else await this.notice(run, item.payload ?? '');
       // Completed one by one: a crash after this send re-sends at most this one item.
       await this.deps.runs.completeOutbox([item.id]);
@@ -151,7 +152,7 @@ export class Dispatcher {
   }
 
   private async approvalCard(run: RunRecord): Promise<void> {
-    const approvers = await this.approversOf(run);
+    const approvers = await this.deps.approvers.approversOf(run);
     const card = approvalCard({ ...approvalCardView(run, { approvers, canAct: false }), buttonsForEveryone: true });
     const message = { card, summary: `Approval needed: ${run.model} version ${run.ext.modelVersion ?? '?'} (run ${run.id})` };
     const existing = await this.deps.runs.getMessage(run.id, 'approvalCard');
@@ -170,7 +171,7 @@ export class Dispatcher {
     if (run.conversationId && (await this.deps.conversations.getConversation(run.conversationId))?.conversationType === 'personal') {
       for (const c of await this.deps.conversations.listConversations()) {
         const who = { id: c.installedBy ?? '', name: '', aadObjectId: c.installedBy };
-        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && !samePrincipal(who, run.requester) && this.deps.roles.has(who, 'approver', run.model)) others.add(c.conversationId);
+        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && !samePrincipal(who, run.requester) && (await this.deps.auth.hasRole(who, 'approver', run.model))) others.add(c.conversationId);
       }
     }
     for (const conversationId of others) await this.deps.notifier.send(conversationId, message);
@@ -198,45 +199,5 @@ export class Dispatcher {
         if (sub.events.includes('succeeded') && sub.conversationId !== run.conversationId) await this.deps.notifier.send(sub.conversationId, { text, summary: text });
       }
     }
-  }
-
-  /**
-   * Approvers of the model: members of the run's conversation are @mentioned (Teams can only
-   * mention members); the configured ones who are not members are named as configured.
-   */
-  async approversOf(run: RunRecord): Promise<PersonView[]> {
-    const members = await this.membersOf(run.conversationId);
-    const present = members
-      .filter((m) => this.deps.roles.has({ id: m.id, name: m.name, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }, 'approver', run.model))
-      .filter((m) => !samePrincipal({ id: m.id, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }, run.requester));
-    const isPresent = (entry: string): boolean => present.some((m) => entryMatches(entry, { id: m.id, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }));
-    const configured = this.deps.roles
-      .principals('approver', run.model)
-      .filter((p) => p !== '*' && !isPresent(p) && !entryMatches(p, run.requester))
-      .map((p) => ({ name: p }));
-    return [...present.map((m) => person({ id: m.id, name: m.name })), ...configured];
-  }
-
-  private async membersOf(conversationId: string): Promise<Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }>> {
-    const cached = this.members.get(conversationId);
-    const now = Date.now();
-    if (cached && now - cached.at < 10 * 60_000) return cached.raw;
-    const rec = await this.deps.conversations.getConversation(conversationId);
-    if (!rec) return [];
-    const raw: Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }> = [];
-    try {
-      await this.deps.adapter.continueConversationAsync(this.deps.appId, rec.reference as Partial<ConversationReference>, async (ctx) => {
-        let token: string | undefined;
-        do {
-          const page = await TeamsInfo.getPagedMembers(ctx, 100, token);
-          for (const m of page.members ?? []) raw.push({ id: m.id, name: m.name ?? m.id, ...(m.aadObjectId ? { aadObjectId: m.aadObjectId } : {}), ...(m.userPrincipalName ? { userPrincipalName: m.userPrincipalName } : {}) });
-          token = page.continuationToken;
-        } while (token);
-      });
-    } catch (error) {
-      this.deps.logger.warn('could not list conversation members; approvers are not mentioned', { conversationId, error });
-    }
-    this.members.set(conversationId, { at: now, raw });
-    return raw;
   }
 }

@@ -8,12 +8,12 @@ import {
   type AdaptiveCardInvokeValue,
 } from 'botbuilder';
 import { welcomeCard } from '../cards/welcome.card';
-import type { RolePolicy } from '../services/auth/roles';
+import type { Authorizer } from '../services/auth/authorizer';
 import type { AppConfig } from '../services/config/config';
 import type { Logger } from '../services/logger';
 import type { Store } from '../services/store/store';
 import type { CommandRegistry } from './commands/command-registry';
-import { WORKFLOW_NOT_CONFIGURED, type CommandContext, type CommandReply } from './commands/command-spec';
+import type { CommandContext, CommandReply } from './commands/command-spec';
 import { WELCOME_COMMANDS } from './commands';
 import { handleCardAction, type ActionOutcome, type CardActionDeps } from './actions/card-action.handler';
 import { runCard } from '../cards/run.card';
@@ -22,11 +22,11 @@ import { runCardView } from './views/run-views';
 export interface TeamsBotDeps {
   config: Readonly<AppConfig>;
   registry: CommandRegistry;
-  roles: RolePolicy;
+  auth: Authorizer;
   store: Store;
   logger: Logger;
   /** The run workflow: commands and card actions that start, decide or cancel runs. */
-  workflow?: CardActionDeps;
+  workflow: CardActionDeps;
 }
 
 /** The Teams side: turns activities into command calls and replies into messages. No business logic here. */
@@ -67,7 +67,7 @@ export class TeamsBot extends TeamsActivityHandler {
     }
     const reply = await this.deps.registry.execute(text, this.commandContext(ctx));
     const sent = await ctx.sendActivity(toActivity(reply));
-    if (reply.kind === 'card' && reply.runCardOf && sent?.id) await this.deps.workflow?.runs.setMessage(reply.runCardOf, 'runCard', ctx.activity.conversation.id, sent.id);
+    if (reply.kind === 'card' && reply.runCardOf && sent?.id) await this.deps.workflow.runs.setMessage(reply.runCardOf, 'runCard', ctx.activity.conversation.id, sent.id);
   }
 
   /**
@@ -103,7 +103,6 @@ export class TeamsBot extends TeamsActivityHandler {
 
   private async cardAction(ctx: TurnContext, verb: string | undefined, data: unknown): Promise<ActionOutcome> {
     const wf = this.deps.workflow;
-    if (!wf) return { kind: 'message', text: WORKFLOW_NOT_CONFIGURED };
     const user = this.commandContext(ctx).user;
     const outcome = await handleCardAction(wf, verb, data, user, ctx.activity.conversation.id);
     if (outcome.kind === 'card' && outcome.becomesRunCardOf && ctx.activity.replyToId) {
@@ -126,9 +125,9 @@ export class TeamsBot extends TeamsActivityHandler {
       user: { id: a.from.id, name: a.from.name ?? a.from.id, aadObjectId: a.from.aadObjectId },
       conversation: { id: a.conversation.id, type: type === 'channel' || type === 'groupChat' ? type : 'personal' },
       config: this.deps.config,
-      roles: this.deps.roles,
+      auth: this.deps.auth,
       registry: this.deps.registry,
-      ...(this.deps.workflow ? { workflow: { engine: this.deps.workflow.engine, runs: this.deps.workflow.runs, now: this.deps.workflow.now } } : {}),
+      workflow: { engine: this.deps.workflow.engine, runs: this.deps.workflow.runs, now: this.deps.workflow.now },
     };
   }
 

@@ -1,3 +1,4 @@
+import type { StageId } from '../services/workflow/run.types';
 import { escapeMarkdown } from './render';
 
 /**
@@ -14,9 +15,10 @@ export interface PersonView {
 
 export type RunStatus = 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'canceled' | 'expired';
 export type StageState = 'pending' | 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'canceled' | 'expired';
-export type StageId = 'ci' | 'training' | 'registered' | 'approval' | 'deploy' | 'smoke';
+/** The stage ids are the engine's (services/workflow/run.types.ts); only their display is decided here. */
+export type { StageId } from '../services/workflow/run.types';
 
-/** The pipeline, in order; `label` is what the cards show ("Training (Databricks)"). */
+/** How stages are shown, in pipeline order: the one display table (cards and commands use it). */
 export const STAGES: readonly { id: StageId; name: string; system?: string; label: string }[] = [
   { id: 'ci', name: 'CI pipeline', system: 'Azure DevOps', label: 'CI pipeline (Azure DevOps)' },
   { id: 'training', name: 'Training', system: 'Databricks', label: 'Training (Databricks)' },
@@ -28,6 +30,11 @@ export const STAGES: readonly { id: StageId; name: string; system?: string; labe
 
 export function stageLabel(id: StageId): string {
   return STAGES.find((s) => s.id === id)?.label ?? id;
+}
+
+/** The stage's short name ("Training"), for text replies. */
+export function stageName(id: StageId): string {
+  return STAGES.find((s) => s.id === id)?.name ?? id;
 }
 
 export interface StageView {

@@ -3,6 +3,7 @@ import { FaultRegistry } from './common/faults';
 import { startArmSandbox, type ArmSandbox } from './arm/arm.sandbox';
 import { startAzureDevOpsSandbox, type AzureDevOpsSandbox } from './azure-devops/azure-devops.sandbox';
 import { startDatabricksSandbox, type DatabricksSandbox } from './databricks/databricks.sandbox';
+import { startGraphSandbox, type GraphSandbox } from './graph/graph.sandbox';
 import type { Logger } from '../services/logger';
 
 export interface SandboxOptions {
@@ -10,7 +11,7 @@ export interface SandboxOptions {
   faults?: FaultRegistry;
   logger?: Logger;
   /** Fixed ports for `npm start`; 0 (any free port) in tests. */
-  ports?: { azureDevOps?: number; databricks?: number; arm?: number; token?: number };
+  ports?: { azureDevOps?: number; databricks?: number; arm?: number; token?: number; graph?: number };
   /** Where service hooks and job notifications go (the bot's webhook routes), with the shared secret. */
   webhooks?: { azureDevOpsUrl: string; databricksUrl: string; secret: string };
 }
@@ -21,6 +22,8 @@ export interface Sandbox {
   azureDevOps: AzureDevOpsSandbox;
   databricks: DatabricksSandbox;
   arm: ArmSandbox;
+  /** Microsoft Graph's group checks, with tokens from the ARM sandbox's managed-identity endpoint. */
+  graph: GraphSandbox;
   /** The bot's environment for this sandbox: only URLs and credentials differ from Azure. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -45,6 +48,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     ...(o.webhooks && webhookAuth ? { notificationUrl: o.webhooks.databricksUrl, notificationAuth: webhookAuth } : {}),
   });
   const arm = await startArmSandbox({ ...common, port: o.ports?.arm ?? 0, tokenPort: o.ports?.token ?? 0 });
+  const graph = await startGraphSandbox({ clock, faults, tokens: arm.tokens, port: o.ports?.graph ?? 0 });
   const env: Record<string, string> = {
     MLOPS_SANDBOX: '1',
     AZURE_DEVOPS_ORG_URL: `${azureDevOps.url}/contoso`,
@@ -57,6 +61,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     AZURE_RESOURCE_GROUP: 'mlops-rg',
     AZURE_LOCATION: 'westeurope',
     ARM_ENDPOINT: arm.url,
+    GRAPH_ENDPOINT: graph.url,
     IDENTITY_ENDPOINT: arm.identityEndpoint,
     IDENTITY_HEADER: arm.identityHeader,
     ...(o.webhooks ? { WEBHOOK_SECRET: o.webhooks.secret } : {}),
@@ -67,9 +72,10 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     azureDevOps,
     databricks,
     arm,
+    graph,
     env,
     close: async () => {
-      await Promise.all([azureDevOps.close(), databricks.close(), arm.close()]);
+      await Promise.all([azureDevOps.close(), databricks.close(), arm.close(), graph.close()]);
     },
   };
 }

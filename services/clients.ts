@@ -3,6 +3,7 @@ import { AciClient } from './aci/aci.client';
 import { AzureDevOpsClient } from './azure-devops/azure-devops.client';
 import type { AppConfig } from './config/config';
 import { DatabricksClient } from './databricks/databricks.client';
+import { GraphClient } from './graph/graph.client';
 import { createAzureCredential } from './identity/credential';
 import type { Logger } from './logger';
 import type { RetryOptions } from './http/retry';
@@ -14,6 +15,8 @@ export interface ServiceClients {
   databricks: DatabricksClient | undefined;
   registry: RegistryClient | undefined;
   aci: AciClient | undefined;
+  /** Microsoft Graph, with the bot's identity: group membership for roles that name Entra groups. */
+  graph: GraphClient;
 }
 
 /** Builds every client that the configuration enables; a missing service is undefined, and its stage says so. */
@@ -45,5 +48,7 @@ export function createServiceClients(config: Readonly<AppConfig>, logger: Logger
         ...retry,
       })
     : undefined;
-  return { credential, devops, databricks, registry, aci };
+  // Built always, called only when a role names a group (the credential asks for a token lazily).
+  const graph = new GraphClient({ endpoint: config.graphEndpoint, credential, logger, ...retry });
+  return { credential, devops, databricks, registry, aci, graph };
 }

@@ -3,14 +3,16 @@ import { parseCardAction, type CardAction } from '../../cards/card-actions';
 import type { AdaptiveCard } from '../../cards/render';
 import { runCard } from '../../cards/run.card';
 import { trainFormCard } from '../../cards/train-form.card';
-import type { Principal, RolePolicy } from '../../services/auth/roles';
+import type { PersonView } from '../../cards/views';
+import type { Authorizer } from '../../services/auth/authorizer';
+import type { Principal } from '../../services/auth/roles';
 import type { AppConfig } from '../../services/config/config';
 import { samePerson } from '../../services/workflow/approval-policy';
 import { validateParameters } from '../../services/workflow/parameters';
 import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
-import type { Dispatcher } from '../dispatcher';
+import { refusalWords } from '../views/refusal-words';
 import { approvalCardView, runCardView, trainFormView } from '../views/run-views';
 
 /** What a card click produces: a card that replaces the clicked one for the clicker, or a message. */
@@ -19,12 +21,17 @@ export type ActionOutcome =
   | { kind: 'message'; text: string; /** A new run was started: post its card in the conversation. */ newRun?: RunRecord }
   | { kind: 'error'; status: 400; text: string };
 
+/** Who may approve a run, for the approval card: members of its conversation, and the configured ones. */
+export interface ApproverDirectory {
+  approversOf(run: RunRecord): Promise<PersonView[]>;
+}
+
 export interface CardActionDeps {
   config: Readonly<AppConfig>;
-  roles: RolePolicy;
+  auth: Authorizer;
   engine: RunEngine;
   runs: RunStore;
-  dispatcher: Dispatcher;
+  approvers: ApproverDirectory;
   now: () => number;
 }
 
@@ -40,7 +47,7 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
     case 'approve':
     case 'reject': {
       const result = await deps.engine.decide(a.runId, user, a.verb === 'approve' ? 'approved' : 'rejected', a.comment ?? '');
-      if (!result.ok) return { kind: 'message', text: result.message };
+      if (!result.ok) return { kind: 'message', text: refusalWords(result.refusal) };
       return { kind: 'card', card: await approvalFor(deps, result.run, user) };
     }
     case 'refreshApproval': {
@@ -50,11 +57,11 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
     }
     case 'cancelRun': {
       const result = await deps.engine.cancel(a.runId, user);
-      return result.ok ? { kind: 'card', card: runCard(runCardView(result.run, deps.now())) } : { kind: 'message', text: result.message };
+      return result.ok ? { kind: 'card', card: runCard(runCardView(result.run, deps.now())) } : { kind: 'message', text: refusalWords(result.refusal) };
     }
     case 'retryRun': {
       const result = await deps.engine.retry(a.runId, user, conversationId);
-      return result.ok ? { kind: 'message', text: result.message, newRun: result.run } : { kind: 'message', text: result.message };
+      return result.ok ? { kind: 'message', text: result.message, newRun: result.run } : { kind: 'message', text: refusalWords(result.refusal) };
     }
     case 'refreshRun': {
       const run = await deps.runs.getRun(a.runId);
@@ -67,19 +74,19 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
     case 'submitTrain': {
       const m = deps.config.mlops.models[a.model];
       if (!m) return { kind: 'message', text: `There is no model "${a.model}". Nothing was started.` };
-      if (!deps.roles.has(user, 'trainer', a.model)) return { kind: 'message', text: `You are not a trainer for ${a.model}. Nothing was started.` };
       // The same validation as `/train key=value`: one set of rules for both ways in.
       const checked = validateParameters(m.parameters, a.parameters);
       if (!checked.ok) return { kind: 'card', card: trainFormCard(trainFormView(deps.config, a.model, { fieldErrors: checked.errors, values: { branch: a.branch, ...a.parameters } })) };
-      const run = await deps.engine.startTrain({ model: a.model, params: checked.values, branch: a.branch, requester: user, conversationId });
-      return { kind: 'card', card: runCard(runCardView(run, deps.now())), becomesRunCardOf: run };
+      const result = await deps.engine.startTrain({ model: a.model, params: checked.values, branch: a.branch, requester: user, conversationId });
+      if (!result.ok) return { kind: 'message', text: refusalWords(result.refusal) };
+      return { kind: 'card', card: runCard(runCardView(result.run, deps.now())), becomesRunCardOf: result.run };
     }
   }
 }
 
 /** The approval card as this user should see it: buttons only for an approver who may decide. */
 async function approvalFor(deps: CardActionDeps, run: RunRecord, user: Principal): Promise<AdaptiveCard> {
-  const canAct = deps.roles.has(user, 'approver', run.model) && !samePerson(run.requester, user) && !run.approval?.decisions.some((d) => samePerson(d.by, user));
-  const approvers = await deps.dispatcher.approversOf(run);
+  const canAct = !samePerson(run.requester, user) && !run.approval?.decisions.some((d) => samePerson(d.by, user)) && (await deps.auth.hasRole(user, 'approver', run.model));
+  const approvers = await deps.approvers.approversOf(run);
   return approvalCard(approvalCardView(run, { approvers, canAct }));
 }

@@ -3,10 +3,10 @@ import { listCard } from '../../cards/list.card';
 import { formatTime } from '../views/run-views';
 import { samePrincipal } from '../../services/auth/principal';
 import { approvalCount } from '../../services/workflow/approval-policy';
-import { defineWorkflowCommand } from './command-spec';
+import { defineCommand } from './command-spec';
 import { noFlags, noParams } from './args';
 
-export const approvalsCommand = defineWorkflowCommand({
+export const approvalsCommand = defineCommand({
   id: 'approvals',
   summary: 'List the approvals waiting for you.',
   usage: '/approvals',
@@ -15,10 +15,12 @@ export const approvalsCommand = defineWorkflowCommand({
   flags: {},
   args: z.object({ positionals: z.object({}), flags: noFlags, params: noParams }),
   sideEffects: false,
-  roles: [],
   run: async (_args, ctx) => {
     const wf = ctx.workflow;
-    const waiting = (await wf.runs.listRuns({ active: true })).filter((r) => r.approval?.state === 'pending' && ctx.roles.has(ctx.user, 'approver', r.model));
+    const waiting = [];
+    for (const r of await wf.runs.listRuns({ active: true })) {
+      if (r.approval?.state === 'pending' && (await ctx.auth.hasRole(ctx.user, 'approver', r.model))) waiting.push(r);
+    }
     return {
       kind: 'card',
       summary: `${waiting.length} approvals waiting for you`,

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { listCard } from '../../cards/list.card';
 import { formatTime } from '../views/run-views';
-import { defineWorkflowCommand } from './command-spec';
+import { defineCommand } from './command-spec';
 import { noFlags, noParams, runId } from './args';
 
-export const auditCommand = defineWorkflowCommand({
+export const auditCommand = defineCommand({
   id: 'audit',
   summary: 'Show who did what and when, for a run or overall.',
   usage: '/audit [run]',
@@ -13,7 +13,6 @@ export const auditCommand = defineWorkflowCommand({
   flags: {},
   args: z.object({ positionals: z.object({ run: runId.optional() }), flags: noFlags, params: noParams }),
   sideEffects: false,
-  roles: [],
   run: async ({ positionals }, ctx) => {
     const wf = ctx.workflow;
     const id = positionals.run;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { defineWorkflowCommand } from './command-spec';
+import { refusalWords } from '../views/refusal-words';
+import { defineCommand } from './command-spec';
 import { noFlags, noParams, runId } from './args';
 
-export const cancelCommand = defineWorkflowCommand({
+export const cancelCommand = defineCommand({
   id: 'cancel',
   summary: 'Cancel a run in flight (its Azure DevOps or Databricks run).',
   usage: '/cancel <run>',
@@ -11,11 +12,11 @@ export const cancelCommand = defineWorkflowCommand({
   flags: {},
   args: z.object({ positionals: z.object({ run: runId }), flags: noFlags, params: noParams }),
   sideEffects: true,
-  roles: ['trainer'],
+  action: 'cancel',
   run: async ({ positionals }, ctx) => {
     const wf = ctx.workflow;
     const id = positionals.run;
     const result = await wf.engine.cancel(id, ctx.user);
-    return { kind: 'text', text: result.message };
+    return { kind: 'text', text: result.ok ? result.message : refusalWords(result.refusal) };
   },
 });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AppConfig } from '../../services/config/config';
-import type { Principal, Role, RolePolicy } from '../../services/auth/roles';
+import type { Action, Authorizer } from '../../services/auth/authorizer';
+import type { Principal } from '../../services/auth/roles';
 import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 
@@ -22,10 +23,10 @@ export interface CommandContext {
   user: Principal;
   conversation: { id: string; type: 'personal' | 'groupChat' | 'channel' };
   config: Readonly<AppConfig>;
-  roles: RolePolicy;
+  /** Role checks, for display (who may approve, /whoami); the engine makes the binding checks itself. */
+  auth: Authorizer;
   registry: { specs(): readonly AnyCommandSpec[]; get(id: string): AnyCommandSpec | undefined };
-  /** The run workflow; absent only in tests of commands that do not need it. */
-  workflow?: { engine: RunEngine; runs: RunStore; now: () => number };
+  workflow: { engine: RunEngine; runs: RunStore; now: () => number };
 }
 
 export type CommandReply =
@@ -49,10 +50,13 @@ export interface CommandSpec<A> {
   /** Description of `key=value` pairs if the command takes them; otherwise they are refused. */
   params?: string;
   args: z.ZodType<A>;
-  /** Whether running it changes anything (audited, role-checked at execution time). */
+  /** Whether running it changes anything (audited). */
   sideEffects: boolean;
-  /** Roles allowed to run it; empty = anyone. */
-  roles: readonly Role[];
+  /**
+   * The run-engine action it performs, if any: the engine checks the user's role for the model at
+   * execution time (see ACTION_ROLES); /help shows it. Without one, anyone may run the command.
+   */
+  action?: Action;
   run: (args: A, ctx: CommandContext) => Promise<CommandReply>;
 }
 
@@ -62,24 +66,4 @@ export type AnyCommandSpec = CommandSpec<any>;
 
 export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
   return spec;
-}
-
-export const WORKFLOW_NOT_CONFIGURED = 'The run workflow is not configured in this bot. Nothing was changed.';
-
-/** The context of a command that needs the run workflow: it is there. */
-export type WorkflowCommandContext = CommandContext & { workflow: NonNullable<CommandContext['workflow']> };
-
-/**
- * A command backed by the run workflow. Where the bot runs without one, the command answers
- * honestly that it is not configured and changes nothing: decided here, once, for every such command.
- */
-export function defineWorkflowCommand<A>(spec: Omit<CommandSpec<A>, 'run'> & { run: (args: A, ctx: WorkflowCommandContext) => Promise<CommandReply> }): CommandSpec<A> {
-  return {
-    ...spec,
-    run: async (args, ctx) => {
-      const { workflow } = ctx;
-      if (!workflow) return { kind: 'text', text: WORKFLOW_NOT_CONFIGURED };
-      return spec.run(args, { ...ctx, workflow });
-    },
-  };
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { runCard } from '../../cards/run.card';
+import { refusalWords } from '../views/refusal-words';
 import { runCardView } from '../views/run-views';
-import { defineWorkflowCommand } from './command-spec';
+import { defineCommand } from './command-spec';
 import { modelName, noFlags, noParams } from './args';
 import { isReply, resolveModel } from './workflow-context';
 
-export const deployCommand = defineWorkflowCommand({
+export const deployCommand = defineCommand({
   id: 'deploy',
   summary: 'Deploy a registered model version to ACI (goes through approval).',
   usage: '/deploy <model> [version]',
@@ -21,13 +22,13 @@ export const deployCommand = defineWorkflowCommand({
     params: noParams,
   }),
   sideEffects: true,
-  roles: ['trainer'],
+  action: 'deploy',
   run: async ({ positionals }, ctx) => {
     const wf = ctx.workflow;
     const resolved = resolveModel(ctx, positionals.model);
     if (isReply(resolved)) return resolved;
-    if (!ctx.roles.has(ctx.user, 'trainer', resolved.model)) return { kind: 'text', text: `You are not a trainer for ${resolved.model}. Nothing was changed.` };
-    const run = await wf.engine.startDeploy({ model: resolved.model, ...(positionals.version ? { version: positionals.version } : {}), requester: ctx.user, conversationId: ctx.conversation.id, reason: 'deploy' });
-    return { kind: 'card', summary: `Deploy ${run.id} of ${resolved.model} started`, card: runCard(runCardView(run, wf.now())), runCardOf: run.id };
+    const result = await wf.engine.startDeploy({ model: resolved.model, ...(positionals.version ? { version: positionals.version } : {}), requester: ctx.user, conversationId: ctx.conversation.id });
+    if (!result.ok) return { kind: 'text', text: refusalWords(result.refusal) };
+    return { kind: 'card', summary: `Deploy ${result.run.id} of ${resolved.model} started`, card: runCard(runCardView(result.run, wf.now())), runCardOf: result.run.id };
   },
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commandHelpCard, helpCard } from '../../cards/help.card';
 import { closest } from './command-parser';
+import { accessWords } from '../views/refusal-words';
 import { defineCommand } from './command-spec';
 import { noFlags, noParams } from './args';
 
@@ -13,7 +14,6 @@ export const helpCommand = defineCommand({
   flags: {},
   args: z.object({ positionals: z.object({ command: z.string().optional() }), flags: noFlags, params: noParams }),
   sideEffects: false,
-  roles: [],
   run: async ({ positionals }, ctx) => {
     const specs = ctx.registry.specs();
     if (!positionals.command) {
@@ -41,7 +41,7 @@ export const helpCommand = defineCommand({
           ...(spec.params ? [{ name: 'key=value', description: spec.params }] : []),
         ],
         examples: spec.examples,
-        access: spec.roles.length ? `Needs the ${spec.roles.join(' or ')} role.${spec.sideEffects ? ' Audited.' : ''}` : 'Anyone in the conversation can use it.',
+        access: accessWords(spec.action),
       }),
     };
   },

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { listCard } from '../../cards/list.card';
-import { currentStage, STAGE_TITLES } from '../../services/workflow/run.types';
+import { stageName } from '../../cards/views';
+import { currentStage } from '../../services/workflow/run.types';
 import { formatTime } from '../views/run-views';
-import { defineWorkflowCommand } from './command-spec';
+import { defineCommand } from './command-spec';
 import { modelName, noParams, positiveInt } from './args';
 
-export const runsCommand = defineWorkflowCommand({
+export const runsCommand = defineCommand({
   id: 'runs',
   summary: 'List recent runs, optionally of one model.',
   usage: '/runs [model] [--limit <n>]',
@@ -14,7 +15,6 @@ export const runsCommand = defineWorkflowCommand({
   flags: { limit: { description: 'how many runs to list (1-50, default 10)', valueName: 'n' } },
   args: z.object({ positionals: z.object({ model: modelName.optional() }), flags: z.object({ limit: positiveInt(50).optional() }), params: noParams }),
   sideEffects: false,
-  roles: [],
   run: async ({ positionals, flags }, ctx) => {
     const wf = ctx.workflow;
     const limit = flags.limit ?? 10;
@@ -32,7 +32,7 @@ export const runsCommand = defineWorkflowCommand({
             facts: [
               { title: 'Requested by', value: r.requester.name },
               { title: 'Started', value: formatTime(r.createdAt) },
-              ...(stage ? [{ title: 'Now', value: `${STAGE_TITLES[stage.id].title}${stage.detail ? `: ${stage.detail}` : ''}` }] : []),
+              ...(stage ? [{ title: 'Now', value: `${stageName(stage.id)}${stage.detail ? `: ${stage.detail}` : ''}` }] : []),
               ...(r.failure ? [{ title: 'Failed', value: r.failure.message }] : []),
             ],
           };

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { runCard } from '../../cards/run.card';
 import { runCardView } from '../views/run-views';
-import { defineWorkflowCommand } from './command-spec';
+import { defineCommand } from './command-spec';
 import { noFlags, noParams, runId } from './args';
 
-export const statusCommand = defineWorkflowCommand({
+export const statusCommand = defineCommand({
   id: 'status',
   summary: 'Show the state of a run (default: your latest run).',
   usage: '/status [run]',
@@ -13,7 +13,6 @@ export const statusCommand = defineWorkflowCommand({
   flags: {},
   args: z.object({ positionals: z.object({ run: runId.optional() }), flags: noFlags, params: noParams }),
   sideEffects: false,
-  roles: [],
   run: async ({ positionals }, ctx) => {
     const wf = ctx.workflow;
     const id = positionals.run;

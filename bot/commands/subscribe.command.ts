@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { defineWorkflowCommand } from './command-spec';
+import { defineCommand } from './command-spec';
 import { modelName, noParams } from './args';
 
 const EVENTS = ['failed', 'succeeded', 'approval'] as const;
 
-export const subscribeCommand = defineWorkflowCommand({
+export const subscribeCommand = defineCommand({
   id: 'subscribe',
   summary: 'Send a model\'s run events to this conversation.',
   usage: '/subscribe [model] [--events failed,succeeded,approval]',
@@ -23,7 +23,6 @@ export const subscribeCommand = defineWorkflowCommand({
     params: noParams,
   }),
   sideEffects: true,
-  roles: [],
   run: async ({ positionals, flags }, ctx) => {
     const wf = ctx.workflow;
     if (positionals.model && !(positionals.model in ctx.config.mlops.models)) return { kind: 'text', text: `There is no model "${positionals.model}". Nothing was changed.` };

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { runCard } from '../../cards/run.card';
 import { trainFormCard } from '../../cards/train-form.card';
 import { validateParameters } from '../../services/workflow/parameters';
+import { refusalWords } from '../views/refusal-words';
 import { runCardView, trainFormView } from '../views/run-views';
-import { defineWorkflowCommand } from './command-spec';
+import { defineCommand } from './command-spec';
 import { gitRef, modelName, noParams } from './args';
 import { isReply, resolveModel } from './workflow-context';
 
-export const trainCommand = defineWorkflowCommand({
+export const trainCommand = defineCommand({
   id: 'train',
   summary: 'Start a training run: CI pipeline, Databricks training, registry, approval, ACI deploy.',
   usage: '/train [model] [--branch <branch>] [key=value ...]',
@@ -21,13 +22,12 @@ export const trainCommand = defineWorkflowCommand({
     params: noParams,
   }),
   sideEffects: true,
-  roles: ['trainer'],
+  action: 'train',
   run: async ({ positionals, flags, params }, ctx) => {
     const wf = ctx.workflow;
     const resolved = resolveModel(ctx, positionals.model);
     if (isReply(resolved)) return resolved;
     const { model } = resolved;
-    if (!ctx.roles.has(ctx.user, 'trainer', model)) return { kind: 'text', text: `You are not a trainer for ${model}. Nothing was changed.` };
     if (!positionals.model && !flags.branch && Object.keys(params).length === 0) {
       return { kind: 'card', summary: `Train ${model}: choose the parameters`, card: trainFormCard(trainFormView(ctx.config, model)) };
     }
@@ -36,7 +36,8 @@ export const trainCommand = defineWorkflowCommand({
     if (!checked.ok) {
       return { kind: 'text', text: `${Object.values(checked.errors).map((e) => `• ${e}`).join('\n\n')}\n\nNothing was started. Usage: \`/train [model] [--branch <branch>] [key=value ...]\`` };
     }
-    const run = await wf.engine.startTrain({ model, params: checked.values, ...(flags.branch ? { branch: flags.branch } : {}), requester: ctx.user, conversationId: ctx.conversation.id });
-    return { kind: 'card', summary: `Run ${run.id} of ${model} started`, card: runCard(runCardView(run, wf.now())), runCardOf: run.id };
+    const result = await wf.engine.startTrain({ model, params: checked.values, ...(flags.branch ? { branch: flags.branch } : {}), requester: ctx.user, conversationId: ctx.conversation.id });
+    if (!result.ok) return { kind: 'text', text: refusalWords(result.refusal) };
+    return { kind: 'card', summary: `Run ${result.run.id} of ${model} started`, card: runCard(runCardView(result.run, wf.now())), runCardOf: result.run.id };
   },
 });

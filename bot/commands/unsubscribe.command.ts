@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defineWorkflowCommand } from './command-spec';
+import { defineCommand } from './command-spec';
 import { modelName, noFlags, noParams } from './args';
 
-export const unsubscribeCommand = defineWorkflowCommand({
+export const unsubscribeCommand = defineCommand({
   id: 'unsubscribe',
   summary: 'Stop sending a model\'s events (or all) to this conversation.',
   usage: '/unsubscribe [model]',
@@ -11,7 +11,6 @@ export const unsubscribeCommand = defineWorkflowCommand({
   flags: {},
   args: z.object({ positionals: z.object({ model: modelName.optional() }), flags: noFlags, params: noParams }),
   sideEffects: true,
-  roles: [],
   run: async ({ positionals }, ctx) => {
     const wf = ctx.workflow;
     const n = await wf.runs.removeSubscription(ctx.conversation.id, positionals.model);

@@ -12,16 +12,13 @@ export const whoamiCommand = defineCommand({
   flags: {},
   args: z.object({ positionals: z.object({}), flags: noFlags, params: noParams }),
   sideEffects: false,
-  roles: [],
-  run: async (_args, ctx) => ({
-    kind: 'card',
-    summary: `You are ${ctx.user.name}`,
-    card: whoAmICard({
-      name: ctx.user.name,
-      teamsId: ctx.user.id,
-      aadObjectId: ctx.user.aadObjectId,
-      globalRoles: ctx.roles.rolesOf(ctx.user),
-      perModel: Object.keys(ctx.config.mlops.models).map((m) => ({ model: m, roles: ctx.roles.rolesOf(ctx.user, m) })),
-    }),
-  }),
+  run: async (_args, ctx) => {
+    const perModel = [];
+    for (const model of Object.keys(ctx.config.mlops.models)) perModel.push({ model, roles: await ctx.auth.rolesOf(ctx.user, model) });
+    return {
+      kind: 'card',
+      summary: `You are ${ctx.user.name}`,
+      card: whoAmICard({ name: ctx.user.name, teamsId: ctx.user.id, aadObjectId: ctx.user.aadObjectId, globalRoles: await ctx.auth.rolesOf(ctx.user), perModel }),
+    };
+  },
 });

@@ -78,6 +78,7 @@ export class Workspace {
   readonly idempotency = new Map<string, number>();
   private nextId = 455_644_833;
   private failNext: FailMode | undefined;
+  private nextImage: { suffix: string } | 'untagged' | undefined;
   baseUrl = 'http://127.0.0.1';
 
   constructor(
@@ -96,6 +97,15 @@ export class Workspace {
   /** The next run submitted fails this way (for tests and demos that cannot pass parameters). */
   failNextRun(mode: FailMode): void {
     this.failNext = mode;
+  }
+
+  /**
+   * The next version a training registers gets this scoring image: a tag suffix the ACI sandbox
+   * understands (`crash`, `score-500`...) or no scoring_image tag at all (a version registered by
+   * hand). For tests and demos: the bot reads the tag as soon as training ends.
+   */
+  nextScoringImage(mode: { suffix: string } | 'untagged'): void {
+    this.nextImage = mode;
   }
 
   runPageUrl(jobId: number, runId: number): string {
@@ -212,7 +222,9 @@ export class Workspace {
     const source = `dbfs:/databricks/mlflow-tracking/${EXPERIMENT_ID}/${record.runId}/artifacts/model`;
     const v = this.mlflow.createVersion(name, { source, runId: record.runId, userId: SANDBOX_USER, now: end });
     const registry = run.params.registry ?? 'mlopsacr.azurecr.io';
-    v.tags.scoring_image = `${registry}/${name}:${v.version}`;
+    const image = this.nextImage;
+    this.nextImage = undefined;
+    if (image !== 'untagged') v.tags.scoring_image = `${registry}/${name}:${v.version}${image ? `-${image.suffix}` : ''}`;
     task.modelVersion = v.version;
   }
 }

@@ -16,6 +16,8 @@ export interface AppConfig {
   mlflow: { trackingUri: string; token: string | undefined } | undefined;
   azure: { subscriptionId: string; resourceGroup: string; location: string; armEndpoint: string } | undefined;
   stateStore: { kind: 'sqlite'; path: string };
+  /** Microsoft Graph, for roles that name Entra groups. */
+  graphEndpoint: string;
   /** How the bot gets Entra tokens: an explicit managed-identity endpoint, or DefaultAzureCredential. */
   identity: { kind: 'managed-identity-endpoint'; endpoint: string; header: string; clientId: string | undefined } | { kind: 'default'; clientId: string | undefined };
   webhookSecret: string | undefined;
@@ -93,6 +95,7 @@ export function loadConfig(
       env.AZURE_SUBSCRIPTION_ID && env.AZURE_RESOURCE_GROUP && env.AZURE_LOCATION
         ? { subscriptionId: env.AZURE_SUBSCRIPTION_ID, resourceGroup: env.AZURE_RESOURCE_GROUP, location: env.AZURE_LOCATION, armEndpoint: env.ARM_ENDPOINT }
         : undefined,
+    graphEndpoint: env.GRAPH_ENDPOINT,
     stateStore: { kind: 'sqlite', path: env.STATE_STORE === 'sqlite::memory:' ? ':memory:' : resolve(cwd, env.STATE_STORE.slice('sqlite:'.length)) },
     identity:
       env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER

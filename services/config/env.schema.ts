@@ -52,6 +52,8 @@ export const envSchema = z
     AZURE_RESOURCE_GROUP: z.preprocess(empty, z.string().regex(/^[-\w._()]{1,90}$/, 'AZURE_RESOURCE_GROUP must be a resource group name (letters, digits, -_.() up to 90)').optional()),
     AZURE_LOCATION: z.preprocess(empty, z.string().regex(/^[a-z0-9]+$/, 'AZURE_LOCATION must be a region name such as westeurope').optional()),
     ARM_ENDPOINT: z.preprocess(empty, url('ARM_ENDPOINT', 'leave it unset for https://management.azure.com').default('https://management.azure.com')),
+    /** Microsoft Graph, asked which Entra groups named in roles a user belongs to. */
+    GRAPH_ENDPOINT: z.preprocess(empty, url('GRAPH_ENDPOINT', 'leave it unset for https://graph.microsoft.com').default('https://graph.microsoft.com')),
     STATE_STORE: z.preprocess(
       empty,
       z.string().regex(/^sqlite:.+$/, 'STATE_STORE must be sqlite:<path> (e.g. sqlite:./data/mlops-chatops.db); other backends are not built yet').default('sqlite:./data/mlops-chatops.db'),
@@ -91,6 +93,9 @@ export const envSchema = z
     }
     if (env.ARM_ENDPOINT.startsWith('http:') && !sandbox && !/^http:\/\/(127\.|localhost|\[::1\])/.test(env.ARM_ENDPOINT)) {
       ctx.addIssue({ code: 'custom', path: ['ARM_ENDPOINT'], message: 'ARM_ENDPOINT may use http only for a local endpoint; use https://management.azure.com' });
+    }
+    if (env.GRAPH_ENDPOINT.startsWith('http:') && !sandbox && !/^http:\/\/(127\.|localhost|\[::1\])/.test(env.GRAPH_ENDPOINT)) {
+      ctx.addIssue({ code: 'custom', path: ['GRAPH_ENDPOINT'], message: 'GRAPH_ENDPOINT may use http only for a local endpoint; use https://graph.microsoft.com' });
     }
   });
 

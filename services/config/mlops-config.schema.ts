@@ -24,7 +24,11 @@ const parameterSchema = z.discriminatedUnion('type', [
 ]);
 export type ParameterSpec = z.infer<typeof parameterSchema>;
 
-const principal = z.string().min(1, 'a principal is an Entra object id, a UPN, a Teams user id, or "*" for everyone');
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const principal = z
+  .string()
+  .min(1, 'a principal is an Entra object id, a UPN, a Teams user id, "group:<Entra group object id>", or "*" for everyone')
+  .refine((v) => !v.toLowerCase().startsWith('group:') || GUID.test(v.slice('group:'.length)), 'a group is named by its Entra object id: group:00000000-0000-0000-0000-000000000000');
 
 const approvalPolicy = z.object({
   required: z.number().int().min(1).max(10).default(1),
@@ -64,7 +68,7 @@ const modelSchema = z.object({
   }),
   approval: z.union([z.literal('none'), approvalPolicy]).default({ required: 1, expiresAfter: 24 * 3_600_000 }),
   roles: z
-    .object({ trainers: z.array(principal).optional(), approvers: z.array(principal).optional() })
+    .object({ trainers: z.array(principal).optional(), approvers: z.array(principal).optional(), admins: z.array(principal).optional() })
     .default({}),
 });
 export type ModelConfig = z.infer<typeof modelSchema>;

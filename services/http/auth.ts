@@ -39,4 +39,5 @@ export const SCOPES = {
   azureDevOps: '499b84ac-1321-427f-aa17-267ca6975798/.default',
   databricks: '2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default',
   arm: 'https://management.azure.com/.default',
+  graph: 'https://graph.microsoft.com/.default',
 } as const;

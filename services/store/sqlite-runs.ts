@@ -35,6 +35,8 @@ export const RUN_MIGRATIONS: readonly string[] = [
      conversation_id TEXT NOT NULL, model TEXT NOT NULL, events TEXT NOT NULL,
      PRIMARY KEY (conversation_id, model)
    );`,
+  // Issue 8: outbox kinds became domain events; pending items of older stores keep their meaning.
+  `UPDATE outbox SET kind = CASE kind WHEN 'runCard' THEN 'progress' WHEN 'approvalCard' THEN 'approvalUpdated' WHEN 'failureCard' THEN 'failed' ELSE kind END;`,
   // Undeliverable announcements: counted, backed off, parked after a bound (never deleted).
   `ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE outbox ADD COLUMN next_at INTEGER;

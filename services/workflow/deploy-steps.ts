@@ -3,7 +3,7 @@ import type { ModelConfig } from '../config/mlops-config.schema';
 import type { RunStore } from './run-store';
 import type { RunRecord } from './run.types';
 import { stageOf } from './run.types';
-import { advanceTo, errorText, type StepDeps } from './stage-steps';
+import { advanceTo, type StepDeps } from './stage-steps';
 import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
 
 /** Approval stage: only expiry moves it on its own; decisions come from RunEngine.decide. */
@@ -15,7 +15,7 @@ export function stepApproval(run: RunRecord, deps: StepDeps): Transition | undef
   if (t.run.approval) t.run.approval.state = 'expired';
   finishStage(t, 'approval', 'expired', now, `no decision before ${a.expiresAt}`);
   t.run.status = 'expired';
-  t.effects.outbox.push({ kind: 'approvalCard' }, { kind: 'notice', payload: `Run ${run.id}: the approval expired, so version ${run.ext.modelVersion ?? '?'} of ${run.model} was not deployed.` });
+  t.effects.outbox.push({ kind: 'approvalUpdated' }, { kind: 'notice', payload: `Run ${run.id}: the approval expired, so version ${run.ext.modelVersion ?? '?'} of ${run.model} was not deployed.` });
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'approval.expired', outcome: 'ok', detail: { expiresAt: a.expiresAt } });
   touch(t, now);
   return t;
@@ -62,12 +62,14 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
     stageOf(t.run, 'deploy').state = 'running';
     t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.deploy', outcome: 'ok', detail: { containerGroup: m.deployment.containerGroup, image: run.ext.scoringImage, version: run.ext.modelVersion } });
     touch(t, now);
+    t.next = 'now'; // the intent is on disk: send the PUT right away
     return t;
   }
   if (!run.ext.deploySentAt) {
     // Sends the PUT and returns after ARM accepted it; later steps read the group's state.
     await deps.aci.beginCreateOrUpdate(containerSpec(run, m, run.ext.scoringImage ?? '', run.ext.modelVersion ?? ''));
     t.run.ext.deploySentAt = iso(now);
+    t.next = 'now';
     return t;
   }
   const state = await deps.aci.get(m.deployment.containerGroup);
@@ -86,7 +88,8 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
   return t;
 }
 
-function containerSpec(run: RunRecord, m: ModelConfig, image: string, version: string): ContainerGroupSpec {
+/** The container group of a model version (deploy and rollback send the same shape). */
+export function containerSpec(run: RunRecord, m: ModelConfig, image: string, version: string): ContainerGroupSpec {
   return {
     name: m.deployment.containerGroup,
     image,
@@ -98,67 +101,4 @@ function containerSpec(run: RunRecord, m: ModelConfig, image: string, version: s
     restartPolicy: 'Always',
     tags: { 'mlops-run': run.id, 'mlops-model': run.model, 'mlops-version': version },
   };
-}
-
-export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {
-  const now = deps.now();
-  const t = begin(run);
-  const m = deps.models[run.model];
-  if (!m || !run.ext.scoringUri) return undefined;
-  let result: { status: number; latencyMs: number; body: string } | undefined;
-  let problem: string | undefined;
-  try {
-    result = await deps.smokeTest(run.ext.scoringUri, m.smokeTest.sample, Math.max(5_000, m.smokeTest.maxLatencyMs * 3));
-    if (result.status < 200 || result.status >= 300) problem = `POST /score answered HTTP ${result.status}`;
-    else if (result.latencyMs > m.smokeTest.maxLatencyMs) problem = `POST /score took ${result.latencyMs} ms (limit ${m.smokeTest.maxLatencyMs} ms)`;
-    else if (!looksLikePrediction(result.body)) problem = 'POST /score answered something that is not a prediction';
-  } catch (e) {
-    problem = `POST /score failed: ${errorText(e)}`;
-  }
-  t.run.smoke = { status: result?.status ?? 0, latencyMs: result?.latencyMs ?? 0, ok: !problem, detail: problem ?? `HTTP ${result?.status ?? 0} in ${result?.latencyMs ?? 0} ms` };
-  if (!problem) {
-    finishStage(t, 'smoke', 'succeeded', now, t.run.smoke.detail);
-    if (deps.registry && run.ext.modelVersion) await deps.registry.setModelVersionAlias(m.registeredModel, run.target, run.ext.modelVersion);
-    advanceTo(t, 'smoke', now);
-    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.ext.modelVersion ?? '?'} is live at ${run.ext.scoringUri}` });
-    touch(t, now);
-    return t;
-  }
-  const logs = deps.aci ? await deps.aci.getLogs(m.deployment.containerGroup, { tail: 50 }).catch(() => '') : '';
-  let rollback = '';
-  const prev = run.ext.productionVersion;
-  if (prev && prev !== run.ext.modelVersion && deps.registry && deps.aci) {
-    try {
-      const pv = await deps.registry.getModelVersion(m.registeredModel, prev);
-      if (pv.scoringImage) {
-        // The rollback waits for the previous version to run: the card must say the truth about production.
-        const poller = await deps.aci.beginCreateOrUpdate(containerSpec(run, m, pv.scoringImage, prev));
-        await poller.pollUntilDone();
-        t.run.rolledBackTo = prev;
-        rollback = ` Rolled back to version ${prev}.`;
-        t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.rollback', outcome: 'ok', detail: { toVersion: prev, image: pv.scoringImage } });
-      }
-    } catch (e) {
-      rollback = ` Rollback to version ${prev} failed too: ${errorText(e)}.`;
-    }
-  } else {
-    rollback = ' There is no previous production version to roll back to.';
-  }
-  fail(t, 'smoke', `Smoke test failed: ${problem}.${rollback}`, logs.split('\n').filter(Boolean), now);
-  touch(t, now);
-  return t;
-}
-
-function looksLikePrediction(body: string): boolean {
-  try {
-    const v = JSON.parse(body) as unknown;
-    if (Array.isArray(v)) return v.length > 0;
-    if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      return ['predictions', 'prediction', 'outputs', 'result'].some((k) => k in o && !(Array.isArray(o[k]) && (o[k] as unknown[]).length === 0));
-    }
-    return false;
-  } catch {
-    return false;
-  }
 }

@@ -5,6 +5,8 @@ import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { PIPELINE_PRINCIPAL_PREFIX, STAGE_IDS, stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText } from './stage-steps';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
+import type { Logger } from '../logger';
+import type { RunStore } from './run-store';
 
 /**
  * Azure DevOps environment approvals, relayed: a CD pipeline run that waits on an approval gets
@@ -88,7 +90,7 @@ export async function stepRelay(run: RunRecord, devops: AzureDevOpsClient | unde
     finishStage(t, 'approval', decided === 'approved' ? 'succeeded' : 'failed', now, `${decided} in Azure DevOps (${remote.status})`);
     if (decided === 'approved') advanceTo(t, 'approval', now);
     else t.run.status = 'canceled';
-    t.effects.outbox.push({ kind: 'approvalCard' });
+    t.effects.outbox.push({ kind: 'approvalUpdated' });
     touch(t, now);
     return t;
   }
@@ -135,4 +137,42 @@ export async function findPendingApprovals(devops: AzureDevOpsClient, models: Ml
     }
   }
   return found;
+}
+
+/** A relay run: send a decision taken in Teams to Azure DevOps once, then mirror Azure DevOps. */
+export async function stepRelayRun(run: RunRecord, devops: AzureDevOpsClient | undefined, now: number): Promise<Transition | undefined> {
+  const a = run.approval;
+  if (a && (a.state === 'approved' || a.state === 'rejected') && !run.ext.relayedAt) {
+    const problem = await relayDecision(run, devops);
+    const t = begin(run);
+    if (problem) {
+      t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: a.devopsApprovalId, problem } });
+      fail(t, 'approval', `The decision could not be sent to Azure DevOps: ${problem}`, [], now);
+    } else {
+      t.run.ext.relayedAt = iso(now);
+      t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'ok', detail: { approvalId: a.devopsApprovalId, decision: a.state, devopsRunId: run.ext.devopsRunId } });
+    }
+    touch(t, now);
+    return t;
+  }
+  return stepRelay(run, devops, now);
+}
+
+/**
+ * Opens the relay run of an Azure DevOps approval (the engine checks it is not open yet), in the first
+ * conversation subscribed to the model's approval events; none without such a conversation.
+ */
+export async function openRelayRun(req: RelayRequest, deps: { runs: RunStore; models: MlopsConfig['models']; logger: Logger; now: number }): Promise<RunRecord | undefined> {
+  const m = deps.models[req.model];
+  if (!m) return undefined;
+  const subs = (await deps.runs.listSubscriptions(req.model)).filter((s) => s.events.includes('approval'));
+  const conversationId = subs[0]?.conversationId;
+  if (!conversationId) {
+    deps.logger.warn('an Azure DevOps approval waits, but no conversation subscribed to approvals of this model', { model: req.model, approvalId: req.approval.id });
+    return undefined;
+  }
+  return deps.runs.createRun(relayRunRecord(req, m, conversationId, deps.now), {
+    audit: [{ at: iso(deps.now), actor: 'system', action: 'devops.approval.pending', outcome: 'ok', detail: { approvalId: req.approval.id, devopsRunId: req.devopsRunId, pipelineId: req.pipelineId } }],
+    outbox: [{ kind: 'progress' }, { kind: 'approvalRequested' }],
+  });
 }

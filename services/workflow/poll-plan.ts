@@ -47,8 +47,8 @@ export async function runsToAdvance(runs: readonly RunRecord[], deps: PollPlanDe
     if (stage?.id === 'ci' && inCi.length > 1 && r.ext.devopsRunId !== undefined && busyBuilds.has(r.ext.devopsRunId)) return false;
     if (stage?.id === 'training' && inTraining.length > 1 && r.ext.databricksRunId !== undefined && !refresh) {
       const state = busyDatabricks.get(r.ext.databricksRunId);
-      // Still active and in the life-cycle state its card shows: nothing new but metrics.
-      if (state && stage.detail?.endsWith(state.toLowerCase().replace(/_/g, ' '))) return false;
+      // Still active and in the life-cycle state last stored for it: nothing new but metrics.
+      if (state && r.ext.databricksLifeCycle === state) return false;
     }
     return true;
   });

@@ -1,24 +1,31 @@
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { ServiceError } from '../http/errors';
-import type { RolePolicy } from '../auth/roles';
+import type { Authorizer } from '../auth/authorizer';
 import { principalKey } from '../auth/principal';
-import { approvalCount, refusalFor, samePerson } from './approval-policy';
-import { stepApproval, stepDeploy, stepSmoke } from './deploy-steps';
+import { refusalFor, samePerson } from './approval-policy';
+import { refused, stateRefusal, type ActionResult } from './action-result';
+import { cancelTransition, decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
+import { stepApproval, stepDeploy } from './deploy-steps';
+import { stepSmoke } from './smoke-steps';
 import { VersionConflictError, type RunStore } from './run-store';
-import { FINAL_STATUSES, currentStage, stageOf, type Decision, type PersonRef, type RunRecord } from './run.types';
-import { advanceTo, errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
-import { runsToAdvance } from './poll-plan';
-import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartTrainRequest } from './run-factory';
-import { confirmRelayRequest, findPendingApprovals, relayDecision, relayRunRecord, stepRelay, type RelayRequest } from './devops-relay';
-import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
+import { FINAL_STATUSES, currentStage, type Decision, type PersonRef, type RunRecord } from './run.types';
+import { errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
+import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartRollbackRequest, type StartTrainRequest } from './run-factory';
+import { confirmRelayRequest, openRelayRun, stepRelayRun, type RelayRequest } from './devops-relay';
+import { KeyedLock } from './keyed-lock';
+import { begin, fail, iso, type Transition } from './transitions';
 
-export type { StartTrainRequest } from './run-factory';
+export type { StartRollbackRequest, StartTrainRequest } from './run-factory';
+export type { ActionResult } from './action-result';
 
-export type ActionResult = { ok: true; run: RunRecord; message: string } | { ok: false; message: string; run?: RunRecord };
+/** Steps one advance may take in a row without news from outside (a guard, never reached by a sane run). */
+const MAX_STEPS_AT_ONCE = 12;
+
 
 export interface RunEngineDeps extends StepDeps {
   runs: RunStore;
-  roles: RolePolicy;
+  /** The one authorization layer: every action below checks the principal's role for the run's model here. */
+  auth: Authorizer;
   config: Pick<MlopsConfig, 'models'>;
   /** Called after any transition was persisted (the bot's dispatcher wakes up to announce it). */
   onPersisted?: (run: RunRecord) => void;
@@ -31,24 +38,12 @@ export interface RunEngineDeps extends StepDeps {
  * nothing. Per run, calls are serialized in this process.
  */
 export class RunEngine {
-  private readonly locks = new Map<string, Promise<unknown>>();
-  private passes = 0;
+  private readonly lock = new KeyedLock();
 
   constructor(private readonly deps: RunEngineDeps) {}
 
-  private async exclusive<T>(runId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(runId) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.locks.set(runId, settled);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(runId) === settled) this.locks.delete(runId);
-    }
+  private exclusive<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(runId, fn);
   }
 
   private async persist(t: Transition): Promise<RunRecord> {
@@ -64,16 +59,39 @@ export class RunEngine {
     });
   }
 
-  async startTrain(req: StartTrainRequest): Promise<RunRecord> {
-    return this.create(newTrainRun(req, this.model(req.model), this.deps.now()));
+  async startTrain(req: StartTrainRequest): Promise<ActionResult> {
+    const forbidden = await this.deps.auth.check(req.requester, 'train', req.model);
+    if (forbidden) return this.refuse(req.requester, 'run.start', forbidden);
+    const run = await this.create(newTrainRun(req, this.model(req.model), this.deps.now()));
+    return { ok: true, run, message: `Run ${run.id} of ${req.model} started.` };
   }
 
   /**
-   * /deploy and /rollback: a run that starts at the registry stage with a chosen version (the latest
-   * when none is given) and then goes through the same approval, deploy and smoke test.
+   * /deploy: a run that starts at the registry stage with a chosen version (the latest when none is
+   * given) and then goes through the same approval, deploy and smoke test.
    */
-  async startDeploy(req: StartDeployRequest): Promise<RunRecord> {
-    return this.create(newDeployRun(req, this.model(req.model), this.deps.now()));
+  async startDeploy(req: Omit<StartDeployRequest, 'reason'>): Promise<ActionResult> {
+    const forbidden = await this.deps.auth.check(req.requester, 'deploy', req.model);
+    if (forbidden) return this.refuse(req.requester, 'run.deploy', forbidden);
+    const run = await this.create(newDeployRun({ ...req, reason: 'deploy' }, this.model(req.model), this.deps.now()));
+    return { ok: true, run, message: `Deploy ${run.id} of ${req.model} started.` };
+  }
+
+  /** /rollback: redeploys the production version before the current one (from the history of successful runs). */
+  async startRollback(req: StartRollbackRequest): Promise<ActionResult> {
+    const forbidden = await this.deps.auth.check(req.requester, 'rollback', req.model);
+    if (forbidden) return this.refuse(req.requester, 'run.rollback', forbidden);
+    const live = (await this.deps.runs.listRuns({ model: req.model, limit: 200 })).filter((r) => r.status === 'succeeded' && r.ext.modelVersion);
+    const current = live[0]?.ext.modelVersion;
+    const previous = live.find((r) => r.ext.modelVersion !== current)?.ext.modelVersion;
+    if (!current || !previous) return stateRefusal(`There is no earlier production version of ${req.model} to roll back to. Nothing was changed.`);
+    const run = await this.create(newDeployRun({ ...req, version: previous, reason: 'rollback' }, this.model(req.model), this.deps.now()));
+    return { ok: true, run, message: `Rollback of ${req.model} to version ${previous} (${run.id}).` };
+  }
+
+  private async refuse(user: PersonRef, action: string, forbidden: Exclude<Parameters<typeof refused>[0], { kind: 'no-run' } | { kind: 'state' }>, run?: RunRecord): Promise<ActionResult> {
+    await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: principalKey(user), action, runId: run?.id, outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs } });
+    return refused(forbidden, run);
   }
 
   private model(name: string): ModelConfig {
@@ -89,43 +107,56 @@ export class RunEngine {
     return created;
   }
 
-  /** One step of a run. Safe to call any time, any number of times. */
+  /**
+   * Takes the run as far as it can go without news from outside: each step is persisted (with its
+   * audit and outbox) before the next is taken, so a crash resumes from the last one. Safe to call
+   * any time, any number of times.
+   */
   async advance(runId: string): Promise<RunRecord | undefined> {
     return this.exclusive(runId, async () => {
-      for (let attempt = 0; attempt < 3; attempt++) {
+      let last: RunRecord | undefined;
+      for (let steps = 0, conflicts = 0; steps < MAX_STEPS_AT_ONCE && conflicts < 3; ) {
         const run = await this.deps.runs.getRun(runId);
         if (!run || FINAL_STATUSES.has(run.status)) return run;
-        let t: Transition | undefined;
-        try {
-          t = await this.step(run);
-        } catch (e) {
-          // A throttled or unavailable service (after the client's own retries) is not the run's
-          // fault: the run stays where it is and the next pass tries again.
-          if (e instanceof ServiceError && e.retryable) {
-            this.deps.logger.warn('service unavailable; the run waits for the next pass', { runId, error: e });
-            return run;
-          }
-          // Any other failure ends the run with the error; it is recorded, not lost.
-          this.deps.logger.warn('stage step failed', { runId, error: e });
-          const stage = currentStage(run);
-          if (!stage) return run;
-          t = begin(run);
-          fail(t, stage.id, errorText(e), [], this.deps.now());
-        }
+        const t = await this.transitionOf(run);
         if (!t) return run;
         try {
-          return await this.persist(t);
+          last = await this.persist(t);
         } catch (e) {
-          if (e instanceof VersionConflictError) continue;
-          throw e;
+          if (!(e instanceof VersionConflictError)) throw e;
+          conflicts++;
+          continue;
         }
+        steps++;
+        if (t.next !== 'now') return last;
       }
-      return this.deps.runs.getRun(runId);
+      return last ?? this.deps.runs.getRun(runId);
     });
   }
 
+  /** The run's next transition, or undefined when there is nothing new (or a service is unavailable). */
+  private async transitionOf(run: RunRecord): Promise<Transition | undefined> {
+    try {
+      return await this.step(run);
+    } catch (e) {
+      // A throttled or unavailable service (after the client's own retries) is not the run's
+      // fault: the run stays where it is and the next pass tries again.
+      if (e instanceof ServiceError && e.retryable) {
+        this.deps.logger.warn('service unavailable; the run waits for the next pass', { runId: run.id, error: e });
+        return undefined;
+      }
+      // Any other failure ends the run with the error; it is recorded, not lost.
+      this.deps.logger.warn('stage step failed', { runId: run.id, error: e });
+      const stage = currentStage(run);
+      if (!stage) return undefined;
+      const t = begin(run);
+      fail(t, stage.id, errorText(e), [], this.deps.now());
+      return t;
+    }
+  }
+
   private async step(run: RunRecord): Promise<Transition | undefined> {
-    if (run.kind === 'relay') return this.stepRelayRun(run);
+    if (run.kind === 'relay') return stepRelayRun(run, this.deps.devops, this.deps.now());
     const stage = currentStage(run);
     if (!stage) return undefined;
     switch (stage.id) {
@@ -142,26 +173,6 @@ export class RunEngine {
       case 'smoke':
         return stepSmoke(run, this.deps);
     }
-  }
-
-  /** A relay run: send a decision taken in Teams to Azure DevOps once, then mirror Azure DevOps. */
-  private async stepRelayRun(run: RunRecord): Promise<Transition | undefined> {
-    const now = this.deps.now();
-    const a = run.approval;
-    if (a && (a.state === 'approved' || a.state === 'rejected') && !run.ext.relayedAt) {
-      const problem = await relayDecision(run, this.deps.devops);
-      const t = begin(run);
-      if (problem) {
-        t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: a.devopsApprovalId, problem } });
-        fail(t, 'approval', `The decision could not be sent to Azure DevOps: ${problem}`, [], now);
-      } else {
-        t.run.ext.relayedAt = iso(now);
-        t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'ok', detail: { approvalId: a.devopsApprovalId, decision: a.state, devopsRunId: run.ext.devopsRunId } });
-      }
-      touch(t, now);
-      return t;
-    }
-    return stepRelay(run, this.deps.devops, now);
   }
 
   /**
@@ -185,54 +196,28 @@ export class RunEngine {
     return this.exclusive(`relay:${req.approval.id}`, async () => {
       const known = await this.deps.runs.findRunByDevOpsApproval(req.approval.id);
       if (known) return known;
-      const m = this.deps.config.models[req.model];
-      if (!m) return undefined;
-      const subs = (await this.deps.runs.listSubscriptions(req.model)).filter((s) => s.events.includes('approval'));
-      const conversationId = subs[0]?.conversationId;
-      const now = this.deps.now();
-      if (!conversationId) {
-        this.deps.logger.warn('an Azure DevOps approval waits, but no conversation subscribed to approvals of this model', { model: req.model, approvalId: req.approval.id });
-        return undefined;
-      }
-      const created = await this.deps.runs.createRun(relayRunRecord(req, m, conversationId, now), {
-        audit: [{ at: iso(now), actor: 'system', action: 'devops.approval.pending', outcome: 'ok', detail: { approvalId: req.approval.id, devopsRunId: req.devopsRunId, pipelineId: req.pipelineId } }],
-        outbox: [{ kind: 'runCard' }, { kind: 'approvalCard' }],
-      });
-      this.deps.onPersisted?.(created);
+      const created = await openRelayRun(req, { runs: this.deps.runs, models: this.deps.config.models, logger: this.deps.logger, now: this.deps.now() });
+      if (created) this.deps.onPersisted?.(created);
       return created;
     });
   }
 
   /** Entering the approval stage: post the approval card; older pending approvals of the same target go stale. */
   private async openApproval(run: RunRecord): Promise<Transition> {
-    const now = this.deps.now();
-    const m = this.deps.config.models[run.model];
-    const policy = m && m.approval !== 'none' ? m.approval : { required: 1, expiresAfter: 24 * 3_600_000 };
-    const t = begin(run);
-    t.run.approval = { required: policy.required, expiresAt: iso(now + policy.expiresAfter), decisions: [], state: 'pending' };
-    t.run.status = 'waiting_approval';
-    startStage(t, 'approval', now, `${policy.required} approval${policy.required > 1 ? 's' : ''} needed`, 'waiting');
-    t.effects.outbox.push({ kind: 'approvalCard' });
-    touch(t, now);
+    const t = openApprovalTransition(run, this.deps.config.models[run.model], this.deps.now());
     for (const older of await this.deps.runs.listRuns({ model: run.model, active: true })) {
       if (older.id === run.id || older.target !== run.target || older.approval?.state !== 'pending') continue;
-      await this.supersede(older.id, run);
+      await this.retryOnConflict(older.id, (o) => (o.approval?.state === 'pending' ? supersedeTransition(o, run, this.deps.now()) : undefined));
     }
     return t;
   }
 
-  private async supersede(olderId: string, newer: RunRecord): Promise<void> {
+  /** Persists a transition of another run computed from its latest version, retrying on a version conflict. */
+  private async retryOnConflict(runId: string, make: (run: RunRecord) => Transition | undefined): Promise<void> {
     for (let i = 0; i < 3; i++) {
-      const older = await this.deps.runs.getRun(olderId);
-      if (!older?.approval || older.approval.state !== 'pending') return;
-      const now = this.deps.now();
-      const t = begin(older);
-      if (t.run.approval) t.run.approval.state = 'stale';
-      finishStage(t, 'approval', 'canceled', now, `superseded by run ${newer.id} (version ${newer.ext.modelVersion ?? '?'})`);
-      t.run.status = 'canceled';
-      t.effects.outbox.push({ kind: 'approvalCard' });
-      t.effects.audit.push({ at: iso(now), actor: 'system', action: 'approval.stale', outcome: 'ok', detail: { supersededBy: newer.id } });
-      touch(t, now);
+      const current = await this.deps.runs.getRun(runId);
+      const t = current ? make(current) : undefined;
+      if (!t) return;
       try {
         await this.persist(t);
         return;
@@ -247,78 +232,46 @@ export class RunEngine {
     return this.exclusive(runId, async () => {
       for (let attempt = 0; attempt < 5; attempt++) {
         const run = await this.deps.runs.getRun(runId);
-        if (!run) return { ok: false, message: `There is no run ${runId}.` };
+        if (!run) return refused({ kind: 'no-run', runId });
         const now = this.deps.now();
-        const refusal = refusalFor(run, user, decision, this.deps.roles.has(user, 'approver', run.model), now);
+        const forbidden = await this.deps.auth.check(user, 'decide', run.model);
+        const refusal = refusalFor(run, user, decision, !forbidden, now);
         if (refusal) {
-          await this.deps.runs.appendAudit({ at: iso(now), actor: principalKey(user), action: `approval.${decision}`, runId, outcome: 'refused', detail: { reason: refusal.kind, message: refusal.message } });
-          return { ok: false, message: refusal.message, run };
+          await this.deps.runs.appendAudit(refusalAudit(run, user, decision, refusal, now));
+          return refusal.kind === 'not-approver' && forbidden ? refused(forbidden, run) : stateRefusal(refusal.message, run);
         }
-        const t = begin(run);
-        const a = t.run.approval;
-        if (!a) return { ok: false, message: 'no approval', run };
-        a.decisions.push({ by: user, decision, comment: comment.slice(0, 500), at: iso(now) });
-        t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.ext.modelVersion } });
-        t.effects.outbox.push({ kind: 'approvalCard' });
-        let message: string;
-        if (decision === 'rejected') {
-          a.state = 'rejected';
-          finishStage(t, 'approval', 'failed', now, `rejected by ${user.name}${comment ? `: ${comment}` : ''}`);
-          t.run.status = 'canceled';
-          message = `Rejected. Version ${run.ext.modelVersion ?? '?'} of ${run.model} will not be deployed.`;
-        } else {
-          const approvals = approvalCount(a.decisions);
-          if (approvals >= a.required) {
-            a.state = 'approved';
-            finishStage(t, 'approval', 'succeeded', now, `approved by ${a.decisions.filter((d) => d.decision === 'approved').map((d) => d.by.name).join(', ')}`);
-            t.run.status = 'running';
-            advanceTo(t, 'approval', now);
-            message = `Approved. Deploying version ${run.ext.modelVersion ?? '?'} of ${run.model}.`;
-          } else {
-            stageOf(t.run, 'approval').detail = `${approvals} of ${a.required} approvals`;
-            message = `Your approval is recorded (${approvals} of ${a.required}).`;
-          }
-        }
-        touch(t, now);
+        const { t, message } = decisionTransition(run, user, decision, comment, now);
         try {
           const saved = await this.persist(t);
           // Deploy (or relay to Azure DevOps) right away, outside this lock; the tracker retries on failure.
           if (saved.approval?.state !== 'pending') this.kick(saved.id);
-          if (saved.kind === 'relay' && saved.approval?.state !== 'pending') message += ' Sent to Azure DevOps.';
-          return { ok: true, run: saved, message };
+          const relayed = saved.kind === 'relay' && saved.approval?.state !== 'pending' ? ' Sent to Azure DevOps.' : '';
+          return { ok: true, run: saved, message: message + relayed };
         } catch (e) {
           if (!(e instanceof VersionConflictError)) throw e;
         }
       }
-      return { ok: false, message: 'The run is changing too fast right now; try again.' };
+      return stateRefusal('The run is changing too fast right now; try again.');
     });
   }
 
+  /** Cancel: a trainer of the model, or the run's own requester. */
   async cancel(runId: string, user: PersonRef): Promise<ActionResult> {
     return this.exclusive(runId, async () => {
       const run = await this.deps.runs.getRun(runId);
-      if (!run) return { ok: false, message: `There is no run ${runId}.` };
+      if (!run) return refused({ kind: 'no-run', runId });
       const now = this.deps.now();
-      const allowed = samePerson(run.requester, user) || this.deps.roles.has(user, 'trainer', run.model);
-      if (!allowed) {
-        await this.deps.runs.appendAudit({ at: iso(now), actor: principalKey(user), action: 'run.cancel', runId, outcome: 'refused', detail: { reason: 'not a trainer' } });
-        return { ok: false, message: `You are not allowed to cancel runs of ${run.model}.`, run };
-      }
-      if (FINAL_STATUSES.has(run.status)) return { ok: false, message: `Run ${run.id} is already ${run.status}.`, run };
+      const forbidden = samePerson(run.requester, user) ? undefined : await this.deps.auth.check(user, 'cancel', run.model);
+      if (forbidden) return this.refuse(user, 'run.cancel', forbidden, run);
+      if (FINAL_STATUSES.has(run.status)) return stateRefusal(`Run ${run.id} is already ${run.status}.`, run);
       const stage = currentStage(run);
       try {
         if (stage?.id === 'ci' && run.ext.devopsRunId !== undefined) await this.deps.devops?.cancelRun(run.ext.devopsRunId);
         if (stage?.id === 'training' && run.ext.databricksRunId !== undefined) await this.deps.databricks?.cancelRun(run.ext.databricksRunId);
       } catch (e) {
-        return { ok: false, message: `Could not cancel: ${errorText(e)}`, run };
+        return stateRefusal(`Could not cancel: ${errorText(e)}`, run);
       }
-      const t = begin(run);
-      if (stage) finishStage(t, stage.id, 'canceled', now, `canceled by ${user.name}`);
-      if (t.run.approval?.state === 'pending') t.run.approval.state = 'stale';
-      t.run.status = 'canceled';
-      t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ext.devopsRunId, databricksRunId: run.ext.databricksRunId } });
-      if (run.approval) t.effects.outbox.push({ kind: 'approvalCard' });
-      touch(t, now);
+      const t = cancelTransition(run, user, now);
       const saved = await this.persist(t);
       return { ok: true, run: saved, message: `Run ${run.id} is canceled.` };
     });
@@ -326,33 +279,11 @@ export class RunEngine {
 
   async retry(runId: string, user: PersonRef, conversationId: string): Promise<ActionResult> {
     const run = await this.deps.runs.getRun(runId);
-    if (!run) return { ok: false, message: `There is no run ${runId}.` };
-    if (!this.deps.roles.has(user, 'trainer', run.model)) {
-      await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: principalKey(user), action: 'run.retry', runId, outcome: 'refused', detail: { reason: 'not a trainer' } });
-      return { ok: false, message: `You are not a trainer for ${run.model}, so you cannot retry its runs.`, run };
-    }
-    if (!['failed', 'canceled', 'expired'].includes(run.status)) return { ok: false, message: `Run ${run.id} is ${run.status.replace('_', ' ')}; only a failed, canceled or expired run can be retried.`, run };
-    const created = await this.startTrain({ model: run.model, params: run.params, branch: run.branch, requester: user, conversationId, retryOf: run.id });
+    if (!run) return refused({ kind: 'no-run', runId });
+    const forbidden = await this.deps.auth.check(user, 'retry', run.model);
+    if (forbidden) return this.refuse(user, 'run.retry', forbidden, run);
+    if (!['failed', 'canceled', 'expired'].includes(run.status)) return stateRefusal(`Run ${run.id} is ${run.status.replace('_', ' ')}; only a failed, canceled or expired run can be retried.`, run);
+    const created = await this.create(newTrainRun({ model: run.model, params: run.params, branch: run.branch, requester: user, conversationId, retryOf: run.id }, this.model(run.model), this.deps.now()));
     return { ok: true, run: created, message: `Retrying ${run.id} as ${created.id} with the same parameters.` };
-  }
-
-  /** The tracker: one pass over every unfinished run (after a restart this resumes them all). */
-  async tick(): Promise<void> {
-    if (this.deps.devops && Object.values(this.deps.config.models).some((m) => m.cd)) {
-      try {
-        for (const req of await findPendingApprovals(this.deps.devops, this.deps.config.models)) await this.relay(req);
-      } catch (e) {
-        this.deps.logger.warn('could not look for Azure DevOps approvals', { error: e });
-      }
-    }
-    const active = await this.deps.runs.listRuns({ active: true });
-    const due = await runsToAdvance(active, { devops: this.deps.devops, databricks: this.deps.databricks, models: this.deps.config.models, logger: this.deps.logger }, this.passes++);
-    for (const run of due.reverse()) {
-      try {
-        await this.advance(run.id);
-      } catch (e) {
-        this.deps.logger.error('advance failed', { runId: run.id, error: e });
-      }
-    }
   }
 }

@@ -22,6 +22,12 @@ export interface StartDeployRequest {
   reason: 'deploy' | 'rollback';
 }
 
+export interface StartRollbackRequest {
+  model: string;
+  requester: PersonRef;
+  conversationId: string;
+}
+
 export interface NewRun {
   run: Omit<RunRecord, 'id' | 'version'>;
   effects: TransitionEffects;
@@ -46,7 +52,7 @@ export function newTrainRun(req: StartTrainRequest, m: ModelConfig, now: number)
       model: req.model, target: m.target, kind: 'train', params: req.params, branch, requester: req.requester, conversationId: req.conversationId,
       status: 'running', stages, ext: {}, metrics: [], ...(req.retryOf ? { retryOf: req.retryOf } : {}), createdAt: iso(now), updatedAt: iso(now),
     },
-    effects: { audit, outbox: [{ kind: 'runCard' }] },
+    effects: { audit, outbox: [{ kind: 'progress' }] },
   };
 }
 
@@ -60,7 +66,7 @@ export function newDeployRun(req: StartDeployRequest, m: ModelConfig, now: numbe
       model: req.model, target: m.target, kind: 'deploy', params: {}, branch: m.ci?.branch ?? 'main', requester: req.requester, conversationId: req.conversationId,
       status: 'running', stages, ext: req.version ? { modelVersion: req.version } : {}, metrics: [], createdAt: iso(now), updatedAt: iso(now),
     },
-    effects: { audit: [{ at: iso(now), actor: principalKey(req.requester), action: `run.${req.reason}`, outcome: 'ok', detail: { model: req.model, version: req.version ?? 'latest' } }], outbox: [{ kind: 'runCard' }] },
+    effects: { audit: [{ at: iso(now), actor: principalKey(req.requester), action: `run.${req.reason}`, outcome: 'ok', detail: { model: req.model, version: req.version ?? 'latest' } }], outbox: [{ kind: 'progress' }] },
   };
 }
 

@@ -9,8 +9,17 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
 }
 
-/** What must be announced after a transition; written in the same transaction as the transition. */
-export type OutboxKind = 'runCard' | 'approvalCard' | 'failureCard' | 'notice';
+/**
+ * Domain events to announce after a transition, written in the same transaction as it. The engine
+ * says what happened; the bot decides how it is shown (which card, which conversations):
+ * - `progress`: the run changed (stage, status, metrics);
+ * - `approvalRequested`: an approval was opened and waits for decisions;
+ * - `approvalUpdated`: a decision was taken, or the approval went stale, expired or was canceled;
+ * - `failed`: the run failed (run.failure says where and why);
+ * - `notice`: a sentence for the requester (payload), e.g. "version 7 is live".
+ * Stores written before these names (runCard/approvalCard/failureCard) are migrated on open.
+ */
+export type OutboxKind = 'progress' | 'approvalRequested' | 'approvalUpdated' | 'failed' | 'notice';
 export interface OutboxItem {
   id: number;
   runId: string;

@@ -5,13 +5,17 @@
 export const STAGE_IDS = ['ci', 'training', 'registered', 'approval', 'deploy', 'smoke'] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 
-export const STAGE_TITLES: Record<StageId, { title: string; system: string }> = {
-  ci: { title: 'CI pipeline', system: 'Azure DevOps' },
-  training: { title: 'Training', system: 'Databricks' },
-  registered: { title: 'Model registered', system: 'MLflow' },
-  approval: { title: 'Approval', system: 'Teams' },
-  deploy: { title: 'Deploy', system: 'ACI' },
-  smoke: { title: 'Smoke test', system: 'ACI' },
+/**
+ * The system that does each stage's work (a failure names it). How a stage is shown to people is
+ * decided in one other place, the cards' STAGES (cards/views.ts).
+ */
+export const STAGE_SYSTEMS: Record<StageId, string> = {
+  ci: 'Azure DevOps',
+  training: 'Databricks',
+  registered: 'MLflow',
+  approval: 'Teams',
+  deploy: 'ACI',
+  smoke: 'ACI',
 };
 
 export type StageState = 'pending' | 'running' | 'waiting' | 'queued' | 'succeeded' | 'failed' | 'skipped' | 'canceled' | 'expired';
@@ -66,6 +70,8 @@ export interface RunRecord {
     commit?: string;
     databricksRunId?: number;
     databricksUrl?: string;
+    /** The Databricks life-cycle state last seen (the poll plan compares it with the list of active runs). */
+    databricksLifeCycle?: string;
     runtime?: string;
     mlflowRunId?: string;
     modelVersion?: string;
@@ -91,6 +97,8 @@ export interface RunRecord {
     devopsApprovalId?: string;
   };
   smoke?: { status: number; latencyMs: number; ok: boolean; detail: string };
+  /** A rollback after a failed smoke test, as persisted steps: intent, then the PUT (sentAt), then the group's state. */
+  rollback?: { toVersion: string; image: string; requestedAt: string; sentAt?: string; problem: string; logTail: string[] };
   rolledBackTo?: string;
   failure?: { stage: StageId; system: string; message: string; logTail: string[] };
   retryOf?: string;

@@ -52,6 +52,7 @@ export function advanceTo(t: Transition, done: RunRecord['stages'][number]['id']
     return;
   }
   startStage(t, next, now);
+  t.next = 'now';
 }
 
 export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {
@@ -133,8 +134,9 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
   const stage = t.run.stages.find((s) => s.id === 'training');
   const detail = `runtime ${t.run.ext.runtime ?? '?'} · ${dr.state.lifeCycleState.toLowerCase().replace(/_/g, ' ')}`;
   if (!dr.state.terminal) {
-    if (stage?.detail === detail && !metricsChanged) return undefined;
+    if (stage?.detail === detail && !metricsChanged && run.ext.databricksLifeCycle === dr.state.lifeCycleState) return undefined;
     if (stage) stage.detail = detail;
+    t.run.ext.databricksLifeCycle = dr.state.lifeCycleState;
     touch(t, now);
     return t;
   }

@@ -1,10 +1,16 @@
 import type { TransitionEffects } from './run-store';
-import { STAGE_IDS, STAGE_TITLES, stageOf, type RunRecord, type StageId, type StageState } from './run.types';
+import { STAGE_IDS, STAGE_SYSTEMS, stageOf, type RunRecord, type StageId, type StageState } from './run.types';
 
 /** A transition computed by a step: the new run and what must be announced with it. */
 export interface Transition {
   run: RunRecord;
   effects: Required<TransitionEffects>;
+  /**
+   * 'now': once persisted, the run's next step needs no news from outside (a new stage began, or
+   * an intent was recorded and its call is due), so the engine takes it at once instead of at the
+   * tracker's next poll. Not stored.
+   */
+  next?: 'now';
 }
 
 export function begin(run: RunRecord): Transition {
@@ -39,14 +45,14 @@ export function nextStage(run: RunRecord, id: StageId): StageId | undefined {
 export function fail(t: Transition, stage: StageId, message: string, logTail: string[], now: number): void {
   finishStage(t, stage, 'failed', now);
   t.run.status = 'failed';
-  t.run.failure = { stage, system: STAGE_TITLES[stage].system, message, logTail: logTail.slice(-200) };
-  t.effects.outbox.push({ kind: 'runCard' }, { kind: 'failureCard' });
+  t.run.failure = { stage, system: STAGE_SYSTEMS[stage], message, logTail: logTail.slice(-200) };
+  t.effects.outbox.push({ kind: 'progress' }, { kind: 'failed' });
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'run.failed', outcome: 'failed', detail: { stage, message } });
 }
 
 export function touch(t: Transition, now: number): void {
   t.run.updatedAt = iso(now);
-  if (!t.effects.outbox.some((o) => o.kind === 'runCard')) t.effects.outbox.push({ kind: 'runCard' });
+  if (!t.effects.outbox.some((o) => o.kind === 'progress')) t.effects.outbox.push({ kind: 'progress' });
 }
 
 export function durationText(ms: number): string {

@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Authorizer } from '../auth/authorizer';
+import { CachedGroupDirectory } from '../auth/group-directory';
 import { RolePolicy } from '../auth/roles';
 import type { ServiceClients } from '../clients';
 import type { AppConfig } from '../config/config';
@@ -9,12 +11,20 @@ import type { RunStore } from './run-store';
 import { RunEngine } from './run-engine';
 import type { RunRecord } from './run.types';
 import { postSample } from './smoke-test';
+import { Tracker } from './tracker';
 
 export interface WorkflowOptions {
   /** Where infra/databricks lives (the repo root by default). */
   repoRoot?: string;
   now?: () => number;
   onPersisted?: (run: RunRecord) => void;
+  /** The authorizer the bot shares (one group cache); built from the config when absent. */
+  auth?: Authorizer;
+}
+
+/** The one authorization layer: roles from mlops.config.yaml, Entra groups through Microsoft Graph (cached). */
+export function createAuthorizer(config: Readonly<AppConfig>, clients: Pick<ServiceClients, 'graph'>, logger: Logger): Authorizer {
+  return new Authorizer(new RolePolicy(config.mlops), new CachedGroupDirectory(clients.graph, { logger: logger.child({ component: 'auth' }) }));
 }
 
 /** Wires the run engine from the configuration and the service clients. */
@@ -23,7 +33,7 @@ export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceCli
   const host = config.mlflow?.trackingUri.replace(/\/+$/, '');
   return new RunEngine({
     runs,
-    roles: new RolePolicy(config.mlops),
+    auth: o.auth ?? createAuthorizer(config, clients, logger),
     config: config.mlops,
     models: config.mlops.models,
     devops: clients.devops,
@@ -38,6 +48,11 @@ export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceCli
     runtimeCache: new Map(),
     ...(o.onPersisted ? { onPersisted: o.onPersisted } : {}),
   });
+}
+
+/** The poller of unfinished runs, over the same clients as the engine. */
+export function createTracker(config: Readonly<AppConfig>, clients: ServiceClients, engine: RunEngine, runs: RunStore, logger: Logger): Tracker {
+  return new Tracker({ engine, runs, devops: clients.devops, databricks: clients.databricks, models: config.mlops.models, logger: logger.child({ component: 'tracker' }) });
 }
 
 /** The checkout that holds infra/databricks, found from here whether running from source or dist/. */

@@ -1,3 +1,4 @@
+import { started } from '../support/workflow-harness';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +59,7 @@ describe('webhooks', () => {
   });
 
   it('moves a run on from the sandbox service hooks alone, and a duplicate delivery changes nothing', async () => {
-    const run = await bot.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: { id: 'user-id-0', name: 'Alex' }, conversationId: 'nowhere' });
+    const run = await started(bot.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: { id: 'user-id-0', name: 'Alex' }, conversationId: 'nowhere' }));
     await bot.engine.advance(run.id); // queues the CI pipeline; from here on only hooks nudge the run
     const trained = await waitFor('training to start from a service hook', async () => ((await bot.store.runs.getRun(run.id))?.ext.databricksRunId ? bot.store.runs.getRun(run.id) : undefined), 30_000);
     const delivered = sandbox.azureDevOps.state.hooks.deliveries.find((d) => JSON.stringify(d).includes('run-state-changed'));

@@ -1,6 +1,7 @@
 import { Dispatcher } from '../../bot/dispatcher';
 import { createNotifier, storeReferences, type Notifier } from '../../bot/notifier';
-import { RolePolicy } from '../../services/auth/roles';
+import { createAuthorizer } from '../../services/workflow/workflow';
+import type { GraphClient } from '../../services/graph/graph.client';
 import { createLogger } from '../../services/logger';
 import { SqliteStore } from '../../services/store/sqlite.store';
 import type { RunRecord } from '../../services/workflow/run.types';
@@ -36,7 +37,7 @@ describe('announcements that cannot be delivered', () => {
     }
     const config = sandboxConfig();
     dispatcher = new Dispatcher({
-      runs: store.runs, conversations: store, notifier, adapter: authOffAdapter(), appId: '', roles: new RolePolicy(config.mlops), logger,
+      runs: store.runs, conversations: store, notifier, approvers: { approversOf: async () => [] }, auth: createAuthorizer(config, { graph: undefined as unknown as GraphClient }, logger), logger, // no group roles in this config: Graph is never asked
       now: () => now, outboxPolicy: { maxAttempts: 3, backoffMs: 60_000, maxBackoffMs: 120_000 }, admins: [ADMIN_OID.toUpperCase()],
     });
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxClock } from '../../sandbox/common/clock';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
-import { ALEX, MEGAN, startWorkflowHarness } from '../support/workflow-harness';
+import { ALEX, MEGAN, startWorkflowHarness, started } from '../support/workflow-harness';
 
 describe('durability', () => {
   let sandbox: Sandbox;
@@ -15,14 +15,14 @@ describe('durability', () => {
   it('resumes an unfinished run after the bot restarts, from the state on disk', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
     const first = await startWorkflowHarness({ sandbox, storePath: db });
-    const run = await first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 2 }, requester: ALEX, conversationId: 'c' });
+    const run = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 2 }, requester: ALEX, conversationId: 'c' }));
     const mid = await first.untilRun(run.id, 'training submitted', (r) => r.ext.databricksRunId !== undefined);
     await first.close(); // the process is gone; only the database file remains
 
     const second = await startWorkflowHarness({ sandbox, storePath: db });
     const resumed = await second.store.runs.getRun(run.id);
     expect(resumed?.ext.databricksRunId).toBe(mid.ext.databricksRunId);
-    await second.engine.tick();
+    await second.tracker.tick();
     await second.until(run.id, ['waiting_approval']);
     await second.engine.decide(run.id, MEGAN, 'approved', '');
     const done = await second.until(run.id, ['succeeded', 'failed']);
@@ -33,11 +33,40 @@ describe('durability', () => {
     await second.close();
   });
 
+  it('keeps a rollback after a failed smoke test as persisted steps, which a restart finishes', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
+    const first = await startWorkflowHarness({ sandbox, storePath: db });
+    const good = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: ALEX, conversationId: 'c' }));
+    await first.until(good.id, ['waiting_approval']);
+    await first.engine.decide(good.id, MEGAN, 'approved', '');
+    const live = await first.until(good.id, ['succeeded', 'failed']);
+    expect(live.status).toBe('succeeded');
+    sandbox.databricks.state.workspace.nextScoringImage({ suffix: 'score-500' });
+    const bad = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: ALEX, conversationId: 'c' }));
+    await first.until(bad.id, ['waiting_approval']);
+    await first.engine.decide(bad.id, MEGAN, 'approved', '');
+    // The rollback is on disk as an intent (and its PUT sent) while the smoke stage is still open.
+    const rolling = await first.untilRun(bad.id, 'rollback recorded', (r) => r.rollback !== undefined);
+    expect(rolling.status).toBe('running');
+    expect(rolling.rollback).toMatchObject({ toVersion: live.ext.modelVersion, problem: expect.stringContaining('HTTP 500') as string });
+    await first.close(); // the process is gone mid-rollback
+
+    const second = await startWorkflowHarness({ sandbox, storePath: db });
+    const failed = await second.until(bad.id, ['failed', 'succeeded']);
+    expect(failed.failure?.message).toContain(`Rolled back to version ${live.ext.modelVersion!}`);
+    expect(failed.rolledBackTo).toBe(live.ext.modelVersion);
+    const group = await second.clients.aci!.get('fashion-cnn-prod');
+    expect(group.containers[0]?.image).toBe(live.ext.scoringImage);
+    const phases = (await second.store.runs.listAudit({ runId: bad.id })).filter((a) => a.action === 'aci.rollback').map((a) => a.detail.phase);
+    expect(phases.sort()).toEqual(['requested', 'running']);
+    await second.close();
+  }, 60_000);
+
   it('lets exactly one of two bot processes record a decision (version check on the shared store)', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
     const a = await startWorkflowHarness({ sandbox, storePath: db });
     const b = await startWorkflowHarness({ sandbox, storePath: db });
-    const run = await a.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const run = await started(a.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     await a.until(run.id, ['waiting_approval']);
     const clicks = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).engine.decide(run.id, MEGAN, 'approved', `click ${i}`)));
     expect(clicks.filter((c) => c.ok)).toHaveLength(1);
@@ -54,7 +83,7 @@ describe('durability', () => {
     sandbox.faults.add({ service: 'databricks', operation: '*', kind: 'status', status: 503, count: 2 });
     sandbox.faults.add({ service: 'arm', operation: '*', kind: 'status', status: 429, retryAfterSeconds: 0, count: 2 });
     try {
-      const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+      const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
       await h.until(run.id, ['waiting_approval'], 30_000);
       await h.engine.decide(run.id, MEGAN, 'approved', '');
       const done = await h.until(run.id, ['succeeded', 'failed'], 30_000);
@@ -69,7 +98,7 @@ describe('durability', () => {
   it('leaves the run where it is while a service stays down, and carries on when it is back', async () => {
     const h = await startWorkflowHarness({ sandbox });
     try {
-      const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+      const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
       await h.untilRun(run.id, 'CI queued', (r) => r.ext.devopsRunId !== undefined);
       // Every Azure DevOps call fails with 503 for a while: more than the client's retries.
       sandbox.faults.add({ service: 'azure-devops', operation: '*', kind: 'status', status: 503, count: 40 });

@@ -1,13 +1,5 @@
-import { RegistryClient } from '../../services/registry/registry.client';
 import { stageOf } from '../../services/workflow/run.types';
-import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
-
-/** Stops a run right after training registered its version, and rewrites that version's scoring image. */
-async function withScoringImage(h: WorkflowHarness, runId: string, suffix: string): Promise<void> {
-  const r = await h.untilRun(runId, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
-  const registry = new RegistryClient({ trackingUri: h.config.mlflow!.trackingUri, token: 'dapi-sandbox-token' });
-  await registry.setModelVersionTag('fashion-cnn', r.ext.modelVersion!, 'scoring_image', `mlopsacr.azurecr.io/fashion-cnn:${r.ext.modelVersion!}-${suffix}`);
-}
+import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness, started } from '../support/workflow-harness';
 
 describe('workflow failures against the sandbox', () => {
   let h: WorkflowHarness;
@@ -18,19 +10,19 @@ describe('workflow failures against the sandbox', () => {
 
   it('fails at the CI stage with the failed task, its error and its log tail', async () => {
     await fetch(`${h.sandbox.azureDevOps.url}/_control/azure-devops/fail-next-run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'Run unit tests' }) });
-    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     const failed = await h.until(run.id, ['failed', 'waiting_approval']);
     expect(failed.status).toBe('failed');
     expect(failed.failure).toMatchObject({ stage: 'ci', system: 'Azure DevOps', message: expect.stringContaining('Run unit tests') as string });
     expect(failed.failure?.logTail.length).toBeGreaterThan(0);
     expect(stageOf(failed, 'training').state).toBe('pending');
     const outbox = (await h.store.runs.pendingOutbox()).filter((o) => o.runId === run.id).map((o) => o.kind);
-    expect(outbox.filter((k) => k === 'failureCard')).toHaveLength(1);
+    expect(outbox.filter((k) => k === 'failed')).toHaveLength(1);
   });
 
   it('fails at training with the Databricks error and the training output', async () => {
     h.sandbox.databricks.state.workspace.failNextRun('training');
-    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     const failed = await h.until(run.id, ['failed', 'waiting_approval']);
     expect(failed.failure).toMatchObject({ stage: 'training', system: 'Databricks' });
     expect(failed.failure?.message).toContain('loss is NaN');
@@ -38,17 +30,16 @@ describe('workflow failures against the sandbox', () => {
   });
 
   it('fails at the registry stage when the registered version has no scoring image', async () => {
-    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
-    const r = await h.untilRun(run.id, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
-    // A version registered by hand, without the tag the training script sets (MLflow refuses an empty tag value).
-    delete h.sandbox.databricks.state.mlflow.version('fashion-cnn', r.ext.modelVersion!).tags.scoring_image;
+    // A version registered without the tag the training script sets (MLflow refuses an empty tag value).
+    h.sandbox.databricks.state.workspace.nextScoringImage('untagged');
+    const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     const failed = await h.until(run.id, ['failed', 'waiting_approval']);
-    expect(failed.failure).toMatchObject({ stage: 'registered', system: 'MLflow', message: `Model version ${r.ext.modelVersion!} has no scoring_image tag, so there is nothing to deploy` });
+    expect(failed.failure).toMatchObject({ stage: 'registered', system: 'MLflow', message: `Model version ${failed.ext.modelVersion!} has no scoring_image tag, so there is nothing to deploy` });
   });
 
   it('fails at deploy when the container crashes, with the container log', async () => {
-    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
-    await withScoringImage(h, run.id, 'crash');
+    h.sandbox.databricks.state.workspace.nextScoringImage({ suffix: 'crash' });
+    const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     await h.until(run.id, ['waiting_approval']);
     await h.engine.decide(run.id, MEGAN, 'approved', '');
     const failed = await h.until(run.id, ['failed', 'succeeded']);
@@ -57,14 +48,14 @@ describe('workflow failures against the sandbox', () => {
   });
 
   it('rolls back to the production version when the smoke test fails', async () => {
-    const good = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const good = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     await h.until(good.id, ['waiting_approval']);
     await h.engine.decide(good.id, MEGAN, 'approved', '');
     const live = await h.until(good.id, ['succeeded', 'failed']);
     expect(live.status).toBe('succeeded');
 
-    const bad = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
-    await withScoringImage(h, bad.id, 'score-500');
+    h.sandbox.databricks.state.workspace.nextScoringImage({ suffix: 'score-500' });
+    const bad = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     const waiting = await h.until(bad.id, ['waiting_approval']);
     expect(waiting.ext.productionVersion).toBe(live.ext.modelVersion);
     expect(Object.keys(waiting.ext.productionMetrics ?? {})).toEqual(expect.arrayContaining(['loss']));
@@ -80,7 +71,7 @@ describe('workflow failures against the sandbox', () => {
   });
 
   it('cancels a run in training and cancels the Databricks run too', async () => {
-    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     const training = await h.untilRun(run.id, 'training submitted', (r) => r.ext.databricksRunId !== undefined);
     const res = await h.engine.cancel(run.id, ALEX);
     expect(res.ok).toBe(true);
@@ -94,7 +85,7 @@ describe('workflow failures against the sandbox', () => {
 
   it('retries a failed run as a new run with the same parameters', async () => {
     h.sandbox.databricks.state.workspace.failNextRun('training');
-    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: { lr: 0.05 }, requester: ALEX, conversationId: 'c' });
+    const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: { lr: 0.05 }, requester: ALEX, conversationId: 'c' }));
     await h.until(run.id, ['failed']);
     const retried = await h.engine.retry(run.id, MEGAN, 'c');
     expect(retried.ok).toBe(true);
@@ -102,6 +93,6 @@ describe('workflow failures against the sandbox', () => {
     expect(retried.ok && retried.run.retryOf).toBe(run.id);
     expect(retried.ok && retried.run.requester.id).toBe(MEGAN.id);
     const notFailed = await h.engine.retry(retried.ok ? retried.run.id : '', MEGAN, 'c');
-    expect(notFailed).toMatchObject({ ok: false, message: expect.stringContaining('only a failed, canceled or expired run can be retried') as string });
+    expect(notFailed).toMatchObject({ ok: false, refusal: { kind: 'state', message: expect.stringContaining('only a failed, canceled or expired run can be retried') as string } });
   });
 });

@@ -1,5 +1,5 @@
 import { stageOf } from '../../services/workflow/run.types';
-import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness, started } from '../support/workflow-harness';
 
 describe('the /train workflow against the sandbox', () => {
   let h: WorkflowHarness;
@@ -9,7 +9,7 @@ describe('the /train workflow against the sandbox', () => {
   afterAll(async () => h.close());
 
   it('takes a run from CI to a deployed, smoke-tested model after a second user approves', async () => {
-    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: { lr: 0.01, epochs: 3 }, requester: ALEX, conversationId: 'conv-1' });
+    const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: { lr: 0.01, epochs: 3 }, requester: ALEX, conversationId: 'conv-1' }));
     expect(run.id).toMatch(/^r-\d+$/);
     expect(stageOf(run, 'ci').state).toBe('running');
 
@@ -25,7 +25,7 @@ describe('the /train workflow against the sandbox', () => {
     expect(stageOf(waiting, 'training').link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
 
     const self = await h.engine.decide(run.id, ALEX, 'approved', 'lgtm');
-    expect(self).toMatchObject({ ok: false, message: expect.stringContaining('your own approval does not count') as string });
+    expect(self).toMatchObject({ ok: false, refusal: { kind: 'state', message: expect.stringContaining('your own approval does not count') as string } });
 
     const approved = await h.engine.decide(run.id, MEGAN, 'approved', 'ship it');
     expect(approved.ok).toBe(true);

@@ -1,6 +1,6 @@
 import { SandboxClock } from '../../sandbox/common/clock';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
-import { ALEX, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+import { ALEX, startWorkflowHarness, type WorkflowHarness, started } from '../support/workflow-harness';
 
 describe('polling every unfinished run', () => {
   let sandbox: Sandbox;
@@ -16,10 +16,10 @@ describe('polling every unfinished run', () => {
   });
 
   it('covers runs waiting on CI with one list call, not one call per run', async () => {
-    const runs = await Promise.all(Array.from({ length: 6 }, () => h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' })));
+    const runs = await Promise.all(Array.from({ length: 6 }, () => started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }))));
     for (const r of runs) await h.untilRun(r.id, 'CI queued', (x) => x.ext.devopsRunId !== undefined);
     sandbox.azureDevOps.server.calls.clear();
-    await h.engine.tick();
+    await h.tracker.tick();
     const calls = Object.fromEntries(sandbox.azureDevOps.server.calls);
     expect(calls['builds.get'] ?? 0).toBe(0);
     expect(calls['builds.list']).toBeGreaterThanOrEqual(1);

@@ -21,14 +21,14 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
 
   it('opens one relay run per pending approval (polling), and sends the Teams decision to Azure DevOps', async () => {
     const devopsRunId = await cdRunWaitingForApproval();
-    await h.engine.tick();
-    await h.engine.tick(); // seen twice: still one relay run
+    await h.tracker.tick();
+    await h.tracker.tick(); // seen twice: still one relay run
     const relays = (await h.store.runs.listRuns({ active: true })).filter((r) => r.kind === 'relay' && r.ext.devopsRunId === devopsRunId);
     expect(relays).toHaveLength(1);
     const relay = relays[0]!;
     expect(relay).toMatchObject({ status: 'waiting_approval', conversationId: 'channel-ops' });
     const outbox = (await h.store.runs.pendingOutbox()).filter((o) => o.runId === relay.id).map((o) => o.kind);
-    expect(outbox).toContain('approvalCard');
+    expect(outbox).toContain('approvalRequested');
 
     const decided = await h.engine.decide(relay.id, MEGAN, 'approved', 'go');
     expect(decided).toMatchObject({ ok: true, message: expect.stringContaining('Sent to Azure DevOps') as string });
@@ -43,14 +43,14 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
 
   it('mirrors a decision taken in Azure DevOps itself, and does not relay it back', async () => {
     const devopsRunId = await cdRunWaitingForApproval();
-    await h.engine.tick();
+    await h.tracker.tick();
     const relay = (await h.store.runs.listRuns({ active: true })).find((r) => r.kind === 'relay' && r.ext.devopsRunId === devopsRunId)!;
     const [approval] = await h.clients.devops!.listPendingApprovals(devopsRunId);
     await h.clients.devops!.reject(approval!.id, 'not today');
     const after = await h.until(relay.id, ['canceled', 'failed'], 20_000);
     expect(after.approval?.state).toBe('rejected');
     expect(stageOf(after, 'approval').detail).toContain('in Azure DevOps');
-    expect(await h.engine.decide(relay.id, MEGAN, 'approved', '')).toMatchObject({ ok: false, message: expect.stringMatching(/^Already rejected by /) as string });
+    expect(await h.engine.decide(relay.id, MEGAN, 'approved', '')).toMatchObject({ ok: false, refusal: { kind: 'state', message: expect.stringMatching(/^Already rejected by /) as string } });
   }, 60_000);
 
   it('creates nothing for a webhook that names an approval Azure DevOps does not confirm, and relays one it does', async () => {

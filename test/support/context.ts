@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { loadConfig, type AppConfig } from '../../services/config/config';
-import { RolePolicy } from '../../services/auth/roles';
 import type { CommandRegistry } from '../../bot/commands/command-registry';
 import type { CommandContext } from '../../bot/commands/command-spec';
+import { createServiceClients } from '../../services/clients';
+import { silentLogger } from '../../services/logger';
+import { SqliteStore } from '../../services/store/sqlite.store';
+import { createAuthorizer, createRunEngine } from '../../services/workflow/workflow';
 
 export const REPO_ROOT = join(__dirname, '../..');
 
@@ -11,12 +14,21 @@ export function sandboxConfig(extraEnv: Record<string, string> = {}): Readonly<A
   return loadConfig({ MLOPS_SANDBOX: '1', STATE_STORE: 'sqlite::memory:', ...extraEnv }, undefined, REPO_ROOT);
 }
 
+/**
+ * A command context over an in-memory store and an engine without external services (none is
+ * configured): enough for commands that read runs or are refused before anything is called.
+ */
 export function commandContext(registry: CommandRegistry, user: Partial<CommandContext['user']> = {}, config = sandboxConfig()): CommandContext {
+  const store = new SqliteStore(':memory:');
+  const clients = createServiceClients(config, silentLogger);
+  const auth = createAuthorizer(config, clients, silentLogger);
+  const engine = createRunEngine(config, clients, store.runs, silentLogger, { auth });
   return {
     user: { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-0000000000020', ...user },
     conversation: { id: 'conv-1', type: 'personal' },
     config,
-    roles: new RolePolicy(config.mlops),
+    auth,
     registry,
+    workflow: { engine, runs: store.runs, now: Date.now },
   };
 }

@@ -5,9 +5,10 @@ import { createServiceClients, type ServiceClients } from '../../services/client
 import { loadConfig, type AppConfig } from '../../services/config/config';
 import { silentLogger } from '../../services/logger';
 import { SqliteStore } from '../../services/store/sqlite.store';
-import type { RunEngine } from '../../services/workflow/run-engine';
+import type { ActionResult, RunEngine } from '../../services/workflow/run-engine';
 import type { RunRecord, RunStatus } from '../../services/workflow/run.types';
-import { createRunEngine } from '../../services/workflow/workflow';
+import type { Tracker } from '../../services/workflow/tracker';
+import { createRunEngine, createTracker } from '../../services/workflow/workflow';
 import { REPO_ROOT } from './context';
 
 export interface WorkflowHarness {
@@ -15,6 +16,7 @@ export interface WorkflowHarness {
   config: Readonly<AppConfig>;
   store: SqliteStore;
   engine: RunEngine;
+  tracker: Tracker;
   clients: ServiceClients;
   /** Ticks the engine until the run reaches one of the statuses (or fails the test after a deadline). */
   until(runId: string, statuses: RunStatus[], timeoutMs?: number): Promise<RunRecord>;
@@ -38,6 +40,7 @@ export async function startWorkflowHarness(o: { speed?: number; yaml?: (text: st
   const clients = createServiceClients(config, silentLogger, { pollIntervalInMs: 20, retry: { baseDelayInMs: 10, maxDelayInMs: 200, maxRetries: 3 } });
   let offset = 0;
   const engine = createRunEngine(config, clients, store.runs, silentLogger, { now: () => Date.now() + offset });
+  const tracker = createTracker(config, clients, engine, store.runs, silentLogger);
   const untilRun = async (runId: string, what: string, pred: (r: RunRecord) => boolean, timeoutMs = 20_000): Promise<RunRecord> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -52,6 +55,7 @@ export async function startWorkflowHarness(o: { speed?: number; yaml?: (text: st
     config,
     store,
     engine,
+    tracker,
     clients,
     until: (runId, statuses, timeoutMs) => untilRun(runId, statuses.join('/'), (r) => statuses.includes(r.status), timeoutMs),
     untilRun,
@@ -63,4 +67,11 @@ export async function startWorkflowHarness(o: { speed?: number; yaml?: (text: st
       if (!o.sandbox) await sandbox.close();
     },
   };
+}
+
+/** The run an engine action created; fails the test with the refusal otherwise. */
+export async function started(result: Promise<ActionResult>): Promise<RunRecord> {
+  const r = await result;
+  if (!r.ok) throw new Error(`the engine refused: ${JSON.stringify(r.refusal)}`);
+  return r.run;
 }

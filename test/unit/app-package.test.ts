@@ -2,13 +2,14 @@
 // uploaded to Teams. The schema used here is the test fixture, not the packager's own copy, so
 // the two validations are independent.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Ajv04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import { ACCENT_COLOR } from '../../appPackage/icons';
-import { buildManifest, createManifestValidator, PackagingError, packageApp } from '../../appPackage/package';
+import { ACCENT_COLOR } from '../../appPackage/icon-spec';
+import { unzipSync } from 'fflate';
+import { buildManifest, createManifestValidator, PackagingError, packageApp, zipEntries } from '../../appPackage/package';
 import type { TeamsManifest } from '../../appPackage/manifest.builder';
 
 const APP = path.resolve(__dirname, '../../appPackage');
@@ -130,10 +131,28 @@ describe('packageApp', () => {
       expect(manifest.id).toBe(APP_ID);
       expect(schemaErrors(manifest)).toEqual([]);
       expect(execFileSync('unzip', ['-p', outFile, 'outline.png']).equals(readFileSync(path.join(APP, 'outline.png')))).toBe(true);
-    } else {
-      // Without unzip the zip format itself is still covered by the python check in app-package-zip.
-      expect(bot(result.manifest).botId).toBe(BOT_ID);
     }
+    // Read back with an independent reader too (fflate's unzip), whether or not unzip is installed.
+    const files = unzipSync(new Uint8Array(readFileSync(outFile)));
+    expect(Object.keys(files)).toEqual(['manifest.json', 'color.png', 'outline.png']);
+    expect(bot(JSON.parse(Buffer.from(files['manifest.json']!).toString('utf8')) as TeamsManifest).botId).toBe(BOT_ID);
+    expect(Buffer.from(files['color.png']!).equals(readFileSync(path.join(APP, 'color.png')))).toBe(true);
+  });
+
+  it('is reproducible: the same inputs give the same bytes', () => {
+    const a = packageApp({ env: { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID }, appFolder: APP, outFile: path.join(dir, 'a.zip') });
+    const b = packageApp({ env: { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID }, appFolder: APP, outFile: path.join(dir, 'b.zip') });
+    expect(readFileSync(a.file).equals(readFileSync(b.file))).toBe(true);
+    expect(() => zipEntries([{ name: 'x', data: Buffer.from('1') }, { name: 'x', data: Buffer.from('2') }])).toThrow(/two package entries are named x/);
+  });
+
+  it('refuses an icon that is not a PNG, or not the size Teams requires, naming the file', () => {
+    const folder = path.join(dir, 'app');
+    cpSync(APP, folder, { recursive: true, filter: (src) => !src.includes(`${path.sep}build`) });
+    writeFileSync(path.join(folder, 'outline.png'), 'not a png');
+    expect(() => packageApp({ env: { MicrosoftAppId: BOT_ID }, appFolder: folder, outFile: path.join(dir, 'y.zip') })).toThrow('icon outline.png is not a valid PNG file');
+    writeFileSync(path.join(folder, 'outline.png'), readFileSync(path.join(APP, 'color.png')));
+    expect(() => packageApp({ env: { MicrosoftAppId: BOT_ID }, appFolder: folder, outFile: path.join(dir, 'y.zip') })).toThrow('icon outline.png is 192x192, Teams requires 32x32');
   });
 
   it('refuses to package without MicrosoftAppId and writes nothing', () => {

@@ -12,7 +12,7 @@ describe('new runs', () => {
     expect(run.stages.map((s) => `${s.id}:${s.state}`)).toEqual(['ci:running', 'training:pending', 'registered:pending', 'approval:pending', 'deploy:pending', 'smoke:pending']);
     expect(run).toMatchObject({ kind: 'train', status: 'running', branch: 'main', target: 'production' });
     expect(effects.audit?.map((a) => a.action)).toEqual(['run.start']);
-    expect(effects.outbox).toEqual([{ kind: 'runCard' }]);
+    expect(effects.outbox).toEqual([{ kind: 'progress' }]);
   });
 
   it('skips the CI stage and the approval when the model drops them, with an audit line each', () => {

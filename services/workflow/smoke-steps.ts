@@ -1,0 +1,113 @@
+import { ServiceError } from '../http/errors';
+import { containerSpec } from './deploy-steps';
+import { stageOf, type RunRecord } from './run.types';
+import { advanceTo, errorText, type StepDeps } from './stage-steps';
+import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
+
+/**
+ * The smoke test, and the rollback when it fails. The rollback is persisted steps like the
+ * deploy — intent, PUT, then the group's state read on later passes — so it never holds the run
+ * (or the tracker) while ACI works, and a restart resumes it instead of losing it.
+ */
+export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {
+  if (run.rollback) return stepRollback(run, deps);
+  const now = deps.now();
+  const t = begin(run);
+  const m = deps.models[run.model];
+  if (!m || !run.ext.scoringUri) return undefined;
+  let result: { status: number; latencyMs: number; body: string } | undefined;
+  let problem: string | undefined;
+  try {
+    result = await deps.smokeTest(run.ext.scoringUri, m.smokeTest.sample, Math.max(5_000, m.smokeTest.maxLatencyMs * 3));
+    if (result.status < 200 || result.status >= 300) problem = `POST /score answered HTTP ${result.status}`;
+    else if (result.latencyMs > m.smokeTest.maxLatencyMs) problem = `POST /score took ${result.latencyMs} ms (limit ${m.smokeTest.maxLatencyMs} ms)`;
+    else if (!looksLikePrediction(result.body)) problem = 'POST /score answered something that is not a prediction';
+  } catch (e) {
+    problem = `POST /score failed: ${errorText(e)}`;
+  }
+  t.run.smoke = { status: result?.status ?? 0, latencyMs: result?.latencyMs ?? 0, ok: !problem, detail: problem ?? `HTTP ${result?.status ?? 0} in ${result?.latencyMs ?? 0} ms` };
+  if (!problem) {
+    finishStage(t, 'smoke', 'succeeded', now, t.run.smoke.detail);
+    if (deps.registry && run.ext.modelVersion) await deps.registry.setModelVersionAlias(m.registeredModel, run.target, run.ext.modelVersion);
+    advanceTo(t, 'smoke', now);
+    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.ext.modelVersion ?? '?'} is live at ${run.ext.scoringUri}` });
+    touch(t, now);
+    return t;
+  }
+  const logs = deps.aci ? (await deps.aci.getLogs(m.deployment.containerGroup, { tail: 50 }).catch(() => '')).split('\n').filter(Boolean) : [];
+  const prev = run.ext.productionVersion;
+  if (!prev || prev === run.ext.modelVersion || !deps.registry || !deps.aci) {
+    fail(t, 'smoke', `Smoke test failed: ${problem}. There is no previous production version to roll back to.`, logs, now);
+    touch(t, now);
+    return t;
+  }
+  let image: string | undefined;
+  try {
+    image = (await deps.registry.getModelVersion(m.registeredModel, prev)).scoringImage;
+  } catch (e) {
+    if (e instanceof ServiceError && e.retryable) throw e;
+    fail(t, 'smoke', `Smoke test failed: ${problem}. Rollback to version ${prev} failed too: ${errorText(e)}.`, logs, now);
+    touch(t, now);
+    return t;
+  }
+  if (!image) {
+    fail(t, 'smoke', `Smoke test failed: ${problem}. Rollback to version ${prev} failed too: it has no scoring_image tag.`, logs, now);
+    touch(t, now);
+    return t;
+  }
+  // The intent first; the PUT follows at once (t.next), and again after a restart if it was lost.
+  t.run.rollback = { toVersion: prev, image, requestedAt: iso(now), problem, logTail: logs };
+  stageOf(t.run, 'smoke').detail = `${problem}; rolling back to version ${prev}`;
+  t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.rollback', outcome: 'ok', detail: { toVersion: prev, image, phase: 'requested' } });
+  touch(t, now);
+  t.next = 'now';
+  return t;
+}
+
+async function stepRollback(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {
+  const rb = run.rollback;
+  const m = deps.models[run.model];
+  if (!rb || !m || !deps.aci) return undefined;
+  const now = deps.now();
+  const t = begin(run);
+  const failed = (why: string): Transition => {
+    fail(t, 'smoke', `Smoke test failed: ${rb.problem}. Rollback to version ${rb.toVersion} failed too: ${why}.`, rb.logTail, now);
+    touch(t, now);
+    return t;
+  };
+  if (!rb.sentAt) {
+    try {
+      // Sends the PUT (idempotent in ARM) and returns once ARM accepted it; the state is read next.
+      await deps.aci.beginCreateOrUpdate(containerSpec(run, m, rb.image, rb.toVersion));
+    } catch (e) {
+      if (e instanceof ServiceError && e.retryable) throw e;
+      return failed(errorText(e));
+    }
+    t.run.rollback = { ...rb, sentAt: iso(now) };
+    t.next = 'now';
+    return t;
+  }
+  const state = await deps.aci.get(m.deployment.containerGroup);
+  if (state.provisioningState === 'Failed' || state.status === 'Failed') return failed(`the container group ${state.name} is ${state.status.toLowerCase()}`);
+  if (state.provisioningState !== 'Succeeded' || state.status !== 'Running') return undefined;
+  // The card must say the truth about production: only now is the previous version running again.
+  t.run.rolledBackTo = rb.toVersion;
+  t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.rollback', outcome: 'ok', detail: { toVersion: rb.toVersion, image: rb.image, phase: 'running' } });
+  fail(t, 'smoke', `Smoke test failed: ${rb.problem}. Rolled back to version ${rb.toVersion}.`, rb.logTail, now);
+  touch(t, now);
+  return t;
+}
+
+function looksLikePrediction(body: string): boolean {
+  try {
+    const v = JSON.parse(body) as unknown;
+    if (Array.isArray(v)) return v.length > 0;
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      return ['predictions', 'prediction', 'outputs', 'result'].some((k) => k in o && !(Array.isArray(o[k]) && (o[k] as unknown[]).length === 0));
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
