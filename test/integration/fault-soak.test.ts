@@ -113,6 +113,9 @@ describe('fault soak: runs end in their true state while 20 % of backend calls f
     const discoveries = faults.calls.get('azure-devops location.options') ?? 0;
     const rate = 1 - (1 - FAULT_RATE) ** (1 / KINDS.length);
     for (const k of KINDS) faults.add({ service: '*', operation: '*', rate, ...k });
+    // The managed-identity token is fetched about once per process, so a rate alone rarely hits
+    // it: its first fetch also gets a 500 (MSAL's own retry policy must absorb it).
+    faults.add({ service: 'token', operation: '*', kind: 'status', status: 500, count: 1 });
 
     const results: RunRecord[] = new Array<RunRecord>(RUNS);
     await Promise.all(
@@ -169,7 +172,7 @@ describe('fault soak: runs end in their true state while 20 % of backend calls f
     const injected = faults.total(faults.injected);
     const retries = counts.total();
     // The soak must have bitten: faults injected on every backend and retried by the clients.
-    for (const service of ['azure-devops', 'databricks', 'arm']) expect([service, [...faults.refused.keys()].some((k) => k.startsWith(`${service} `))]).toEqual([service, true]);
+    for (const service of ['azure-devops', 'databricks', 'arm', 'token']) expect([service, [...faults.refused.keys()].some((k) => k.startsWith(`${service} `))]).toEqual([service, true]);
     expect(retries).toBeGreaterThan(0);
 
     const calls = faults.total(faults.calls);
