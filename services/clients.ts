@@ -20,18 +20,19 @@ export interface ServiceClients {
 }
 
 /** Builds every client that the configuration enables; a missing service is undefined, and its stage says so. */
-export function createServiceClients(config: Readonly<AppConfig>, logger: Logger, tuning: { pollIntervalInMs?: number; retry?: Partial<RetryOptions> } = {}): ServiceClients {
-  const retry = tuning.retry ? { retry: tuning.retry } : {};
+export function createServiceClients(config: Readonly<AppConfig>, logger: Logger, tuning: { pollIntervalInMs?: number; retry?: Partial<RetryOptions>; timeoutInMs?: number } = {}): ServiceClients {
+  // Tests shorten the per-call timeout so that an injected hang costs milliseconds, not 30 s.
+  const perCall = { ...(tuning.retry ? { retry: tuning.retry } : {}), ...(tuning.timeoutInMs !== undefined ? { timeoutInMs: tuning.timeoutInMs } : {}) };
   const credential =
     config.identity.kind === 'managed-identity-endpoint'
       ? createAzureCredential({ kind: 'managed-identity-endpoint', endpoint: config.identity.endpoint, header: config.identity.header, ...(config.identity.clientId ? { clientId: config.identity.clientId } : {}) })
       : createAzureCredential({ kind: 'default', ...(config.identity.clientId ? { managedIdentityClientId: config.identity.clientId } : {}) });
   const ado = config.azureDevOps;
-  const devops = ado ? new AzureDevOpsClient({ orgUrl: ado.orgUrl, project: ado.project, auth: ado.pat ? { pat: ado.pat } : { credential }, logger, ...retry }) : undefined;
+  const devops = ado ? new AzureDevOpsClient({ orgUrl: ado.orgUrl, project: ado.project, auth: ado.pat ? { pat: ado.pat } : { credential }, logger, ...perCall }) : undefined;
   const dbx = config.databricks;
-  const databricks = dbx ? new DatabricksClient({ host: dbx.host, ...(dbx.token ? { token: dbx.token } : { credential }), logger, ...retry }) : undefined;
+  const databricks = dbx ? new DatabricksClient({ host: dbx.host, ...(dbx.token ? { token: dbx.token } : { credential }), logger, ...perCall }) : undefined;
   const ml = config.mlflow;
-  const registry = ml ? new RegistryClient({ trackingUri: ml.trackingUri, ...(ml.token ? { token: ml.token } : { credential }), logger, ...retry }) : undefined;
+  const registry = ml ? new RegistryClient({ trackingUri: ml.trackingUri, ...(ml.token ? { token: ml.token } : { credential }), logger, ...perCall }) : undefined;
   const az = config.azure;
   const local = az ? /^http:\/\/(127\.|localhost)/.test(az.armEndpoint) : false;
   const aci = az
@@ -45,10 +46,10 @@ export function createServiceClients(config: Readonly<AppConfig>, logger: Logger
         addressPreference: local ? 'ip' : 'fqdn',
         ...(tuning.pollIntervalInMs !== undefined ? { pollIntervalInMs: tuning.pollIntervalInMs } : {}),
         logger,
-        ...retry,
+        ...perCall,
       })
     : undefined;
   // Built always, called only when a role names a group (the credential asks for a token lazily).
-  const graph = new GraphClient({ endpoint: config.graphEndpoint, credential, logger, ...retry });
+  const graph = new GraphClient({ endpoint: config.graphEndpoint, credential, logger, ...perCall });
   return { credential, devops, databricks, registry, aci, graph };
 }

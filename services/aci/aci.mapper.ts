@@ -1,6 +1,7 @@
 import type { Container, ContainerGroup, EnvironmentVariable } from '@azure/arm-containerinstance';
 import { ServiceError, TimeoutError } from '../http/errors';
 import { redactText } from '../http/redact';
+import { isRetryableStatus } from '../http/retry';
 import type { ContainerEvent, ContainerGroupSpec, ContainerGroupState, ContainerGroupStatus, ContainerInstanceState } from './aci.types';
 
 /** Our spec → the SDK's (flattened) ContainerGroup model; the SDK nests it under `properties`. */
@@ -126,6 +127,7 @@ interface RestErrorLike {
   code?: string;
   statusCode?: number;
   response?: { headers: { get(name: string): string | undefined }; bodyAsText?: string | null };
+  request?: { method?: string };
 }
 
 function isRestError(err: unknown): err is RestErrorLike {
@@ -164,7 +166,7 @@ export function toServiceError(err: unknown, operation: string, secrets: readonl
       ...(status !== undefined ? { status } : {}),
       ...(code ? { code } : {}),
       ...(requestId ? { requestId } : {}),
-      retryable: status === undefined ? NETWORK_CODES.has(code ?? '') : [408, 429, 502, 503, 504].includes(status),
+      retryable: status === undefined ? NETWORK_CODES.has(code ?? '') : isRetryableStatus(status, !['POST', 'PATCH'].includes(err.request?.method ?? 'POST')),
       cause: err,
     });
   }

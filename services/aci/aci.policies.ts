@@ -1,7 +1,7 @@
 import type { ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { TokenCredential } from '@azure/identity';
 import { TimeoutError } from '../http/errors';
-import { RETRYABLE_STATUSES, backoffDelayMs, serverRequestedDelayMs, sleep, type RetryOptions } from '../http/retry';
+import { backoffDelayMs, isRetryableStatus, serverRequestedDelayMs, sleep, type RetryOptions } from '../http/retry';
 import type { Logger } from '../logger';
 import { isNetworkError } from './aci.mapper';
 
@@ -24,7 +24,7 @@ export interface HouseRetryPolicyOptions {
 /**
  * The house retry policy instead of the SDK's defaultRetryPolicy, whose throttling strategy
  * retries 429 only when it carries Retry-After (and 429 is not in its exponential list), so a
- * bare 429 would fail at once. Here: 408/429/502/503/504 are retried, waiting what the server
+ * bare 429 would fail at once. Here: 408/429/502/503/504 are retried (500 too on idempotent methods), waiting what the server
  * asked for (Retry-After, retry-after-ms, x-ms-retry-after-ms) or a jittered backoff; network
  * errors and per-attempt timeouts are retried for idempotent methods (not POST).
  */
@@ -46,7 +46,7 @@ export function houseRetryPolicy(o: HouseRetryPolicyOptions): PipelinePolicy {
         let hintMs: number | undefined;
         if (outcome.response) {
           const res = outcome.response;
-          if (!RETRYABLE_STATUSES.has(res.status) || attempt >= o.retry.maxRetries) return res;
+          if (!isRetryableStatus(res.status, idempotent) || attempt >= o.retry.maxRetries) return res;
           hintMs = serverRequestedDelayMs({ get: (n) => res.headers.get(n) ?? null });
         } else {
           const err = outcome.error;

@@ -1,7 +1,7 @@
 import type { AuthProvider } from './auth';
 import { ServiceError, TimeoutError, type ServiceName } from './errors';
 import { redactText } from './redact';
-import { RETRYABLE_STATUSES, backoffDelayMs, defaultRetryOptions, serverRequestedDelayMs, sleep, type RetryOptions } from './retry';
+import { backoffDelayMs, isRetryableStatus, defaultRetryOptions, serverRequestedDelayMs, sleep, type RetryOptions } from './retry';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 
@@ -112,7 +112,7 @@ export class HttpPipeline {
       const canRetry =
         attempt < this.retry.maxRetries &&
         !options.abortSignal?.aborted &&
-        (outcome.kind === 'status' ? RETRYABLE_STATUSES.has(err.status ?? 0) : idempotent);
+        (outcome.kind === 'status' ? err.retryable : idempotent);
       if (!canRetry) throw err;
       const delay = backoffDelayMs(attempt, this.retry, outcome.kind === 'status' ? outcome.hintMs : undefined, this.random);
       this.logger.warn('retrying', { operation, attempt: attempt + 1, delayMs: delay, status: err.status, code: err.code, requestId: err.requestId });
@@ -176,7 +176,7 @@ export class HttpPipeline {
         ...(code ? { code } : {}),
         message: redactText(message ?? (text.slice(0, 300) || res.statusText || `HTTP ${res.status}`), this.auth.secrets),
         ...(requestId ? { requestId } : {}),
-        retryable: RETRYABLE_STATUSES.has(res.status),
+        retryable: isRetryableStatus(res.status, spec.idempotent ?? spec.method !== 'POST'),
       });
       return { kind: 'status', error, hintMs: serverRequestedDelayMs(res.headers) };
     } catch (cause) {

@@ -14,6 +14,17 @@ export const defaultRetryOptions: RetryOptions = { maxRetries: 4, baseDelayInMs:
 
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 502, 503, 504]);
 
+/**
+ * The one rule for "send it again after this status": 408/429/502/503/504 always (the request
+ * was not done), and 500 when sending again cannot do the work twice (GET/PUT/DELETE, or a POST
+ * the service dedupes). Azure's SDK retry policy also retries 500; a 500 on a plain POST (queue a
+ * pipeline run) may have done the work, so it is not repeated there.
+ */
+export function isRetryableStatus(status: number | undefined, idempotent: boolean): boolean {
+  if (status === undefined) return false;
+  return RETRYABLE_STATUSES.has(status) || (idempotent && status === 500);
+}
+
 type HeaderBag = { get(name: string): string | null };
 
 /** The wait the server asked for, in ms, or undefined when it gave none. */

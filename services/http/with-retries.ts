@@ -1,5 +1,5 @@
 import { ServiceError, TimeoutError, type ServiceName } from './errors';
-import { RETRYABLE_STATUSES, backoffDelayMs, defaultRetryOptions, sleep, type RetryOptions } from './retry';
+import { backoffDelayMs, isRetryableStatus, defaultRetryOptions, sleep, type RetryOptions } from './retry';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 
@@ -50,7 +50,7 @@ export async function withRetries<T>(fn: (signal: AbortSignal) => Promise<T>, o:
       if (o.abortSignal?.aborted) throw err;
       const timedOut = err instanceof TimeoutError;
       const c: ClassifiedError = timedOut ? { message: `no answer within ${o.timeoutInMs} ms`, code: 'Timeout', network: true } : o.classify(err);
-      const retryable = c.network === true ? o.idempotent : RETRYABLE_STATUSES.has(c.status ?? 0);
+      const retryable = c.network === true ? o.idempotent : isRetryableStatus(c.status, o.idempotent);
       const error = new ServiceError({
         service: o.service,
         operation: o.operation,

@@ -128,7 +128,15 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
   const task = dr.tasks[0];
   // The task output names the MLflow run (once) and, at the end, the registered version and any error.
   const needOutput = !run.ext.mlflowRunId || dr.state.terminal;
-  const output = task && needOutput ? await deps.databricks.getRunOutput(task.runId).catch(() => undefined) : undefined;
+  // At the end the output decides the outcome (the registered version), so a service that is
+  // still failing after the client's retries makes the run wait for the next pass, not fail.
+  const output =
+    task && needOutput
+      ? await deps.databricks.getRunOutput(task.runId).catch((e: unknown) => {
+          if (dr.state.terminal && e instanceof ServiceError && e.retryable) throw e;
+          return undefined;
+        })
+      : undefined;
   if (output?.training?.mlflowRunId && !t.run.ext.mlflowRunId) t.run.ext.mlflowRunId = output.training.mlflowRunId;
   const metricsChanged = await refreshMetrics(t, deps);
   const stage = t.run.stages.find((s) => s.id === 'training');

@@ -3,7 +3,7 @@ import { SandboxClock } from '../../sandbox/common/clock';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import { createServiceClients, type ServiceClients } from '../../services/clients';
 import { loadConfig, type AppConfig } from '../../services/config/config';
-import { silentLogger } from '../../services/logger';
+import { silentLogger, type Logger } from '../../services/logger';
 import { SqliteStore } from '../../services/store/sqlite.store';
 import type { ActionResult, RunEngine } from '../../services/workflow/run-engine';
 import type { RunRecord, RunStatus } from '../../services/workflow/run.types';
@@ -32,15 +32,22 @@ export const MEGAN = { id: 'user-id-1', name: 'Megan Bowen', aadObjectId: '00000
 export const ADELE = { id: 'user-id-2', name: 'Adele Vance', aadObjectId: '00000000-0000-0000-0000-0000000000022' };
 
 /** The whole workflow over real HTTP against the sandbox, on a fast clock. */
-export async function startWorkflowHarness(o: { speed?: number; yaml?: (text: string) => string; storePath?: string; sandbox?: Sandbox } = {}): Promise<WorkflowHarness> {
+export async function startWorkflowHarness(
+  o: { speed?: number; yaml?: (text: string) => string; storePath?: string; sandbox?: Sandbox; logger?: Logger; clientTimeoutInMs?: number } = {},
+): Promise<WorkflowHarness> {
   const sandbox = o.sandbox ?? (await startSandbox({ clock: new SandboxClock(o.speed ?? 200) }));
   const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${o.storePath ?? ':memory:'}` }, o.yaml ? (p) => o.yaml!(readFileSync(p, 'utf8')) : undefined, REPO_ROOT);
   const store = new SqliteStore(config.stateStore.path);
   // Short client backoff: faults in these tests should cost milliseconds, not the production seconds.
-  const clients = createServiceClients(config, silentLogger, { pollIntervalInMs: 20, retry: { baseDelayInMs: 10, maxDelayInMs: 200, maxRetries: 3 } });
+  const logger = o.logger ?? silentLogger;
+  const clients = createServiceClients(config, logger, {
+    pollIntervalInMs: 20,
+    retry: { baseDelayInMs: 10, maxDelayInMs: 200, maxRetries: 3 },
+    ...(o.clientTimeoutInMs !== undefined ? { timeoutInMs: o.clientTimeoutInMs } : {}),
+  });
   let offset = 0;
-  const engine = createRunEngine(config, clients, store.runs, silentLogger, { now: () => Date.now() + offset });
-  const tracker = createTracker(config, clients, engine, store.runs, silentLogger);
+  const engine = createRunEngine(config, clients, store.runs, logger, { now: () => Date.now() + offset });
+  const tracker = createTracker(config, clients, engine, store.runs, logger);
   const untilRun = async (runId: string, what: string, pred: (r: RunRecord) => boolean, timeoutMs = 20_000): Promise<RunRecord> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

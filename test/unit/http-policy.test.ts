@@ -1,4 +1,4 @@
-import { backoffDelayMs, serverRequestedDelayMs } from '../../services/http/retry';
+import { backoffDelayMs, isRetryableStatus, serverRequestedDelayMs } from '../../services/http/retry';
 import { redactHeaders, redactText, redactValue } from '../../services/http/redact';
 import { ServiceError } from '../../services/http/errors';
 import { createLogger } from '../../services/logger';
@@ -33,6 +33,14 @@ describe('the shared retry policy', () => {
     expect(backoffDelayMs(0, opts, 3_600_000)).toBe(10_000);
     const spread = new Set(Array.from({ length: 50 }, () => backoffDelayMs(2, opts)));
     expect(spread.size).toBeGreaterThan(10);
+  });
+
+  it('sends again after 408/429/502/503/504 always, after 500 only when that cannot do the work twice', () => {
+    for (const status of [408, 429, 502, 503, 504]) expect([status, isRetryableStatus(status, false), isRetryableStatus(status, true)]).toEqual([status, true, true]);
+    expect(isRetryableStatus(500, true)).toBe(true);
+    expect(isRetryableStatus(500, false)).toBe(false);
+    for (const status of [400, 401, 403, 404, 409, 501, 505]) expect([status, isRetryableStatus(status, true)]).toEqual([status, false]);
+    expect(isRetryableStatus(undefined, true)).toBe(false);
   });
 });
 

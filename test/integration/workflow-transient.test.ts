@@ -1,0 +1,28 @@
+import { stageOf } from '../../services/workflow/run.types';
+import { ALEX, startWorkflowHarness, started, type WorkflowHarness } from '../support/workflow-harness';
+
+describe('a service still failing after the client retries', () => {
+  let h: WorkflowHarness;
+  beforeAll(async () => {
+    h = await startWorkflowHarness();
+  });
+  afterAll(async () => h.close());
+
+  it('makes a finished training wait for its output instead of failing the run', async () => {
+    const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: ALEX, conversationId: 'c' }));
+    const training = await h.untilRun(run.id, 'MLflow run known', (r) => r.ext.mlflowRunId !== undefined);
+    // Two passes' worth of answers (the harness client tries 4 times per call) fail with 503.
+    h.sandbox.faults.add({ service: 'databricks', operation: 'runs/get-output', kind: 'status', status: 503, count: 8 });
+    const terminal = async (): Promise<boolean> => {
+      const dr = await h.clients.databricks!.getRun(training.ext.databricksRunId!);
+      return dr.state.terminal;
+    };
+    while (!(await terminal())) await new Promise((r) => setTimeout(r, 20));
+    const during = await h.engine.advance(run.id);
+    expect({ status: during?.status, training: during && stageOf(during, 'training').state }).toEqual({ status: 'running', training: 'running' });
+    const done = await h.until(run.id, ['waiting_approval', 'failed']);
+    expect(done.failure).toBeUndefined();
+    expect(done.status).toBe('waiting_approval');
+    expect(h.sandbox.faults.list()).toEqual([]);
+  });
+});
