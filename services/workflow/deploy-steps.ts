@@ -118,7 +118,7 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   t.run.smoke = { status: result?.status ?? 0, latencyMs: result?.latencyMs ?? 0, ok: !problem, detail: problem ?? `HTTP ${result?.status ?? 0} in ${result?.latencyMs ?? 0} ms` };
   if (!problem) {
     finishStage(t, 'smoke', 'succeeded', now, t.run.smoke.detail);
-    if (deps.registry && run.ext.modelVersion) await deps.registry.setModelVersionAlias(m.registeredModel, run.target, run.ext.modelVersion);
+    if (deps.registry && run.ext.modelVersion) await deps.registry.models(m.registry).promote(m.registeredModel, run.ext.modelVersion, run.target);
     advanceTo(t, 'smoke', now);
     t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.ext.modelVersion ?? '?'} is live at ${run.ext.scoringUri}` });
     touch(t, now);
@@ -129,7 +129,7 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   const prev = run.ext.productionVersion;
   if (prev && prev !== run.ext.modelVersion && deps.registry && deps.aci) {
     try {
-      const pv = await deps.registry.getModelVersion(m.registeredModel, prev);
+      const pv = await deps.registry.models(m.registry).getVersion(m.registeredModel, prev);
       if (pv.scoringImage) {
         // The rollback waits for the previous version to run: the card must say the truth about production.
         const poller = await deps.aci.beginCreateOrUpdate(containerSpec(run, m, pv.scoringImage, prev));

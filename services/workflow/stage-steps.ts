@@ -66,7 +66,7 @@ export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition
   if (run.ext.devopsRunId === undefined) {
     // The CI pipeline declares only `modelName` (infra/pipelines/azure-pipelines.ci.yml); Azure DevOps
     // refuses undeclared template parameters, and training parameters go to Databricks instead.
-    const pr = await deps.devops.runPipeline(m.ci.azureDevOpsPipelineId, { branch: run.branch, templateParameters: { modelName: m.registeredModel } });
+    const pr = await deps.devops.runPipeline(m.ci.azureDevOpsPipelineId, { branch: run.branch, templateParameters: { modelName: run.model } });
     t.run.ext.devopsRunId = pr.id;
     if (pr.webUrl) t.run.ext.devopsUrl = pr.webUrl;
     startStage(t, 'ci', now, `pipeline run ${pr.name || pr.id}`);
@@ -110,7 +110,7 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
       deps.runtimeCache.set(m.training.gpu, runtime);
     }
     const numeric = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
-    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}` });
+    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ext.commit ? { commit: run.ext.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}` });
     const poller = await deps.databricks.beginSubmitRun(spec);
     const dr = await poller.poll();
     t.run.ext.databricksRunId = dr.runId;
@@ -192,13 +192,14 @@ export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Tr
     fail(t, 'registered', notConfigured('The model registry', 'MLFLOW_TRACKING_URI or DATABRICKS_HOST'), [], now);
     return t;
   }
-  const version = run.ext.modelVersion ?? (await deps.registry.getLatestModelVersion(m.registeredModel))?.version;
+  const registry = deps.registry.models(m.registry);
+  const version = run.ext.modelVersion ?? (await registry.getLatestVersion(m.registeredModel))?.version;
   if (!version) {
     fail(t, 'registered', `${m.registeredModel} has no registered version to deploy`, [], now);
     return t;
   }
   t.run.ext.modelVersion = version;
-  const mv = await deps.registry.getModelVersion(m.registeredModel, version);
+  const mv = await registry.getVersion(m.registeredModel, version);
   if (mv.runId && !t.run.ext.mlflowRunId) t.run.ext.mlflowRunId = mv.runId;
   if (t.run.metrics.length === 0) await refreshMetrics(t, deps);
   if (!mv.scoringImage) {
@@ -206,7 +207,7 @@ export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Tr
     return t;
   }
   t.run.ext.scoringImage = mv.scoringImage;
-  const prod = await deps.registry.getModelVersionByAlias(m.registeredModel, run.target);
+  const prod = await registry.getDeployed(m.registeredModel, run.target);
   if (prod) {
     t.run.ext.productionVersion = prod.version;
     // The approval card compares this version's metrics with the version in production.

@@ -6,7 +6,7 @@ import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness } from '../supp
 async function withScoringImage(h: WorkflowHarness, runId: string, suffix: string): Promise<void> {
   const r = await h.untilRun(runId, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
   const registry = new RegistryClient({ trackingUri: h.config.mlflow!.trackingUri, token: 'dapi-sandbox-token' });
-  await registry.setModelVersionTag('fashion-cnn', r.ext.modelVersion!, 'scoring_image', `mlopsacr.azurecr.io/fashion-cnn:${r.ext.modelVersion!}-${suffix}`);
+  await registry.setModelVersionTag('unity-catalog', 'main.mlops.fashion_cnn', r.ext.modelVersion!, 'scoring_image', `mlopsacr.azurecr.io/fashion-cnn:${r.ext.modelVersion!}-${suffix}`);
 }
 
 describe('workflow failures against the sandbox', () => {
@@ -41,7 +41,7 @@ describe('workflow failures against the sandbox', () => {
     const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
     const r = await h.untilRun(run.id, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
     // A version registered by hand, without the tag the training script sets (MLflow refuses an empty tag value).
-    delete h.sandbox.databricks.state.mlflow.version('fashion-cnn', r.ext.modelVersion!).tags.scoring_image;
+    delete h.sandbox.databricks.state.mlflow.version('main.mlops.fashion_cnn', r.ext.modelVersion!, 'unity-catalog').tags.scoring_image;
     const failed = await h.until(run.id, ['failed', 'waiting_approval']);
     expect(failed.failure).toMatchObject({ stage: 'registered', system: 'MLflow', message: `Model version ${r.ext.modelVersion!} has no scoring_image tag, so there is nothing to deploy` });
   });
