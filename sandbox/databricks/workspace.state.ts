@@ -214,12 +214,17 @@ export class Workspace {
     // train.py --registry: which registry log_model registers into (mlflow.set_registry_uri).
     const kinds: readonly RegistryKind[] = ['unity-catalog', 'workspace', 'mlflow'];
     const kind = kinds.find((k) => k === run.params.registry) ?? 'unity-catalog';
-    if (!this.mlflow.models.has(name)) this.mlflow.createModel(name, end, kind);
-    const source = `dbfs:/databricks/mlflow-tracking/${EXPERIMENT_ID}/${record.runId}/artifacts/model`;
-    const v = this.mlflow.createVersion(name, kind, { source, runId: record.runId, userId: SANDBOX_USER, now: end });
-    // As train.py: the scoring_image tag only when the bot passed --scoring-image (the image CI built).
-    if (run.params.scoring_image) v.tags.scoring_image = run.params.scoring_image;
-    task.modelVersion = v.version;
+    try {
+      if (!this.mlflow.models.has(name)) this.mlflow.createModel(name, end, kind);
+      const source = `dbfs:/databricks/mlflow-tracking/${EXPERIMENT_ID}/${record.runId}/artifacts/model`;
+      const v = this.mlflow.createVersion(name, kind, { source, runId: record.runId, userId: SANDBOX_USER, now: end });
+      // As train.py: the scoring_image tag only when the bot passed --scoring-image (the image CI built).
+      if (run.params.scoring_image) v.tags.scoring_image = run.params.scoring_image;
+      task.modelVersion = v.version;
+    } catch (e) {
+      // As log_model raising in train.py: no version, no result line (the bot reports it); never a crash.
+      this.logger.warn('sandbox training could not register its model', { model: name, error: (e as Error).message });
+    }
   }
 }
 

@@ -67,7 +67,7 @@ describe('workflow failures against the sandbox', () => {
     await withScoringImage(h, bad.id, 'score-500');
     const waiting = await h.until(bad.id, ['waiting_approval']);
     expect(waiting.ext.productionVersion).toBe(live.ext.modelVersion);
-    expect(Object.keys(waiting.ext.productionMetrics ?? {})).toEqual(expect.arrayContaining(['loss']));
+    expect(Object.keys(waiting.ext.productionMetrics ?? {})).toEqual(expect.arrayContaining(['val_accuracy']));
     await h.engine.decide(bad.id, MEGAN, 'approved', '');
     const failed = await h.until(bad.id, ['failed', 'succeeded']);
     expect(failed.failure?.stage).toBe('smoke');
@@ -75,7 +75,7 @@ describe('workflow failures against the sandbox', () => {
     expect(failed.rolledBackTo).toBe(live.ext.modelVersion);
     const group = await h.clients.aci!.get('fashion-cnn-prod');
     expect(group.containers[0]?.image).toBe(live.ext.scoringImage);
-    const res = await fetch(`${group.scoringBaseUrl!}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[[1,2]]}' });
+    const res = await fetch(`${group.scoringBaseUrl!}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [Array.from({ length: 784 }, () => 0.5)] }) });
     expect(res.status).toBe(200);
   });
 
