@@ -1,6 +1,5 @@
-import type { ContainerGroupSpec } from '../aci/aci.types';
-import type { ModelConfig } from '../config/mlops-config.schema';
 import type { RunStore } from './run-store';
+import { scoringContainerSpec } from './scoring-container';
 import type { RunRecord } from './run.types';
 import { stageOf } from './run.types';
 import { advanceTo, errorText, type StepDeps } from './stage-steps';
@@ -66,7 +65,7 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
   }
   if (!run.ext.deploySentAt) {
     // Sends the PUT and returns after ARM accepted it; later steps read the group's state.
-    await deps.aci.beginCreateOrUpdate(containerSpec(run, m, run.ext.scoringImage ?? '', run.ext.modelVersion ?? ''));
+    await deps.aci.beginCreateOrUpdate(scoringContainerSpec(run, m, run.ext.scoringImage ?? '', run.ext.modelVersion ?? '', deps.scoring));
     t.run.ext.deploySentAt = iso(now);
     return t;
   }
@@ -84,20 +83,6 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
   advanceTo(t, 'deploy', now);
   touch(t, now);
   return t;
-}
-
-function containerSpec(run: RunRecord, m: ModelConfig, image: string, version: string): ContainerGroupSpec {
-  return {
-    name: m.deployment.containerGroup,
-    image,
-    cpu: m.deployment.cpu,
-    memoryInGB: m.deployment.memoryInGB,
-    port: m.deployment.port,
-    ...(m.deployment.dnsLabel ? { dnsNameLabel: m.deployment.dnsLabel } : {}),
-    environment: { MODEL_NAME: m.registeredModel, MODEL_VERSION: version },
-    restartPolicy: 'Always',
-    tags: { 'mlops-run': run.id, 'mlops-model': run.model, 'mlops-version': version },
-  };
 }
 
 export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {
@@ -132,7 +117,7 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
       const pv = await deps.registry.models(m.registry).getVersion(m.registeredModel, prev);
       if (pv.scoringImage) {
         // The rollback waits for the previous version to run: the card must say the truth about production.
-        const poller = await deps.aci.beginCreateOrUpdate(containerSpec(run, m, pv.scoringImage, prev));
+        const poller = await deps.aci.beginCreateOrUpdate(scoringContainerSpec(run, m, pv.scoringImage, prev, deps.scoring));
         await poller.pollUntilDone();
         t.run.rolledBackTo = prev;
         rollback = ` Rolled back to version ${prev}.`;

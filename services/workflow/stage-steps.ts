@@ -4,6 +4,7 @@ import type { DatabricksClient } from '../databricks/databricks.client';
 import { resolveMlRuntime } from '../databricks/runtime-resolver';
 import { buildTrainingRunSpec, type TrainingInfra } from '../databricks/training-run.builder';
 import type { RegistryClient } from '../registry/registry.client';
+import type { ScoringRoute } from './scoring-container';
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import type { Logger } from '../logger';
 import { ServiceError } from '../http/errors';
@@ -22,6 +23,8 @@ export interface StepDeps {
   /** Link to a model version in the registry UI. */
   registryLink: (model: string, version: string) => string | undefined;
   smokeTest: (url: string, sample: unknown, timeoutMs: number) => Promise<{ status: number; latencyMs: number; body: string }>;
+  /** What the scoring container needs to pull its image and download its model (scoring-container.ts). */
+  scoring: ScoringRoute;
   /** Runtime keys are resolved once per process and GPU flag: the list changes with workspace upgrades, not per run. */
   runtimeCache: Map<boolean, string>;
 }

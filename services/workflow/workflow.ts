@@ -35,6 +35,7 @@ export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceCli
     logger: logger.child({ component: 'workflow' }),
     registryLink: (model, version) => (host ? `${host}/ml/models/${encodeURIComponent(model)}/versions/${version}` : undefined),
     smokeTest: postSample,
+    scoring: { identityId: config.azure?.scoringIdentity?.id, identityClientId: config.azure?.scoringIdentity?.clientId, databricksHost: config.databricks?.host, mlflowTrackingUri: config.mlflow?.trackingUri },
     runtimeCache: new Map(),
     ...(o.onPersisted ? { onPersisted: o.onPersisted } : {}),
   });

@@ -6,7 +6,9 @@ import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness } from '../supp
 async function withScoringImage(h: WorkflowHarness, runId: string, suffix: string): Promise<void> {
   const r = await h.untilRun(runId, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
   const registry = new RegistryClient({ trackingUri: h.config.mlflow!.trackingUri, token: 'dapi-sandbox-token' });
-  await registry.setModelVersionTag('unity-catalog', 'main.mlops.fashion_cnn', r.ext.modelVersion!, 'scoring_image', `mlopsacr.azurecr.io/fashion-cnn:${r.ext.modelVersion!}-${suffix}`);
+  const image = `mlopsacr.azurecr.io/fashion-cnn:${r.ext.modelVersion!}-${suffix}`;
+  h.sandbox.acr.push(image, h.sandbox.clock.now()); // as if a pipeline had pushed it
+  await registry.setModelVersionTag('unity-catalog', 'main.mlops.fashion_cnn', r.ext.modelVersion!, 'scoring_image', image);
 }
 
 describe('workflow failures against the sandbox', () => {
