@@ -36,7 +36,7 @@ export class ImageRegistryStore {
     const [repository, tag] = ref;
     const pushed = { repository, tag, digest: `sha256:${createHash('sha256').update(`${image}@${now}`).digest('hex')}`, pushedAt: now };
     let tags = this.repos.get(repository);
-    if (!tags) this.repos.set(repository, (tags = new Map()));
+    if (!tags) this.repos.set(repository, (tags = new Map<string, PushedImage>()));
     tags.set(tag, pushed);
     return pushed;
   }

@@ -50,7 +50,7 @@ export function parseRows(body: unknown): number[][] | string {
   const out: number[][] = [];
   for (const [i, row] of rows.entries()) {
     if (!Array.isArray(row) || row.length !== PIXELS) return `inputs[${i}] must be a list of ${PIXELS} numbers (a 28x28 image, row-major)`;
-    const bad = row.find((v) => typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1);
+    const bad: unknown = (row as unknown[]).find((v) => typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1);
     if (bad !== undefined) return `inputs[${i}] holds ${JSON.stringify(bad)}: every value must be a number from 0.0 to 1.0`;
     out.push(row as number[]);
   }
