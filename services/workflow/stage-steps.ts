@@ -149,12 +149,13 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
       finishStage(t, 'training', 'succeeded', now, `runtime ${t.run.ext.runtime ?? '?'}`);
       advanceTo(t, 'training', now);
     }
-  } else if (dr.state.result === 'CANCELED') {
+  } else if (dr.state.result === 'CANCELED' && dr.state.canceledBy !== 'platform') {
     finishStage(t, 'training', 'canceled', now, 'canceled in Databricks');
     t.run.status = 'canceled';
   } else {
     const lines = [...tail(output?.logs), ...tail(output?.errorTrace)];
-    fail(t, 'training', `Databricks run ${dr.state.result ?? 'failed'}: ${output?.error ?? dr.state.message}`, lines, now);
+    const what = dr.state.canceledBy === 'platform' ? 'Databricks canceled the run (termination code CANCELED: the platform stopped it, e.g. it ran longer than timeout_seconds)' : `Databricks run ${dr.state.result ?? 'failed'}`;
+    fail(t, 'training', `${what}: ${output?.error ?? dr.state.message}`, lines, now);
   }
   touch(t, now);
   return t;
