@@ -27,7 +27,9 @@ describe('registry clients replaying recorded registry answers', () => {
       req.on('end', () => {
         seen.push({ method: req.method ?? '', url: req.url ?? '', body });
         const r = replies.shift() ?? { status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'no reply queued' } };
-        res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body));
+        // Not chained: restify, loaded by other tests in this worker, patches writeHead to return undefined.
+        res.writeHead(r.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(r.body));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
