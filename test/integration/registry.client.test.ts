@@ -121,9 +121,13 @@ describe('RegistryClient against the MLflow routes of the Databricks sandbox', (
   });
 
   it('retries a throttled model-version search (429) and a 502, then succeeds', async () => {
-    faults.add({ service: 'databricks', operation: 'mlflow/model-versions/search', kind: 'status', status: 429, count: 1 });
-    faults.add({ service: 'databricks', operation: 'mlflow/model-versions/search', kind: 'status', status: 502, count: 1 });
+    const op = 'mlflow/unity-catalog/model-versions/search';
+    faults.add({ service: 'databricks', operation: op, kind: 'status', status: 429, count: 1 });
+    faults.add({ service: 'databricks', operation: op, kind: 'status', status: 502, count: 1 });
+    const before = sandbox.server.calls.get(op) ?? 0;
     expect((await registry.models('unity-catalog').getLatestVersion('main.mlops.numeric'))?.version).toBe('10');
+    // The faults hit this operation (a fault on a path the client does not call would leave one call).
+    expect((sandbox.server.calls.get(op) ?? 0) - before).toBeGreaterThanOrEqual(2);
   });
 });
 
