@@ -63,7 +63,8 @@ def load_pinned(model_dir, name, version):
         raise SystemExit(f"{model_dir} holds {pinned.get('name')} version {pinned.get('version')}, not {name} version {version}")
     model = FashionCnn()
     weights = os.path.join(model_dir, "extra_files", "weights.pt")
-    model.load_state_dict(torch.load(weights, map_location="cpu"))
+    # weights_only: the file is a state dict; never unpickle arbitrary objects in the serving process.
+    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     model.eval()
     return model
 

@@ -29,6 +29,7 @@ def test_training_lowers_the_loss_and_logs_what_the_bot_reads(data_dir, recorder
     assert path == "model" and kw["registered_model_name"] == "main.mlops.fashion_cnn"
     assert kw["signature"] == {"inputs": [1, 784], "outputs": [1, 10]}  # UC needs inputs and outputs
     assert kw["input_example"].shape == (1, 784)
+    assert kw["code_paths"][0].endswith("mlops_training")  # the model class travels with the model
     assert recorder.calls_to("client.set_model_version_tag") == [(("main.mlops.fashion_cnn", "1", "scoring_image", "acr.example/mlops-scoring:abc"), {})]
 
     last = capsys.readouterr().out.strip().splitlines()[-1]

@@ -41,7 +41,9 @@ def log_and_register(mlflow, args, model, example):
     with tempfile.TemporaryDirectory() as tmp:
         info = mlflow.pytorch.log_model(model, artifact_path="model", signature=signature,
                                         input_example=example.reshape(len(example), -1),
-                                        registered_model_name=args.model_name, extra_files=scoring_files(model, tmp))
+                                        registered_model_name=args.model_name, extra_files=scoring_files(model, tmp),
+                                        # The model class travels with the model, so pyfunc can load it anywhere.
+                                        code_paths=[os.path.dirname(os.path.abspath(__file__))])
     version = str(info.registered_model_version)
     if args.scoring_image:
         # The registries have no image field: the image that serves this version goes in a version tag.
