@@ -119,9 +119,7 @@ export function defaultPipelines(): PipelineSpec[] {
               name: 'TrainModel',
               displayName: 'Train model',
               tasks: [
-                { name: 'Configure Databricks CLI', durationMs: 4 * s, lines: ['databricks configure --host $(DATABRICKS_HOST) --aad-token', 'Profile DEFAULT written to /home/vsts/.databrickscfg'] },
-                { name: 'Submit training run', durationMs: 10 * s, lines: ['databricks jobs run-now --job-id 1024 --json @params.json', 'Run 6021 submitted to cluster 0612-training'] },
-                { name: 'Wait for training run', durationMs: 90 * s, lines: ['Run 6021 state: PENDING', 'Run 6021 state: RUNNING', 'epoch 1/5 loss=0.62 accuracy=0.78', 'epoch 5/5 loss=0.31 accuracy=0.89', 'Run 6021 state: TERMINATED result: SUCCESS'] },
+                { name: 'Run the training job and wait for it', durationMs: 100 * s, lines: ['python infra/pipelines/scripts/run_training_job.py --host $(DATABRICKS_HOST) --job-id 1024 --lr 0.001 --epochs 5 --batch_size 64 --optimizer adam', "Run 6021 started with {'lr': '0.001', 'epochs': '5', 'batch_size': '64', 'optimizer': 'adam'}", 'Run 6021 state: PENDING', 'Run 6021 state: RUNNING', 'Run 6021 state: TERMINATED', '##vso[task.setvariable variable=MODEL_VERSION;isOutput=true]7'] },
               ],
             },
           ],
@@ -154,8 +152,8 @@ export function defaultPipelines(): PipelineSpec[] {
               name: 'DeployAci',
               displayName: 'Deploy scoring container',
               tasks: [
-                { name: 'Deploy scoring image', durationMs: 40 * s, lines: ['az container create --resource-group mlops-rg --name fashion-cnn-v7 --image mlopsacr.azurecr.io/fashion-cnn:7', 'Provisioning state: Succeeded'] },
-                { name: 'Smoke test', durationMs: 10 * s, lines: ['curl -sf http://fashion-cnn-v7.westeurope.azurecontainer.io/score -d @sample.json', '{"predictions": [9]}', 'Smoke test passed'] },
+                { name: 'Deploy scoring image', durationMs: 40 * s, lines: ['az container create --resource-group mlops-rg --name fashion-cnn-prod --image mlopsacr.azurecr.io/mlops-scoring:4d59d25 --assign-identity ... --acr-identity ...', 'Provisioning state: Succeeded'] },
+                { name: 'Smoke test', durationMs: 10 * s, lines: ['python infra/pipelines/scripts/smoke_test.py --config mlops.config.yaml --model fashion-cnn --url http://fashion-cnn-prod.westeurope.azurecontainer.io:5001', "smoke test passed: ['Trouser']"] },
               ],
             },
           ],
