@@ -206,6 +206,19 @@ export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Tr
   const mv = await registry.getVersion(m.registeredModel, version);
   if (mv.runId && !t.run.ext.mlflowRunId) t.run.ext.mlflowRunId = mv.runId;
   if (t.run.metrics.length === 0) await refreshMetrics(t, deps);
+  // "Only model versions in READY status can be loaded for inference or served": wait while the files are copied.
+  if (mv.status === 'FAILED_REGISTRATION') {
+    fail(t, 'registered', `Registration of ${m.registeredModel} version ${version} failed${mv.statusMessage ? `: ${mv.statusMessage}` : ''}`, [], now);
+    return t;
+  }
+  if (mv.status !== 'READY') {
+    const detail = `version ${version} is ${mv.status.toLowerCase().replace(/_/g, ' ')}`;
+    const stage = t.run.stages.find((st) => st.id === 'registered');
+    if (stage?.detail === detail) return undefined;
+    if (stage) stage.detail = detail;
+    touch(t, now);
+    return t;
+  }
   if (!mv.scoringImage) {
     fail(t, 'registered', `Model version ${version} has no scoring_image tag, so there is nothing to deploy`, [], now);
     return t;

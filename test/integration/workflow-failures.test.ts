@@ -39,6 +39,13 @@ describe('workflow failures against the sandbox', () => {
     expect(failed.failure?.logTail.join('\n')).toContain('Traceback');
   });
 
+  it('waits while the new version is PENDING_REGISTRATION and fails the registry stage when registration fails', async () => {
+    await fetch(`${h.sandbox.databricks.url}/_control/mlflow/fail-next-registration`, { method: 'POST' });
+    const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
+    const failed = await h.until(run.id, ['failed', 'waiting_approval']);
+    expect(failed.failure).toMatchObject({ stage: 'registered', message: expect.stringMatching(/^Registration of main\.mlops\.fashion_cnn version \d+ failed: /) as string });
+  });
+
   it('fails at the registry stage when the registered version has no scoring image', async () => {
     const run = await h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' });
     const r = await h.untilRun(run.id, 'registered stage running', (x) => stageOf(x, 'registered').state === 'running');
