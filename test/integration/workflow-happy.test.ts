@@ -37,6 +37,8 @@ describe('the /train workflow against the sandbox', () => {
     expect(done.smoke?.ok).toBe(true);
     const res = await fetch(done.ext.scoringUri!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [Array.from({ length: 784 }, () => 0.2)] }) });
     expect(res.status).toBe(200);
+    // Unity Catalog: the good smoke test moved the `production` alias to this version (PUT …/aliases/production).
+    expect(h.sandbox.databricks.state.mlflow.model('main.mlops.fashion_cnn', 'unity-catalog').aliases.get('production')).toBe(done.ext.modelVersion);
 
     const audit = await h.store.runs.listAudit({ runId: run.id });
     expect(audit.map((a) => `${a.action}:${a.outcome}`)).toEqual(expect.arrayContaining(['run.start:ok', 'devops.run:ok', 'databricks.submit:ok', 'approval.approved:refused', 'approval.approved:ok', 'aci.deploy:ok', 'run.succeeded:ok']));
