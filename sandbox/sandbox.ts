@@ -1,4 +1,5 @@
 import { SandboxClock } from './common/clock';
+import { ImageRegistryStore } from './acr/image-registry.store';
 import { FaultRegistry } from './common/faults';
 import { startArmSandbox, type ArmSandbox } from './arm/arm.sandbox';
 import { startAzureDevOpsSandbox, type AzureDevOpsSandbox } from './azure-devops/azure-devops.sandbox';
@@ -24,6 +25,8 @@ export interface Sandbox {
   arm: ArmSandbox;
   /** Microsoft Graph's group checks, with tokens from the ARM sandbox's managed-identity endpoint. */
   graph: GraphSandbox;
+  /** The sandbox container registry (images the sandbox CI runs pushed). */
+  acr: ImageRegistryStore;
   /** The bot's environment for this sandbox: only URLs and credentials differ from Azure. */
   env: Record<string, string>;
   close(): Promise<void>;
@@ -32,6 +35,10 @@ export interface Sandbox {
 export const SANDBOX_SUBSCRIPTION = '00000000-0000-0000-0000-00000000a11c';
 
 /** Starts every stand-in: Azure DevOps, Databricks + MLflow, ARM/ACI with its token endpoint. */
+/** Login server of the sandbox ACR and the scoring image repository (infra/databricks/training.json). */
+export const SANDBOX_ACR = 'mlopsacr.azurecr.io';
+export const SCORING_REPOSITORY = 'mlops-scoring';
+
 export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const clock = o.clock ?? new SandboxClock(1);
   const faults = o.faults ?? new FaultRegistry();
@@ -47,7 +54,17 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     port: o.ports?.databricks ?? 0,
     ...(o.webhooks && webhookAuth ? { notificationUrl: o.webhooks.databricksUrl, notificationAuth: webhookAuth } : {}),
   });
-  const arm = await startArmSandbox({ ...common, port: o.ports?.arm ?? 0, tokenPort: o.ports?.token ?? 0 });
+  // The sandbox ACR: a successful CI run pushes the scoring image of its commit, as the CI pipeline's
+  // Docker@2 push does (infra/pipelines/azure-pipelines.ci.yml); ACI refuses images never pushed.
+  const acr = new ImageRegistryStore(SANDBOX_ACR);
+  azureDevOps.state.runListeners.push((e) => {
+    if (e.kind === 'runStateChanged' && e.run.state === 'completed' && e.run.result === 'succeeded' && e.run.pipeline.name === 'mlops-ci') {
+      acr.push(`${SANDBOX_ACR}/${SCORING_REPOSITORY}:${e.run.sourceVersion}`, e.at);
+    }
+  });
+  const arm = await startArmSandbox({ ...common, port: o.ports?.arm ?? 0, tokenPort: o.ports?.token ?? 0, registries: [acr] });
+  acr.registerRoutes(arm.server);
+  databricks.state.workspace.imagePushed = (image, at) => acr.push(image, at);
   const graph = await startGraphSandbox({ clock, faults, tokens: arm.tokens, port: o.ports?.graph ?? 0 });
   const env: Record<string, string> = {
     MLOPS_SANDBOX: '1',
@@ -64,6 +81,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     GRAPH_ENDPOINT: graph.url,
     IDENTITY_ENDPOINT: arm.identityEndpoint,
     IDENTITY_HEADER: arm.identityHeader,
+    ACI_IDENTITY_ID: `/subscriptions/${SANDBOX_SUBSCRIPTION}/resourceGroups/mlops-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mlops-scoring`,
+    ACI_IDENTITY_CLIENT_ID: '7d2c1f0e-5b8a-4c3d-9e6f-1a2b3c4d5e6f',
     ...(o.webhooks ? { WEBHOOK_SECRET: o.webhooks.secret } : {}),
   };
   return {
@@ -73,6 +92,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     databricks,
     arm,
     graph,
+    acr,
     env,
     close: async () => {
       await Promise.all([azureDevOps.close(), databricks.close(), arm.close(), graph.close()]);

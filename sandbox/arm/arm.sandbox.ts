@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { checkImageAccess, type PrivateRegistry } from './image-access';
 import { SandboxServer, HttpFault, type SandboxReply, type SandboxRequest, type Handler } from '../common/http-server';
 import type { SandboxClock } from '../common/clock';
 import type { FaultRegistry } from '../common/faults';
@@ -25,6 +26,8 @@ export interface ArmSandboxOptions {
   pageSize?: number;
   /** Refuse ARM calls without a token from the token endpoint (default true). */
   requireAuth?: boolean;
+  /** Private registries (the sandbox ACR): their images must have been pushed and have credentials. */
+  registries?: PrivateRegistry[];
 }
 
 export interface ArmSandbox {
@@ -96,6 +99,7 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
   server.route('PUT', GROUP, 'containerGroups.createOrUpdate', arm(async (req) => {
     const { sub = '', rg = '', name = '' } = req.params;
     const { containers, modes } = validatePut(req.body, name);
+    checkImageAccess(name, (req.body as { properties: Record<string, unknown> }).properties, containers.map((c) => c.image), o.registries ?? []);
     const body = req.body as Record<string, unknown>;
     const { g, existed } = await state.put(sub, rg, name, body, containers, modes);
     const asyncUrl = `${base(req)}/subscriptions/${sub}/providers/Microsoft.ContainerInstance/locations/${g.regionSlug}/operations/${g.operationId}?api-version=2018-06-01`;

@@ -154,6 +154,7 @@ export class ContainerGroupStore {
       const server = new ScoringServer({
         image: first?.image ?? '',
         ...(env.MODEL_VERSION ? { modelVersion: env.MODEL_VERSION } : {}),
+        ...(env.MODEL_NAME ? { modelName: env.MODEL_NAME } : {}),
         mode: g.modes.scoring,
         log: (line) => this.log(g, line),
         ...(g.port !== undefined ? { port: g.port } : {}),

@@ -67,7 +67,7 @@ export function defaultPipelines(): PipelineSpec[] {
               displayName: 'Lint and static checks',
               tasks: [
                 { name: 'Checkout', durationMs: 6 * s, lines: ['Syncing repository: MLOpsDatabricks (Git)', 'git fetch --force --tags --prune --progress --no-recurse-submodules origin', 'HEAD is now at 4d59d25 Merge pull request 42'] },
-                { name: 'Use Python 3.10', durationMs: 3 * s, lines: ['Found tool in cache: Python 3.10.14 x64', 'Prepending PATH environment variable with directory: /opt/hostedtoolcache/Python/3.10.14/x64'] },
+                { name: 'Use Python 3.11', durationMs: 3 * s, lines: ['Found tool in cache: Python 3.11.9 x64', 'Prepending PATH environment variable with directory: /opt/hostedtoolcache/Python/3.11.9/x64'] },
                 { name: 'Install requirements', durationMs: 25 * s, lines: ['/usr/bin/bash --noprofile --norc /home/vsts/work/_temp/install.sh', 'Collecting torch==2.3.1', 'Collecting mlflow==2.14.1', 'Successfully installed mlflow-2.14.1 torch-2.3.1 torchvision-0.18.1'] },
                 { name: 'Lint (flake8)', durationMs: 8 * s, lines: ['flake8 --max-line-length 120 src tests', '0 issues found'], warning: 'flake8 config option "max-complexity" is deprecated' },
               ],
@@ -90,14 +90,14 @@ export function defaultPipelines(): PipelineSpec[] {
         },
         {
           name: 'Publish',
-          displayName: 'Publish artifact',
+          displayName: 'Publish scoring image',
           jobs: [
             {
-              name: 'PackageArtifact',
-              displayName: 'Package training artifact',
+              name: 'ScoringImage',
+              displayName: 'Build and push the scoring image',
               tasks: [
-                { name: 'Build training artifact', durationMs: 12 * s, lines: ['python -m build --wheel --outdir dist/', 'Successfully built mlops_training-0.1.0-py3-none-any.whl'] },
-                { name: 'Publish Pipeline Artifact', durationMs: 6 * s, lines: ['Uploading pipeline artifact from /home/vsts/work/1/s/dist for build #12', 'Associated artifact 42 with build 12', 'Uploaded 1 files, 18.2 KB'] },
+                // The sandbox ACR receives mlopsacr.azurecr.io/mlops-scoring:<sourceVersion> when the run succeeds (sandbox.ts).
+                { name: 'Build and push to ACR', durationMs: 40 * s, lines: ['/usr/bin/docker build -f infra/scoring/Dockerfile -t mlopsacr.azurecr.io/mlops-scoring:$(Build.SourceVersion) .', 'Successfully built 3f2c9a1b7d4e', '/usr/bin/docker push mlopsacr.azurecr.io/mlops-scoring:$(Build.SourceVersion)', 'digest: sha256:9b1f0c2d sha256 size: 2419'] },
               ],
             },
           ],
@@ -109,7 +109,7 @@ export function defaultPipelines(): PipelineSpec[] {
       name: 'mlops-cd',
       folder: '\\',
       revision: 5,
-      parameters: { modelName: 'fashion-cnn', epochs: '5', learningRate: '0.01', batchSize: '64' },
+      parameters: { modelName: 'fashion-cnn', lr: '0.001', epochs: '5', batch_size: '64', optimizer: 'adam' },
       stages: [
         {
           name: 'Train',
@@ -119,9 +119,7 @@ export function defaultPipelines(): PipelineSpec[] {
               name: 'TrainModel',
               displayName: 'Train model',
               tasks: [
-                { name: 'Configure Databricks CLI', durationMs: 4 * s, lines: ['databricks configure --host $(DATABRICKS_HOST) --aad-token', 'Profile DEFAULT written to /home/vsts/.databrickscfg'] },
-                { name: 'Submit training run', durationMs: 10 * s, lines: ['databricks jobs run-now --job-id 1024 --json @params.json', 'Run 6021 submitted to cluster 0612-training'] },
-                { name: 'Wait for training run', durationMs: 90 * s, lines: ['Run 6021 state: PENDING', 'Run 6021 state: RUNNING', 'epoch 1/5 loss=0.62 accuracy=0.78', 'epoch 5/5 loss=0.31 accuracy=0.89', 'Run 6021 state: TERMINATED result: SUCCESS'] },
+                { name: 'Run the training job and wait for it', durationMs: 100 * s, lines: ['python infra/pipelines/scripts/run_training_job.py --host $(DATABRICKS_HOST) --job-id 1024 --lr 0.001 --epochs 5 --batch_size 64 --optimizer adam', "Run 6021 started with {'lr': '0.001', 'epochs': '5', 'batch_size': '64', 'optimizer': 'adam'}", 'Run 6021 state: PENDING', 'Run 6021 state: RUNNING', 'Run 6021 state: TERMINATED', '##vso[task.setvariable variable=MODEL_VERSION;isOutput=true]7'] },
               ],
             },
           ],
@@ -134,7 +132,7 @@ export function defaultPipelines(): PipelineSpec[] {
               name: 'RegisterModel',
               displayName: 'Register model in MLflow',
               tasks: [
-                { name: 'Register model', durationMs: 8 * s, lines: ['python scripts/register_model.py --run-id $(TRAINING_RUN_ID)', "Registered model 'fashion-cnn' version 7", 'Transitioned version 7 to stage Staging'] },
+                { name: 'Wait until the version is READY', durationMs: 8 * s, lines: ['python infra/pipelines/scripts/wait_for_model_version.py --registry unity-catalog --name main.mlops.fashion_cnn --version 7', 'main.mlops.fashion_cnn version 7: PENDING_REGISTRATION', 'main.mlops.fashion_cnn version 7: READY'] },
               ],
             },
           ],
@@ -154,8 +152,8 @@ export function defaultPipelines(): PipelineSpec[] {
               name: 'DeployAci',
               displayName: 'Deploy scoring container',
               tasks: [
-                { name: 'Deploy scoring image', durationMs: 40 * s, lines: ['az container create --resource-group mlops-rg --name fashion-cnn-v7 --image mlopsacr.azurecr.io/fashion-cnn:7', 'Provisioning state: Succeeded'] },
-                { name: 'Smoke test', durationMs: 10 * s, lines: ['curl -sf http://fashion-cnn-v7.westeurope.azurecontainer.io/score -d @sample.json', '{"predictions": [9]}', 'Smoke test passed'] },
+                { name: 'Deploy scoring image', durationMs: 40 * s, lines: ['az container create --resource-group mlops-rg --name fashion-cnn-prod --image mlopsacr.azurecr.io/mlops-scoring:4d59d25 --assign-identity ... --acr-identity ...', 'Provisioning state: Succeeded'] },
+                { name: 'Smoke test', durationMs: 10 * s, lines: ['python infra/pipelines/scripts/smoke_test.py --config mlops.config.yaml --model fashion-cnn --url http://fashion-cnn-prod.westeurope.azurecontainer.io:5001', "smoke test passed: ['Trouser']"] },
               ],
             },
           ],

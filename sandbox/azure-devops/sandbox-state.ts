@@ -122,8 +122,12 @@ export class AzureDevOpsSandboxState {
     return found;
   }
 
+  /** Other sandboxes reacting to runs (the sandbox ACR receives the image a successful CI run pushes). */
+  readonly runListeners: Array<(e: RunEvent) => void> = [];
+
   private readonly emit = (e: RunEvent): void => {
     this.hooks.publish(e);
+    for (const listen of this.runListeners) listen(e);
   };
 }
 

@@ -101,6 +101,11 @@ export async function startDatabricksSandbox(options: DatabricksSandboxOptions):
     workspace.failNextRun(mode as FailMode);
     return { status: 200, body: { failNextRun: mode } };
   });
+  // Sandbox control: the next model version created ends in FAILED_REGISTRATION instead of READY.
+  server.route('POST', '/_control/mlflow/fail-next-registration', 'control.failNextRegistration', () => {
+    mlflow.failNextRegistration = true;
+    return { status: 200, body: { failNextRegistration: true } };
+  });
   const url = await server.listen(options.port ?? 0);
   workspace.baseUrl = url;
   const ticker = setInterval(() => workspace.sync(), TICK_MS);
@@ -134,6 +139,7 @@ function seedJobs(ws: Workspace, now: number): void {
         { name: 'epochs', default: '3' },
         { name: 'lr', default: '0.01' },
         { name: 'batch_size', default: '128' },
+        { name: 'optimizer', default: 'adam' },
       ],
       tasks: [
         {
@@ -142,7 +148,7 @@ function seedJobs(ws: Workspace, now: number): void {
           libraries: [{ pypi: { package: 'torch==2.5.1' } }, { pypi: { package: 'torchvision==0.20.1' } }, { pypi: { package: 'mlflow==2.19.0' } }],
           spark_python_task: {
             python_file: '/Workspace/Shared/mlops-chatops/files/src/train.py',
-            parameters: ['--model-name', 'fashion-cnn', '--epochs', '{{job.parameters.epochs}}', '--lr', '{{job.parameters.lr}}', '--batch-size', '{{job.parameters.batch_size}}', '--databricks-run-id', '{{job.run_id}}'],
+            parameters: ['--model-name', 'main.mlops.fashion_cnn', '--registry', 'unity-catalog', '--data-dir', '/Volumes/main/mlops/data/fashion-mnist', '--epochs', '{{job.parameters.epochs}}', '--lr', '{{job.parameters.lr}}', '--batch_size', '{{job.parameters.batch_size}}', '--optimizer', '{{job.parameters.optimizer}}', '--databricks-run-id', '{{job.run_id}}'],
           },
         },
       ],

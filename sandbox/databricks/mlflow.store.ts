@@ -35,10 +35,19 @@ export interface ModelVersionRecord {
   source: string;
   runId: string;
   status: 'PENDING_REGISTRATION' | 'READY' | 'FAILED_REGISTRATION';
+  statusMessage: string;
+  /** Workspace registry only: None | Staging | Production | Archived. */
+  currentStage: string;
+  /** Set by the control endpoint: registration ends in FAILED_REGISTRATION. */
+  failRegistration: boolean;
   tags: Record<string, string>;
 }
 
+/** Which registry a model lives in; each answers with its own paths, shapes and errors. */
+export type RegistryKind = 'unity-catalog' | 'workspace' | 'mlflow';
+
 export interface RegisteredModelRecord {
+  kind: RegistryKind;
   name: string;
   creationTimestamp: number;
   lastUpdatedTimestamp: number;
@@ -68,21 +77,30 @@ export class MlflowStore {
     return run;
   }
 
-  model(name: string): RegisteredModelRecord {
+  /** The model of that registry; each registry says "not found" its own way (docs/sandbox/registries.md). */
+  model(name: string, kind: RegistryKind): RegisteredModelRecord {
     const m = this.models.get(name);
-    if (!m) throw new HttpFault(404, 'RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${name} not found`);
-    return m;
+    if (m?.kind === kind) return m;
+    if (kind === 'unity-catalog') throw new HttpFault(404, 'RESOURCE_DOES_NOT_EXIST', `Routine or Model '${name}' does not exist.`);
+    if (kind === 'workspace') throw new HttpFault(404, 'RESOURCE_DOES_NOT_EXIST', `RegisteredModel '${name}' does not exist. It might have been deleted.`);
+    throw new HttpFault(404, 'RESOURCE_DOES_NOT_EXIST', `Registered Model with name=${name} not found`);
   }
 
-  createModel(name: string, now: number, description = '', tags: Record<string, string> = {}): RegisteredModelRecord {
+  createModel(name: string, now: number, kind: RegistryKind, description = '', tags: Record<string, string> = {}): RegisteredModelRecord {
+    if (kind === 'unity-catalog' && !/^[^.]+\.[^.]+\.[^.]+$/.test(name)) {
+      throw new HttpFault(400, 'INVALID_PARAMETER_VALUE', `Model name '${name}' is not a three-level name (catalog.schema.model).`);
+    }
     if (this.models.has(name)) throw new HttpFault(400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists.`);
-    const m: RegisteredModelRecord = { name, creationTimestamp: now, lastUpdatedTimestamp: now, description, tags, aliases: new Map(), versions: [] };
+    const m: RegisteredModelRecord = { kind, name, creationTimestamp: now, lastUpdatedTimestamp: now, description, tags, aliases: new Map(), versions: [] };
     this.models.set(name, m);
     return m;
   }
 
-  createVersion(name: string, init: { source: string; runId: string; userId: string; now: number; tags?: Record<string, string>; description?: string }): ModelVersionRecord {
-    const m = this.model(name);
+  /** Fails the registration of the next version created (control endpoint, for FAILED_REGISTRATION by hand). */
+  failNextRegistration = false;
+
+  createVersion(name: string, kind: RegistryKind, init: { source: string; runId: string; userId: string; now: number; tags?: Record<string, string>; description?: string }): ModelVersionRecord {
+    const m = this.model(name, kind);
     const v: ModelVersionRecord = {
       name,
       version: String(m.versions.length + 1),
@@ -93,17 +111,33 @@ export class MlflowStore {
       source: init.source,
       runId: init.runId,
       status: 'PENDING_REGISTRATION',
+      statusMessage: '',
+      currentStage: 'None',
+      failRegistration: this.failNextRegistration,
       tags: { ...(init.tags ?? {}) },
     };
+    this.failNextRegistration = false;
     m.versions.push(v);
     m.lastUpdatedTimestamp = init.now;
     return v;
   }
 
-  version(name: string, version: string): ModelVersionRecord {
-    const v = this.models.get(name)?.versions.find((x) => x.version === version);
+  version(name: string, version: string, kind: RegistryKind): ModelVersionRecord {
+    const v = this.model(name, kind).versions.find((x) => x.version === version);
     if (!v) throw new HttpFault(404, 'RESOURCE_DOES_NOT_EXIST', `Model Version (name=${name}, version=${version}) not found`);
     return v;
+  }
+
+  /** Registration finishes on the sandbox clock: READY, or FAILED_REGISTRATION when asked to fail. */
+  settle(now: number, registrationMs: number): void {
+    for (const m of this.models.values()) {
+      for (const v of m.versions) {
+        if (v.status !== 'PENDING_REGISTRATION' || now - v.creationTimestamp < registrationMs) continue;
+        v.status = v.failRegistration ? 'FAILED_REGISTRATION' : 'READY';
+        if (v.failRegistration) v.statusMessage = 'Failed to copy the model files into the registry (sandbox: fail-next-registration).';
+        v.lastUpdatedTimestamp = v.creationTimestamp + registrationMs;
+      }
+    }
   }
 
   runJson(r: MlflowRunRecord): unknown {
@@ -130,38 +164,62 @@ export class MlflowStore {
     };
   }
 
+  /** A ModelVersion as the MLflow REST of the model's registry writes it (string versions). */
   versionJson(v: ModelVersionRecord): unknown {
-    const aliases = [...(this.models.get(v.name)?.aliases ?? new Map<string, string>())].filter(([, ver]) => ver === v.version).map(([a]) => a);
-    return {
+    const m = this.models.get(v.name);
+    const kind = m?.kind ?? 'mlflow';
+    const aliases = [...(m?.aliases ?? new Map<string, string>())].filter(([, ver]) => ver === v.version).map(([a]) => a);
+    const common = {
       name: v.name,
       version: v.version,
       creation_timestamp: v.creationTimestamp,
       last_updated_timestamp: v.lastUpdatedTimestamp,
       user_id: v.userId,
-      current_stage: 'None',
       description: v.description,
       source: v.source,
       run_id: v.runId,
       status: v.status,
-      status_message: '',
+      ...(v.statusMessage ? { status_message: v.statusMessage } : {}),
       tags: kv(v.tags),
-      run_link: '',
-      aliases,
+    };
+    // UC (MLflow-UC message): aliases as {alias, version}, storage_location, no stages.
+    if (kind === 'unity-catalog') return { ...common, storage_location: `abfss://unity-catalog@sandboxstorage.dfs.core.windows.net/__unitystorage/models/${v.name}/versions/${v.version}`, aliases: aliases.map((alias) => ({ alias, version: v.version })) };
+    // Databricks' legacy ModelVersion has no aliases field.
+    if (kind === 'workspace') return { ...common, current_stage: v.currentStage, run_link: '' };
+    return { ...common, current_stage: v.currentStage, run_link: '', aliases };
+  }
+
+  /** ModelVersionInfo of the public /api/2.1/unity-catalog API: integer version, aliases with alias_name. */
+  ucVersionInfo(v: ModelVersionRecord): unknown {
+    const [catalog, schema, model] = v.name.split('.');
+    const aliases = [...(this.models.get(v.name)?.aliases ?? new Map<string, string>())].filter(([, ver]) => ver === v.version);
+    return {
+      model_name: model, catalog_name: catalog, schema_name: schema, version: Number(v.version), source: v.source, run_id: v.runId,
+      status: v.status, comment: v.description, created_at: v.creationTimestamp, created_by: v.userId, updated_at: v.lastUpdatedTimestamp, updated_by: v.userId,
+      aliases: aliases.map(([alias_name]) => ({ alias_name, version_num: Number(v.version) })),
     };
   }
 
   modelJson(m: RegisteredModelRecord): unknown {
-    const ready = m.versions.filter((v) => v.status === 'READY');
-    const newest = ready[ready.length - 1];
     return {
       name: m.name,
       creation_timestamp: m.creationTimestamp,
       last_updated_timestamp: m.lastUpdatedTimestamp,
       description: m.description,
-      // One version per stage; this registry uses aliases only, so every version is in stage None.
-      latest_versions: newest ? [this.versionJson(newest)] : [],
+      ...(m.kind === 'unity-catalog' ? {} : { latest_versions: latestPerStage(m).map((v) => this.versionJson(v)) }),
       tags: kv(m.tags),
-      aliases: [...m.aliases].map(([alias, version]) => ({ alias, version })),
+      ...(m.kind === 'workspace' ? {} : { aliases: [...m.aliases].map(([alias, version]) => ({ alias, version })) }),
     };
   }
+}
+
+/** "Latest version models for each stage ... Only return models with current READY status" (model_registry.proto). */
+export function latestPerStage(m: RegisteredModelRecord, stages?: readonly string[]): ModelVersionRecord[] {
+  const best = new Map<string, ModelVersionRecord>();
+  for (const v of m.versions) {
+    if (v.status !== 'READY' || (stages && !stages.includes(v.currentStage))) continue;
+    const prev = best.get(v.currentStage);
+    if (!prev || Number(v.version) > Number(prev.version)) best.set(v.currentStage, v);
+  }
+  return [...best.values()];
 }

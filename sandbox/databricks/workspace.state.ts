@@ -1,6 +1,6 @@
 import type { SandboxClock } from '../common/clock';
 import type { Logger } from '../../services/logger';
-import { EXPERIMENT_ID, type MlflowStore } from './mlflow.store';
+import { EXPERIMENT_ID, type MlflowStore, type RegistryKind } from './mlflow.store';
 import { epochsDoneAt, planRun, cancelPlan, runPhaseAt, taskPhaseAt, FAIL_MODES, type FailMode, type RunPlan, type Timings } from './run-timeline';
 
 /**
@@ -79,6 +79,8 @@ export class Workspace {
   private nextId = 455_644_833;
   private failNext: FailMode | undefined;
   private nextImage: { suffix: string } | 'untagged' | undefined;
+  /** Set by the sandbox: puts an image into its container registry (for nextScoringImage's suffixes). */
+  imagePushed: ((image: string, at: number) => void) | undefined;
   baseUrl = 'http://127.0.0.1';
 
   constructor(
@@ -185,13 +187,13 @@ export class Workspace {
 
   private syncTraining(run: SimRun, task: SimTask, start: number, now: number): void {
     const epochs = task.epochs ?? 0;
-    const modelName = run.params.model_name ?? 'fashion-cnn';
+    const modelName = run.params.model_name ?? 'main.mlops.fashion_cnn';
     if (!task.mlflowRunId) {
       const r = this.mlflow.createRun({
         runName: `train-${modelName}`,
         userId: SANDBOX_USER,
         startTime: start,
-        params: { model_name: modelName, epochs: String(epochs), lr: run.params.lr ?? '0.01', batch_size: run.params.batch_size ?? '128', device: 'cpu', torch: '2.5.1' },
+        params: { lr: run.params.lr ?? '0.001', epochs: String(epochs), batch_size: run.params.batch_size ?? '64', optimizer: run.params.optimizer ?? 'adam', train_samples: '60000' },
         tags: { 'mlops.databricks_run_id': String(run.runId), 'mlflow.databricks.jobID': String(run.jobId), 'mlflow.databricks.jobRunID': String(task.runId), 'mlflow.source.type': 'JOB' },
       });
       task.mlflowRunId = r.runId;
@@ -205,8 +207,11 @@ export class Workspace {
       // A plausible learning curve: loss falls, accuracy rises, faster with a larger learning rate.
       const rate = Math.min(1, 0.35 + lr * 10);
       const timestamp = start + e * this.timings.epochMs;
-      record.history.push({ key: 'loss', value: round(2.3 * Math.exp(-rate * e) + 0.25), timestamp, step: e });
-      record.history.push({ key: 'accuracy', value: round(0.92 - 0.8 * Math.exp(-rate * e)), timestamp, step: e });
+      // The keys train.py logs (infra/databricks/src/mlops_training/trainer.py METRICS).
+      record.history.push({ key: 'train_loss', value: round(2.3 * Math.exp(-rate * e) + 0.25), timestamp, step: e });
+      record.history.push({ key: 'train_accuracy', value: round(0.93 - 0.8 * Math.exp(-rate * e)), timestamp, step: e });
+      record.history.push({ key: 'val_loss', value: round(2.3 * Math.exp(-rate * e) + 0.3), timestamp, step: e });
+      record.history.push({ key: 'val_accuracy', value: round(0.92 - 0.8 * Math.exp(-rate * e)), timestamp, step: e });
     }
     task.epochsLogged = Math.max(task.epochsLogged, done);
   }
@@ -217,15 +222,28 @@ export class Workspace {
     record.status = result === 'SUCCESS' ? 'FINISHED' : result === 'CANCELED' ? 'KILLED' : 'FAILED';
     record.endTime = end;
     if (result !== 'SUCCESS') return;
-    const name = run.params.model_name ?? 'fashion-cnn';
-    if (!this.mlflow.models.has(name)) this.mlflow.createModel(name, end);
-    const source = `dbfs:/databricks/mlflow-tracking/${EXPERIMENT_ID}/${record.runId}/artifacts/model`;
-    const v = this.mlflow.createVersion(name, { source, runId: record.runId, userId: SANDBOX_USER, now: end });
-    const registry = run.params.registry ?? 'mlopsacr.azurecr.io';
-    const image = this.nextImage;
-    this.nextImage = undefined;
-    if (image !== 'untagged') v.tags.scoring_image = `${registry}/${name}:${v.version}${image ? `-${image.suffix}` : ''}`;
-    task.modelVersion = v.version;
+    const name = run.params.model_name ?? 'main.mlops.fashion_cnn';
+    // train.py --registry: which registry log_model registers into (mlflow.set_registry_uri).
+    const kinds: readonly RegistryKind[] = ['unity-catalog', 'workspace', 'mlflow'];
+    const kind = kinds.find((k) => k === run.params.registry) ?? 'unity-catalog';
+    try {
+      if (!this.mlflow.models.has(name)) this.mlflow.createModel(name, end, kind);
+      const source = `dbfs:/databricks/mlflow-tracking/${EXPERIMENT_ID}/${record.runId}/artifacts/model`;
+      const v = this.mlflow.createVersion(name, kind, { source, runId: record.runId, userId: SANDBOX_USER, now: end });
+      // As train.py: the scoring_image tag only when the bot passed --scoring-image (the image CI built).
+      const image = this.nextImage;
+      this.nextImage = undefined;
+      if (run.params.scoring_image && image !== 'untagged') {
+        // A test's suffixed image (crash, score-500...) is pushed as a pipeline would have pushed it.
+        const tagged = image ? `${run.params.scoring_image}-${image.suffix}` : run.params.scoring_image;
+        if (image) this.imagePushed?.(tagged, end);
+        v.tags.scoring_image = tagged;
+      }
+      task.modelVersion = v.version;
+    } catch (e) {
+      // As log_model raising in train.py: no version, no result line (the bot reports it); never a crash.
+      this.logger.warn('sandbox training could not register its model', { model: name, error: (e as Error).message });
+    }
   }
 }
 

@@ -33,22 +33,32 @@ export function seedOf(text: string): number {
   return (h % 1000) / 100;
 }
 
+/** Fashion-MNIST class names in label order (as infra/databricks/src/mlops_training/model.py). */
+export const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const PIXELS = 784;
+export const MAX_ROWS = 64;
+
 /**
- * The input shapes the scoring server accepts, as MLflow's and Azure ML's scoring servers do:
- * `{"inputs": [[...]]}`, `{"instances": [[...]]}`, `{"data": [[...]]}`, or
- * `{"dataframe_split": {"data": [[...]]}}`. Returns the rows or a reason.
+ * The input contract of infra/scoring/score.py, enforced the same way with the same messages
+ * (docs/scoring.md): `{"inputs": [[784 numbers from 0.0 to 1.0], ...]}`, 1 to 64 rows, nothing else.
+ * A sample that does not fit the model fails here as it fails in Azure. Returns the rows or a reason.
  */
 export function parseRows(body: unknown): number[][] | string {
-  if (!body || typeof body !== 'object') return 'the body must be a JSON object';
-  const b = body as Record<string, unknown>;
-  const split = b.dataframe_split as { data?: unknown } | undefined;
-  const rows = b.inputs ?? b.instances ?? b.data ?? split?.data;
-  if (!Array.isArray(rows) || rows.length === 0) return 'expected a non-empty "inputs" array of numeric rows';
+  if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).join() !== 'inputs') return 'body must be {"inputs": [[784 numbers], ...]}';
+  const rows = (body as { inputs: unknown }).inputs;
+  if (!Array.isArray(rows) || rows.length < 1 || rows.length > MAX_ROWS) return `"inputs" must be a list of 1 to ${MAX_ROWS} rows`;
   const out: number[][] = [];
-  for (const r of rows) {
-    const row = Array.isArray(r) ? r.flat(3) : [r];
-    if (!row.every((x) => typeof x === 'number' && Number.isFinite(x))) return 'every input value must be a finite number';
+  for (const [i, row] of rows.entries()) {
+    if (!Array.isArray(row) || row.length !== PIXELS) return `inputs[${i}] must be a list of ${PIXELS} numbers (a 28x28 image, row-major)`;
+    const bad: unknown = (row as unknown[]).find((v) => typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1);
+    if (bad !== undefined) return `inputs[${i}] holds ${JSON.stringify(bad)}: every value must be a number from 0.0 to 1.0`;
     out.push(row as number[]);
   }
   return out;
+}
+
+/** One prediction as score.py answers it. */
+export function prediction(probabilities: number[]): { class: number; label: string; probabilities: number[] } {
+  const k = probabilities.indexOf(Math.max(...probabilities));
+  return { class: k, label: CLASSES[k] ?? String(k), probabilities: probabilities.map((p) => Math.round(p * 1e6) / 1e6) };
 }

@@ -1,12 +1,13 @@
 import { createServer, type Server, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-import { NUM_CLASSES, parseRows, predict, seedOf } from './scoring-model';
+import { NUM_CLASSES, parseRows, predict, prediction, seedOf } from './scoring-model';
 
 /**
  * A real HTTP scoring server: what a sandbox container group runs once it reaches Running.
- *   GET  /       → 200 {"status":"Healthy", ...}   (the readiness/health probe)
- *   POST /score  → 200 {"predictions": [[p0..p9], ...]}  softmax probabilities per input row
+ * It speaks infra/scoring/score.py's contract (docs/scoring.md), same checks and messages:
+ *   GET  /       → 200 {"status":"ok","model":{name,version}}   (the readiness/health probe)
+ *   POST /score  {"inputs": [[784 numbers]]} → 200 {"model", "predictions": [{class, label, probabilities}]}; 400 otherwise
  * Modes (chosen by the ARM sandbox from the image tag or env, see docs/sandbox/aci.md):
  *   healthy (default), `error` (/score answers 500), `wrong` (/score answers malformed predictions).
  */
@@ -14,6 +15,7 @@ export type ScoringMode = 'healthy' | 'error' | 'wrong';
 
 export interface ScoringServerOptions {
   image: string;
+  modelName?: string;
   modelVersion?: string;
   mode?: ScoringMode;
 
@@ -78,8 +80,8 @@ export class ScoringServer {
         res.end(JSON.stringify(body));
         this.o.log(`${req.method ?? 'GET'} ${path} ${status}`);
       };
-      if (req.method === 'GET' && (path === '/' || path === '/health')) {
-        send(200, { status: 'Healthy', image: this.o.image, modelVersion: this.o.modelVersion ?? null });
+      if (req.method === 'GET' && path === '/') {
+        send(200, { status: 'ok', model: { name: this.o.modelName ?? '', version: this.o.modelVersion ?? '' }, image: this.o.image });
         return;
       }
       if (req.method !== 'POST' || path !== '/score') {
@@ -87,11 +89,15 @@ export class ScoringServer {
         return;
       }
       this.requests++;
+      if ((req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() !== 'application/json') {
+        send(400, { error: 'content-type must be application/json' });
+        return;
+      }
       let body: unknown;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        send(400, { error: 'the body is not valid JSON' });
+      } catch (e) {
+        send(400, { error: `body is not JSON (${(e as Error).name})` });
         return;
       }
       const rows = parseRows(body);
@@ -109,7 +115,7 @@ export class ScoringServer {
         send(200, { predictions: [rows[0]?.map((x) => x * 3) ?? []] });
         return;
       }
-      send(200, { predictions: rows.map((r) => predict(r, this.seed)) });
+      send(200, { model: { name: this.o.modelName ?? '', version: this.o.modelVersion ?? '' }, predictions: rows.map((r) => prediction(predict(r, this.seed))) });
     });
   }
 }

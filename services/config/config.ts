@@ -14,7 +14,7 @@ export interface AppConfig {
   azureDevOps: { orgUrl: string; project: string; pat: string | undefined } | undefined;
   databricks: { host: string; token: string | undefined } | undefined;
   mlflow: { trackingUri: string; token: string | undefined } | undefined;
-  azure: { subscriptionId: string; resourceGroup: string; location: string; armEndpoint: string } | undefined;
+  azure: { subscriptionId: string; resourceGroup: string; location: string; armEndpoint: string; scoringIdentity: { id: string; clientId: string } | undefined } | undefined;
   stateStore: { kind: 'sqlite'; path: string };
   /** Microsoft Graph, for roles that name Entra groups. */
   graphEndpoint: string;
@@ -79,6 +79,7 @@ export function loadConfig(
   const databricksHost = env.DATABRICKS_HOST;
   const azureParts = [env.AZURE_SUBSCRIPTION_ID, env.AZURE_RESOURCE_GROUP, env.AZURE_LOCATION];
   need(azureParts.every(Boolean) || azureParts.every((p) => !p), 'AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_LOCATION go together: set all three (where ACI container groups are created)');
+  need(!!env.ACI_IDENTITY_ID === !!env.ACI_IDENTITY_CLIENT_ID, 'ACI_IDENTITY_ID and ACI_IDENTITY_CLIENT_ID go together: the scoring identity\'s resource id (image pull) and client id (model download); see docs/deploy-azure.md');
   if (problems.length) throw new ConfigError(problems);
 
   const mlflowUri = env.MLFLOW_TRACKING_URI ?? databricksHost;
@@ -93,7 +94,13 @@ export function loadConfig(
     mlflow: mlflowUri ? { trackingUri: mlflowUri, token: env.DATABRICKS_TOKEN } : undefined,
     azure:
       env.AZURE_SUBSCRIPTION_ID && env.AZURE_RESOURCE_GROUP && env.AZURE_LOCATION
-        ? { subscriptionId: env.AZURE_SUBSCRIPTION_ID, resourceGroup: env.AZURE_RESOURCE_GROUP, location: env.AZURE_LOCATION, armEndpoint: env.ARM_ENDPOINT }
+        ? {
+            subscriptionId: env.AZURE_SUBSCRIPTION_ID,
+            resourceGroup: env.AZURE_RESOURCE_GROUP,
+            location: env.AZURE_LOCATION,
+            armEndpoint: env.ARM_ENDPOINT,
+            scoringIdentity: env.ACI_IDENTITY_ID && env.ACI_IDENTITY_CLIENT_ID ? { id: env.ACI_IDENTITY_ID, clientId: env.ACI_IDENTITY_CLIENT_ID } : undefined,
+          }
         : undefined,
     graphEndpoint: env.GRAPH_ENDPOINT,
     stateStore: { kind: 'sqlite', path: env.STATE_STORE === 'sqlite::memory:' ? ':memory:' : resolve(cwd, env.STATE_STORE.slice('sqlite:'.length)) },

@@ -51,6 +51,12 @@ export const envSchema = z
     AZURE_SUBSCRIPTION_ID: z.preprocess(empty, z.string().regex(guid, 'AZURE_SUBSCRIPTION_ID must be a subscription id (GUID)').optional()),
     AZURE_RESOURCE_GROUP: z.preprocess(empty, z.string().regex(/^[-\w._()]{1,90}$/, 'AZURE_RESOURCE_GROUP must be a resource group name (letters, digits, -_.() up to 90)').optional()),
     AZURE_LOCATION: z.preprocess(empty, z.string().regex(/^[a-z0-9]+$/, 'AZURE_LOCATION must be a region name such as westeurope').optional()),
+    /** User-assigned identity of the scoring container groups: pulls the image (AcrPull) and downloads the model. */
+    ACI_IDENTITY_ID: z.preprocess(
+      empty,
+      z.string().regex(/^\/subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/, 'ACI_IDENTITY_ID must be the resource id of a user-assigned identity (output scoringIdentityId of infra/azure/azuredeploy.json)').optional(),
+    ),
+    ACI_IDENTITY_CLIENT_ID: z.preprocess(empty, z.string().regex(guid, 'ACI_IDENTITY_CLIENT_ID must be the client id (GUID) of that identity (output scoringIdentityClientId)').optional()),
     ARM_ENDPOINT: z.preprocess(empty, url('ARM_ENDPOINT', 'leave it unset for https://management.azure.com').default('https://management.azure.com')),
     /** Microsoft Graph, asked which Entra groups named in roles a user belongs to. */
     GRAPH_ENDPOINT: z.preprocess(empty, url('GRAPH_ENDPOINT', 'leave it unset for https://graph.microsoft.com').default('https://graph.microsoft.com')),

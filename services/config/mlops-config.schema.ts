@@ -53,6 +53,12 @@ const modelSchema = z.object({
     workers: z.number().int().min(0).max(100).default(1),
     entryPoint: z.string().default('infra/databricks/train.py'),
   }),
+  /**
+   * Which model registry holds registeredModel (docs/configuration.md): `unity-catalog` (default of new
+   * Databricks workspaces; three-level name, aliases), `workspace` (legacy Workspace Model Registry:
+   * stages, no aliases) or `mlflow` (an OSS MLflow server: aliases).
+   */
+  registry: z.enum(['unity-catalog', 'workspace', 'mlflow'], { error: 'registry must be unity-catalog, workspace or mlflow' }).default('unity-catalog'),
   registeredModel: z.string().min(1),
   parameters: z.record(z.string().regex(/^[A-Za-z_][\w.-]*$/, 'parameter names are identifiers'), parameterSchema).default({}),
   deployment: z.object({
@@ -73,6 +79,9 @@ const modelSchema = z.object({
 });
 export type ModelConfig = z.infer<typeof modelSchema>;
 
+/** Targets that are stages of the Workspace Model Registry (services/registry/model-registries.ts maps them). */
+const WORKSPACE_STAGES: Readonly<Record<string, string>> = { production: 'Production', staging: 'Staging' };
+
 export const mlopsConfigSchema = z.object({
   defaultModel: z.string().optional(),
   models: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'model names are lower-case letters, digits and dashes'), modelSchema).refine((m) => Object.keys(m).length > 0, 'declare at least one model'),
@@ -85,6 +94,17 @@ export const mlopsConfigSchema = z.object({
     .array(z.object({ conversationId: z.string(), models: z.array(z.string()).default(['*']), events: z.array(z.enum(['failed', 'succeeded', 'approval'])).default(['failed']) }))
     .default([]),
 }).superRefine((cfg, ctx) => {
+  for (const [name, m] of Object.entries(cfg.models)) {
+    if (m.registry === 'unity-catalog' && !/^[^.\s]+\.[^.\s]+\.[^.\s]+$/.test(m.registeredModel)) {
+      ctx.addIssue({ code: 'custom', path: ['models', name, 'registeredModel'], message: `"${m.registeredModel}": a Unity Catalog model has a three-level name catalog.schema.model (or set registry: workspace for the legacy Workspace Model Registry)` });
+    }
+    if (m.registry !== 'unity-catalog' && m.registeredModel.includes('.')) {
+      ctx.addIssue({ code: 'custom', path: ['models', name, 'registeredModel'], message: `"${m.registeredModel}" looks like a Unity Catalog name; with registry: ${m.registry} use a flat name (or set registry: unity-catalog)` });
+    }
+    if (m.registry === 'workspace' && !(m.target in WORKSPACE_STAGES)) {
+      ctx.addIssue({ code: 'custom', path: ['models', name, 'target'], message: `the Workspace Model Registry has stages, not aliases: target must be ${Object.keys(WORKSPACE_STAGES).join(' or ')}` });
+    }
+  }
   if (cfg.defaultModel && !(cfg.defaultModel in cfg.models)) {
     ctx.addIssue({ code: 'custom', path: ['defaultModel'], message: `defaultModel "${cfg.defaultModel}" is not one of the declared models (${Object.keys(cfg.models).join(', ')})` });
   }

@@ -1,5 +1,6 @@
 import type { ErrorBodyParser } from '../http/http-pipeline';
 import { ServiceError } from '../http/errors';
+import { canceledBy, resultFromTermination } from './termination-codes';
 import type {
   DatabricksJob,
   DatabricksRun,
@@ -65,16 +66,6 @@ const PHASES: Record<string, RunPhase> = {
 };
 const RESULTS = new Set<string>(['SUCCESS', 'SUCCESS_WITH_FAILURES', 'FAILED', 'TIMEDOUT', 'CANCELED', 'MAXIMUM_CONCURRENT_RUNS_REACHED', 'EXCLUDED', 'UPSTREAM_FAILED', 'UPSTREAM_CANCELED', 'DISABLED']);
 
-/** The result implied by `status.termination_details` when the deprecated `state` is absent. */
-function resultFromTermination(code: string | undefined, type: string | undefined): RunResult {
-  if (code === 'SUCCESS' || code === 'SUCCESS_WITH_FAILURES') return code;
-  if (code === 'USER_CANCELED' || code === 'CANCELED') return 'CANCELED';
-  if (code === 'SKIPPED') return 'SKIPPED';
-  if (code === 'RUN_TIMEOUT' || code === 'TIMEDOUT') return 'TIMEDOUT';
-  if (code === 'UPSTREAM_FAILED') return 'UPSTREAM_FAILED';
-  return type === 'SUCCESS' ? 'SUCCESS' : 'FAILED';
-}
-
 export function toRunState(wire: Json): DatabricksRunState {
   const state = obj(wire.state) ?? {};
   const status = obj(wire.status) ?? {};
@@ -97,7 +88,8 @@ export function toRunState(wire: Json): DatabricksRunState {
     message: str(details.message) || str(state.state_message) || str(obj(status.queue_details)?.message) || '',
     terminationCode: code,
     terminationType: type,
-    userCancelledOrTimedOut: state.user_cancelled_or_timedout === true || code === 'USER_CANCELED',
+    userCancelledOrTimedOut: state.user_cancelled_or_timedout === true || code === 'USER_CANCELED' || code === 'CANCELED',
+    canceledBy: canceledBy(code),
   };
 }
 
@@ -134,8 +126,21 @@ export function toRun(wire: Json): DatabricksRun {
       cleanupMs: num(wire.cleanup_duration) ?? 0,
       runMs: num(wire.run_duration) ?? 0,
     },
-    tasks: arr(wire.tasks).map((t) => toTask(obj(t) ?? {})),
+    tasks: latestAttempts(arr(wire.tasks).map((t) => toTask(obj(t) ?? {}))),
   };
+}
+
+/**
+ * A retried task appears once per attempt, all with the same task_key (attempt_number 0, 1, ...):
+ * keep the latest attempt of each, in the order the tasks first appear.
+ */
+export function latestAttempts(tasks: DatabricksTask[]): DatabricksTask[] {
+  const latest = new Map<string, DatabricksTask>();
+  for (const t of tasks) {
+    const prev = latest.get(t.taskKey);
+    if (!prev || t.attemptNumber > prev.attemptNumber || (t.attemptNumber === prev.attemptNumber && t.runId > prev.runId)) latest.set(t.taskKey, t);
+  }
+  return [...latest.values()];
 }
 
 export function toJob(wire: Json): DatabricksJob {

@@ -35,6 +35,8 @@ export interface DatabricksRunState {
   /** `status.termination_details.type`: SUCCESS, CLIENT_ERROR, INTERNAL_ERROR, CLOUD_FAILURE. */
   terminationType: string | undefined;
   userCancelledOrTimedOut: boolean;
+  /** For CANCELED results: `user` (USER_CANCELED) or `platform` (CANCELED, e.g. the run exceeded timeout_seconds). */
+  canceledBy: 'user' | 'platform' | undefined;
 }
 
 export interface DatabricksTask {

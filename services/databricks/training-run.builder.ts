@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabricksLibrary } from './databricks.types';
+import type { RegistryKind } from '../registry/model-registries';
 
 /**
  * Builds the `jobs/runs/submit` body of a training run from the specs in infra/databricks/
@@ -21,9 +22,14 @@ export interface TrainingTemplate {
   python_file: string;
   timeout_seconds: number;
   max_retries: number;
-  /** Registry of the scoring images, passed to train.py for the `scoring_image` tag. */
-  registry: string;
+  /** Directory of the Fashion-MNIST IDX files (a Unity Catalog volume or /dbfs path): train.py --data-dir. */
+  data_dir: string;
+  /** MLflow experiment path: train.py --experiment. */
+  experiment: string;
+  /** ACR repository of the scoring image CI builds (tag = commit): train.py --scoring-image <repo>:<commit>. */
+  scoring_image_repository: string;
 }
+
 
 export interface TrainingInfra {
   cluster: ClusterTemplate;
@@ -34,10 +40,14 @@ export interface TrainingInfra {
 export interface TrainingRunInput {
   infra: TrainingInfra;
   modelName: string;
+  /** mlops.config.yaml `registry:` (train.py --registry takes the same names); default unity-catalog. */
+  registry?: RegistryKind;
+  /** Commit CI built (its scoring image tag); without it the version gets no scoring_image tag. */
+  commit?: string;
   /** Runtime key from `resolveMlRuntime` (never a literal). */
   sparkVersion: string;
   gpu: boolean;
-  /** Training parameters (`lr=0.01 epochs=5`): passed to train.py as `--lr 0.01 --epochs 5`. */
+  /** Declared training parameters, passed under their own names: `batch_size=64` → `--batch_size 64`. */
   parameters?: Record<string, string | number>;
   runName?: string;
   /** Replays with the same token return the same run (e.g. the Teams activity id). */
@@ -58,20 +68,22 @@ export class InvalidTrainingParameterError extends Error {
 
 const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 // Reserved: the builder sets these itself, a user parameter must not redirect them.
-const RESERVED = new Set(['model_name', 'databricks_run_id', 'registry']);
+const RESERVED = new Set(['model_name', 'databricks_run_id', 'registry', 'data_dir', 'experiment', 'scoring_image', 'max_samples']);
 
 export function loadTrainingInfra(dir: string): TrainingInfra {
   const read = <T>(file: string): T => JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
   return { cluster: read('cluster.json'), libraries: read('library.json'), training: read('training.json') };
 }
 
-export function trainingParameters(modelName: string, registry: string, parameters: TrainingRunInput['parameters'] = {}): string[] {
+/** train.py's command line (infra/databricks/src/mlops_training/params.py). */
+export function trainingParameters(input: Pick<TrainingRunInput, 'modelName' | 'registry' | 'commit' | 'parameters'>, training: TrainingTemplate): string[] {
   // `{{job.run_id}}` is a Databricks dynamic value: train.py tags its MLflow run with the Databricks run id.
-  const args = ['--model-name', modelName, '--databricks-run-id', '{{job.run_id}}', '--registry', registry];
-  for (const [name, value] of Object.entries(parameters)) {
+  const args = ['--model-name', input.modelName, '--registry', input.registry ?? 'unity-catalog', '--data-dir', training.data_dir, '--experiment', training.experiment, '--databricks-run-id', '{{job.run_id}}'];
+  if (input.commit) args.push('--scoring-image', `${training.scoring_image_repository}:${input.commit}`);
+  for (const [name, value] of Object.entries(input.parameters ?? {})) {
     if (!PARAM_NAME.test(name)) throw new InvalidTrainingParameterError(name, `parameter name "${name}" must be letters, digits and _`);
     if (RESERVED.has(name)) throw new InvalidTrainingParameterError(name, `parameter "${name}" is set by the bot`);
-    args.push(`--${name.replace(/_/g, '-')}`, String(value));
+    args.push(`--${name}`, String(value)); // the declared name, unchanged (batch_size stays batch_size)
   }
   return args;
 }
@@ -99,7 +111,7 @@ export function buildTrainingRunSpec(input: TrainingRunInput): Record<string, un
         libraries,
         spark_python_task: {
           python_file: input.pythonFile ?? training.python_file,
-          parameters: trainingParameters(input.modelName, training.registry, input.parameters),
+          parameters: trainingParameters(input, training),
         },
         timeout_seconds: training.timeout_seconds,
         max_retries: training.max_retries,

@@ -1,11 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
 import { HttpPipeline, type HttpPipelineOptions, type OperationOptions } from '../http/http-pipeline';
 import { SCOPES, bearerToken, entraToken, noAuth, type AuthProvider } from '../http/auth';
-import { isNotFound } from '../http/errors';
 import type { Logger } from '../logger';
 import { databricksErrorParser } from '../databricks/databricks.mappers';
-import { compareModelVersions, toMetricPoint, toMlflowRun, toModelVersion } from './registry.mappers';
-import type { MetricPoint, MlflowRun, ModelVersion } from './registry.types';
+import { ModelRegistry, type RegistryKind } from './model-registries';
+import { toMetricPoint, toMlflowRun } from './registry.mappers';
+import type { MetricPoint, MlflowRun } from './registry.types';
 
 /**
  * MLflow tracking + model registry REST (`/api/2.0/mlflow/...`) as Databricks, Azure ML and OSS
@@ -33,6 +33,7 @@ const MLFLOW = '/api/2.0/mlflow';
 
 export class RegistryClient {
   private readonly pipeline: HttpPipeline;
+  private readonly views = new Map<RegistryKind, ModelRegistry>();
 
   constructor(options: RegistryClientOptions) {
     this.pipeline = new HttpPipeline({
@@ -66,54 +67,20 @@ export class RegistryClient {
     } while (pageToken);
   }
 
-  /** All versions of a model (`model-versions/search`, paged). */
-  async *listModelVersions(name: string, options: ListMetricHistoryOptions = {}): AsyncIterableIterator<ModelVersion> {
-    let pageToken: string | undefined;
-    do {
-      const res = await this.pipeline.send<Json>(
-        'modelVersions.search',
-        { method: 'GET', path: `${MLFLOW}/model-versions/search`, query: { filter: `name='${name.replace(/'/g, "\\'")}'`, max_results: options.pageSize ?? 200, page_token: pageToken } },
-        options,
-      );
-      for (const v of Array.isArray(res.body.model_versions) ? res.body.model_versions : []) yield toModelVersion(v);
-      pageToken = typeof res.body.next_page_token === 'string' && res.body.next_page_token !== '' ? res.body.next_page_token : undefined;
-    } while (pageToken);
-  }
-
-  /** The newest READY version, by number (not string order); undefined when the model has none. */
-  async getLatestModelVersion(name: string, options: OperationOptions = {}): Promise<ModelVersion | undefined> {
-    let best: ModelVersion | undefined;
-    for await (const v of this.listModelVersions(name, options)) {
-      if (v.status !== 'READY') continue;
-      if (!best || compareModelVersions(v.version, best.version) > 0) best = v;
+  /** The model-registry operations of one registry kind (mlops.config.yaml `registry:`). */
+  models(kind: RegistryKind): ModelRegistry {
+    let view = this.views.get(kind);
+    if (!view) {
+      view = new ModelRegistry(this.pipeline, kind);
+      this.views.set(kind, view);
     }
-    return best;
+    return view;
   }
 
-  async getModelVersion(name: string, version: string, options: OperationOptions = {}): Promise<ModelVersion> {
-    const res = await this.pipeline.send<Json>('modelVersions.get', { method: 'GET', path: `${MLFLOW}/model-versions/get`, query: { name, version } }, options);
-    return toModelVersion(res.body.model_version);
-  }
-
-  /** The version an alias (e.g. `production`) points at; undefined when the alias is not set. */
-  async getModelVersionByAlias(name: string, alias: string, options: OperationOptions = {}): Promise<ModelVersion | undefined> {
-    try {
-      const res = await this.pipeline.send<Json>('registeredModels.getAlias', { method: 'GET', path: `${MLFLOW}/registered-models/alias`, query: { name, alias } }, options);
-      return toModelVersion(res.body.model_version);
-    } catch (err) {
-      // No production version yet is a normal state (first deploy), not a failure.
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  /** Points an alias at a version, e.g. `production` after a successful deploy (idempotent). */
-  async setModelVersionAlias(name: string, alias: string, version: string, options: OperationOptions = {}): Promise<void> {
-    await this.pipeline.send('registeredModels.setAlias', { method: 'POST', path: `${MLFLOW}/registered-models/alias`, body: { name, alias, version }, idempotent: true }, options);
-  }
-
-  async setModelVersionTag(name: string, version: string, key: string, value: string, options: OperationOptions = {}): Promise<void> {
-    await this.pipeline.send('modelVersions.setTag', { method: 'POST', path: `${MLFLOW}/model-versions/set-tag`, body: { name, version, key, value }, idempotent: true }, options);
+  /** Sets a version tag (legacy/OSS path; UC through its MLflow endpoint). */
+  async setModelVersionTag(kind: RegistryKind, name: string, version: string, key: string, value: string, options: OperationOptions = {}): Promise<void> {
+    const path = kind === 'unity-catalog' ? `${MLFLOW}/unity-catalog/model-versions/tags` : `${MLFLOW}/model-versions/set-tag`;
+    await this.pipeline.send('modelVersions.setTag', { method: 'POST', path, body: { name, version, key, value }, idempotent: true }, options);
   }
 }
 

@@ -64,7 +64,8 @@ export function toModelVersion(wire: unknown): ModelVersion {
     userId: str(m.user_id),
     description: str(m.description),
     tags,
-    aliases: Array.isArray(m.aliases) ? m.aliases.filter((a): a is string => typeof a === 'string') : [],
+    // OSS: ["champion"]; MLflow-UC: [{alias, version}].
+    aliases: (Array.isArray(m.aliases) ? m.aliases : []).map((a) => (typeof a === 'string' ? a : str(obj(a).alias))).filter((a): a is string => a !== undefined),
     scoringImage: tags.scoring_image ?? tags.image,
   };
 }
@@ -75,4 +76,25 @@ export function compareModelVersions(a: string, b: string): number {
   const nb = Number(b);
   if (Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
   return a.localeCompare(b);
+}
+
+/** A `ModelVersionInfo` of the public /api/2.1/unity-catalog API (integer version, `aliases[{alias_name}]`, no tags). */
+export function toUcModelVersion(wire: unknown): ModelVersion {
+  const m = obj(wire);
+  const full = [m.catalog_name, m.schema_name, m.model_name].every((p) => typeof p === 'string') ? `${String(m.catalog_name)}.${String(m.schema_name)}.${String(m.model_name)}` : str(m.model_name) ?? '';
+  return {
+    name: full,
+    version: str(m.version) ?? '',
+    status: str(m.status) ?? 'MODEL_VERSION_STATUS_UNKNOWN',
+    statusMessage: undefined,
+    runId: str(m.run_id) || undefined,
+    source: str(m.source),
+    createdAt: time(m.created_at),
+    updatedAt: time(m.updated_at),
+    userId: str(m.created_by),
+    description: str(m.comment),
+    tags: {},
+    aliases: (Array.isArray(m.aliases) ? m.aliases : []).map((a) => str(obj(a).alias_name)).filter((a): a is string => a !== undefined),
+    scoringImage: undefined,
+  };
 }

@@ -1,6 +1,5 @@
-import type { ContainerGroupSpec } from '../aci/aci.types';
-import type { ModelConfig } from '../config/mlops-config.schema';
 import type { RunStore } from './run-store';
+import { scoringContainerSpec } from './scoring-container';
 import type { RunRecord } from './run.types';
 import { stageOf } from './run.types';
 import { advanceTo, type StepDeps } from './stage-steps';
@@ -67,7 +66,7 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
   }
   if (!run.ext.deploySentAt) {
     // Sends the PUT and returns after ARM accepted it; later steps read the group's state.
-    await deps.aci.beginCreateOrUpdate(containerSpec(run, m, run.ext.scoringImage ?? '', run.ext.modelVersion ?? ''));
+    await deps.aci.beginCreateOrUpdate(scoringContainerSpec(run, m, run.ext.scoringImage ?? '', run.ext.modelVersion ?? '', deps.scoring));
     t.run.ext.deploySentAt = iso(now);
     t.next = 'now';
     return t;
@@ -86,19 +85,4 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
   advanceTo(t, 'deploy', now);
   touch(t, now);
   return t;
-}
-
-/** The container group of a model version (deploy and rollback send the same shape). */
-export function containerSpec(run: RunRecord, m: ModelConfig, image: string, version: string): ContainerGroupSpec {
-  return {
-    name: m.deployment.containerGroup,
-    image,
-    cpu: m.deployment.cpu,
-    memoryInGB: m.deployment.memoryInGB,
-    port: m.deployment.port,
-    ...(m.deployment.dnsLabel ? { dnsNameLabel: m.deployment.dnsLabel } : {}),
-    environment: { MODEL_NAME: m.registeredModel, MODEL_VERSION: version },
-    restartPolicy: 'Always',
-    tags: { 'mlops-run': run.id, 'mlops-model': run.model, 'mlops-version': version },
-  };
 }

@@ -1,5 +1,5 @@
 import { ServiceError } from '../http/errors';
-import { containerSpec } from './deploy-steps';
+import { scoringContainerSpec } from './scoring-container';
 import { stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText, type StepDeps } from './stage-steps';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
@@ -28,7 +28,7 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   t.run.smoke = { status: result?.status ?? 0, latencyMs: result?.latencyMs ?? 0, ok: !problem, detail: problem ?? `HTTP ${result?.status ?? 0} in ${result?.latencyMs ?? 0} ms` };
   if (!problem) {
     finishStage(t, 'smoke', 'succeeded', now, t.run.smoke.detail);
-    if (deps.registry && run.ext.modelVersion) await deps.registry.setModelVersionAlias(m.registeredModel, run.target, run.ext.modelVersion);
+    if (deps.registry && run.ext.modelVersion) await deps.registry.models(m.registry).promote(m.registeredModel, run.ext.modelVersion, run.target);
     advanceTo(t, 'smoke', now);
     t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.ext.modelVersion ?? '?'} is live at ${run.ext.scoringUri}` });
     touch(t, now);
@@ -43,7 +43,7 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   }
   let image: string | undefined;
   try {
-    image = (await deps.registry.getModelVersion(m.registeredModel, prev)).scoringImage;
+    image = (await deps.registry.models(m.registry).getVersion(m.registeredModel, prev)).scoringImage;
   } catch (e) {
     if (e instanceof ServiceError && e.retryable) throw e;
     fail(t, 'smoke', `Smoke test failed: ${problem}. Rollback to version ${prev} failed too: ${errorText(e)}.`, logs, now);
@@ -78,7 +78,7 @@ async function stepRollback(run: RunRecord, deps: StepDeps): Promise<Transition 
   if (!rb.sentAt) {
     try {
       // Sends the PUT (idempotent in ARM) and returns once ARM accepted it; the state is read next.
-      await deps.aci.beginCreateOrUpdate(containerSpec(run, m, rb.image, rb.toVersion));
+      await deps.aci.beginCreateOrUpdate(scoringContainerSpec(run, m, rb.image, rb.toVersion, deps.scoring));
     } catch (e) {
       if (e instanceof ServiceError && e.retryable) throw e;
       return failed(errorText(e));

@@ -4,6 +4,7 @@ import type { DatabricksClient } from '../databricks/databricks.client';
 import { resolveMlRuntime } from '../databricks/runtime-resolver';
 import { buildTrainingRunSpec, type TrainingInfra } from '../databricks/training-run.builder';
 import type { RegistryClient } from '../registry/registry.client';
+import type { ScoringRoute } from './scoring-container';
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import type { Logger } from '../logger';
 import { ServiceError } from '../http/errors';
@@ -22,6 +23,8 @@ export interface StepDeps {
   /** Link to a model version in the registry UI. */
   registryLink: (model: string, version: string) => string | undefined;
   smokeTest: (url: string, sample: unknown, timeoutMs: number) => Promise<{ status: number; latencyMs: number; body: string }>;
+  /** What the scoring container needs to pull its image and download its model (scoring-container.ts). */
+  scoring: ScoringRoute;
   /** Runtime keys are resolved once per process and GPU flag: the list changes with workspace upgrades, not per run. */
   runtimeCache: Map<boolean, string>;
 }
@@ -67,7 +70,7 @@ export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition
   if (run.ext.devopsRunId === undefined) {
     // The CI pipeline declares only `modelName` (infra/pipelines/azure-pipelines.ci.yml); Azure DevOps
     // refuses undeclared template parameters, and training parameters go to Databricks instead.
-    const pr = await deps.devops.runPipeline(m.ci.azureDevOpsPipelineId, { branch: run.branch, templateParameters: { modelName: m.registeredModel } });
+    const pr = await deps.devops.runPipeline(m.ci.azureDevOpsPipelineId, { branch: run.branch, templateParameters: { modelName: run.model } });
     t.run.ext.devopsRunId = pr.id;
     if (pr.webUrl) t.run.ext.devopsUrl = pr.webUrl;
     startStage(t, 'ci', now, `pipeline run ${pr.name || pr.id}`);
@@ -111,7 +114,7 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
       deps.runtimeCache.set(m.training.gpu, runtime);
     }
     const numeric = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
-    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}` });
+    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ext.commit ? { commit: run.ext.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}` });
     const poller = await deps.databricks.beginSubmitRun(spec);
     const dr = await poller.poll();
     t.run.ext.databricksRunId = dr.runId;
@@ -156,12 +159,13 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
       finishStage(t, 'training', 'succeeded', now, `runtime ${t.run.ext.runtime ?? '?'}`);
       advanceTo(t, 'training', now);
     }
-  } else if (dr.state.result === 'CANCELED') {
+  } else if (dr.state.result === 'CANCELED' && dr.state.canceledBy !== 'platform') {
     finishStage(t, 'training', 'canceled', now, 'canceled in Databricks');
     t.run.status = 'canceled';
   } else {
     const lines = [...tail(output?.logs), ...tail(output?.errorTrace)];
-    fail(t, 'training', `Databricks run ${dr.state.result ?? 'failed'}: ${output?.error ?? dr.state.message}`, lines, now);
+    const what = dr.state.canceledBy === 'platform' ? 'Databricks canceled the run (termination code CANCELED: the platform stopped it, e.g. it ran longer than timeout_seconds)' : `Databricks run ${dr.state.result ?? 'failed'}`;
+    fail(t, 'training', `${what}: ${output?.error ?? dr.state.message}`, lines, now);
   }
   touch(t, now);
   return t;
@@ -202,21 +206,35 @@ export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Tr
     fail(t, 'registered', notConfigured('The model registry', 'MLFLOW_TRACKING_URI or DATABRICKS_HOST'), [], now);
     return t;
   }
-  const version = run.ext.modelVersion ?? (await deps.registry.getLatestModelVersion(m.registeredModel))?.version;
+  const registry = deps.registry.models(m.registry);
+  const version = run.ext.modelVersion ?? (await registry.getLatestVersion(m.registeredModel))?.version;
   if (!version) {
     fail(t, 'registered', `${m.registeredModel} has no registered version to deploy`, [], now);
     return t;
   }
   t.run.ext.modelVersion = version;
-  const mv = await deps.registry.getModelVersion(m.registeredModel, version);
+  const mv = await registry.getVersion(m.registeredModel, version);
   if (mv.runId && !t.run.ext.mlflowRunId) t.run.ext.mlflowRunId = mv.runId;
   if (t.run.metrics.length === 0) await refreshMetrics(t, deps);
+  // "Only model versions in READY status can be loaded for inference or served": wait while the files are copied.
+  if (mv.status === 'FAILED_REGISTRATION') {
+    fail(t, 'registered', `Registration of ${m.registeredModel} version ${version} failed${mv.statusMessage ? `: ${mv.statusMessage}` : ''}`, [], now);
+    return t;
+  }
+  if (mv.status !== 'READY') {
+    const detail = `version ${version} is ${mv.status.toLowerCase().replace(/_/g, ' ')}`;
+    const stage = t.run.stages.find((st) => st.id === 'registered');
+    if (stage?.detail === detail) return undefined;
+    if (stage) stage.detail = detail;
+    touch(t, now);
+    return t;
+  }
   if (!mv.scoringImage) {
     fail(t, 'registered', `Model version ${version} has no scoring_image tag, so there is nothing to deploy`, [], now);
     return t;
   }
   t.run.ext.scoringImage = mv.scoringImage;
-  const prod = await deps.registry.getModelVersionByAlias(m.registeredModel, run.target);
+  const prod = await registry.getDeployed(m.registeredModel, run.target);
   if (prod) {
     t.run.ext.productionVersion = prod.version;
     // The approval card compares this version's metrics with the version in production.

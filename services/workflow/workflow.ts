@@ -43,8 +43,9 @@ export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceCli
     infra: loadTrainingInfra(join(root, 'infra', 'databricks')),
     now: o.now ?? Date.now,
     logger: logger.child({ component: 'workflow' }),
-    registryLink: (model, version) => (host ? `${host}/ml/models/${encodeURIComponent(model)}/versions/${version}` : undefined),
+    registryLink: (model, version) => (host ? registryPage(host, model, version) : undefined),
     smokeTest: postSample,
+    scoring: { identityId: config.azure?.scoringIdentity?.id, identityClientId: config.azure?.scoringIdentity?.clientId, databricksHost: config.databricks?.host, mlflowTrackingUri: config.mlflow?.trackingUri },
     runtimeCache: new Map(),
     ...(o.onPersisted ? { onPersisted: o.onPersisted } : {}),
   });
@@ -61,4 +62,11 @@ function repoRoot(from: string): string {
     if (existsSync(join(dir, 'infra', 'databricks', 'library.json'))) return dir;
     if (dirname(dir) === dir) throw new Error(`infra/databricks/library.json not found above ${from}`);
   }
+}
+
+/** The workspace UI page of a model version: Catalog Explorer for a Unity Catalog name, the legacy Models page otherwise. */
+export function registryPage(host: string, model: string, version: string): string {
+  const parts = model.split('.');
+  if (parts.length === 3) return `${host}/explore/data/models/${parts.map(encodeURIComponent).join('/')}/version/${encodeURIComponent(version)}`;
+  return `${host}/ml/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}`;
 }

@@ -2,6 +2,9 @@ import { ServiceError } from '../../services/http/errors';
 import { createLogger } from '../../services/logger';
 import { startAciHarness, scoringSpec, score, type AciHarness } from './aci-harness';
 
+
+/** One 28x28 image for the scoring contract: the given first pixels, the rest black. */
+const img = (...first: number[]): number[] => [...first, ...Array.from({ length: 784 - first.length }, () => 0)];
 describe('AciClient against the ARM sandbox (real managed-identity token, real HTTP)', () => {
   let h: AciHarness;
   const logLines: string[] = [];
@@ -24,13 +27,13 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
     // The operation was polled while Pending/Creating before it succeeded.
     expect(h.arm.server.calls.get('operations.get')).toBeGreaterThanOrEqual(2);
 
-    const res = await score(state.scoringBaseUrl ?? '', [[0.1, 0.2, 0.3], [1, 0, 0]]);
+    const res = await score(state.scoringBaseUrl ?? '', [img(0.1, 0.2, 0.3), img(1, 0, 0)]);
     expect(res.status).toBe(200);
-    const predictions = (res.body as { predictions: number[][] }).predictions;
+    const predictions = (res.body as { predictions: Array<{ probabilities: number[]; label: string }> }).predictions;
     expect(predictions).toHaveLength(2);
     for (const row of predictions) {
-      expect(row).toHaveLength(10);
-      expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      expect(row.probabilities).toHaveLength(10);
+      expect(row.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     }
     const health = await fetch(`${state.scoringBaseUrl ?? ''}/`);
     expect(health.status).toBe(200);
@@ -60,7 +63,7 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
   it('reads the tail of the container log, with timestamps on request', async () => {
     const client = h.client();
     const state = await client.get('fashion-v3');
-    await score(state.scoringBaseUrl ?? '', [[1, 2, 3]]);
+    await score(state.scoringBaseUrl ?? '', [img(1, 0.2, 0.3)]);
     const tail = await client.getLogs('fashion-v3', { tail: 2 });
     const lines = tail.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
@@ -76,7 +79,7 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
     const after = await client.get('fashion-v3');
     expect(after.scoringBaseUrl).toBe(before.scoringBaseUrl);
     expect(after.containers[0]?.events.find((e) => e.name === 'Killing')?.count).toBe(1);
-    expect((await score(after.scoringBaseUrl ?? '', [[0, 1]])).status).toBe(200);
+    expect((await score(after.scoringBaseUrl ?? '', [img(0, 1)])).status).toBe(200);
     expect(await client.getLogs('fashion-v3')).toContain('Shutting down: received SIGTERM');
   });
 
@@ -160,9 +163,9 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
     const client = h.client();
     const bad = await (await client.beginCreateOrUpdate(scoringSpec('score-bad', { image: 'mlopsacr.azurecr.io/fashion-cnn:6-score-500' }))).pollUntilDone();
     expect(bad.status).toBe('Running');
-    expect((await score(bad.scoringBaseUrl ?? '', [[1, 2]])).status).toBe(500);
+    expect((await score(bad.scoringBaseUrl ?? '', [img(1, 0.2)])).status).toBe(500);
     const wrong = await (await client.beginCreateOrUpdate(scoringSpec('score-wrong', { environment: { SANDBOX_SCORE_MODE: 'wrong' } }))).pollUntilDone();
-    const res = await score(wrong.scoringBaseUrl ?? '', [[1, 2], [3, 4]]);
+    const res = await score(wrong.scoringBaseUrl ?? '', [img(1, 0.2), img(0.3, 0.4)]);
     expect(res.status).toBe(200);
     const preds = (res.body as { predictions: number[][] }).predictions;
     expect(preds).toHaveLength(1);
@@ -175,9 +178,9 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
     const client = h.client();
     const v3 = await (await client.beginCreateOrUpdate(scoringSpec('ver-a'))).pollUntilDone();
     const v4 = await (await client.beginCreateOrUpdate(scoringSpec('ver-b', { environment: { MODEL_VERSION: '4' } }))).pollUntilDone();
-    const a1 = await score(v3.scoringBaseUrl ?? '', [[0.5, 0.5]]);
-    const a2 = await score(v3.scoringBaseUrl ?? '', [[0.5, 0.5]]);
-    const b = await score(v4.scoringBaseUrl ?? '', [[0.5, 0.5]]);
+    const a1 = await score(v3.scoringBaseUrl ?? '', [img(0.5, 0.5)]);
+    const a2 = await score(v3.scoringBaseUrl ?? '', [img(0.5, 0.5)]);
+    const b = await score(v4.scoringBaseUrl ?? '', [img(0.5, 0.5)]);
     expect(a1.body).toEqual(a2.body);
     expect(b.body).not.toEqual(a1.body);
     await client.delete('ver-a');

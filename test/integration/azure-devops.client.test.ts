@@ -56,7 +56,7 @@ describe('AzureDevOpsClient against the sandbox', () => {
     expect(stages.map((s) => s.identifier)).toEqual(['Build', 'Test', 'Publish']);
     expect(stages.every((s) => s.state === 'completed' && s.result === 'succeeded')).toBe(true);
     const lint = stages[0]?.jobs[0];
-    expect(lint?.tasks.map((t) => t.name)).toEqual(['Checkout', 'Use Python 3.10', 'Install requirements', 'Lint (flake8)']);
+    expect(lint?.tasks.map((t) => t.name)).toEqual(['Checkout', 'Use Python 3.11', 'Install requirements', 'Lint (flake8)']);
     const flake = lint?.tasks[3];
     expect(flake).toMatchObject({ result: 'succeededWithIssues', warningCount: 1 });
     expect(flake?.issues[0]?.type).toBe('warning');

@@ -49,24 +49,24 @@ describe('DatabricksClient against the Databricks sandbox', () => {
 
   async function submitTraining(params: Record<string, string> = {}): Promise<number> {
     const runtime = resolveMlRuntime(await client.listSparkVersions(), { gpu: false });
-    const spec = buildTrainingRunSpec({ infra, modelName: 'fashion-cnn', sparkVersion: runtime.key, gpu: false, parameters: { epochs: '3', ...params }, webhookDestinationIds: [sandbox.state.webhookDestinationId] });
+    const spec = buildTrainingRunSpec({ infra, modelName: 'main.mlops.fashion_cnn', sparkVersion: runtime.key, gpu: false, parameters: { epochs: '3', ...params }, webhookDestinationIds: [sandbox.state.webhookDestinationId] });
     return (await client.beginSubmitRun(spec)).runId;
   }
 
   it('submits a training run and follows it PENDING → RUNNING → TERMINATED/SUCCESS with tasks, status and run page URL', async () => {
     const runtime = resolveMlRuntime(await client.listSparkVersions(), { gpu: false });
     expect(runtime.key).toBe('17.3.x-cpu-ml-scala2.13');
-    const spec = buildTrainingRunSpec({ infra, modelName: 'fashion-cnn', sparkVersion: runtime.key, gpu: false, parameters: { epochs: 3 }, webhookDestinationIds: [sandbox.state.webhookDestinationId] });
-    const poller = await client.beginSubmitRun(spec);
-    const first = await poller.poll();
-    expect(first.state.phase).toBe('pending');
-    expect(first.runPageUrl).toMatch(/#job\/\d+\/run\/\d+$/);
-    // The clock is stepped, not raced: each poll sees the run 10 simulated seconds later, so no phase
-    // can be skipped however slow the machine is.
+    const spec = buildTrainingRunSpec({ infra, modelName: 'main.mlops.fashion_cnn', sparkVersion: runtime.key, gpu: false, parameters: { epochs: 3 }, webhookDestinationIds: [sandbox.state.webhookDestinationId] });
+    // The clock is stepped, not raced (from the submit on): each poll sees the run 10 simulated seconds
+    // later, so no phase can be skipped however slow the machine is.
     const speed = clock.speed;
     clock.setSpeed(1e-9);
     const phases: string[] = [];
+    const poller = await client.beginSubmitRun(spec);
     try {
+      const first = await poller.poll();
+      expect(first.state.phase).toBe('pending');
+      expect(first.runPageUrl).toMatch(/#job\/\d+\/run\/\d+$/);
       for (let i = 0; i < 200 && !(phases.at(-1) === 'TERMINATED'); i++) {
         phases.push((await poller.poll()).state.lifeCycleState);
         clock.advance(10_000);
@@ -87,7 +87,7 @@ describe('DatabricksClient against the Databricks sandbox', () => {
 
     const output = await client.getRunOutput(task.runId);
     expect(output.logs).toContain('epoch 3/3');
-    expect(output.training).toMatchObject({ modelName: 'fashion-cnn', modelVersion: expect.stringMatching(/^\d+$/) as string });
+    expect(output.training).toMatchObject({ modelName: 'main.mlops.fashion_cnn', modelVersion: expect.stringMatching(/^\d+$/) as string });
     expect(output.training!.mlflowRunId).toMatch(/^[0-9a-f]{32}$/);
   });
 
@@ -196,7 +196,7 @@ describe('DatabricksClient against the Databricks sandbox', () => {
 
   it('sends job- and task-level webhooks with the documented payload shapes and Basic auth', async () => {
     received.length = 0;
-    const spec = buildTrainingRunSpec({ infra, modelName: 'fashion-cnn', sparkVersion: '16.4.x-cpu-ml-scala2.12', gpu: false, webhookDestinationIds: ['dest-1'] });
+    const spec = buildTrainingRunSpec({ infra, modelName: 'main.mlops.fashion_cnn', sparkVersion: '16.4.x-cpu-ml-scala2.12', gpu: false, webhookDestinationIds: ['dest-1'] });
     const hooks = { on_start: [{ id: 'dest-1' }], on_success: [{ id: 'dest-1' }], on_failure: [{ id: 'dest-1' }] };
     (spec.tasks as Array<Record<string, unknown>>)[0]!.webhook_notifications = hooks;
     const runId = (await client.beginSubmitRun(spec)).runId;

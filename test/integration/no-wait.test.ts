@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type RunningBot } from '../../bot/app';
 import { SandboxClock } from '../../sandbox/common/clock';
-import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import { SANDBOX_ACR, SCORING_REPOSITORY, startSandbox, type Sandbox } from '../../sandbox/sandbox';
 import { loadConfig } from '../../services/config/config';
 import { silentLogger } from '../../services/logger';
 import { freePort } from '../support/browser';
@@ -48,9 +48,11 @@ describe('runs never wait for a poll they do not need', () => {
   it('goes from /deploy to the approval card, and from the Approve click to the ACI create request', async () => {
     // A registered version with a scoring image, as a finished training leaves it.
     const mlflow = sandbox.databricks.state.mlflow;
-    if (!mlflow.models.has('fashion-cnn')) mlflow.createModel('fashion-cnn', Date.now());
-    const v = mlflow.createVersion('fashion-cnn', { source: 'dbfs:/model', runId: 'run-nowait', userId: 'sandbox', now: Date.now() });
-    v.tags.scoring_image = `mlopsacr.azurecr.io/fashion-cnn:${v.version}`;
+    const model = 'main.mlops.fashion_cnn';
+    if (!mlflow.models.has(model)) mlflow.createModel(model, Date.now(), 'unity-catalog');
+    const v = mlflow.createVersion(model, 'unity-catalog', { source: 'dbfs:/model', runId: 'run-nowait', userId: 'sandbox', now: Date.now() });
+    v.tags.scoring_image = `${SANDBOX_ACR}/${SCORING_REPOSITORY}:nowait-${v.version}`;
+    sandbox.acr.push(v.tags.scoring_image, Date.now()); // as the CI pipeline would have pushed it
 
     await postActivity(bot.url, messageActivity(connector.serviceUrl, 'conv-nowait', ALEX, `/deploy fashion-cnn ${v.version}`));
     // Registry stage, then the approval opened: no external news needed, so no poll either.

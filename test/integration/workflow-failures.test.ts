@@ -29,6 +29,13 @@ describe('workflow failures against the sandbox', () => {
     expect(failed.failure?.logTail.join('\n')).toContain('Traceback');
   });
 
+  it('waits while the new version is PENDING_REGISTRATION and fails the registry stage when registration fails', async () => {
+    await fetch(`${h.sandbox.databricks.url}/_control/mlflow/fail-next-registration`, { method: 'POST' });
+    const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
+    const failed = await h.until(run.id, ['failed', 'waiting_approval']);
+    expect(failed.failure).toMatchObject({ stage: 'registered', message: expect.stringMatching(/^Registration of main\.mlops\.fashion_cnn version \d+ failed: /) as string });
+  });
+
   it('fails at the registry stage when the registered version has no scoring image', async () => {
     // A version registered without the tag the training script sets (MLflow refuses an empty tag value).
     h.sandbox.databricks.state.workspace.nextScoringImage('untagged');
@@ -58,7 +65,7 @@ describe('workflow failures against the sandbox', () => {
     const bad = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     const waiting = await h.until(bad.id, ['waiting_approval']);
     expect(waiting.ext.productionVersion).toBe(live.ext.modelVersion);
-    expect(Object.keys(waiting.ext.productionMetrics ?? {})).toEqual(expect.arrayContaining(['loss']));
+    expect(Object.keys(waiting.ext.productionMetrics ?? {})).toEqual(expect.arrayContaining(['val_accuracy']));
     await h.engine.decide(bad.id, MEGAN, 'approved', '');
     const failed = await h.until(bad.id, ['failed', 'succeeded']);
     expect(failed.failure?.stage).toBe('smoke');
@@ -66,7 +73,7 @@ describe('workflow failures against the sandbox', () => {
     expect(failed.rolledBackTo).toBe(live.ext.modelVersion);
     const group = await h.clients.aci!.get('fashion-cnn-prod');
     expect(group.containers[0]?.image).toBe(live.ext.scoringImage);
-    const res = await fetch(`${group.scoringBaseUrl!}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"inputs":[[1,2]]}' });
+    const res = await fetch(`${group.scoringBaseUrl!}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [Array.from({ length: 784 }, () => 0.5)] }) });
     expect(res.status).toBe(200);
   });
 

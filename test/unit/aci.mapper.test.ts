@@ -44,9 +44,14 @@ describe('sandbox scoring model', () => {
     expect(predict([1, 2, 3], 0.6)).not.toEqual(p);
   });
 
-  it('accepts MLflow-style inputs and refuses non-numeric ones', () => {
-    expect(parseRows({ inputs: [[1, 2]] })).toEqual([[1, 2]]);
-    expect(parseRows({ dataframe_split: { data: [[1], [2]] } })).toEqual([[1], [2]]);
-    expect(parseRows({ inputs: [['a']] })).toMatch(/finite number/);
+  it('enforces score.py\'s contract: {"inputs": [[784 values in 0..1]]} and nothing else', () => {
+    const row = Array.from({ length: 784 }, () => 0.5);
+    expect(parseRows({ inputs: [row] })).toEqual([row]);
+    expect(parseRows({ inputs: [[1, 2]] })).toMatch(/784 numbers/);
+    expect(parseRows({ data: [row] })).toMatch(/"inputs"/);
+    expect(parseRows({ dataframe_split: { data: [row] } })).toMatch(/"inputs"/);
+    expect(parseRows({ inputs: [[...row.slice(1), 'a']] })).toMatch(/from 0.0 to 1.0/);
+    expect(parseRows({ inputs: [[...row.slice(1), 2]] })).toMatch(/from 0.0 to 1.0/);
+    expect(parseRows({ inputs: [] })).toMatch(/1 to 64 rows/);
   });
 });

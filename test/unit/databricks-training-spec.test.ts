@@ -16,7 +16,7 @@ const infra = loadTrainingInfra(INFRA);
 
 describe('training run spec and infra/databricks', () => {
   const runtime = resolveMlRuntime(SANDBOX_SPARK_VERSIONS, { gpu: true });
-  const spec = buildTrainingRunSpec({ infra, modelName: 'fashion-cnn', sparkVersion: runtime.key, gpu: true, parameters: { lr: 0.01, epochs: 5, batch_size: 64 }, idempotencyToken: 'teams-msg-8f2c', webhookDestinationIds: ['dest-1'] });
+  const spec = buildTrainingRunSpec({ infra, modelName: 'main.mlops.fashion_cnn', registry: 'unity-catalog', commit: '4f2a9c1', sparkVersion: runtime.key, gpu: true, parameters: { lr: 0.01, epochs: 5, batch_size: 64, optimizer: 'sgd' }, idempotencyToken: 'teams-msg-8f2c', webhookDestinationIds: ['dest-1'] });
   const task = (spec.tasks as Array<Record<string, unknown>>)[0]!;
 
   it('builds a runs/submit body that validates against the runs/submit schema', () => {
@@ -31,9 +31,11 @@ describe('training run spec and infra/databricks', () => {
     expect(packages.some((p) => /^mlflow==/.test(p))).toBe(true);
   });
 
-  it('passes training parameters through to train.py and tags the run with the Databricks run id', () => {
+  it('passes every declared parameter to train.py under its own name, with the data, registry, experiment and image CI built', () => {
     expect((task.spark_python_task as { parameters: string[] }).parameters).toEqual([
-      '--model-name', 'fashion-cnn', '--databricks-run-id', '{{job.run_id}}', '--registry', 'mlopsacr.azurecr.io', '--lr', '0.01', '--epochs', '5', '--batch-size', '64',
+      '--model-name', 'main.mlops.fashion_cnn', '--registry', 'unity-catalog', '--data-dir', '/Volumes/main/mlops/data/fashion-mnist', '--experiment', '/Shared/mlops-chatops/fashion-cnn',
+      '--databricks-run-id', '{{job.run_id}}', '--scoring-image', 'mlopsacr.azurecr.io/mlops-scoring:4f2a9c1',
+      '--lr', '0.01', '--epochs', '5', '--batch_size', '64', '--optimizer', 'sgd',
     ]);
   });
 
@@ -54,12 +56,4 @@ describe('training run spec and infra/databricks', () => {
     expect(t.new_cluster.spark_version).toBe('${var.spark_version}'); // never a literal runtime
   });
 
-  it('ships a PyTorch training script that logs to MLflow, registers the model and prints the result marker', () => {
-    const train = readFileSync(join(INFRA, 'src/train.py'), 'utf8');
-    expect(train).toMatch(/import torch/);
-    expect(train).toMatch(/mlflow\.log_metrics\(\{"loss": .*"accuracy"/);
-    expect(train).toMatch(/registered_model_name=/);
-    expect(train).toMatch(/"scoring_image"/);
-    expect(train).toMatch(/RESULT_MARKER = "MLOPS_RESULT "/);
-  });
 });
