@@ -47,6 +47,8 @@ export interface HttpPipelineOptions {
   /** Injectable for tests of the policy itself. */
   fetchImpl?: typeof fetch;
   random?: () => number;
+  /** The wait between attempts; injectable so a test can see the delay chosen without waiting it. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 const DEFAULT_REQUEST_ID_HEADERS = ['x-ms-request-id', 'x-request-id', 'x-vss-e2eid', 'activityid', 'x-databricks-request-id'];
@@ -81,6 +83,7 @@ export class HttpPipeline {
   private readonly userAgent: string;
   private readonly fetchImpl: typeof fetch;
   private readonly random: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: HttpPipelineOptions) {
     this.service = options.service;
@@ -94,6 +97,7 @@ export class HttpPipeline {
     this.userAgent = options.userAgent ?? 'mlops-chatops/0.1';
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? sleep;
   }
 
   url(path: string, query?: HttpRequestSpec['query']): string {
@@ -116,7 +120,7 @@ export class HttpPipeline {
       if (!canRetry) throw err;
       const delay = backoffDelayMs(attempt, this.retry, outcome.kind === 'status' ? outcome.hintMs : undefined, this.random);
       this.logger.warn('retrying', { operation, attempt: attempt + 1, delayMs: delay, status: err.status, code: err.code, requestId: err.requestId });
-      await sleep(delay, options.abortSignal);
+      await this.sleep(delay, options.abortSignal);
     }
   }
 
