@@ -6,19 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeZip, type ZipEntry } from '../../appPackage/zip.writer';
+import { requireTool, runs } from '../support/tools';
 
-function hasTool(command: string, args: string[]): boolean {
-  try {
-    execFileSync(command, args, { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const UNZIP = hasTool('unzip', ['-v']);
-const PYTHON = hasTool('python3', ['-c', 'import zipfile']);
-// Skipped, visibly, only where the machine has no unzip tool at all.
+const UNZIP = requireTool('Info-ZIP unzip', () => runs('unzip', ['-v']), 'apt-get install -y unzip');
+const PYTHON = requireTool("python3's zipfile", () => runs('python3', ['-c', 'import zipfile']), 'apt-get install -y python3');
+// Skipped, visibly, only off CI and only where the machine lacks the tool.
 const itWithUnzip = UNZIP ? it : it.skip;
 const itWithPython = PYTHON ? it : it.skip;
 
