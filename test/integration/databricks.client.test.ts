@@ -58,16 +58,17 @@ describe('DatabricksClient against the Databricks sandbox', () => {
     const runtime = resolveMlRuntime(await client.listSparkVersions(), { gpu: false });
     expect(runtime.key).toBe('17.3.x-cpu-ml-scala2.13');
     const spec = buildTrainingRunSpec({ infra, modelName: 'fashion-cnn', sparkVersion: runtime.key, gpu: false, parameters: { epochs: 3 }, webhookDestinationIds: [sandbox.state.webhookDestinationId] });
-    const poller = await client.beginSubmitRun(spec);
-    const first = await poller.poll();
-    expect(first.state.phase).toBe('pending');
-    expect(first.runPageUrl).toMatch(/#job\/\d+\/run\/\d+$/);
-    // The clock is stepped, not raced: each poll sees the run 10 simulated seconds later, so no phase
-    // can be skipped however slow the machine is.
+    // The clock is stepped, not raced, from the submit on: each poll sees the run 10 simulated
+    // seconds later, so no phase can be skipped however slow the machine is.
     const speed = clock.speed;
     clock.setSpeed(1e-9);
     const phases: string[] = [];
+    let poller: RunPoller;
     try {
+      poller = await client.beginSubmitRun(spec);
+      const first = await poller.poll();
+      expect(first.state.phase).toBe('pending');
+      expect(first.runPageUrl).toMatch(/#job\/\d+\/run\/\d+$/);
       for (let i = 0; i < 200 && !(phases.at(-1) === 'TERMINATED'); i++) {
         phases.push((await poller.poll()).state.lifeCycleState);
         clock.advance(10_000);
