@@ -1,8 +1,9 @@
 import { SandboxClock } from './common/clock';
 import { FaultRegistry } from './common/faults';
 import { startArmSandbox, type ArmSandbox } from './arm/arm.sandbox';
-import { startAzureDevOpsSandbox, type AzureDevOpsSandbox } from './azure-devops/azure-devops.sandbox';
-import { startDatabricksSandbox, type DatabricksSandbox } from './databricks/databricks.sandbox';
+import { SANDBOX_ADO_PAT, startAzureDevOpsSandbox, type AzureDevOpsSandbox } from './azure-devops/azure-devops.sandbox';
+import { SANDBOX_DATABRICKS_TOKEN, startDatabricksSandbox, type DatabricksSandbox } from './databricks/databricks.sandbox';
+import { TokenStore } from './arm/token.sandbox';
 import type { Logger } from '../services/logger';
 
 export interface SandboxOptions {
@@ -34,24 +35,29 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const faults = o.faults ?? new FaultRegistry();
   const common = { clock, faults, ...(o.logger ? { logger: o.logger } : {}) };
   const webhookAuth = o.webhooks ? { username: 'mlops', password: o.webhooks.secret } : undefined;
+  // One managed-identity token endpoint for all: Azure DevOps and Databricks accept its tokens for
+  // their own resource, ARM for management.azure.com, as Entra tokens work in Azure.
+  const tokens = new TokenStore();
   const azureDevOps = await startAzureDevOpsSandbox({
     ...common,
     port: o.ports?.azureDevOps ?? 0,
+    auth: { tokens },
     ...(o.webhooks ? { hookUrl: o.webhooks.azureDevOpsUrl, hookHeaders: { authorization: `Basic ${Buffer.from(`mlops:${o.webhooks.secret}`).toString('base64')}` } } : {}),
   });
   const databricks = await startDatabricksSandbox({
     ...common,
     port: o.ports?.databricks ?? 0,
+    auth: { tokens },
     ...(o.webhooks && webhookAuth ? { notificationUrl: o.webhooks.databricksUrl, notificationAuth: webhookAuth } : {}),
   });
-  const arm = await startArmSandbox({ ...common, port: o.ports?.arm ?? 0, tokenPort: o.ports?.token ?? 0 });
+  const arm = await startArmSandbox({ ...common, port: o.ports?.arm ?? 0, tokenPort: o.ports?.token ?? 0, tokens });
   const env: Record<string, string> = {
     MLOPS_SANDBOX: '1',
     AZURE_DEVOPS_ORG_URL: `${azureDevOps.url}/contoso`,
     AZURE_DEVOPS_PROJECT: 'MLOps',
-    AZURE_DEVOPS_PAT: 'sandbox-pat-not-a-secret',
+    AZURE_DEVOPS_PAT: SANDBOX_ADO_PAT,
     DATABRICKS_HOST: databricks.url,
-    DATABRICKS_TOKEN: 'dapi-sandbox-token',
+    DATABRICKS_TOKEN: SANDBOX_DATABRICKS_TOKEN,
     MLFLOW_TRACKING_URI: databricks.url,
     AZURE_SUBSCRIPTION_ID: SANDBOX_SUBSCRIPTION,
     AZURE_RESOURCE_GROUP: 'mlops-rg',

@@ -25,6 +25,8 @@ export interface ArmSandboxOptions {
   pageSize?: number;
   /** Refuse ARM calls without a token from the token endpoint (default true). */
   requireAuth?: boolean;
+  /** The token endpoint's store, shared with the other stand-ins that accept Entra tokens. */
+  tokens?: TokenStore;
 }
 
 export interface ArmSandbox {
@@ -46,7 +48,7 @@ const GROUP = `${GROUPS}/:name`;
 export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox> {
   const logger = (o.logger ?? silentLogger).child({ sandbox: 'arm' });
   const identityHeader = o.identityHeader ?? randomBytes(16).toString('hex');
-  const tokens = new TokenStore();
+  const tokens = o.tokens ?? new TokenStore();
   const state = new ContainerGroupStore(o.clock, { ...DEFAULT_TIMINGS, ...(o.timings ?? {}) }, logger);
   const pageSize = o.pageSize ?? 100;
   const budget = { reads: 11_999, writes: 1_199, deletes: 14_999, pt1h: 299, pt5m: 99 };

@@ -1,5 +1,5 @@
 import type { AuthProvider } from './auth';
-import { ServiceError, TimeoutError, type ServiceName } from './errors';
+import { CredentialError, ServiceError, TimeoutError, type ServiceName } from './errors';
 import { redactText } from './redact';
 import { RETRYABLE_STATUSES, backoffDelayMs, defaultRetryOptions, serverRequestedDelayMs, sleep, type RetryOptions } from './retry';
 import type { Logger } from '../logger';
@@ -141,7 +141,7 @@ export class HttpPipeline {
     options.abortSignal?.addEventListener('abort', onOuterAbort, { once: true });
     try {
       const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent, ...(spec.headers ?? {}) };
-      const authorization = await this.auth.authorization(controller.signal);
+      const authorization = await this.credential(operation, controller.signal);
       if (authorization) headers.authorization = authorization;
       let body: string | undefined;
       if (spec.body !== undefined) {
@@ -184,7 +184,7 @@ export class HttpPipeline {
       });
       return { kind: 'status', error, hintMs: serverRequestedDelayMs(res.headers) };
     } catch (cause) {
-      if (options.abortSignal?.aborted) throw cause;
+      if (options.abortSignal?.aborted || cause instanceof CredentialError) throw cause;
       const timedOut = controller.signal.reason instanceof TimeoutError;
       const code = timedOut ? 'Timeout' : networkCode(cause);
       return {
@@ -201,6 +201,21 @@ export class HttpPipeline {
     } finally {
       clearTimeout(timer);
       options.abortSignal?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  /**
+   * The Authorization value. A credential that cannot give one (no managed identity, a refused
+   * token request) is a typed, non-retryable error naming the service, never a "network error"
+   * retried into a misleading timeout; the credential retries its own transient failures.
+   */
+  private async credential(operation: string, signal: AbortSignal): Promise<string | undefined> {
+    try {
+      return await this.auth.authorization(signal);
+    } catch (cause) {
+      if (signal.aborted) throw cause;
+      const detail = redactText(cause instanceof Error ? cause.message : String(cause), this.auth.secrets).slice(0, 300);
+      throw new CredentialError({ service: this.service, operation, code: 'CredentialUnavailable', message: `no credential for ${this.service}: ${detail}`, retryable: false, cause });
     }
   }
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SandboxClock } from '../../sandbox/common/clock';
 import { FaultRegistry } from '../../sandbox/common/faults';
-import { startDatabricksSandbox, type DatabricksSandbox } from '../../sandbox/databricks/databricks.sandbox';
+import { SANDBOX_DATABRICKS_TOKEN, startDatabricksSandbox, type DatabricksSandbox } from '../../sandbox/databricks/databricks.sandbox';
 import { DatabricksClient, RunPoller } from '../../services/databricks/databricks.client';
 import { isDatabricksNotFound } from '../../services/databricks/databricks.mappers';
 import { resolveMlRuntime } from '../../services/databricks/runtime-resolver';
@@ -40,7 +40,7 @@ describe('DatabricksClient against the Databricks sandbox', () => {
     clock = new SandboxClock(SPEED);
     faults = new FaultRegistry();
     sandbox = await startDatabricksSandbox({ clock, faults, notificationUrl: `http://127.0.0.1:${port}/api/webhooks/databricks`, notificationAuth: { username: 'bot', password: 'hook-secret' } });
-    client = new DatabricksClient({ host: sandbox.url, token: 'dapi-sandbox-token', timeoutInMs: 2000, retry: { baseDelayInMs: 5, maxDelayInMs: 50, maxRetries: 3 } });
+    client = new DatabricksClient({ host: sandbox.url, token: SANDBOX_DATABRICKS_TOKEN, timeoutInMs: 2000, retry: { baseDelayInMs: 5, maxDelayInMs: 50, maxRetries: 3 } });
   });
   afterAll(async () => {
     await sandbox.close();
@@ -191,7 +191,7 @@ describe('DatabricksClient against the Databricks sandbox', () => {
   });
 
   it('times out a hanging call with a Timeout ServiceError', async () => {
-    const impatient = new DatabricksClient({ host: sandbox.url, token: 't', timeoutInMs: 100, retry: { maxRetries: 0 } });
+    const impatient = new DatabricksClient({ host: sandbox.url, token: SANDBOX_DATABRICKS_TOKEN, timeoutInMs: 100, retry: { maxRetries: 0 } });
     faults.add({ service: 'databricks', operation: 'clusters/spark-versions', kind: 'timeout', count: 1 });
     await expect(impatient.listSparkVersions()).rejects.toMatchObject({ service: 'databricks', code: 'Timeout' });
   });

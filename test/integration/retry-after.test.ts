@@ -1,6 +1,6 @@
 import { SandboxClock } from '../../sandbox/common/clock';
 import { FaultRegistry } from '../../sandbox/common/faults';
-import { startDatabricksSandbox, type DatabricksSandbox } from '../../sandbox/databricks/databricks.sandbox';
+import { SANDBOX_DATABRICKS_TOKEN, startDatabricksSandbox, type DatabricksSandbox } from '../../sandbox/databricks/databricks.sandbox';
 import { DatabricksClient } from '../../services/databricks/databricks.client';
 import { bearerToken } from '../../services/http/auth';
 import { HttpPipeline } from '../../services/http/http-pipeline';
@@ -30,7 +30,7 @@ describe('Retry-After on the Databricks and MLflow path', () => {
   const retry = { baseDelayInMs: 20, maxDelayInMs: 60_000, maxRetries: 3 };
 
   it('waits the seconds a Databricks 429 names before trying again', async () => {
-    const client = new DatabricksClient({ host: sandbox.url, token: 'dapi-sandbox-token', retry, sleep });
+    const client = new DatabricksClient({ host: sandbox.url, token: SANDBOX_DATABRICKS_TOKEN, retry, sleep });
     faults.add({ service: 'databricks', operation: 'clusters/spark-versions', kind: 'status', status: 429, retryAfterSeconds: 7, count: 1 });
     const versions = await client.listSparkVersions();
     expect(versions.length).toBeGreaterThan(0);
@@ -38,7 +38,7 @@ describe('Retry-After on the Databricks and MLflow path', () => {
   });
 
   it('waits the seconds a 503 on an MLflow route names, on every retry', async () => {
-    const pipeline = new HttpPipeline({ service: 'mlflow', baseUrl: sandbox.url, auth: bearerToken('dapi-sandbox-token'), retry, sleep });
+    const pipeline = new HttpPipeline({ service: 'mlflow', baseUrl: sandbox.url, auth: bearerToken(SANDBOX_DATABRICKS_TOKEN), retry, sleep });
     faults.add({ service: 'databricks', operation: 'mlflow/model-versions/search', kind: 'status', status: 503, retryAfterSeconds: 3, count: 2 });
     const res = await pipeline.send('model-versions/search', { method: 'GET', path: '/api/2.0/mlflow/model-versions/search', query: { filter: "name='fashion-cnn'" } });
     expect(res.status).toBe(200);
@@ -46,14 +46,14 @@ describe('Retry-After on the Databricks and MLflow path', () => {
   });
 
   it('caps a hint longer than the policy allows at maxDelayInMs', async () => {
-    const client = new DatabricksClient({ host: sandbox.url, token: 'dapi-sandbox-token', retry: { ...retry, maxDelayInMs: 5000 }, sleep });
+    const client = new DatabricksClient({ host: sandbox.url, token: SANDBOX_DATABRICKS_TOKEN, retry: { ...retry, maxDelayInMs: 5000 }, sleep });
     faults.add({ service: 'databricks', operation: 'clusters/spark-versions', kind: 'status', status: 429, retryAfterSeconds: 3600, count: 1 });
     await client.listSparkVersions();
     expect(sleeps).toEqual([5000]);
   });
 
   it('falls back to jittered backoff when the 429 carries no hint', async () => {
-    const client = new DatabricksClient({ host: sandbox.url, token: 'dapi-sandbox-token', retry, sleep });
+    const client = new DatabricksClient({ host: sandbox.url, token: SANDBOX_DATABRICKS_TOKEN, retry, sleep });
     faults.add({ service: 'databricks', operation: 'clusters/spark-versions', kind: 'status', status: 429, count: 2 });
     await client.listSparkVersions();
     expect(sleeps).toHaveLength(2);
