@@ -62,6 +62,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     AZURE_SUBSCRIPTION_ID: SANDBOX_SUBSCRIPTION,
     AZURE_RESOURCE_GROUP: 'mlops-rg',
     AZURE_LOCATION: 'westeurope',
+    // The scoring images live in a private registry: ACI needs an identity with AcrPull to pull them.
+    ACR_PULL_IDENTITY: `/subscriptions/${SANDBOX_SUBSCRIPTION}/resourceGroups/mlops-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mlops-acr-pull`,
     ARM_ENDPOINT: arm.url,
     IDENTITY_ENDPOINT: arm.identityEndpoint,
     IDENTITY_HEADER: arm.identityHeader,

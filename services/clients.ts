@@ -40,6 +40,7 @@ export function createServiceClients(config: Readonly<AppConfig>, logger: Logger
         endpoint: az.armEndpoint,
         // The sandbox's scoring servers answer on 127.0.0.1; in Azure the DNS label is the address.
         addressPreference: local ? 'ip' : 'fqdn',
+        ...(az.acrPullIdentity ? { registryPullIdentity: az.acrPullIdentity } : {}),
         ...(tuning.pollIntervalInMs !== undefined ? { pollIntervalInMs: tuning.pollIntervalInMs } : {}),
         logger,
         ...retry,

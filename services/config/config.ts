@@ -14,7 +14,7 @@ export interface AppConfig {
   azureDevOps: { orgUrl: string; project: string; pat: string | undefined } | undefined;
   databricks: { host: string; token: string | undefined } | undefined;
   mlflow: { trackingUri: string; token: string | undefined } | undefined;
-  azure: { subscriptionId: string; resourceGroup: string; location: string; armEndpoint: string } | undefined;
+  azure: { subscriptionId: string; resourceGroup: string; location: string; armEndpoint: string; acrPullIdentity?: string | undefined } | undefined;
   stateStore: { kind: 'sqlite'; path: string };
   /** How the bot gets Entra tokens: an explicit managed-identity endpoint, or DefaultAzureCredential. */
   identity: { kind: 'managed-identity-endpoint'; endpoint: string; header: string; clientId: string | undefined } | { kind: 'default'; clientId: string | undefined };
@@ -91,7 +91,7 @@ export function loadConfig(
     mlflow: mlflowUri ? { trackingUri: mlflowUri, token: env.DATABRICKS_TOKEN } : undefined,
     azure:
       env.AZURE_SUBSCRIPTION_ID && env.AZURE_RESOURCE_GROUP && env.AZURE_LOCATION
-        ? { subscriptionId: env.AZURE_SUBSCRIPTION_ID, resourceGroup: env.AZURE_RESOURCE_GROUP, location: env.AZURE_LOCATION, armEndpoint: env.ARM_ENDPOINT }
+        ? { subscriptionId: env.AZURE_SUBSCRIPTION_ID, resourceGroup: env.AZURE_RESOURCE_GROUP, location: env.AZURE_LOCATION, armEndpoint: env.ARM_ENDPOINT, acrPullIdentity: env.ACR_PULL_IDENTITY }
         : undefined,
     stateStore: { kind: 'sqlite', path: env.STATE_STORE === 'sqlite::memory:' ? ':memory:' : resolve(cwd, env.STATE_STORE.slice('sqlite:'.length)) },
     identity:

@@ -46,6 +46,11 @@ export const envSchema = z
     AZURE_RESOURCE_GROUP: z.preprocess(empty, z.string().regex(/^[-\w._()]{1,90}$/, 'AZURE_RESOURCE_GROUP must be a resource group name (letters, digits, -_.() up to 90)').optional()),
     AZURE_LOCATION: z.preprocess(empty, z.string().regex(/^[a-z0-9]+$/, 'AZURE_LOCATION must be a region name such as westeurope').optional()),
     ARM_ENDPOINT: z.preprocess(empty, url('ARM_ENDPOINT', 'leave it unset for https://management.azure.com').default('https://management.azure.com')),
+    /** Resource id of a user-assigned identity with AcrPull on the registry that holds the scoring images. */
+    ACR_PULL_IDENTITY: z.preprocess(
+      empty,
+      z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i, 'ACR_PULL_IDENTITY must be the resource id of a user-assigned identity (/subscriptions/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>) that has AcrPull on the registry').optional(),
+    ),
     STATE_STORE: z.preprocess(
       empty,
       z.string().regex(/^sqlite:.+$/, 'STATE_STORE must be sqlite:<path> (e.g. sqlite:./data/mlops-chatops.db); other backends are not built yet').default('sqlite:./data/mlops-chatops.db'),
