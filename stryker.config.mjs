@@ -8,6 +8,8 @@ const SCOPES = {
   auth: ['services/auth/**/*.ts'],
   http: ['services/http/**/*.ts'],
   webhooks: ['bot/webhooks.ts'],
+  // The rules that must have no surviving mutant: the approval policy and the transitions.
+  approval: ['services/workflow/approval-policy.ts', 'services/workflow/transitions.ts'],
 };
 const scope = process.env.MUTATION_SCOPE ?? 'all';
 if (scope !== 'all' && !(scope in SCOPES)) throw new Error(`MUTATION_SCOPE must be one of ${Object.keys(SCOPES).join(', ')} (or unset for all)`);
@@ -20,11 +22,11 @@ export default {
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
-  mutate: scope === 'all' ? Object.values(SCOPES).flat() : SCOPES[scope],
+  mutate: scope === 'all' ? [...new Set(Object.values(SCOPES).flat())] : SCOPES[scope],
   incremental: true,
   incrementalFile: `reports/stryker-incremental-${scope}.json`,
-  // Two cores shared with other work: one test process at a time keeps the sandbox tests' timeouts honest.
-  concurrency: 1,
+  // Two cores shared with other work: one test process by default (MUTATION_CONCURRENCY to change it).
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
   timeoutMS: 20000,
   timeoutFactor: 2,
   reporters: ['clear-text', 'progress-append-only', 'json'],

@@ -5,6 +5,7 @@ import { silentLogger } from '../../services/logger';
 import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
+import type { Logger } from '../../services/logger';
 import { REPO_ROOT } from '../support/context';
 
 const SECRET = 'webhook-secret-for-tests-0123456789';
@@ -12,11 +13,15 @@ const basic = (user: string, password: string): string => `Basic ${Buffer.from(`
 const example = (file: string): unknown => JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/protocols', file), 'utf8'));
 
 /** Records what the handlers asked of the engine and the store; two active runs to match against. */
-function fakes(): { runs: RunStore; engine: RunEngine; calls: string[] } {
+function fakes(failing = false): { runs: RunStore; engine: RunEngine; calls: string[]; logger: Logger; warnings: Array<[string, Record<string, unknown> | undefined]> } {
   const calls: string[] = [];
+  const warnings: Array<[string, Record<string, unknown> | undefined]> = [];
+  const logger = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => warnings.push([msg, fields]), child: () => logger } as unknown as Logger;
+  // r-3 has no external ids yet: an event without a run id must not match it.
   const active = [
     { id: 'r-1', ext: { devopsRunId: 11, databricksRunId: 2001 } },
     { id: 'r-2', ext: { devopsRunId: 12 } },
+    { id: 'r-3', ext: {} },
   ] as unknown as RunRecord[];
   const runs = {
     listRuns: async (filter: unknown) => {
@@ -27,14 +32,16 @@ function fakes(): { runs: RunStore; engine: RunEngine; calls: string[] } {
   const engine = {
     advance: async (id: string) => {
       calls.push(`advance ${id}`);
+      if (failing) throw new Error('store is down');
       return undefined;
     },
     relay: async (req: { approval: { id: string } }) => {
       calls.push(`relay ${req.approval.id}`);
+      if (failing) throw new Error('store is down');
       return undefined;
     },
   } as unknown as RunEngine;
-  return { runs, engine, calls };
+  return { runs, engine, calls, logger, warnings };
 }
 
 const dbxEvent = (runId: string, parent?: string): unknown => ({ event_type: 'jobs.on_start', workspace_id: '1', run: { run_id: runId, ...(parent ? { parent_run_id: parent } : {}) }, job: { job_id: '1' } });
@@ -76,6 +83,20 @@ describe('webhook authentication', () => {
     // Either way in is enough when the other one is wrong.
     expect(hasSecret(SECRET, { authorization: basic('u', 'wrong'), 'x-webhook-secret': SECRET })).toBe(true);
   });
+
+  it('finds no credential where none was sent, whatever the configured secret', () => {
+    // 16 characters, the shortest secret the configuration accepts.
+    for (const secret of ['Stryker was here', 'x'.repeat(16), SECRET]) expect(hasSecret(secret, {})).toBe(false);
+  });
+
+  it('reads Basic only at the start of the header, not anywhere in it', () => {
+    const secret = 'webhook-secret-0123456789';
+    const encoded = Buffer.from(`:${secret}`).toString('base64');
+    // Decoding stops at the padding, so a header that merely contains "basic " would yield the secret.
+    expect(encoded.endsWith('=')).toBe(true);
+    expect(hasSecret(secret, { authorization: `Token ${encoded} basic ` })).toBe(false);
+    expect(hasSecret(secret, { authorization: `Basic ${encoded}` })).toBe(true);
+  });
 });
 
 describe('webhook routing after authentication', () => {
@@ -97,7 +118,10 @@ describe('webhook routing after authentication', () => {
     const r = await h.databricks({ event_type: 'jobs.on_start' }, ok);
     expect(r.status).toBe(400);
     expect(String(r.body.error)).toMatch(/^not a Databricks job notification: /);
-    expect((await h.azureDevOps({ eventType: 42 }, ok)).status).toBe(400);
+    const ado = await h.azureDevOps({ eventType: 42 }, ok);
+    expect(ado.status).toBe(400);
+    expect(String(ado.body.error)).not.toBe('undefined');
+    expect(String(ado.body.error).length).toBeGreaterThan(0);
     expect(f.calls).toEqual([]);
   });
 
@@ -109,6 +133,29 @@ describe('webhook routing after authentication', () => {
     const other = { id: 'e-1', eventType: 'git.push', publisherId: 'tfs', resource: {} };
     expect(await h.azureDevOps(other, ok)).toEqual({ status: 202, body: { accepted: false, reason: 'event type not used by this bot' } });
     expect(f.calls).toEqual(['listRuns {"active":true}', 'advance r-1']);
+  });
+
+  it('nudges nothing for an approval event without a run id (the documented sample), not even runs without ids', async () => {
+    const f = fakes();
+    const h = createWebhookHandlers({ secret: SECRET, cdPipelines: new Map(), runs: f.runs, engine: f.engine, logger: silentLogger });
+    expect(await h.azureDevOps(example('azure-devops/servicehook-ms.vss-pipelinechecks-events.approval-pending.json'), ok)).toEqual({ status: 202, body: { accepted: true, runs: [] } });
+    expect(f.calls.filter((c) => c.startsWith('advance'))).toEqual([]);
+  });
+
+  it('logs a failed background step with the run or approval and the source, and still answers 202', async () => {
+    const f = fakes(true);
+    const event = example('azure-devops/servicehook-ms.vss-pipelinechecks-events.approval-pending.json') as { resource: Record<string, unknown> };
+    const withRun = { ...event, resource: { ...event.resource, pipeline: { id: 2, name: 'mlops-cd' }, run: { id: 12, name: '20261126.1' } } };
+    const h = createWebhookHandlers({ secret: SECRET, cdPipelines: new Map([[2, 'fashion-cnn']]), runs: f.runs, engine: f.engine, logger: f.logger });
+    expect((await h.databricks(dbxEvent('2001'), ok)).status).toBe(202);
+    expect((await h.azureDevOps(example('azure-devops/servicehook-ms.vss-pipelines.run-state-changed-event.json'), ok)).status).toBe(202);
+    const relayed = await h.azureDevOps(withRun, ok);
+    await new Promise((r) => setImmediate(r));
+    expect(f.warnings.map(([m, fields]) => [m, fields?.runId ?? fields?.approvalId, fields?.source, (fields?.error as Error | undefined)?.message])).toEqual([
+      ['advance after webhook failed', 'r-1', 'databricks', 'store is down'],
+      ['advance after webhook failed', 'r-1', 'azure-devops', 'store is down'],
+      ['relay after webhook failed', relayed.body.relay, undefined, 'store is down'],
+    ]);
   });
 
   it('relays a pending environment approval of a configured CD pipeline, and only of one', async () => {
