@@ -84,7 +84,7 @@ export async function startAzureDevOpsSandbox(options: AzureDevOpsSandboxOptions
     org = req.path.split('/')[1] ?? org;
     return outcome.who.identity;
   };
-  registerDiscoveryRoutes(server);
+  registerDiscoveryRoutes(server, authorize);
   registerApiRoutes(server, state, authorize);
   server.route('POST', '/_control/azure-devops/fail-next-run', 'control.failNextRun', (req) => {
     const task = (req.body as { task?: unknown } | undefined)?.task;

@@ -103,6 +103,14 @@ describe('Azure DevOps authentication and who may decide an environment approval
     }
   });
 
+  it('asks for the same credential on the discovery calls node-api makes first', async () => {
+    const options = await fetch(`${ado.url}/contoso/_apis/build`, { method: 'OPTIONS' });
+    expect(options.status).toBe(401);
+    const areas = await fetch(`${ado.url}/contoso/_apis/ResourceAreas`, { headers: { authorization: basic('wrong-pat') } });
+    expect(areas.status).toBe(401);
+    expect((await fetch(`${ado.url}/contoso/_apis/ResourceAreas`, { headers: { authorization: basic(SANDBOX_ADO_PAT) } })).status).toBe(200);
+  });
+
   it('gives the client a typed error for a lost PAT', async () => {
     const client = new AzureDevOpsClient({ orgUrl: `${ado.url}/contoso`, project: 'MLOps', auth: { pat: 'revoked-pat' }, retry: { maxRetries: 2, baseDelayInMs: 1, maxDelayInMs: 2 } });
     const err = (await client.runPipeline(1).catch((e: unknown) => e)) as ServiceError;
