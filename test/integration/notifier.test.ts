@@ -115,14 +115,15 @@ describe('notifier against a mock Bot Connector', () => {
 
   it('waits what Retry-After asks on a 429 while other conversations carry on', async () => {
     const n = notifier();
-    connector.fail({ status: 429, retryAfter: '1', conversationId: 'a:conv-a' });
+    // Retry-After: 2 leaves conversation b a wide window to be served in, however loaded the machine.
+    connector.fail({ status: 429, retryAfter: '2', conversationId: 'a:conv-a' });
     const slow = n.send('a:conv-a', card('a'));
-    await waitUntil('the 429 to be answered', () => connector.of('a:conv-a')[0]?.respondedAt !== undefined);
+    await waitUntil('conversation a to back off after its 429', () => n.metrics('a:conv-a').retries === 1);
     await n.send('a:conv-b', card('b'));
     await slow;
     const [first, second] = connector.of('a:conv-a');
     const [other] = connector.of('a:conv-b');
-    expect(second!.receivedAt - first!.respondedAt!).toBeGreaterThanOrEqual(950);
+    expect(second!.receivedAt - first!.respondedAt!).toBeGreaterThanOrEqual(1950);
     // Conversation b was served while a waited out its Retry-After, not after it.
     expect(other!.respondedAt!).toBeLessThanOrEqual(second!.receivedAt);
     expect(n.metrics('a:conv-a').retries).toBe(1);
@@ -168,12 +169,14 @@ describe('notifier against a mock Bot Connector', () => {
   });
 
   it('sends the newest state when an update arrives while the previous one backs off', async () => {
-    const n = notifier({ baseDelayMs: 100, random: () => 1 });
+    // A backoff of 1 s after the 429: a window wide enough for the second update even on a loaded machine.
+    const n = notifier({ baseDelayMs: 1000, random: () => 1 });
     const id = await n.send('a:conv-a', card('queued'));
     connector.fail({ status: 429, kind: 'update' });
     const first = n.update('a:conv-a', id, card('training'));
-    // The next update arrives while the first one backs off (100 ms) after its 429.
-    await waitUntil('the 429 on the first update', () => connector.of('a:conv-a', 'update')[0]?.respondedAt !== undefined);
+    // The next update arrives while the first one backs off after its 429.
+    // The notifier counts the retry as it starts backing off: that is the moment to send the next one.
+    await waitUntil('the first update to back off after its 429', () => n.metrics('a:conv-a').retries === 1);
     const second = n.update('a:conv-a', id, card('registered'));
     await Promise.all([first, second]);
     const puts = connector.of('a:conv-a', 'update');
