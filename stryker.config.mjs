@@ -32,6 +32,6 @@ export default {
   reporters: ['clear-text', 'progress-append-only', 'json'],
   jsonReporter: { fileName: `reports/mutation/${scope}.json` },
   ignorePatterns: ['dist', 'reports', '.stryker-tmp', 'appPackage/build', 'data', 'test-output'],
-  tempDirName: '.stryker-tmp',
+  tempDirName: `.stryker-tmp/${scope}`,
   cleanTempDir: true,
 };
