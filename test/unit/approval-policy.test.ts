@@ -75,4 +75,10 @@ describe('who may decide an approval, and what everybody else is told', () => {
     expect(refusalFor(run({ status: 'running' }, { state: 'approved' }), MEGAN, 'approved', true, T0)?.message).toBe('Run r-9 is not waiting for an approval (it is running).');
     expect(refusalFor(run({ status: 'canceled' }, { state: 'rejected' }), MEGAN, 'approved', true, T0)?.message).toBe('Run r-9 is not waiting for an approval (it is canceled).');
   });
+
+  it('refuses when the approval is no longer pending even if the run still says waiting (and names no rejection that did not happen)', () => {
+    expect(refusalFor(run({ status: 'waiting_approval' }, { state: 'expired' }), MEGAN, 'approved', true, T0)).toEqual({ kind: 'not-waiting', message: 'This approval expired at 2026-11-26 11:00 UTC; nothing was deployed.' });
+    const moved = run({ status: 'running' }, { state: 'pending', decisions: [{ by: ADELE, decision: 'approved', comment: '', at: at(1) }] });
+    expect(refusalFor(moved, MEGAN, 'approved', true, T0)?.message).toBe('Run r-9 is not waiting for an approval (it is running).');
+  });
 });

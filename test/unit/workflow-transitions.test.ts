@@ -44,6 +44,11 @@ describe('transitions', () => {
     expect(stageOf(t.run, 'ci')).toEqual({ id: 'ci', state: 'succeeded', startedAt: iso(T0), finishedAt: iso(T1), detail: 'build 5 succeeded' });
     finishStage(t, 'training', 'canceled', T1);
     expect(stageOf(t.run, 'training')).toEqual({ id: 'training', state: 'canceled', startedAt: iso(T1), finishedAt: iso(T1) });
+    // Without a new detail the stage keeps the one it had.
+    startStage(t, 'registered', T0, 'version 7');
+    finishStage(t, 'registered', 'succeeded', T1);
+    expect(stageOf(t.run, 'registered').detail).toBe('version 7');
+    expect('detail' in stageOf(t.run, 'training')).toBe(false);
   });
 
   it('nextStage is the next stage that is not skipped, and undefined after the last', () => {
