@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'devTools/**'] },
+  { ignores: ['reports/**', '.stryker-tmp/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-output/**', 'devTools/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -2,9 +2,10 @@ import { SandboxClock } from './common/clock';
 import { ImageRegistryStore } from './acr/image-registry.store';
 import { FaultRegistry } from './common/faults';
 import { startArmSandbox, type ArmSandbox } from './arm/arm.sandbox';
-import { startAzureDevOpsSandbox, type AzureDevOpsSandbox } from './azure-devops/azure-devops.sandbox';
-import { startDatabricksSandbox, type DatabricksSandbox } from './databricks/databricks.sandbox';
+import { SANDBOX_ADO_PAT, startAzureDevOpsSandbox, type AzureDevOpsSandbox } from './azure-devops/azure-devops.sandbox';
+import { SANDBOX_DATABRICKS_TOKEN, startDatabricksSandbox, type DatabricksSandbox } from './databricks/databricks.sandbox';
 import { startGraphSandbox, type GraphSandbox } from './graph/graph.sandbox';
+import { TokenStore } from './arm/token.sandbox';
 import type { Logger } from '../services/logger';
 
 export interface SandboxOptions {
@@ -44,14 +45,19 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const faults = o.faults ?? new FaultRegistry();
   const common = { clock, faults, ...(o.logger ? { logger: o.logger } : {}) };
   const webhookAuth = o.webhooks ? { username: 'mlops', password: o.webhooks.secret } : undefined;
+  // One managed-identity token endpoint for all: Azure DevOps and Databricks accept its tokens for
+  // their own resource, ARM for management.azure.com, as Entra tokens work in Azure.
+  const tokens = new TokenStore();
   const azureDevOps = await startAzureDevOpsSandbox({
     ...common,
     port: o.ports?.azureDevOps ?? 0,
+    auth: { tokens },
     ...(o.webhooks ? { hookUrl: o.webhooks.azureDevOpsUrl, hookHeaders: { authorization: `Basic ${Buffer.from(`mlops:${o.webhooks.secret}`).toString('base64')}` } } : {}),
   });
   const databricks = await startDatabricksSandbox({
     ...common,
     port: o.ports?.databricks ?? 0,
+    auth: { tokens },
     ...(o.webhooks && webhookAuth ? { notificationUrl: o.webhooks.databricksUrl, notificationAuth: webhookAuth } : {}),
   });
   // The sandbox ACR: a successful CI run pushes the scoring image of its commit, as the CI pipeline's
@@ -62,17 +68,17 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       acr.push(`${SANDBOX_ACR}/${SCORING_REPOSITORY}:${e.run.sourceVersion}`, e.at);
     }
   });
-  const arm = await startArmSandbox({ ...common, port: o.ports?.arm ?? 0, tokenPort: o.ports?.token ?? 0, registries: [acr] });
+  const arm = await startArmSandbox({ ...common, port: o.ports?.arm ?? 0, tokenPort: o.ports?.token ?? 0, registries: [acr], tokens });
   acr.registerRoutes(arm.server);
   databricks.state.workspace.imagePushed = (image, at) => acr.push(image, at);
-  const graph = await startGraphSandbox({ clock, faults, tokens: arm.tokens, port: o.ports?.graph ?? 0 });
+  const graph = await startGraphSandbox({ clock, faults, tokens, port: o.ports?.graph ?? 0 });
   const env: Record<string, string> = {
     MLOPS_SANDBOX: '1',
     AZURE_DEVOPS_ORG_URL: `${azureDevOps.url}/contoso`,
     AZURE_DEVOPS_PROJECT: 'MLOps',
-    AZURE_DEVOPS_PAT: 'sandbox-pat-not-a-secret',
+    AZURE_DEVOPS_PAT: SANDBOX_ADO_PAT,
     DATABRICKS_HOST: databricks.url,
-    DATABRICKS_TOKEN: 'dapi-sandbox-token',
+    DATABRICKS_TOKEN: SANDBOX_DATABRICKS_TOKEN,
     MLFLOW_TRACKING_URI: databricks.url,
     AZURE_SUBSCRIPTION_ID: SANDBOX_SUBSCRIPTION,
     AZURE_RESOURCE_GROUP: 'mlops-rg',
@@ -81,6 +87,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     GRAPH_ENDPOINT: graph.url,
     IDENTITY_ENDPOINT: arm.identityEndpoint,
     IDENTITY_HEADER: arm.identityHeader,
+    // The scoring images live in a private registry: the container group pulls them with this identity (AcrPull).
     ACI_IDENTITY_ID: `/subscriptions/${SANDBOX_SUBSCRIPTION}/resourceGroups/mlops-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/mlops-scoring`,
     ACI_IDENTITY_CLIENT_ID: '7d2c1f0e-5b8a-4c3d-9e6f-1a2b3c4d5e6f',
     ...(o.webhooks ? { WEBHOOK_SECRET: o.webhooks.secret } : {}),

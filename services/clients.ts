@@ -44,6 +44,7 @@ export function createServiceClients(config: Readonly<AppConfig>, logger: Logger
         endpoint: az.armEndpoint,
         // The sandbox's scoring servers answer on 127.0.0.1; in Azure the DNS label is the address.
         addressPreference: local ? 'ip' : 'fqdn',
+        ...(az.scoringIdentity ? { registryPullIdentity: az.scoringIdentity.id } : {}),
         ...(tuning.pollIntervalInMs !== undefined ? { pollIntervalInMs: tuning.pollIntervalInMs } : {}),
         logger,
         ...perCall,

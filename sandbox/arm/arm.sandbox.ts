@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../../services/logger';
 import { ContainerGroupStore, DEFAULT_TIMINGS, envOf, type Modes, type StoredContainer, type Timings } from './container-groups.store';
 import { containerView } from './container-groups.wire';
 import { TOKEN_PATH, TokenStore, createTokenServer } from './token.sandbox';
+import { checkApiVersion, validateContainerGroup } from './container-group.validation';
 
 /**
  * ARM (Microsoft.ContainerInstance) as @azure/arm-containerinstance speaks to it, plus the App
@@ -28,6 +29,8 @@ export interface ArmSandboxOptions {
   requireAuth?: boolean;
   /** Private registries (the sandbox ACR): their images must have been pushed and have credentials. */
   registries?: PrivateRegistry[];
+  /** The token endpoint's store, shared with the other stand-ins that accept Entra tokens. */
+  tokens?: TokenStore;
 }
 
 export interface ArmSandbox {
@@ -49,7 +52,7 @@ const GROUP = `${GROUPS}/:name`;
 export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox> {
   const logger = (o.logger ?? silentLogger).child({ sandbox: 'arm' });
   const identityHeader = o.identityHeader ?? randomBytes(16).toString('hex');
-  const tokens = new TokenStore();
+  const tokens = o.tokens ?? new TokenStore();
   const state = new ContainerGroupStore(o.clock, { ...DEFAULT_TIMINGS, ...(o.timings ?? {}) }, logger);
   const pageSize = o.pageSize ?? 100;
   const budget = { reads: 11_999, writes: 1_199, deletes: 14_999, pt1h: 299, pt5m: 99 };
@@ -69,7 +72,8 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
 
   /** api-version and bearer token, as ARM checks them before anything else. */
   const arm = (handler: Handler): Handler => (req) => {
-    if (!req.query.get('api-version')) {
+    const apiVersion = req.query.get('api-version');
+    if (!apiVersion) {
       throw new HttpFault(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     }
     if (o.requireAuth !== false) {
@@ -82,6 +86,9 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
         return { status: 401, headers: challenge, body: { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } } };
       }
     }
+    // The provider is resolved after authentication: an api-version it does not serve is refused there.
+    const named = req.params.name ? state.get(req.params.sub ?? '', req.params.rg ?? '', req.params.name) : undefined;
+    checkApiVersion(apiVersion, (req.body as { location?: unknown } | undefined)?.location?.toString() ?? named?.location ?? req.params.location ?? 'westeurope');
     return handler(req);
   };
 
@@ -98,7 +105,10 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
 
   server.route('PUT', GROUP, 'containerGroups.createOrUpdate', arm(async (req) => {
     const { sub = '', rg = '', name = '' } = req.params;
-    const { containers, modes } = validatePut(req.body, name);
+    const key = ContainerGroupStore.key(sub, rg, name);
+    const dnsLabelTaken = (region: string, label: string): boolean =>
+      [...state.groups.values()].some((g) => g.key !== key && g.regionSlug === region && (g.body.properties as { ipAddress?: { dnsNameLabel?: unknown } } | undefined)?.ipAddress?.dnsNameLabel === label);
+    const { containers, modes } = validatePut(req.body, name, dnsLabelTaken);
     checkImageAccess(name, (req.body as { properties: Record<string, unknown> }).properties, containers.map((c) => c.image), o.registries ?? []);
     const body = req.body as Record<string, unknown>;
     const { g, existed } = await state.put(sub, rg, name, body, containers, modes);
@@ -200,29 +210,9 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
   };
 }
 
-/** The checks ACI makes synchronously (400 before anything is created), and the sandbox modes. */
-function validatePut(body: unknown, name: string): { containers: StoredContainer[]; modes: Modes } {
-  const bad = (message: string): never => {
-    throw new HttpFault(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${message}'.`);
-  };
-  if (!body || typeof body !== 'object') return bad('the body must be a container group object');
-  const b = body as { location?: unknown; properties?: Record<string, unknown> };
-  if (typeof b.location !== 'string' || b.location === '') bad("Required property 'location' not found in JSON");
-  const p = b.properties;
-  if (!p || typeof p !== 'object') return bad("Required property 'properties' not found in JSON");
-  if (p.osType !== 'Linux' && p.osType !== 'Windows') bad("Required property 'osType' not found or not one of Linux, Windows");
-  if (p.restartPolicy !== undefined && !(typeof p.restartPolicy === 'string' && ['Always', 'OnFailure', 'Never'].includes(p.restartPolicy))) bad('restartPolicy must be one of Always, OnFailure, Never');
-  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
-    throw new HttpFault(400, 'ContainerGroupNameInvalid', `The container group name '${name}' is invalid. The name must contain no more than 63 characters and only lowercase alphanumeric characters and '-'.`);
-  }
-  if (!Array.isArray(p.containers) || p.containers.length === 0) return bad("Required property 'containers' not found in JSON");
-  const containers: StoredContainer[] = [];
-  for (const c of p.containers as Array<{ name?: unknown; properties?: Record<string, unknown> }>) {
-    if (typeof c.name !== 'string' || !c.properties || typeof c.properties.image !== 'string') return bad("Required property 'name' or 'properties.image' not found in container JSON");
-    const req = (c.properties.resources as { requests?: { cpu?: unknown; memoryInGB?: unknown } } | undefined)?.requests;
-    if (typeof req?.cpu !== 'number' || typeof req.memoryInGB !== 'number') bad(`Required property 'resources.requests.cpu/memoryInGB' not found for container '${c.name}'`);
-    containers.push({ name: c.name, image: c.properties.image, properties: c.properties });
-  }
+/** The checks ACI makes synchronously (container-group.validation.ts), then the sandbox modes. */
+function validatePut(body: unknown, name: string, dnsLabelTaken: (region: string, label: string) => boolean): { containers: StoredContainer[]; modes: Modes } {
+  const containers = validateContainerGroup(body, name, { dnsLabelTaken });
   const first = containers[0];
   const image = first?.image ?? '';
   const tag = (image.split('/').pop() ?? '').split(':')[1]?.toLowerCase() ?? '';

@@ -1,4 +1,5 @@
 import { HttpFault, type Handler, type SandboxReply, type SandboxRequest, type SandboxServer } from '../common/http-server';
+import type { SandboxIdentity } from '../common/sandbox-auth';
 import type { AzureDevOpsSandboxState } from './sandbox-state';
 import { SUPPORTED_EVENT_TYPES } from './service-hooks';
 import { buildStatus, projectRef, visibleLogLines, wireApproval, wireBuild, wireLogRef, wireRun, wireTimeline } from './wire-shapes';
@@ -32,17 +33,41 @@ function intParam(raw: string | undefined, what: string): number {
   return n;
 }
 
-export function registerApiRoutes(server: SandboxServer, state: AzureDevOpsSandboxState, authorize: (req: SandboxRequest) => void): void {
+/** The newest REST API version Azure DevOps Services serves; 7.2 is still preview-only. */
+export const LATEST_API = { major: 7, minor: 2, released: false };
+
+/**
+ * api-version from the query or the Accept header, checked as the service does: required, of the
+ * form major.minor[-preview[.n]], not above the latest, and `-preview` on a version not released.
+ * Exception names from Microsoft.VisualStudio.Services.WebApi (docs/sandbox/azure-devops.md).
+ */
+export function checkApiVersion(req: SandboxRequest): void {
+  const fromAccept = /api-version=([^;,\s]+)/i.exec(String(req.headers.accept ?? ''))?.[1];
+  const raw = req.query.get('api-version') ?? fromAccept;
+  if (!raw) {
+    throw new HttpFault(400, 'VssVersionNotSpecifiedException', `No api-version was supplied for the "${req.method}" request. The version must be supplied either as part of the Accept header (e.g. "application/json; api-version=1.0") or as a query parameter (e.g. '?api-version=1.0').`);
+  }
+  const m = /^(\d+)\.(\d+)(-preview(\.\d+)?)?$/i.exec(raw);
+  if (!m) throw new HttpFault(400, 'VssInvalidApiResourceVersionException', `The api-version '${raw}' is not a valid API version string; use major.minor, optionally followed by -preview or -preview.N (e.g. 7.1 or 7.2-preview.1).`);
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  const latest = `${LATEST_API.major}.${LATEST_API.minor}`;
+  if (major > LATEST_API.major || (major === LATEST_API.major && minor > LATEST_API.minor)) {
+    throw new HttpFault(400, 'VssVersionOutOfRangeException', `The requested REST API version of ${major}.${minor} is out of range for this server. The latest REST API version this server supports is ${latest}.`);
+  }
+  if (!m[3] && major === LATEST_API.major && minor === LATEST_API.minor && !LATEST_API.released) {
+    throw new HttpFault(400, 'VssInvalidPreviewVersionException', `The requested version "${raw}" of the resource is under preview. The -preview flag must be supplied in the api-version for such requests. For example: "${raw}-preview"`);
+  }
+}
+
+export function registerApiRoutes(server: SandboxServer, state: AzureDevOpsSandboxState, authorize: (req: SandboxRequest) => SandboxIdentity): void {
   const ctx = state.ctx;
   /** Every API call: auth, api-version (query or Accept header), then the run model catches up with the clock. */
-  const api = (h: Handler): Handler => (req) => {
-    authorize(req);
-    const accept = String(req.headers.accept ?? '');
-    if (!req.query.get('api-version') && !/api-version=/i.test(accept)) {
-      throw new HttpFault(400, 'VssVersionNotSpecifiedException', `No api-version was supplied for the "${req.method}" request. The version must be supplied either as part of the Accept header (e.g. "application/json; api-version=1.0") or as a query parameter (e.g. '?api-version=1.0').`);
-    }
+  const api = (h: (req: SandboxRequest, caller: SandboxIdentity) => ReturnType<Handler>): Handler => (req) => {
+    const caller = authorize(req);
+    checkApiVersion(req);
     state.tick();
-    return h(req);
+    return h(req, caller);
   };
   const ok = (body: unknown, headers?: Record<string, string>): SandboxReply => ({ status: 200, body, ...(headers ? { headers } : {}) });
   const body = (req: SandboxRequest): Record<string, unknown> => {
@@ -164,16 +189,25 @@ export function registerApiRoutes(server: SandboxServer, state: AzureDevOpsSandb
     const { run, approval } = state.approval(req.params.approvalId ?? '');
     return ok(wireApproval(ctx(), run, approval, /steps/i.test(req.query.get('$expand') ?? '')));
   }));
-  server.route('PATCH', '/:org/:project/_apis/pipelines/approvals', 'approvals.update', api((req) => {
+  server.route('PATCH', '/:org/:project/_apis/pipelines/approvals', 'approvals.update', api((req, caller) => decideApprovals(req, caller)));
+  /** Only a member of an assigned approver group may decide; every update is checked before any is applied. */
+  const decideApprovals = (req: SandboxRequest, caller: SandboxIdentity): SandboxReply => {
     if (!Array.isArray(req.body) || req.body.length === 0) throw new HttpFault(400, 'InvalidArgumentValueException', 'The request body must be a non-empty array of approval updates.');
-    const updated = (req.body as Array<Record<string, unknown>>).map((u) => {
+    const updates = (req.body as Array<Record<string, unknown>>).map((u) => {
       const status = enumValue(APPROVAL_STATUS, u.status, 'status');
       if (status !== APPROVAL_STATUS.approved && status !== APPROVAL_STATUS.rejected) throw new HttpFault(400, 'InvalidArgumentValueException', `Approval status must be approved or rejected.`);
-      const found = state.decide(text(u.approvalId, ''), status === APPROVAL_STATUS.approved ? 'approved' : 'rejected', typeof u.comment === 'string' ? u.comment : '');
+      const { approval } = state.approval(text(u.approvalId, ''));
+      if (!state.approverIds.has(caller.id)) {
+        throw new HttpFault(403, 'ApprovalUnauthorizedException', `${caller.displayName} is not an approver of approval ${approval.id}; the approvers are: ${approval.gate.approvers.map((a) => a.displayName).join(', ')}.`);
+      }
+      return { u, status };
+    });
+    const updated = updates.map(({ u, status }) => {
+      const found = state.decide(text(u.approvalId, ''), status === APPROVAL_STATUS.approved ? 'approved' : 'rejected', typeof u.comment === 'string' ? u.comment : '', caller);
       return wireApproval(ctx(), found.run, found.approval, true);
     });
     return ok({ count: updated.length, value: updated });
-  }));
+  };
 
   // Service hooks
   server.route('POST', '/:org/_apis/hooks/subscriptions', 'subscriptions.create', api((req) => {

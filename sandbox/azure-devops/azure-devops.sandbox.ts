@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { SandboxClock } from '../common/clock';
 import type { FaultRegistry } from '../common/faults';
 import { HttpFault, SandboxServer, type SandboxRequest } from '../common/http-server';
+import { BOT_IDENTITY, RESOURCES, authenticate, type SandboxIdentity } from '../common/sandbox-auth';
+import { SANDBOX_CLIENT_ID, type TokenStore } from '../arm/token.sandbox';
 import { silentLogger, type Logger } from '../../services/logger';
 import { registerApiRoutes } from './api.routes';
 import { registerDiscoveryRoutes } from './discovery.routes';
@@ -28,7 +30,16 @@ export interface AzureDevOpsSandboxOptions {
   hookHeaders?: Record<string, string>;
   /** Ticker period in real ms that moves runs on and sends hooks without waiting for a request. */
   tickIntervalMs?: number;
+  /**
+   * Who may call: PATs (default: SANDBOX_ADO_PAT, the bot's service account) and, when `tokens` is
+   * given, Entra tokens issued for the Azure DevOps resource. `approvers`: identity ids in the
+   * environment's approver group (default: the bot's account and the sandbox managed identity).
+   */
+  auth?: { pats?: ReadonlyMap<string, SandboxIdentity>; tokens?: TokenStore; approvers?: readonly string[] };
 }
+
+/** The PAT the sandbox accepts unless told otherwise (sandbox.env passes it to the bot). */
+export const SANDBOX_ADO_PAT = 'sandbox-pat-not-a-secret';
 
 export interface AzureDevOpsSandbox {
   url: string;
@@ -58,14 +69,22 @@ export async function startAzureDevOpsSandbox(options: AzureDevOpsSandboxOptions
   const state = new AzureDevOpsSandboxState(options.clock, ctx, logger, options.pipelines);
   const server = new SandboxServer({ service: 'azure-devops', faults: options.faults, clock: options.clock, requestIdHeader: 'x-vss-e2eid', errorBody });
 
-  const authorize = (req: SandboxRequest): void => {
+  const rules = { secrets: options.auth?.pats ?? new Map([[SANDBOX_ADO_PAT, BOT_IDENTITY]]), resource: RESOURCES.azureDevOps, ...(options.auth?.tokens ? { tokens: options.auth.tokens } : {}) };
+  state.approverIds = new Set(options.auth?.approvers ?? [BOT_IDENTITY.id, SANDBOX_CLIENT_ID]);
+  /** PAT as Basic (any user name) or Bearer, or an Entra token for Azure DevOps; anything else is 401. */
+  const authorize = (req: SandboxRequest): SandboxIdentity => {
     const auth = req.headers.authorization;
-    if (!auth || !/^(Basic|Bearer) \S+/.test(auth)) throw new HttpFault(401, 'UnauthorizedRequestException', 'TF400813: The user is not authorized to access this resource.');
+    const outcome = authenticate(auth, rules, true);
+    if (!outcome.ok) {
+      const message = outcome.reason === 'missing' ? 'TF400813: Resource not available for anonymous access. Client authentication required.' : "TF400813: The user '' is not authorized to access this resource.";
+      throw new HttpFault(401, 'UnauthorizedRequestException', message);
+    }
     state.lastAuthorization = auth;
     // The org segment of the path is remembered so that links point back at what the client used.
     org = req.path.split('/')[1] ?? org;
+    return outcome.who.identity;
   };
-  registerDiscoveryRoutes(server);
+  registerDiscoveryRoutes(server, authorize);
   registerApiRoutes(server, state, authorize);
   server.route('POST', '/_control/azure-devops/fail-next-run', 'control.failNextRun', (req) => {
     const task = (req.body as { task?: unknown } | undefined)?.task;

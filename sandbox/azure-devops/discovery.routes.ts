@@ -1,4 +1,4 @@
-import type { SandboxServer } from '../common/http-server';
+import type { SandboxRequest, SandboxServer } from '../common/http-server';
 
 /**
  * The discovery traffic azure-devops-node-api sends before any real call: the Location area,
@@ -21,8 +21,10 @@ const LOCATIONS: Record<string, Array<{ id: string; resourceName: string; routeT
   ],
 };
 
-export function registerDiscoveryRoutes(server: SandboxServer): void {
+/** `authorize` is the API's own check: discovery needs the same credential as any other call. */
+export function registerDiscoveryRoutes(server: SandboxServer, authorize: (req: SandboxRequest) => unknown): void {
   server.route('OPTIONS', '/:org/_apis/:area', 'location.options', (req) => {
+    authorize(req);
     const area = (req.params.area ?? '').toLowerCase();
     const list = LOCATIONS[area];
     if (!list) return { status: 200, body: { count: 0, value: [] } };
@@ -30,5 +32,8 @@ export function registerDiscoveryRoutes(server: SandboxServer): void {
     return { status: 200, body: { count: list.length, value: list.map((l) => ({ ...l, area: areaName })) } };
   });
   // An empty list means "on-premises: every area lives at the same base URL", which node-api accepts.
-  server.route('GET', '/:org/_apis/ResourceAreas', 'resourceAreas.list', () => ({ status: 200, body: { count: 0, value: [] } }));
+  server.route('GET', '/:org/_apis/ResourceAreas', 'resourceAreas.list', (req) => {
+    authorize(req);
+    return { status: 200, body: { count: 0, value: [] } };
+  });
 }

@@ -25,6 +25,8 @@ export class AzureDevOpsSandboxState {
   readonly hooks: ServiceHooks;
   /** The Authorization scheme and value of the last API call, so tests can see which auth the client used. */
   lastAuthorization: string | undefined;
+  /** Identity ids in the environment's approver group: only they may decide an approval. */
+  approverIds: ReadonlySet<string> = new Set();
   /** Set through the control endpoint: the next queued run fails at this task. */
   failNextRunAt: string | undefined;
   private nextRunId = 1;

@@ -49,6 +49,11 @@ export interface SandboxServerOptions {
   errorBody: (status: number, code: string, message: string) => unknown;
   /** Extra headers on every answer (e.g. ARM's x-ms-ratelimit-remaining-*). */
   commonHeaders?: Record<string, string>;
+  /**
+   * Checked on every service route before faults and the handler (sandbox control routes under
+   * /_control/ are exempt): an answer here refuses the call, as the service's front door does.
+   */
+  authenticate?: (req: SandboxRequest) => SandboxReply | undefined;
 }
 
 export class SandboxServer {
@@ -151,6 +156,12 @@ export class SandboxServer {
       const params: Record<string, string> = {};
       route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m?.[i + 1] ?? '')));
 
+      const request: SandboxRequest = { method, url, path: url.pathname, params, query: url.searchParams, headers: req.headers, body, rawBody, requestId };
+      const refused = url.pathname.startsWith('/_control/') ? undefined : this.options.authenticate?.(request);
+      if (refused) {
+        send(refused);
+        return;
+      }
       const faults = this.options.faults.take(this.options.service, route.operation);
       for (const f of faults) if (f.kind === 'latency') await delay(f.delayMs ?? 1000);
       for (const f of faults) {
@@ -167,7 +178,7 @@ export class SandboxServer {
           return;
         }
       }
-      const reply = await route.handler({ method, url, path: url.pathname, params, query: url.searchParams, headers: req.headers, body, rawBody, requestId });
+      const reply = await route.handler(request);
       if (faults.some((f) => f.kind === 'malformed')) {
         send({ ...reply, raw: true, body: '{"truncated": ', headers: { ...(reply.headers ?? {}), 'content-type': 'application/json' } });
         return;

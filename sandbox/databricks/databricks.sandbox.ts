@@ -1,4 +1,6 @@
-import { HttpFault, SandboxServer } from '../common/http-server';
+import { HttpFault, SandboxServer, type SandboxReply, type SandboxRequest } from '../common/http-server';
+import { BOT_IDENTITY, RESOURCES, authenticate, type SandboxIdentity } from '../common/sandbox-auth';
+import type { TokenStore } from '../arm/token.sandbox';
 import type { SandboxClock } from '../common/clock';
 import type { FaultRegistry } from '../common/faults';
 import { silentLogger, type Logger } from '../../services/logger';
@@ -25,7 +27,15 @@ export interface DatabricksSandboxOptions {
   notificationAuth?: { username: string; password: string };
   /** Simulated durations (sandbox-clock ms). */
   timings?: Partial<Timings>;
+  /**
+   * Who may call the workspace: personal access tokens (default: SANDBOX_DATABRICKS_TOKEN, the
+   * bot's) and, when `tokens` is given, Entra tokens issued for the Azure Databricks resource.
+   */
+  auth?: { pats?: ReadonlyMap<string, SandboxIdentity>; tokens?: TokenStore };
 }
+
+/** The workspace PAT the sandbox accepts unless told otherwise (sandbox.env passes it to the bot). */
+export const SANDBOX_DATABRICKS_TOKEN = 'dapi-sandbox-token';
 
 export interface DatabricksSandbox {
   url: string;
@@ -66,6 +76,20 @@ function databricksErrorBody(status: number, code: string, message: string): unk
   return { error_code: mapped[code] ?? code, message };
 }
 
+/**
+ * The workspace's answers to a missing or unusable credential, as observed from Azure Databricks:
+ * no (or an unsupported kind of) Authorization → 401 "Credential was not sent or was of an
+ * unsupported type for this API."; a PAT or token it does not know (or an Entra token for another
+ * audience) → 403 "Invalid access token." with X-Databricks-Reason-Phrase. error_code is numeric
+ * in both (legacy shape). Sources in docs/sandbox/databricks.md.
+ */
+function databricksAuthRefusal(req: SandboxRequest, rules: Parameters<typeof authenticate>[1]): SandboxReply | undefined {
+  const outcome = authenticate(req.headers.authorization, rules, false);
+  if (outcome.ok) return undefined;
+  if (outcome.reason === 'missing') return { status: 401, body: { error_code: 401, message: 'Credential was not sent or was of an unsupported type for this API.' } };
+  return { status: 403, headers: { 'x-databricks-reason-phrase': 'Invalid access token.' }, body: { error_code: 403, message: 'Invalid access token.' } };
+}
+
 export async function startDatabricksSandbox(options: DatabricksSandboxOptions): Promise<DatabricksSandbox> {
   const logger = (options.logger ?? silentLogger).child({ sandbox: 'databricks' });
   const timings: Timings = { ...DEFAULT_TIMINGS, ...(options.timings ?? {}) };
@@ -91,7 +115,16 @@ export async function startDatabricksSandbox(options: DatabricksSandboxOptions):
   const mlflow = new MlflowStore();
   const workspace = new Workspace(options.clock, mlflow, timings, sink, logger);
   seedJobs(workspace, options.clock.now());
-  const server = new SandboxServer({ service: 'databricks', faults: options.faults, clock: options.clock, requestIdHeader: 'x-request-id', errorBody: databricksErrorBody });
+  const rules = { secrets: options.auth?.pats ?? new Map([[SANDBOX_DATABRICKS_TOKEN, BOT_IDENTITY]]), resource: RESOURCES.azureDatabricks, ...(options.auth?.tokens ? { tokens: options.auth.tokens } : {}) };
+  const server = new SandboxServer({
+    service: 'databricks',
+    faults: options.faults,
+    clock: options.clock,
+    requestIdHeader: 'x-request-id',
+    errorBody: databricksErrorBody,
+    // One check in front of every Jobs, Clusters and MLflow route, as the workspace's front door.
+    authenticate: (req) => databricksAuthRefusal(req, rules),
+  });
   registerJobsRoutes(server, workspace, mlflow, options.clock);
   registerMlflowRoutes(server, mlflow, options.clock, () => workspace.sync());
   // Sandbox control (not a Databricks API): fail the next run, for failure cards by hand.

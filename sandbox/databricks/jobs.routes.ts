@@ -3,6 +3,7 @@ import type { SandboxClock } from '../common/clock';
 import type { MlflowStore } from './mlflow.store';
 import { outputJson, runJson } from './run.serializer';
 import { SANDBOX_SPARK_VERSIONS } from './spark-versions.data';
+import { validateSubmitTasks } from './runs-submit.validation';
 import { parseTaskParameters, type Workspace } from './workspace.state';
 
 /**
@@ -38,19 +39,6 @@ export function registerJobsRoutes(server: SandboxServer, ws: Workspace, mlflow:
       });
   };
   const known = new Set(SANDBOX_SPARK_VERSIONS.map((v) => v.key));
-  const validateTasks = (tasks: unknown): Json[] => {
-    if (!Array.isArray(tasks) || tasks.length === 0) throw bad('A run must have at least one task.');
-    const keys = new Set<string>();
-    for (const t of tasks as Json[]) {
-      if (typeof t.task_key !== 'string' || t.task_key === '') throw bad('Task key must be specified for every task.');
-      if (keys.has(t.task_key)) throw bad(`Task key ${t.task_key} is used more than once.`);
-      keys.add(t.task_key);
-      const sv = ((t.new_cluster ?? {}) as Json).spark_version;
-      // An outdated or made-up runtime is refused up front, as the cluster manager does.
-      if (typeof sv === 'string' && !known.has(sv)) throw bad(`Invalid spark version ${sv}.`);
-    }
-    return tasks as Json[];
-  };
   const findRun = (runId: number): ReturnType<Workspace['runs']['get']> & object => {
     const run = ws.runs.get(runId) ?? ws.taskRuns.get(runId)?.run;
     if (!run) throw bad(`Run ${runId} does not exist.`);
@@ -68,7 +56,7 @@ export function registerJobsRoutes(server: SandboxServer, ws: Workspace, mlflow:
 
   on('POST', '/jobs/runs/submit', 'runs/submit', ['2.1', '2.2'], (req) => {
     const b = (req.body ?? {}) as Json;
-    const tasks = validateTasks(b.tasks);
+    const tasks = validateSubmitTasks(b, { sparkVersions: known });
     const runId = idempotent(b.idempotency_token, () => {
       const firstPy = ((tasks[0]?.spark_python_task ?? {}) as Json).parameters;
       const params = parseTaskParameters(resolveRefs(firstPy, '0', {}));

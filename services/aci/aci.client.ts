@@ -26,6 +26,24 @@ export interface AciClientOptions {
   apiVersion?: string;
   logger?: Logger;
   random?: () => number;
+  /**
+   * ACI_IDENTITY_ID: the scoring identity, a user-assigned identity with AcrPull. A spec whose image is in a private
+   * registry and carries no registry credential gets this identity as its credential, because
+   * ACI refuses such an image (InaccessibleImage) instead of pulling it anonymously.
+   */
+  registryPullIdentity?: string;
+}
+
+/** Registries that serve images without credentials. */
+const PUBLIC_REGISTRIES = new Set(['docker.io', 'index.docker.io', 'mcr.microsoft.com']);
+
+/** The spec with the pull identity as registry credential, when its image needs one and has none. */
+export function withPullIdentity(spec: ContainerGroupSpec, identity: string | undefined): ContainerGroupSpec {
+  const first = spec.image.split('/')[0] ?? '';
+  const server = spec.image.includes('/') && (first.includes('.') || first.includes(':')) ? first.toLowerCase() : 'docker.io';
+  if (!identity || spec.registry || PUBLIC_REGISTRIES.has(server)) return spec;
+  const uai = spec.userAssignedIdentities ?? [];
+  return { ...spec, registry: { server, identity }, userAssignedIdentities: uai.includes(identity) ? uai : [...uai, identity] };
 }
 
 export interface BeginCreateOrUpdateOptions extends OperationOptions {
@@ -54,8 +72,10 @@ export class AciClient {
   private readonly pollIntervalInMs: number;
   private readonly addressPreference: AddressPreference;
   private readonly logger: Logger;
+  private readonly registryPullIdentity: string | undefined;
 
   constructor(o: AciClientOptions) {
+    this.registryPullIdentity = o.registryPullIdentity;
     const endpoint = (o.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
     const insecure = new URL(endpoint).protocol === 'http:';
     this.rg = o.resourceGroup;
@@ -91,8 +111,9 @@ export class AciClient {
     return this.sdk.pipeline.getOrderedPolicies().map((p) => p.name);
   }
 
-  async beginCreateOrUpdate(spec: ContainerGroupSpec, options: BeginCreateOrUpdateOptions = {}): Promise<ContainerGroupPoller> {
+  async beginCreateOrUpdate(requested: ContainerGroupSpec, options: BeginCreateOrUpdateOptions = {}): Promise<ContainerGroupPoller> {
     const operation = 'containerGroups.createOrUpdate';
+    const spec = withPullIdentity(requested, this.registryPullIdentity);
     const secrets = secretsOf(spec);
     this.logger.info('deploying container group', { group: spec.name, image: spec.image, cpu: spec.cpu, memoryInGB: spec.memoryInGB });
     try {

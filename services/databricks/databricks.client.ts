@@ -19,6 +19,8 @@ export interface DatabricksClientOptions {
   timeoutInMs?: number;
   retry?: HttpPipelineOptions['retry'];
   logger?: Logger;
+  /** Tests only: see the waits between retries without waiting them. */
+  sleep?: HttpPipelineOptions['sleep'];
 }
 
 export interface RunJobParameters {
@@ -79,6 +81,7 @@ export class DatabricksClient {
       ...(options.timeoutInMs !== undefined ? { timeoutInMs: options.timeoutInMs } : {}),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
     });
   }
 

@@ -63,6 +63,14 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof ServiceError && err.status === 404;
 }
 
+/** No Authorization could be obtained for a call (the credential refused or is missing). */
+export class CredentialError extends ServiceError {
+  constructor(init: ServiceErrorInit) {
+    super(init);
+    this.name = 'CredentialError';
+  }
+}
+
 export class TimeoutError extends Error {
   constructor(readonly timeoutInMs: number) {
     super(`timed out after ${timeoutInMs} ms`);

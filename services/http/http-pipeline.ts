@@ -1,5 +1,5 @@
 import type { AuthProvider } from './auth';
-import { ServiceError, TimeoutError, type ServiceName } from './errors';
+import { CredentialError, ServiceError, TimeoutError, type ServiceName } from './errors';
 import { redactText } from './redact';
 import { backoffDelayMs, isRetryableStatus, defaultRetryOptions, serverRequestedDelayMs, sleep, type RetryOptions } from './retry';
 import type { Logger } from '../logger';
@@ -47,6 +47,8 @@ export interface HttpPipelineOptions {
   /** Injectable for tests of the policy itself. */
   fetchImpl?: typeof fetch;
   random?: () => number;
+  /** The wait between attempts; injectable so a test can see the delay chosen without waiting it. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 const DEFAULT_REQUEST_ID_HEADERS = ['x-ms-request-id', 'x-request-id', 'x-vss-e2eid', 'activityid', 'x-databricks-request-id'];
@@ -81,6 +83,7 @@ export class HttpPipeline {
   private readonly userAgent: string;
   private readonly fetchImpl: typeof fetch;
   private readonly random: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: HttpPipelineOptions) {
     this.service = options.service;
@@ -94,6 +97,7 @@ export class HttpPipeline {
     this.userAgent = options.userAgent ?? 'mlops-chatops/0.1';
     this.fetchImpl = options.fetchImpl ?? fetch;
     this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? sleep;
   }
 
   url(path: string, query?: HttpRequestSpec['query']): string {
@@ -116,7 +120,7 @@ export class HttpPipeline {
       if (!canRetry) throw err;
       const delay = backoffDelayMs(attempt, this.retry, outcome.kind === 'status' ? outcome.hintMs : undefined, this.random);
       this.logger.warn('retrying', { operation, attempt: attempt + 1, delayMs: delay, status: err.status, code: err.code, requestId: err.requestId });
-      await sleep(delay, options.abortSignal);
+      await this.sleep(delay, options.abortSignal);
     }
   }
 
@@ -137,7 +141,7 @@ export class HttpPipeline {
     options.abortSignal?.addEventListener('abort', onOuterAbort, { once: true });
     try {
       const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.userAgent, ...(spec.headers ?? {}) };
-      const authorization = await this.auth.authorization(controller.signal);
+      const authorization = await this.credential(operation, controller.signal);
       if (authorization) headers.authorization = authorization;
       let body: string | undefined;
       if (spec.body !== undefined) {
@@ -180,7 +184,7 @@ export class HttpPipeline {
       });
       return { kind: 'status', error, hintMs: serverRequestedDelayMs(res.headers) };
     } catch (cause) {
-      if (options.abortSignal?.aborted) throw cause;
+      if (options.abortSignal?.aborted || cause instanceof CredentialError) throw cause;
       const timedOut = controller.signal.reason instanceof TimeoutError;
       const code = timedOut ? 'Timeout' : networkCode(cause);
       return {
@@ -197,6 +201,21 @@ export class HttpPipeline {
     } finally {
       clearTimeout(timer);
       options.abortSignal?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  /**
+   * The Authorization value. A credential that cannot give one (no managed identity, a refused
+   * token request) is a typed, non-retryable error naming the service, never a "network error"
+   * retried into a misleading timeout; the credential retries its own transient failures.
+   */
+  private async credential(operation: string, signal: AbortSignal): Promise<string | undefined> {
+    try {
+      return await this.auth.authorization(signal);
+    } catch (cause) {
+      if (signal.aborted) throw cause;
+      const detail = redactText(cause instanceof Error ? cause.message : String(cause), this.auth.secrets).slice(0, 300);
+      throw new CredentialError({ service: this.service, operation, code: 'CredentialUnavailable', message: `no credential for ${this.service}: ${detail}`, retryable: false, cause });
     }
   }
 

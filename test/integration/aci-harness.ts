@@ -41,11 +41,15 @@ export async function startAciHarness(options: Partial<ArmSandboxOptions> = {}):
         timeoutInMs: 2000,
         retry: { maxRetries: 3, baseDelayInMs: 5, maxDelayInMs: 50 },
         addressPreference: 'ip',
+        // The scoring images are in a private registry: ACI pulls them with this identity.
+        registryPullIdentity: PULL_IDENTITY,
         ...overrides,
       }),
     close: () => arm.close(),
   };
 }
+
+export const PULL_IDENTITY = '/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull';
 
 export function scoringSpec(name: string, overrides: Partial<ContainerGroupSpec> = {}): ContainerGroupSpec {
   return {

@@ -152,7 +152,7 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
   });
 
   it('an inaccessible image is refused at once with 400 InaccessibleImage', async () => {
-    const err = (await h.client().beginCreateOrUpdate(scoringSpec('nope', { image: 'mlopsacr.azurecr.io/x:inaccessible' })).catch((e: unknown) => e)) as ServiceError;
+    const err = (await h.client().beginCreateOrUpdate(scoringSpec('nope-image', { image: 'mlopsacr.azurecr.io/x:inaccessible' })).catch((e: unknown) => e)) as ServiceError;
     expect(err).toBeInstanceOf(ServiceError);
     expect(err.status).toBe(400);
     expect(err.code).toBe('InaccessibleImage');

@@ -1,6 +1,6 @@
 import { SandboxClock } from '../../sandbox/common/clock';
 import { FaultRegistry } from '../../sandbox/common/faults';
-import { startAzureDevOpsSandbox, type AzureDevOpsSandbox } from '../../sandbox/azure-devops/azure-devops.sandbox';
+import { SANDBOX_ADO_PAT, startAzureDevOpsSandbox, type AzureDevOpsSandbox } from '../../sandbox/azure-devops/azure-devops.sandbox';
 import { AzureDevOpsClient } from '../../services/azure-devops/azure-devops.client';
 import type { PipelineRun } from '../../services/azure-devops/azure-devops.types';
 import { ServiceError } from '../../services/http/errors';
@@ -17,7 +17,7 @@ beforeEach(async () => {
   clock = new SandboxClock(1);
   faults = new FaultRegistry();
   sandbox = await startAzureDevOpsSandbox({ clock, faults });
-  client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { pat: 'x'.repeat(52) }, timeoutInMs: 2000, retry: { baseDelayInMs: 10, maxDelayInMs: 100 } });
+  client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { pat: SANDBOX_ADO_PAT }, timeoutInMs: 2000, retry: { baseDelayInMs: 10, maxDelayInMs: 100 } });
 });
 
 afterEach(async () => {

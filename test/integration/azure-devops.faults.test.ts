@@ -1,7 +1,9 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { SandboxClock } from '../../sandbox/common/clock';
 import { FaultRegistry } from '../../sandbox/common/faults';
-import { startAzureDevOpsSandbox, type AzureDevOpsSandbox } from '../../sandbox/azure-devops/azure-devops.sandbox';
+import { SANDBOX_CLIENT_ID, TokenStore } from '../../sandbox/arm/token.sandbox';
+import { RESOURCES } from '../../sandbox/common/sandbox-auth';
+import { SANDBOX_ADO_PAT, startAzureDevOpsSandbox, type AzureDevOpsSandbox } from '../../sandbox/azure-devops/azure-devops.sandbox';
 import { AzureDevOpsClient } from '../../services/azure-devops/azure-devops.client';
 import { SCOPES } from '../../services/http/auth';
 import { ServiceError } from '../../services/http/errors';
@@ -10,11 +12,13 @@ import { ServiceError } from '../../services/http/errors';
 let clock: SandboxClock;
 let faults: FaultRegistry;
 let sandbox: AzureDevOpsSandbox;
+let tokens: TokenStore;
 
 beforeEach(async () => {
   clock = new SandboxClock(1);
   faults = new FaultRegistry();
-  sandbox = await startAzureDevOpsSandbox({ clock, faults });
+  tokens = new TokenStore();
+  sandbox = await startAzureDevOpsSandbox({ clock, faults, auth: { tokens } });
 });
 afterEach(async () => {
   await sandbox.close();
@@ -24,7 +28,7 @@ const makeClient = (over: { timeoutInMs?: number; maxDelayInMs?: number; maxRetr
   new AzureDevOpsClient({
     orgUrl: `${sandbox.url}/contoso`,
     project: 'MLOps',
-    auth: { pat: 'p'.repeat(52) },
+    auth: { pat: SANDBOX_ADO_PAT },
     timeoutInMs: over.timeoutInMs ?? 2000,
     retry: { baseDelayInMs: 20, maxDelayInMs: over.maxDelayInMs ?? 200, maxRetries: over.maxRetries ?? 3 },
   });
@@ -109,22 +113,27 @@ describe('AzureDevOpsClient under faults', () => {
 
   it('authenticates with an Entra token for the Azure DevOps scope and refreshes it before expiry', async () => {
     const scopes: string[] = [];
+    const issued: string[] = [];
     let n = 0;
     const credential: TokenCredential = {
       getToken: (scope): Promise<AccessToken> => {
         scopes.push(String(scope));
         n++;
-        // The first token is about to expire (inside the refresh margin), the second is good for an hour.
-        return Promise.resolve({ token: `token-${n}`, expiresOnTimestamp: Date.now() + (n === 1 ? 60_000 : 3_600_000) });
+        // Issued for the Azure DevOps resource by the sandbox's token endpoint store. The first is
+        // about to expire (inside the refresh margin), the second is good for an hour.
+        const lifetime = n === 1 ? 60_000 : 3_600_000;
+        const { token, info } = tokens.issue(RESOURCES.azureDevOps, SANDBOX_CLIENT_ID, lifetime);
+        issued.push(token);
+        return Promise.resolve({ token, expiresOnTimestamp: info.expiresOnMs });
       },
     };
     const client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { credential }, timeoutInMs: 2000 });
     const run = await client.runPipeline(1);
-    expect(sandbox.state.lastAuthorization).toBe('Bearer token-1');
+    expect(sandbox.state.lastAuthorization).toBe(`Bearer ${issued[0]!}`);
     await client.getRun(1, run.id);
-    expect(sandbox.state.lastAuthorization).toBe('Bearer token-2');
+    expect(sandbox.state.lastAuthorization).toBe(`Bearer ${issued[1]!}`);
     await client.getRun(1, run.id);
-    expect(sandbox.state.lastAuthorization).toBe('Bearer token-2');
+    expect(sandbox.state.lastAuthorization).toBe(`Bearer ${issued[1]!}`);
     expect(scopes).toEqual([SCOPES.azureDevOps, SCOPES.azureDevOps]);
   });
 

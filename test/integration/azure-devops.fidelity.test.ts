@@ -6,7 +6,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { SandboxClock } from '../../sandbox/common/clock';
 import { FaultRegistry } from '../../sandbox/common/faults';
-import { startAzureDevOpsSandbox, type AzureDevOpsSandbox } from '../../sandbox/azure-devops/azure-devops.sandbox';
+import { SANDBOX_ADO_PAT, startAzureDevOpsSandbox, type AzureDevOpsSandbox } from '../../sandbox/azure-devops/azure-devops.sandbox';
 import { AzureDevOpsClient } from '../../services/azure-devops/azure-devops.client';
 import { parseServiceHookEvent } from '../../services/azure-devops/service-hook.parser';
 
@@ -44,7 +44,7 @@ let clock: SandboxClock;
 let sandbox: AzureDevOpsSandbox;
 let receiver: Server;
 const received: Array<{ headers: IncomingHttpHeaders; body: Record<string, unknown> }> = [];
-const auth = { authorization: 'Basic OnBhdA==' };
+const auth = { authorization: `Basic ${Buffer.from(`:${SANDBOX_ADO_PAT}`).toString('base64')}` };
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -74,7 +74,7 @@ const get = async (path: string): Promise<{ status: number; body: unknown; heade
 
 describe('Azure DevOps sandbox fidelity', () => {
   it('answers builds, lists, timelines, logs, approvals and subscriptions with the fields and types of the real examples', async () => {
-    const client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { pat: 'q'.repeat(52) } });
+    const client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { pat: SANDBOX_ADO_PAT } });
     const run = await client.runPipeline(2);
     const ci = await client.runPipeline(1);
     clock.advance(10 * 60_000);
@@ -107,7 +107,7 @@ describe('Azure DevOps sandbox fidelity', () => {
   });
 
   it('accepts enums as names or numbers and api-version from the query or the Accept header, and refuses a call without one', async () => {
-    const client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { pat: 'q'.repeat(52) } });
+    const client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { pat: SANDBOX_ADO_PAT } });
     const { id } = await client.runPipeline(1);
     const byNumber = await fetch(`${sandbox.url}/contoso/MLOps/_apis/build/builds?definitions=1&statusFilter=1&api-version=7.1`, { headers: auth });
     const byName = await fetch(`${sandbox.url}/contoso/MLOps/_apis/build/builds?definitions=1&statusFilter=inProgress`, { headers: { ...auth, accept: 'application/json;api-version=7.1' } });
@@ -123,7 +123,7 @@ describe('Azure DevOps sandbox fidelity', () => {
 
   it('delivers run, stage, approval and build.complete hooks with the documented shapes, the custom headers, and a schema-valid envelope', async () => {
     received.length = 0;
-    const client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { pat: 'q'.repeat(52) } });
+    const client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { pat: SANDBOX_ADO_PAT } });
     const run = await client.runPipeline(2);
     clock.advance(10 * 60_000);
     await sandbox.state.hooks.flush();

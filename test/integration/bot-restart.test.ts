@@ -59,6 +59,16 @@ describe('the bot process killed mid-run', () => {
     }
   }
 
+  /** Announcements of a run not yet delivered (the dispatcher marks each outbox row done once sent). */
+  function pendingAnnouncements(id: string): number {
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      return (db.prepare('SELECT count(*) AS n FROM outbox WHERE run_id = ? AND done_at IS NULL').get(id) as { n: number }).n;
+    } finally {
+      db.close();
+    }
+  }
+
   async function ready(): Promise<void> {
     await waitFor('the bot to be ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok || undefined, 20_000);
   }
@@ -90,7 +100,8 @@ describe('the bot process killed mid-run', () => {
     expect(done.ext.scoringUri).toMatch(/\/score$/);
 
     await waitFor('the live notice', () => connector.requests.find((r) => JSON.stringify(r.body).includes('is live at')));
-    await new Promise((r) => setTimeout(r, 1000)); // a second announcement would come within a few polls
+    // The run is final, so nothing enqueues another notice; once its outbox is drained every announcement was sent.
+    await waitFor('every announcement of r-1 to be delivered', () => pendingAnnouncements('r-1') === 0 || undefined, 30_000);
     expect(connector.requests.filter((r) => JSON.stringify(r.body).includes('r-1: fashion-cnn version') && JSON.stringify(r.body).includes('is live at'))).toHaveLength(1);
     // Every later card update went to the same message: the run has one card.
     const cardId = (await waitFor('card id', () => connector.requests.find((r) => r.kind === 'update' && JSON.stringify(r.body).includes('run r-1'))))?.activityId;

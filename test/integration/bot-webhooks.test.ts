@@ -69,7 +69,8 @@ describe('webhooks', () => {
     const again = await post('databricks', duplicate, { authorization: basic(SECRET) });
     expect(again).toMatchObject({ status: 202, body: { runs: [run.id] } });
     expect(await post('databricks', duplicate, { authorization: basic(SECRET) })).toMatchObject({ status: 202, body: { runs: [run.id] } });
-    await new Promise((r) => setTimeout(r, 200));
+    // The nudges queued advances on this run; the engine runs them in order, so this returns after them.
+    await bot.engine.advance(run.id);
     const after = await bot.store.runs.getRun(run.id);
     expect(after?.ext.databricksRunId).toBe(before?.ext.databricksRunId);
     expect((await bot.store.runs.listAudit({ runId: run.id })).filter((a) => a.action === 'databricks.submit')).toHaveLength(1);

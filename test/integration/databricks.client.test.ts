@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SandboxClock } from '../../sandbox/common/clock';
 import { FaultRegistry } from '../../sandbox/common/faults';
-import { startDatabricksSandbox, type DatabricksSandbox } from '../../sandbox/databricks/databricks.sandbox';
+import { SANDBOX_DATABRICKS_TOKEN, startDatabricksSandbox, type DatabricksSandbox } from '../../sandbox/databricks/databricks.sandbox';
 import { DatabricksClient, RunPoller } from '../../services/databricks/databricks.client';
 import { isDatabricksNotFound } from '../../services/databricks/databricks.mappers';
 import { resolveMlRuntime } from '../../services/databricks/runtime-resolver';
@@ -10,6 +10,7 @@ import { buildTrainingRunSpec, loadTrainingInfra } from '../../services/databric
 import { parseDatabricksNotification } from '../../services/databricks/databricks-notification.parser';
 import { ServiceError } from '../../services/http/errors';
 import type { DatabricksRun } from '../../services/databricks/databricks.types';
+import { waitUntil } from '../support/wait';
 
 const infra = loadTrainingInfra(`${__dirname}/../../infra/databricks`);
 // Sandbox timings: a 3-epoch run takes 60+60+10 = 130 s of sandbox time, i.e. ~65 ms at speed 2000.
@@ -39,7 +40,7 @@ describe('DatabricksClient against the Databricks sandbox', () => {
     clock = new SandboxClock(SPEED);
     faults = new FaultRegistry();
     sandbox = await startDatabricksSandbox({ clock, faults, notificationUrl: `http://127.0.0.1:${port}/api/webhooks/databricks`, notificationAuth: { username: 'bot', password: 'hook-secret' } });
-    client = new DatabricksClient({ host: sandbox.url, token: 'dapi-sandbox-token', timeoutInMs: 2000, retry: { baseDelayInMs: 5, maxDelayInMs: 50, maxRetries: 3 } });
+    client = new DatabricksClient({ host: sandbox.url, token: SANDBOX_DATABRICKS_TOKEN, timeoutInMs: 2000, retry: { baseDelayInMs: 5, maxDelayInMs: 50, maxRetries: 3 } });
   });
   afterAll(async () => {
     await sandbox.close();
@@ -189,7 +190,7 @@ describe('DatabricksClient against the Databricks sandbox', () => {
   });
 
   it('times out a hanging call with a Timeout ServiceError', async () => {
-    const impatient = new DatabricksClient({ host: sandbox.url, token: 't', timeoutInMs: 100, retry: { maxRetries: 0 } });
+    const impatient = new DatabricksClient({ host: sandbox.url, token: SANDBOX_DATABRICKS_TOKEN, timeoutInMs: 100, retry: { maxRetries: 0 } });
     faults.add({ service: 'databricks', operation: 'clusters/spark-versions', kind: 'timeout', count: 1 });
     await expect(impatient.listSparkVersions()).rejects.toMatchObject({ service: 'databricks', code: 'Timeout' });
   });
@@ -201,7 +202,9 @@ describe('DatabricksClient against the Databricks sandbox', () => {
     (spec.tasks as Array<Record<string, unknown>>)[0]!.webhook_notifications = hooks;
     const runId = (await client.beginSubmitRun(spec)).runId;
     const run = await new RunPoller(client, runId).pollUntilDone({ intervalInMs: 5 });
-    await new Promise((r) => setTimeout(r, 100));
+    // The sink posts notifications without waiting; wait for the last one of this run to arrive.
+    const arrived = (): boolean => received.some((r) => { const b = r.body as { event_type?: string; run?: { run_id?: string } }; return b.event_type === 'jobs.on_success' && b.run?.run_id === String(runId); });
+    await waitUntil('the job-level jobs.on_success webhook', arrived);
     const taskEvents = received.map((r) => parseDatabricksNotification(r.body)).filter((n) => n.level === 'task' && n.parentRunId === String(runId));
     expect(taskEvents.map((n) => n.eventType)).toEqual(['jobs.on_start', 'jobs.on_success']);
     expect(taskEvents[0]).toMatchObject({ taskKey: 'train', runId: String(run.tasks[0]!.runId) });

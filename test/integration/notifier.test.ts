@@ -3,6 +3,7 @@ import { createNotifier, type Notifier, type NotifierDeps, type OutgoingMessage 
 import { ServiceError } from '../../services/http/errors';
 import { createLogger } from '../../services/logger';
 import { authOffAdapter, MockConnector, referenceFor, type RecordedRequest } from '../support/mock-connector';
+import { waitUntil } from '../support/wait';
 
 /** Queueing, coalescing and retries of the notifier, over real HTTP against a mock Bot Connector. */
 describe('notifier against a mock Bot Connector', () => {
@@ -114,27 +115,27 @@ describe('notifier against a mock Bot Connector', () => {
 
   it('waits what Retry-After asks on a 429 while other conversations carry on', async () => {
     const n = notifier();
-    connector.fail({ status: 429, retryAfter: '1', conversationId: 'a:conv-a' });
-    const started = Date.now();
+    // Retry-After: 2 leaves conversation b a wide window to be served in, however loaded the machine.
+    connector.fail({ status: 429, retryAfter: '2', conversationId: 'a:conv-a' });
     const slow = n.send('a:conv-a', card('a'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil('conversation a to back off after its 429', () => n.metrics('a:conv-a').retries === 1);
     await n.send('a:conv-b', card('b'));
-    const otherDoneAt = Date.now();
     await slow;
     const [first, second] = connector.of('a:conv-a');
-    expect(second!.receivedAt - first!.respondedAt!).toBeGreaterThanOrEqual(950);
-    expect(otherDoneAt - started).toBeLessThan(900);
+    const [other] = connector.of('a:conv-b');
+    expect(second!.receivedAt - first!.respondedAt!).toBeGreaterThanOrEqual(1950);
+    // Conversation b was served while a waited out its Retry-After, not after it.
+    expect(other!.respondedAt!).toBeLessThanOrEqual(second!.receivedAt);
     expect(n.metrics('a:conv-a').retries).toBe(1);
   });
 
   it('retries a 503 itself (the SDK retry policy is taken off) and succeeds', async () => {
     const n = notifier();
     connector.fail({ status: 503 });
-    const started = Date.now();
     await n.send('a:conv-a', card('queued'));
+    // Two requests and one retry of our own: had the SDK's policy retried too, our count would be 0.
     expect(connector.of('a:conv-a').map((h) => h.status)).toEqual([503, 200]);
     expect(n.metrics('a:conv-a').retries).toBe(1);
-    expect(Date.now() - started).toBeLessThan(500); // the SDK's own 503 backoff starts at ~1 s
   });
 
   it('gives up after the last retry with a typed teams error and logs it without the payload', async () => {
@@ -168,11 +169,14 @@ describe('notifier against a mock Bot Connector', () => {
   });
 
   it('sends the newest state when an update arrives while the previous one backs off', async () => {
-    const n = notifier({ baseDelayMs: 100, random: () => 1 });
+    // A backoff of 1 s after the 429: a window wide enough for the second update even on a loaded machine.
+    const n = notifier({ baseDelayMs: 1000, random: () => 1 });
     const id = await n.send('a:conv-a', card('queued'));
     connector.fail({ status: 429, kind: 'update' });
     const first = n.update('a:conv-a', id, card('training'));
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    // The next update arrives while the first one backs off after its 429.
+    // The notifier counts the retry as it starts backing off: that is the moment to send the next one.
+    await waitUntil('the first update to back off after its 429', () => n.metrics('a:conv-a').retries === 1);
     const second = n.update('a:conv-a', id, card('registered'));
     await Promise.all([first, second]);
     const puts = connector.of('a:conv-a', 'update');

@@ -1,6 +1,6 @@
 import { SandboxClock } from '../../sandbox/common/clock';
 import { FaultRegistry } from '../../sandbox/common/faults';
-import { startDatabricksSandbox, type DatabricksSandbox } from '../../sandbox/databricks/databricks.sandbox';
+import { SANDBOX_DATABRICKS_TOKEN, startDatabricksSandbox, type DatabricksSandbox } from '../../sandbox/databricks/databricks.sandbox';
 import { DatabricksClient } from '../../services/databricks/databricks.client';
 import { RegistryClient } from '../../services/registry/registry.client';
 import type { MetricPoint } from '../../services/registry/registry.types';
@@ -19,8 +19,8 @@ describe('RegistryClient against the MLflow routes of the Databricks sandbox', (
     clock = new SandboxClock(1);
     faults = new FaultRegistry();
     sandbox = await startDatabricksSandbox({ clock, faults });
-    databricks = new DatabricksClient({ host: sandbox.url, token: 'dapi-x', retry: { baseDelayInMs: 5, maxDelayInMs: 50 } });
-    registry = new RegistryClient({ trackingUri: sandbox.url, token: 'dapi-x', timeoutInMs: 2000, retry: { baseDelayInMs: 5, maxDelayInMs: 50, maxRetries: 3 } });
+    databricks = new DatabricksClient({ host: sandbox.url, token: SANDBOX_DATABRICKS_TOKEN, retry: { baseDelayInMs: 5, maxDelayInMs: 50 } });
+    registry = new RegistryClient({ trackingUri: sandbox.url, token: SANDBOX_DATABRICKS_TOKEN, timeoutInMs: 2000, retry: { baseDelayInMs: 5, maxDelayInMs: 50, maxRetries: 3 } });
   });
   afterAll(() => sandbox.close());
   afterEach(() => faults.clear());

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
+import { requireTool } from './tools';
 
 /** Debian's chromium; never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -19,10 +20,7 @@ export const CHROMIUM_FLAGS = [
  * note, except under CI (which installs it), where a missing browser is a failure.
  */
 export function browserAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI === 'true') throw new Error(`CI=true but ${CHROMIUM} is missing: .ci/run must install chromium`);
-  process.stderr.write(`\n  SKIPPED browser tests: ${CHROMIUM} not found (apt-get install -y chromium to run them)\n\n`);
-  return false;
+  return requireTool(`Chromium (${CHROMIUM})`, () => existsSync(CHROMIUM), 'apt-get install -y chromium');
 }
 
 export async function launchChromium(): Promise<Browser> {

@@ -11,6 +11,7 @@ import { ACCENT_COLOR } from '../../appPackage/icon-spec';
 import { unzipSync } from 'fflate';
 import { buildManifest, createManifestValidator, PackagingError, packageApp, zipEntries } from '../../appPackage/package';
 import type { TeamsManifest } from '../../appPackage/manifest.builder';
+import { requireTool, runs } from '../support/tools';
 
 const APP = path.resolve(__dirname, '../../appPackage');
 const FIXTURE_SCHEMA = path.resolve(__dirname, '../fixtures/schemas/teams-manifest/v1.24/MicrosoftTeams.schema.json');
@@ -27,14 +28,8 @@ const schemaErrors = (manifest: unknown): string[] =>
   validateAgainstFixture(manifest) ? [] : (validateAgainstFixture.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 
 interface Bot { botId: string; scopes: string[]; isNotificationOnly: boolean; supportsFiles: boolean; commandLists: Array<{ scopes: string[]; commands: Array<{ title: string; description: string }> }> }
-function hasUnzip(): boolean {
-  try {
-    execFileSync('unzip', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+// Under CI=true a missing unzip fails here rather than silently reading the zip with our own code only.
+const hasUnzip = (): boolean => requireTool('Info-ZIP unzip', () => runs('unzip', ['-v']), 'apt-get install -y unzip');
 
 const bot = (m: TeamsManifest): Bot => (m.bots?.[0] as unknown as Bot);
 

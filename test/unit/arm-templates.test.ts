@@ -95,18 +95,13 @@ const siteConfig = (webApp.properties as { siteConfig: Json & { appSettings: Arr
 const appSettings = new Map(siteConfig.appSettings.map((s) => [s.name, s.value]));
 
 let validateTemplate: ValidateFunction;
-let compileMs = 0;
+// The whole deploymentTemplate schema is compiled, not a trimmed copy; how long that takes is not
+// asserted (no clock in assertions), only that the result validates what it must.
 beforeAll(() => {
-  const t0 = Date.now();
   validateTemplate = schemaFor(`${BASE}/2019-04-01/deploymentTemplate.json`);
-  compileMs = Date.now() - t0;
 });
 
 describe('infra/azure/azuredeploy.json against the offline ARM schemas', () => {
-  it('compiles the whole deploymentTemplate schema well under 10 s, so the full schema is used', () => {
-    expect(compileMs).toBeLessThan(10_000);
-  });
-
   it('uses only resource types and apiVersions whose provider schema is in the fixtures', () => {
     const missing = template.resources.map(resourceSchemaUrl).filter((u) => !ajv.getSchema(u));
     expect(missing).toEqual([]);

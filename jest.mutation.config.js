@@ -1,0 +1,26 @@
+// The jest configuration Stryker runs for each mutant. Two shared cores cannot afford the sandbox
+// workflows (seconds each, rerun per mutant: a full run was estimated at 27 h), so mutants are
+// judged by the unit tests and the light integration tests that exercise the mutated folders
+// without starting the whole sandbox. A mutant only the sandbox workflows would catch therefore
+// counts as surviving or uncovered here; docs/testing.md reports the scores on that basis.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS jest config, like jest.config.js
+const base = require('./jest.config.js');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  ...base,
+  reporters: ['default'],
+  testMatch: [
+    '<rootDir>/test/unit/approval-*.test.ts',
+    '<rootDir>/test/unit/run-*.test.ts',
+    '<rootDir>/test/unit/webhook-*.test.ts',
+    '<rootDir>/test/unit/http-*.test.ts',
+    '<rootDir>/test/unit/command-*.test.ts',
+    '<rootDir>/test/unit/config.test.ts',
+    '<rootDir>/test/unit/roles.test.ts',
+    '<rootDir>/test/unit/workflow-transitions.test.ts',
+    '<rootDir>/test/integration/retry-after.test.ts',
+    '<rootDir>/test/integration/http-pipeline.test.ts',
+    '<rootDir>/test/integration/identity-refused.test.ts',
+  ],
+};

@@ -1,0 +1,37 @@
+// Mutation testing (StrykerJS): `npm run mutation` over the rules that must not break silently.
+// Not part of `npm test` (it takes long). Scope one folder with MUTATION_SCOPE, e.g.
+//   MUTATION_SCOPE=workflow npm run mutation
+// Incremental: each scope keeps its results in reports/stryker-incremental-<scope>.json and a rerun
+// only tests mutants in code or tests that changed since.
+const SCOPES = {
+  workflow: ['services/workflow/**/*.ts'],
+  auth: ['services/auth/**/*.ts'],
+  http: ['services/http/**/*.ts'],
+  webhooks: ['bot/webhooks.ts'],
+  // The rules that must have no surviving mutant: the approval policy and the transitions.
+  approval: ['services/workflow/approval-policy.ts', 'services/workflow/transitions.ts'],
+};
+const scope = process.env.MUTATION_SCOPE ?? 'all';
+if (scope !== 'all' && !(scope in SCOPES)) throw new Error(`MUTATION_SCOPE must be one of ${Object.keys(SCOPES).join(', ')} (or unset for all)`);
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: { configFile: 'jest.mutation.config.js', enableFindRelatedTests: false },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  mutate: scope === 'all' ? [...new Set(Object.values(SCOPES).flat())] : SCOPES[scope],
+  incremental: true,
+  incrementalFile: `reports/stryker-incremental-${scope}.json`,
+  // Two cores shared with other work: one test process by default (MUTATION_CONCURRENCY to change it).
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
+  timeoutMS: 20000,
+  timeoutFactor: 2,
+  reporters: ['clear-text', 'progress-append-only', 'json'],
+  jsonReporter: { fileName: `reports/mutation/${scope}.json` },
+  ignorePatterns: ['dist', 'reports', '.stryker-tmp', 'appPackage/build', 'data', 'test-output'],
+  tempDirName: `.stryker-tmp/${scope}`,
+  cleanTempDir: true,
+};
