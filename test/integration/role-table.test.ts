@@ -32,7 +32,7 @@ function model(name: string, roles: string): string {
   return `
   ${name}:
     training: { gpu: false }
-    registeredModel: ${name}
+    registeredModel: main.mlops.${name.replace(/-/g, '_')}
     deployment: { containerGroup: ${name}-prod }
     smokeTest: { sample: { data: [[1]] } }
     approval: { required: 1, expiresAfter: 24h }
