@@ -168,7 +168,7 @@ describe('fault soak: runs end in their true state while 20 % of backend calls f
     // A PUT is idempotent and retried after a client-side timeout on a loaded machine, so it may reach ARM
     // twice for one deploy; what must hold is at least one per deployed run and one group per lane.
     expect(faults.handled('arm', 'containerGroups.createOrUpdate')).toBeGreaterThanOrEqual(succeeded);
-    const versions = [...h.sandbox.databricks.state.mlflow.models.values()].filter((m) => m.name.startsWith('soak-')).reduce((a, m) => a + m.versions.length, 0);
+    const versions = [...h.sandbox.databricks.state.mlflow.models.values()].filter((m) => m.name.startsWith('main.mlops.soak_')).reduce((a, m) => a + m.versions.length, 0);
     expect(versions).toBe(succeeded + count('rejected'));
 
     const injected = faults.total(faults.injected);

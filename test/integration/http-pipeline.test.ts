@@ -127,8 +127,8 @@ describe('error bodies', () => {
   });
 
   it('falls back to the body text, then the status text, for a body without a message', async () => {
-    const { fetchImpl } = scripted([new Response('<html>oops</html>', { status: 500, statusText: 'Internal' }), new Response('', { status: 501, statusText: 'Not Implemented' })]);
-    await expect(pipeline(fetchImpl).send('op', { method: 'GET', path: 'x' })).rejects.toMatchObject({ status: 500, message: '<html>oops</html>', retryable: false });
+    const { fetchImpl } = scripted([new Response('<html>oops</html>', { status: 400, statusText: 'Bad Request' }), new Response('', { status: 501, statusText: 'Not Implemented' })]);
+    await expect(pipeline(fetchImpl).send('op', { method: 'GET', path: 'x' })).rejects.toMatchObject({ status: 400, message: '<html>oops</html>', retryable: false });
     await expect(pipeline(fetchImpl, { auth: basicPat('p') }).send('op', { method: 'GET', path: 'x' })).rejects.toMatchObject({ status: 501, message: 'Not Implemented' });
   });
 });

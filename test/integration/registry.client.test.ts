@@ -109,9 +109,9 @@ describe('RegistryClient against the MLflow routes of the Databricks sandbox', (
   });
 
   it('takes GET parameters from the query only and POST parameters from the JSON body only', async () => {
-    const inBody = await fetch(`${sandbox.url}/api/2.0/mlflow/unity-catalog/model-versions/get`, { method: 'GET', headers: { authorization: 'Bearer dapi-x' } });
+    const inBody = await fetch(`${sandbox.url}/api/2.0/mlflow/unity-catalog/model-versions/get`, { method: 'GET', headers: { authorization: `Bearer ${SANDBOX_DATABRICKS_TOKEN}` } });
     expect(inBody.status).toBe(400);
-    const inQuery = await fetch(`${sandbox.url}/api/2.0/mlflow/model-versions/transition-stage?name=legacy&version=1&stage=Production&archive_existing_versions=true`, { method: 'POST', headers: { authorization: 'Bearer dapi-x', 'content-type': 'application/json' }, body: '{}' });
+    const inQuery = await fetch(`${sandbox.url}/api/2.0/mlflow/model-versions/transition-stage?name=legacy&version=1&stage=Production&archive_existing_versions=true`, { method: 'POST', headers: { authorization: `Bearer ${SANDBOX_DATABRICKS_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
     expect(inQuery.status).toBe(400);
     expect(((await inQuery.json()) as { message: string }).message).toMatch(/Missing value for required parameter/);
   });

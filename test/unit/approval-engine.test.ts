@@ -67,7 +67,7 @@ describe('an approval click under a version conflict', () => {
     const run = await b.waitingRun({ required: 2, requester: ISAIAH });
     const r = await b.engine.decide(run.id, MEGAN, 'approved', 'ok');
     expect(race.conflicts()).toBe(1);
-    expect(r).toMatchObject({ ok: false, message: expect.stringMatching(/^Already rejected by Alex Wilber at 2026-11-26 10:00 UTC: "from the other instance"\.$/) as string });
+    expect(r).toMatchObject({ ok: false, refusal: { message: expect.stringMatching(/^Already rejected by Alex Wilber at 2026-11-26 10:00 UTC: "from the other instance"\.$/) as string } });
     const saved = await b.store.runs.getRun(run.id);
     expect(saved?.approval?.decisions.map((d) => `${d.by.id}:${d.decision}`)).toEqual([`${ALEX.id}:rejected`]);
     expect((await b.store.runs.listAudit({ runId: run.id })).filter((a) => a.action === 'approval.approved').map((a) => a.outcome)).toEqual(['refused']);
@@ -83,7 +83,7 @@ describe('an approval click under a version conflict', () => {
     const run = await b.waitingRun({ required: 2, requester: ISAIAH });
     const r = await b.engine.decide(run.id, MEGAN, 'approved', 'ok');
     expect(race.conflicts()).toBe(5);
-    expect(r).toEqual({ ok: false, message: 'The run is changing too fast right now; try again.' });
+    expect(r).toEqual({ ok: false, refusal: { kind: 'state', message: 'The run is changing too fast right now; try again.' } });
     expect((await b.store.runs.getRun(run.id))?.approval?.decisions).toEqual([]);
   });
 });
@@ -94,7 +94,7 @@ describe('the click-time expiry check', () => {
     const run = await b.waitingRun({ required: 2, requester: ISAIAH, expiresInMs: 3_600_000 });
     b.clock.now = T0 + 3_600_001;
     const r = await b.engine.decide(run.id, MEGAN, 'approved', '');
-    expect(r).toMatchObject({ ok: false, message: 'This approval expired at 2026-11-26 11:00 UTC; nothing was deployed.' });
+    expect(r).toMatchObject({ ok: false, refusal: { message: 'This approval expired at 2026-11-26 11:00 UTC; nothing was deployed.' } });
     const saved = await b.store.runs.getRun(run.id);
     // Still pending in the store: only the click was refused, the tracker has not run.
     expect(saved).toMatchObject({ status: 'waiting_approval', approval: { state: 'pending', decisions: [] } });
@@ -112,7 +112,7 @@ describe('the click-time expiry check', () => {
     const b = approvalBench();
     const run = await b.waitingRun({ required: 1, requester: ISAIAH, expiresInMs: 60_000 });
     b.clock.now = T0 + 120_000;
-    expect(await b.engine.decide(run.id, MEGAN, 'rejected', 'late')).toMatchObject({ ok: false, message: expect.stringMatching(/^This approval expired at /) as string });
+    expect(await b.engine.decide(run.id, MEGAN, 'rejected', 'late')).toMatchObject({ ok: false, refusal: { message: expect.stringMatching(/^This approval expired at /) as string } });
     expect((await b.store.runs.getRun(run.id))?.status).toBe('waiting_approval');
   });
 });
@@ -128,7 +128,7 @@ describe('stale approvals', () => {
     expect(o).toMatchObject({ status: 'canceled', approval: { state: 'stale' } });
     expect(stageOf(o!, 'approval')).toMatchObject({ state: 'canceled', detail: `superseded by run ${newer.id} (version 8)` });
     expect((await b.store.runs.listAudit({ runId: older.id })).filter((a) => a.action === 'approval.stale')).toEqual([expect.objectContaining({ outcome: 'ok', detail: { supersededBy: newer.id } })]);
-    expect(await b.engine.decide(older.id, MEGAN, 'approved', '')).toMatchObject({ ok: false, message: `This approval is stale: a newer model version superseded it (superseded by run ${newer.id} (version 8)).` });
+    expect(await b.engine.decide(older.id, MEGAN, 'approved', '')).toMatchObject({ ok: false, refusal: { message: `This approval is stale: a newer model version superseded it (superseded by run ${newer.id} (version 8)).` } });
   });
 
   it('leaves a pending approval of another target alone', async () => {

@@ -35,7 +35,7 @@ function fakes(failing = false): { runs: RunStore; engine: RunEngine; calls: str
       if (failing) throw new Error('store is down');
       return undefined;
     },
-    relay: async (req: { approval: { id: string } }) => {
+    relayFromWebhook: async (req: { approval: { id: string } }) => {
       calls.push(`relay ${req.approval.id}`);
       if (failing) throw new Error('store is down');
       return undefined;
