@@ -41,7 +41,8 @@ describe('scoring images: the sandbox ACR and ACI pulling with a managed identit
     acr.push(image, h.clock.now());
     const spec = scoringContainerSpec(run, model, image, '7', route);
     const { registry: _registry, ...withoutCredentials } = spec;
-    await expect(h.client().beginCreateOrUpdate({ ...withoutCredentials, name: 'img-nocred' })).rejects.toMatchObject({ status: 400, code: 'InaccessibleImage' });
+    // A client with no pull identity of its own sends the spec as it is (ACI_IDENTITY_ID unset).
+    await expect(h.client({ registryPullIdentity: undefined }).beginCreateOrUpdate({ ...withoutCredentials, name: 'img-nocred' })).rejects.toMatchObject({ status: 400, code: 'InaccessibleImage' });
     const poller = await h.client().beginCreateOrUpdate({ ...spec, name: 'img-ok' });
     const group = await poller.pollUntilDone();
     expect(group.provisioningState).toBe('Succeeded');

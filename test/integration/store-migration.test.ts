@@ -46,6 +46,9 @@ describe('a store written by the previous version', () => {
     await store.close();
     const h = await startWorkflowHarness({ storePath: join(dir, 'v1.sqlite') });
     try {
+      // The old version's runs name their image; a new sandbox's registry holds it as CI had pushed it.
+      const old = await h.store.runs.getRun('r-4');
+      h.sandbox.acr.push(old!.ext.scoringImage!, h.sandbox.clock.now());
       const sent = await h.untilRun('r-4', 'deploy sent', (r) => r.ext.deploySentAt !== undefined);
       expect(sent.ext.deployRequestedAt).toBeDefined();
       expect(await h.clients.aci!.get('fashion-cnn-prod')).toMatchObject({ name: 'fashion-cnn-prod' });

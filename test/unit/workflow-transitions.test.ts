@@ -71,7 +71,7 @@ describe('transitions', () => {
     expect(stageOf(t.run, 'training')).toMatchObject({ state: 'failed', finishedAt: iso(T1) });
     expect(t.run.failure).toEqual({ stage: 'training', system: 'Databricks', message: 'the driver died', logTail: log.slice(50) });
     expect(t.run.failure?.logTail[0]).toBe('line 50');
-    expect(t.effects.outbox).toEqual([{ kind: 'runCard' }, { kind: 'failureCard' }]);
+    expect(t.effects.outbox).toEqual([{ kind: 'progress' }, { kind: 'failed' }]);
     expect(t.effects.audit).toEqual([{ at: iso(T1), actor: 'system', action: 'run.failed', outcome: 'failed', detail: { stage: 'training', message: 'the driver died' } }]);
   });
 
