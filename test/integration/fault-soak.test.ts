@@ -136,6 +136,7 @@ describe('fault soak: runs end in their true state while 20 % of backend calls f
     const fate = (i: number): Fate | 'ci-lost' => (lost[i] ? 'ci-lost' : fates[i]!);
 
     const outcome = results.map((r, i) => ({ run: r.id, fate: fate(i), status: r.status, failure: r.failure?.stage, approval: r.approval?.state }));
+    for (const r of results) if (r.failure && r.failure.stage !== 'ci' && r.failure.stage !== 'training') console.log(`unplanned failure of ${r.id}: ${r.failure.stage}: ${r.failure.message}`);
     const expected = results.map((r, i) => {
       const f = fate(i);
       return {
