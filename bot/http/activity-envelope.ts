@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHttpUrl } from '../../services/http/url';
 
 /**
  * The least an activity must carry before the adapter sees it: what the bot reads on every turn
@@ -7,17 +8,7 @@ import { z } from 'zod';
  * here instead of a crash (500) deep inside a turn.
  */
 const id = z.string().trim().min(1).max(1024);
-const httpUrl = z
-  .string()
-  .max(2048)
-  .refine((v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'https:' || u.protocol === 'http:';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
+const httpUrl = z.string().max(2048).refine(isHttpUrl, 'must be an http(s) URL');
 
 const envelope = z.looseObject({
   type: z.string().trim().min(1).max(64),

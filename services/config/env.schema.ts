@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHttpUrl } from '../http/url';
 
 /**
  * The environment variables of the design's table. Every variable has a `fix` text so a bad
@@ -8,14 +9,7 @@ const url = (name: string, fix: string) =>
   z
     .string()
     .trim()
-    .refine((v) => {
-      try {
-        const u = new URL(v);
-        return u.protocol === 'https:' || u.protocol === 'http:';
-      } catch {
-        return false;
-      }
-    }, `${name} must be an http(s) URL; ${fix}`);
+    .refine(isHttpUrl, `${name} must be an http(s) URL; ${fix}`);
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const empty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
