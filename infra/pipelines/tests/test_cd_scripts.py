@@ -1,3 +1,4 @@
+import contextlib
 import json
 import os
 import threading
@@ -22,6 +23,17 @@ class Fake:
     def __call__(self, method, url, body=None, query=None):
         self.calls.append((method, url.split("azuredatabricks.net")[-1], body, query))
         return self.answers.pop(0)
+
+
+@contextlib.contextmanager
+def serving(handler):
+    """A local HTTP server on a free loopback port, answering with `handler`, for one test."""
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 def test_training_job_gets_the_declared_parameters_and_reads_the_latest_attempt(capsys):
@@ -80,14 +92,10 @@ def test_rest_retries_throttling_then_raises_typed_errors():
         def log_message(self, *a):
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(Handler) as url:
         with pytest.raises(rest.ApiError) as err:
-            rest.call("GET", f"http://127.0.0.1:{server.server_address[1]}/x", token="dapi-t", sleep=lambda s: None)
+            rest.call("GET", f"{url}/x", token="dapi-t", sleep=lambda s: None)
         assert err.value.status == 404 and seen == ["Bearer dapi-t", "Bearer dapi-t"]
-    finally:
-        server.shutdown()
 
 
 def test_smoke_test_posts_the_configured_sample_and_checks_probabilities():
@@ -105,12 +113,8 @@ def test_smoke_test_posts_the_configured_sample_and_checks_probabilities():
         def log_message(self, *a):
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(Handler) as url:
         config = os.path.join(ROOT, "mlops.config.yaml")
-        assert smoke_test.main(["--url", f"http://127.0.0.1:{server.server_address[1]}", "--config", config]) == 0
+        assert smoke_test.main(["--url", url, "--config", config]) == 0
         assert len(got[0]["inputs"][0]) == 784
-    finally:
-        server.shutdown()
     assert smoke_test.check({"predictions": [{"probabilities": [0.5] * 10}]}, 1) is not None
