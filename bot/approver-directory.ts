@@ -37,11 +37,11 @@ export class TeamsApproverDirectory implements ApproverDirectory {
     const present: typeof members = [];
     for (const m of members) {
       const who = { id: m.id, name: m.name, aadObjectId: m.aadObjectId, upn: m.userPrincipalName };
-      if (!samePrincipal(who, run.requester) && (await this.deps.auth.hasRole(who, 'approver', run.model))) present.push(m);
+      if (!samePrincipal(who, run.requester) && (await this.deps.auth.hasRole(who, 'approver', run.model, run.target))) present.push(m);
     }
     const isPresent = (entry: string): boolean => present.some((m) => entryMatches(entry, { id: m.id, aadObjectId: m.aadObjectId, upn: m.userPrincipalName }));
     const configured = this.deps.auth.policy
-      .principals('approver', run.model)
+      .principals('approver', run.model, run.target)
       .filter((p) => p !== '*' && !p.toLowerCase().startsWith('group:') && !isPresent(p) && !entryMatches(p, run.requester))
       .map((p) => ({ name: p }));
     return [...present.map((m) => person({ id: m.id, name: m.name })), ...configured];

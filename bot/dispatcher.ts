@@ -171,7 +171,7 @@ export class Dispatcher {
     if (run.conversationId && (await this.deps.conversations.getConversation(run.conversationId))?.conversationType === 'personal') {
       for (const c of await this.deps.conversations.listConversations()) {
         const who = { id: c.installedBy ?? '', name: '', aadObjectId: c.installedBy };
-        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && !samePrincipal(who, run.requester) && (await this.deps.auth.hasRole(who, 'approver', run.model))) others.add(c.conversationId);
+        if (c.conversationType === 'personal' && c.conversationId !== run.conversationId && c.installedBy && !samePrincipal(who, run.requester) && (await this.deps.auth.hasRole(who, 'approver', run.model, run.target))) others.add(c.conversationId);
       }
     }
     for (const conversationId of others) await this.deps.notifier.send(conversationId, message);

@@ -86,7 +86,7 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
 
 /** The approval card as this user should see it: buttons only for an approver who may decide. */
 async function approvalFor(deps: CardActionDeps, run: RunRecord, user: Principal): Promise<AdaptiveCard> {
-  const canAct = !samePerson(run.requester, user) && !run.approval?.decisions.some((d) => samePerson(d.by, user)) && (await deps.auth.hasRole(user, 'approver', run.model));
+  const canAct = !samePerson(run.requester, user) && !run.approval?.decisions.some((d) => samePerson(d.by, user)) && (await deps.auth.hasRole(user, 'approver', run.model, run.target));
   const approvers = await deps.approvers.approversOf(run);
   return approvalCard(approvalCardView(run, { approvers, canAct }));
 }

@@ -19,7 +19,7 @@ export const approvalsCommand = defineCommand({
     const wf = ctx.workflow;
     const waiting = [];
     for (const r of await wf.runs.listRuns({ active: true })) {
-      if (r.approval?.state === 'pending' && (await ctx.auth.hasRole(ctx.user, 'approver', r.model))) waiting.push(r);
+      if (r.approval?.state === 'pending' && (await ctx.auth.hasRole(ctx.user, 'approver', r.model, r.target))) waiting.push(r);
     }
     return {
       kind: 'card',

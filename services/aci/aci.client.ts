@@ -67,7 +67,7 @@ export interface ContainerGroupPoller {
  */
 export class AciClient {
   private readonly sdk: ContainerInstanceManagementClient;
-  private readonly rg: string;
+  private rg: string;
   private readonly location: string;
   private readonly pollIntervalInMs: number;
   private readonly addressPreference: AddressPreference;
@@ -139,6 +139,14 @@ export class AciClient {
     } catch (err) {
       throw toServiceError(err, operation, secrets);
     }
+  }
+
+  /** The same client (one SDK pipeline, one retry budget) for another resource group: an environment's own. */
+  inResourceGroup(resourceGroup: string | undefined): AciClient {
+    if (!resourceGroup || resourceGroup === this.rg) return this;
+    const view = Object.create(this) as AciClient;
+    view.rg = resourceGroup;
+    return view;
   }
 
   async get(name: string, options: OperationOptions = {}): Promise<ContainerGroupState> {

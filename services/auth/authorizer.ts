@@ -23,6 +23,8 @@ export interface Forbidden {
   action: Action;
   model: string;
   needs: readonly Role[];
+  /** The environment whose own role list refused, when the action was about one. */
+  env?: string;
 }
 
 const GROUP_PREFIX = 'group:';
@@ -37,10 +39,10 @@ export class Authorizer {
     private readonly groups: GroupDirectory | undefined,
   ) {}
 
-  async hasRole(principal: Principal, role: Role, model?: string): Promise<boolean> {
-    if (this.policy.has(principal, role, model)) return true;
+  async hasRole(principal: Principal, role: Role, model?: string, env?: string): Promise<boolean> {
+    if (this.policy.has(principal, role, model, env)) return true;
     const groupIds = this.policy
-      .entries(role, model)
+      .entries(role, model, env)
       .filter((e) => e.toLowerCase().startsWith(GROUP_PREFIX))
       .map((e) => e.slice(GROUP_PREFIX.length).toLowerCase());
     if (groupIds.length === 0 || !principal.aadObjectId || !this.groups) return false;
@@ -48,11 +50,11 @@ export class Authorizer {
     return groupIds.some((g) => member.has(g));
   }
 
-  /** Undefined when the principal may do `action` on `model`; otherwise why not. */
-  async check(principal: Principal, action: Action, model: string): Promise<Forbidden | undefined> {
+  /** Undefined when the principal may do `action` on `model` (in environment `env`, which may have its own lists); otherwise why not. */
+  async check(principal: Principal, action: Action, model: string, env?: string): Promise<Forbidden | undefined> {
     const needs = ACTION_ROLES[action];
-    for (const role of needs) if (await this.hasRole(principal, role, model)) return undefined;
-    return { kind: 'forbidden', action, model, needs };
+    for (const role of needs) if (await this.hasRole(principal, role, model, env)) return undefined;
+    return { kind: 'forbidden', action, model, needs, ...(env ? { env } : {}) };
   }
 
   async rolesOf(principal: Principal, model?: string): Promise<Role[]> {

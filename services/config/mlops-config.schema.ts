@@ -1,20 +1,13 @@
 import { z } from 'zod';
+import { approvalSchema, deploymentSchema, environmentSchema, smokeTestSchema, WORKSPACE_STAGES, type EnvironmentConfig } from './environment.schema';
+
+export { duration } from './environment.schema';
+export type { EnvironmentConfig } from './environment.schema';
 
 /**
  * mlops.config.yaml: config as code. Models with their pipeline, training and deployment
  * specs and declared parameters; roles; approval policy; channel subscriptions.
  */
-const durationRe = /^(\d+)\s*(s|m|h|d)$/;
-export const duration = z
-  .string()
-  .regex(durationRe, 'a duration such as 30m, 24h or 7d')
-  .transform((v) => {
-    const m = durationRe.exec(v);
-    const n = Number(m?.[1]);
-    const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m?.[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
-    return n * unit;
-  });
-
 const parameterSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('number'), min: z.number().optional(), max: z.number().optional(), default: z.number().optional(), required: z.boolean().default(false), description: z.string().default('') }),
   z.object({ type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional(), default: z.number().int().optional(), required: z.boolean().default(false), description: z.string().default('') }),
@@ -29,11 +22,6 @@ const principal = z
   .string()
   .min(1, 'a principal is an Entra object id, a UPN, a Teams user id, "group:<Entra group object id>", or "*" for everyone')
   .refine((v) => !v.toLowerCase().startsWith('group:') || GUID.test(v.slice('group:'.length)), 'a group is named by its Entra object id: group:00000000-0000-0000-0000-000000000000');
-
-const approvalPolicy = z.object({
-  required: z.number().int().min(1).max(10).default(1),
-  expiresAfter: duration.default(24 * 3_600_000),
-});
 
 const modelSchema = z.object({
   description: z.string().default(''),
@@ -61,26 +49,29 @@ const modelSchema = z.object({
   registry: z.enum(['unity-catalog', 'workspace', 'mlflow'], { error: 'registry must be unity-catalog, workspace or mlflow' }).default('unity-catalog'),
   registeredModel: z.string().min(1),
   parameters: z.record(z.string().regex(/^[A-Za-z_][\w.-]*$/, 'parameter names are identifiers'), parameterSchema).default({}),
-  deployment: z.object({
-    containerGroup: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'an ACI container group name: lower-case letters, digits, dashes'),
-    cpu: z.number().positive().max(4).default(1),
-    memoryInGB: z.number().positive().max(16).default(1.5),
-    port: z.number().int().min(1).max(65535).default(5001),
-    dnsLabel: z.string().optional(),
-  }),
-  smokeTest: z.object({
-    sample: z.unknown(),
-    maxLatencyMs: z.number().int().positive().default(2000),
-  }),
-  approval: z.union([z.literal('none'), approvalPolicy]).default({ required: 1, expiresAfter: 24 * 3_600_000 }),
+  /** The single environment (named `target`) of a model that declares no `environments`. */
+  deployment: deploymentSchema.optional(),
+  /** The default smoke test of every environment. */
+  smokeTest: smokeTestSchema.optional(),
+  /** Deployment environments in promotion order (default: one, named `target`, from deployment/smokeTest/approval). */
+  environments: z.array(environmentSchema).min(1, 'list at least one environment, or leave environments out').max(10).optional(),
+  approval: approvalSchema.default({ required: 1, expiresAfter: 24 * 3_600_000 }),
   roles: z
     .object({ trainers: z.array(principal).optional(), approvers: z.array(principal).optional(), admins: z.array(principal).optional() })
     .default({}),
 });
-export type ModelConfig = z.infer<typeof modelSchema>;
+type ModelInput = z.infer<typeof modelSchema>;
+/** A model with its environments resolved (`environments` always holds at least one). */
+export type ModelConfig = Omit<ModelInput, 'environments'> & { environments: EnvironmentConfig[] };
 
-/** Targets that are stages of the Workspace Model Registry (services/registry/model-registries.ts maps them). */
-const WORKSPACE_STAGES: Readonly<Record<string, string>> = { production: 'Production', staging: 'Staging' };
+/** The model's environments with their defaults, or the one legacy environment; problems are reported by the schema below. */
+function resolveEnvironments(m: ModelInput): EnvironmentConfig[] {
+  if (m.environments) {
+    return m.environments.map((e) => ({ ...e, smokeTest: e.smokeTest ?? m.smokeTest ?? { sample: undefined, maxLatencyMs: 2000 }, approval: e.approval ?? m.approval }));
+  }
+  const d = m.deployment ?? { containerGroup: 'unset', cpu: 1, memoryInGB: 1.5, port: 5001 };
+  return [{ name: m.target, ...d, smokeTest: m.smokeTest ?? { sample: undefined, maxLatencyMs: 2000 }, approval: m.approval }];
+}
 
 export const mlopsConfigSchema = z.object({
   defaultModel: z.string().optional(),
@@ -101,12 +92,34 @@ export const mlopsConfigSchema = z.object({
     if (m.registry !== 'unity-catalog' && m.registeredModel.includes('.')) {
       ctx.addIssue({ code: 'custom', path: ['models', name, 'registeredModel'], message: `"${m.registeredModel}" looks like a Unity Catalog name; with registry: ${m.registry} use a flat name (or set registry: unity-catalog)` });
     }
-    if (m.registry === 'workspace' && !(m.target in WORKSPACE_STAGES)) {
+    if (m.registry === 'workspace' && !m.environments && !(m.target in WORKSPACE_STAGES)) {
       ctx.addIssue({ code: 'custom', path: ['models', name, 'target'], message: `the Workspace Model Registry has stages, not aliases: target must be ${Object.keys(WORKSPACE_STAGES).join(' or ')}` });
     }
+    checkEnvironments(name, m, ctx);
   }
   if (cfg.defaultModel && !(cfg.defaultModel in cfg.models)) {
     ctx.addIssue({ code: 'custom', path: ['defaultModel'], message: `defaultModel "${cfg.defaultModel}" is not one of the declared models (${Object.keys(cfg.models).join(', ')})` });
   }
-});
+}).transform((cfg) => ({ ...cfg, models: Object.fromEntries(Object.entries(cfg.models).map(([k, m]) => [k, { ...m, environments: resolveEnvironments(m) }])) as Record<string, ModelConfig> }));
 export type MlopsConfig = z.infer<typeof mlopsConfigSchema>;
+
+function checkEnvironments(name: string, m: ModelInput, ctx: z.RefinementCtx): void {
+  const at = (...path: (string | number)[]): (string | number)[] => ['models', name, ...path];
+  if (!m.environments) {
+    if (!m.deployment) ctx.addIssue({ code: 'custom', path: at('deployment'), message: 'set deployment: { containerGroup: ... } (one environment) or environments: [{ name: staging, containerGroup: ... }, ...]' });
+    if (!m.smokeTest) ctx.addIssue({ code: 'custom', path: at('smokeTest'), message: 'set smokeTest: { sample: ... } (the request body POSTed to /score after a deploy; docs/scoring.md)' });
+    return;
+  }
+  if (m.deployment) ctx.addIssue({ code: 'custom', path: at('deployment'), message: 'with environments, each environment names its own containerGroup, cpu and memoryInGB: move deployment into the environments' });
+  const seen = new Map<string, number>();
+  m.environments.forEach((e, i) => {
+    if (seen.has(e.name)) ctx.addIssue({ code: 'custom', path: at('environments', i, 'name'), message: `environment "${e.name}" is listed twice; each name once, in promotion order` });
+    const sameGroup = m.environments!.findIndex((o) => o.containerGroup === e.containerGroup && (o.resourceGroup ?? '') === (e.resourceGroup ?? ''));
+    if (sameGroup !== i) ctx.addIssue({ code: 'custom', path: at('environments', i, 'containerGroup'), message: `environments "${m.environments![sameGroup]?.name}" and "${e.name}" would deploy to the same container group ${e.containerGroup}: give each its own containerGroup or resourceGroup` });
+    seen.set(e.name, i);
+    if (!e.smokeTest && !m.smokeTest) ctx.addIssue({ code: 'custom', path: at('environments', i, 'smokeTest'), message: `set smokeTest: { sample: ... } on environment "${e.name}" or on the model` });
+    if (m.registry === 'workspace' && !(e.name in WORKSPACE_STAGES)) {
+      ctx.addIssue({ code: 'custom', path: at('environments', i, 'name'), message: `the Workspace Model Registry marks environments with stages, not aliases: name must be ${Object.keys(WORKSPACE_STAGES).join(' or ')} (or use registry: unity-catalog / mlflow, whose aliases take any name)` });
+    }
+  });
+}

@@ -3,11 +3,14 @@ import { principalKey } from '../auth/principal';
 import { approvalCount, type DecisionRefusal } from './approval-policy';
 import { currentStage, stageOf, type Decision, type PersonRef, type RunRecord } from './run.types';
 import { advanceTo } from './stage-steps';
+import { environment } from './environments';
 import { begin, finishStage, iso, startStage, touch, type Transition } from './transitions';
 
 /** Entering the approval stage: the approval is opened and its card announced. */
 export function openApprovalTransition(run: RunRecord, m: ModelConfig | undefined, now: number): Transition {
-  const policy = m && m.approval !== 'none' ? m.approval : { required: 1, expiresAfter: 24 * 3_600_000 };
+  // The policy of the run's environment; `none` never opens an approval (the stage is skipped), so 1 is only a guard.
+  const configured = m ? environment(m, run.target)?.approval : undefined;
+  const policy = configured && configured !== 'none' ? configured : { required: 1, expiresAfter: 24 * 3_600_000 };
   const t = begin(run);
   t.run.approval = { required: policy.required, expiresAt: iso(now + policy.expiresAfter), decisions: [], state: 'pending' };
   t.run.status = 'waiting_approval';
@@ -51,7 +54,7 @@ export function decisionTransition(run: RunRecord, user: PersonRef, decision: De
       finishStage(t, 'approval', 'succeeded', now, `approved by ${a.decisions.filter((d) => d.decision === 'approved').map((d) => d.by.name).join(', ')}`);
       t.run.status = 'running';
       advanceTo(t, 'approval', now);
-      message = `Approved. Deploying version ${run.ext.modelVersion ?? '?'} of ${run.model}.`;
+      message = `Approved. Deploying version ${run.ext.modelVersion ?? '?'} of ${run.model} to ${run.target}.`;
     } else {
       stageOf(t.run, 'approval').detail = `${approvals} of ${a.required} approvals`;
       message = `Your approval is recorded (${approvals} of ${a.required}).`;

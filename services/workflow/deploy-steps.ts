@@ -3,6 +3,7 @@ import { scoringContainerSpec } from './scoring-container';
 import type { RunRecord } from './run.types';
 import { stageOf } from './run.types';
 import { advanceTo, type StepDeps } from './stage-steps';
+import { environmentOf } from './environments';
 import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
 
 /** Approval stage: only expiry moves it on its own; decisions come from RunEngine.decide. */
@@ -21,8 +22,8 @@ export function stepApproval(run: RunRecord, deps: StepDeps): Transition | undef
 }
 
 /**
- * One deploy at a time per model and target: a run holds the slot while its deploy or smoke
- * test runs; the others wait in run order.
+ * The deploy lock, per model and environment: a run holds the slot while its deploy or smoke
+ * test runs; other runs of the same environment wait in run order, other environments go on.
  */
 export async function deploySlotHolder(run: RunRecord, runs: RunStore): Promise<RunRecord | undefined> {
   const active = await runs.listRuns({ model: run.model, active: true });
@@ -40,6 +41,7 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
   const t = begin(run);
   const m = deps.models[run.model];
   if (!m) return undefined;
+  const env = environmentOf(run, m);
   if (!deps.aci) {
     fail(t, 'deploy', 'ACI is not configured: set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_LOCATION', [], now);
     return t;
@@ -56,25 +58,26 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
     }
     // Persist the intent first: after a restart the PUT (idempotent in ARM) is simply sent again.
     t.run.ext.deployRequestedAt = iso(now);
-    t.run.ext.containerGroup = m.deployment.containerGroup;
-    startStage(t, 'deploy', now, `deploying version ${run.ext.modelVersion ?? '?'} to ${m.deployment.containerGroup}`);
+    t.run.ext.containerGroup = env.containerGroup;
+    startStage(t, 'deploy', now, `deploying version ${run.ext.modelVersion ?? '?'} to ${env.name} (${env.containerGroup})`);
     stageOf(t.run, 'deploy').state = 'running';
-    t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.deploy', outcome: 'ok', detail: { containerGroup: m.deployment.containerGroup, image: run.ext.scoringImage, version: run.ext.modelVersion } });
+    t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.deploy', outcome: 'ok', detail: { env: env.name, containerGroup: env.containerGroup, ...(env.resourceGroup ? { resourceGroup: env.resourceGroup } : {}), image: run.ext.scoringImage, version: run.ext.modelVersion } });
     touch(t, now);
     t.next = 'now'; // the intent is on disk: send the PUT right away
     return t;
   }
+  const aci = deps.aci.inResourceGroup(env.resourceGroup);
   if (!run.ext.deploySentAt) {
     // Sends the PUT and returns after ARM accepted it; later steps read the group's state.
-    await deps.aci.beginCreateOrUpdate(scoringContainerSpec(run, m, run.ext.scoringImage ?? '', run.ext.modelVersion ?? '', deps.scoring));
+    await aci.beginCreateOrUpdate(scoringContainerSpec(run, m, env, run.ext.scoringImage ?? '', run.ext.modelVersion ?? '', deps.scoring));
     t.run.ext.deploySentAt = iso(now);
     t.next = 'now';
     return t;
   }
-  const state = await deps.aci.get(m.deployment.containerGroup);
+  const state = await aci.get(env.containerGroup);
   const crashed = state.containers.some((c) => c.state === 'Terminated' || c.restartCount > 0);
   if (state.provisioningState === 'Failed' || state.status === 'Failed' || state.status === 'Crashing' || crashed) {
-    const logs = await deps.aci.getLogs(m.deployment.containerGroup, { tail: 200 }).catch(() => '');
+    const logs = await aci.getLogs(env.containerGroup, { tail: 200 }).catch(() => '');
     const events = state.containers.flatMap((c) => c.events).map((e) => `${e.name}: ${e.message}`);
     fail(t, 'deploy', `The container group ${state.name} is ${state.status.toLowerCase()} (provisioning ${state.provisioningState})`, [...events, ...logs.split('\n').filter(Boolean)], now);
     return t;

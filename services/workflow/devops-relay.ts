@@ -7,6 +7,7 @@ import { advanceTo, errorText } from './stage-steps';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
 import type { Logger } from '../logger';
 import type { RunStore } from './run-store';
+import { lastEnvironment } from './environments';
 
 /**
  * Azure DevOps environment approvals, relayed: a CD pipeline run that waits on an approval gets
@@ -30,7 +31,7 @@ export function relayRunRecord(req: RelayRequest, m: ModelConfig, conversationId
   });
   return {
     model: req.model,
-    target: m.target,
+    target: lastEnvironment(m).name,
     kind: 'relay',
     params: {},
     branch: m.ci?.branch ?? 'main',
@@ -69,6 +70,16 @@ export async function confirmRelayRequest(devops: AzureDevOpsClient, req: RelayR
   const approval = (await devops.listPendingApprovals(run.id)).find((a) => a.id === req.approval.id);
   if (!approval) return { refused: `approval ${req.approval.id} is not pending on run ${run.id} in Azure DevOps` };
   return { ...req, approval };
+}
+
+/** A relay named by a webhook, confirmed by Azure DevOps; a refusal is audited and logged, and creates nothing. */
+export async function confirmWebhookRelay(deps: { devops: AzureDevOpsClient | undefined; runs: RunStore; logger: Logger; now: number }, req: RelayRequest): Promise<RelayRequest | undefined> {
+  if (!deps.devops) return undefined;
+  const confirmed = await confirmRelayRequest(deps.devops, req);
+  if (!('refused' in confirmed)) return confirmed;
+  await deps.runs.appendAudit({ at: iso(deps.now), actor: 'webhook', action: 'devops.approval.pending', outcome: 'refused', detail: { approvalId: req.approval.id, devopsRunId: req.devopsRunId, pipelineId: req.pipelineId, reason: confirmed.refused } });
+  deps.logger.warn('a webhook named an approval that Azure DevOps does not confirm', { approvalId: req.approval.id, reason: confirmed.refused });
+  return undefined;
 }
 
 /** One step of a relay run: mirror a decision taken in Azure DevOps itself, then follow the CD run. */

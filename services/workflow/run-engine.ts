@@ -1,17 +1,20 @@
-import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
+import type { MlopsConfig } from '../config/mlops-config.schema';
 import { ServiceError } from '../http/errors';
 import type { Authorizer } from '../auth/authorizer';
 import { principalKey } from '../auth/principal';
 import { refusalFor, samePerson } from './approval-policy';
 import { refused, stateRefusal, type ActionResult } from './action-result';
+import type { Forbidden } from '../auth/authorizer';
 import { cancelTransition, decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
 import { stepApproval, stepDeploy } from './deploy-steps';
 import { stepSmoke } from './smoke-steps';
 import { VersionConflictError, type RunStore } from './run-store';
 import { FINAL_STATUSES, currentStage, type Decision, type PersonRef, type RunRecord } from './run.types';
 import { errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
-import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartRollbackRequest, type StartTrainRequest } from './run-factory';
-import { confirmRelayRequest, openRelayRun, stepRelayRun, type RelayRequest } from './devops-relay';
+import type { NewRun, StartRollbackRequest, StartTrainRequest } from './run-factory';
+import * as actions from './run-actions';
+import type { ActionContext, DeployRequest } from './run-actions';
+import { confirmWebhookRelay, openRelayRun, stepRelayRun, type RelayRequest } from './devops-relay';
 import { KeyedLock } from './keyed-lock';
 import { begin, fail, iso, type Transition } from './transitions';
 
@@ -20,7 +23,6 @@ export type { ActionResult } from './action-result';
 
 /** Steps one advance may take in a row without news from outside (a guard, never reached by a sane run). */
 const MAX_STEPS_AT_ONCE = 12;
-
 
 export interface RunEngineDeps extends StepDeps {
   runs: RunStore;
@@ -59,45 +61,48 @@ export class RunEngine {
     });
   }
 
-  async startTrain(req: StartTrainRequest): Promise<ActionResult> {
-    const forbidden = await this.deps.auth.check(req.requester, 'train', req.model);
-    if (forbidden) return this.refuse(req.requester, 'run.start', forbidden);
-    const run = await this.create(newTrainRun(req, this.model(req.model), this.deps.now()));
-    return { ok: true, run, message: `Run ${run.id} of ${req.model} started.` };
+  /** What the user actions (./run-actions) need of the engine. */
+  private get actions(): ActionContext {
+    return {
+      runs: this.deps.runs,
+      auth: this.deps.auth,
+      config: this.deps.config,
+      now: this.deps.now,
+      create: (fresh) => this.create(fresh),
+      refuse: (user, action, forbidden, run) => this.refuse(user, action, forbidden, run),
+      persisted: (run) => this.deps.onPersisted?.(run),
+      persist: (t) => this.persist(t),
+      devops: this.deps.devops,
+      databricks: this.deps.databricks,
+    };
   }
 
-  /**
-   * /deploy: a run that starts at the registry stage with a chosen version (the latest when none is
-   * given) and then goes through the same approval, deploy and smoke test.
-   */
-  async startDeploy(req: Omit<StartDeployRequest, 'reason'>): Promise<ActionResult> {
-    const forbidden = await this.deps.auth.check(req.requester, 'deploy', req.model);
-    if (forbidden) return this.refuse(req.requester, 'run.deploy', forbidden);
-    const run = await this.create(newDeployRun({ ...req, reason: 'deploy' }, this.model(req.model), this.deps.now()));
-    return { ok: true, run, message: `Deploy ${run.id} of ${req.model} started.` };
+  startTrain(req: StartTrainRequest): Promise<ActionResult> {
+    return actions.startTrain(this.actions, req);
   }
 
-  /** /rollback: redeploys the production version before the current one (from the history of successful runs). */
-  async startRollback(req: StartRollbackRequest): Promise<ActionResult> {
-    const forbidden = await this.deps.auth.check(req.requester, 'rollback', req.model);
-    if (forbidden) return this.refuse(req.requester, 'run.rollback', forbidden);
-    const live = (await this.deps.runs.listRuns({ model: req.model, limit: 200 })).filter((r) => r.status === 'succeeded' && r.ext.modelVersion);
-    const current = live[0]?.ext.modelVersion;
-    const previous = live.find((r) => r.ext.modelVersion !== current)?.ext.modelVersion;
-    if (!current || !previous) return stateRefusal(`There is no earlier production version of ${req.model} to roll back to. Nothing was changed.`);
-    const run = await this.create(newDeployRun({ ...req, version: previous, reason: 'rollback' }, this.model(req.model), this.deps.now()));
-    return { ok: true, run, message: `Rollback of ${req.model} to version ${previous} (${run.id}).` };
+  /** /deploy [--env]: see run-actions.startDeploy (the promotion rule applies). */
+  startDeploy(req: DeployRequest): Promise<ActionResult> {
+    return actions.startDeploy(this.actions, req);
   }
 
-  private async refuse(user: PersonRef, action: string, forbidden: Exclude<Parameters<typeof refused>[0], { kind: 'no-run' } | { kind: 'state' }>, run?: RunRecord): Promise<ActionResult> {
-    await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: principalKey(user), action, runId: run?.id, outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs } });
+  /** /rollback [--env]: the version live before the current one in that environment. */
+  startRollback(req: StartRollbackRequest): Promise<ActionResult> {
+    return actions.startRollback(this.actions, req);
+  }
+
+  /** The run card's "Promote vN to <next environment>" (exactly once per source run). */
+  promote(runId: string, user: PersonRef, conversationId: string): Promise<ActionResult> {
+    return this.exclusive(runId, () => actions.promote(this.actions, runId, user, conversationId));
+  }
+
+  retry(runId: string, user: PersonRef, conversationId: string): Promise<ActionResult> {
+    return actions.retry(this.actions, runId, user, conversationId);
+  }
+
+  private async refuse(user: PersonRef, action: string, forbidden: Forbidden, run?: RunRecord): Promise<ActionResult> {
+    await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: principalKey(user), action, runId: run?.id, outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs, ...(forbidden.env ? { env: forbidden.env } : {}) } });
     return refused(forbidden, run);
-  }
-
-  private model(name: string): ModelConfig {
-    const m = this.deps.config.models[name];
-    if (!m) throw new Error(`unknown model ${name}`);
-    return m;
   }
 
   private async create(fresh: NewRun): Promise<RunRecord> {
@@ -178,18 +183,11 @@ export class RunEngine {
   /**
    * An Azure DevOps environment approval of a configured CD pipeline, seen by webhook or polling:
    * open (once per approval id) a relay run whose approval card is posted to the conversations
-   * subscribed to the model's approval events.
+   * subscribed to the model's approval events. A webhook's claim is read back first (devops-relay).
    */
-  /** A relay named by a webhook: read back from Azure DevOps first; a refusal is audited and creates nothing. */
   async relayFromWebhook(req: RelayRequest): Promise<RunRecord | undefined> {
-    if (!this.deps.devops) return undefined;
-    const confirmed = await confirmRelayRequest(this.deps.devops, req);
-    if ('refused' in confirmed) {
-      await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: 'webhook', action: 'devops.approval.pending', outcome: 'refused', detail: { approvalId: req.approval.id, devopsRunId: req.devopsRunId, pipelineId: req.pipelineId, reason: confirmed.refused } });
-      this.deps.logger.warn('a webhook named an approval that Azure DevOps does not confirm', { approvalId: req.approval.id, reason: confirmed.refused });
-      return undefined;
-    }
-    return this.relay(confirmed);
+    const confirmed = await confirmWebhookRelay({ devops: this.deps.devops, runs: this.deps.runs, logger: this.deps.logger, now: this.deps.now() }, req);
+    return confirmed ? this.relay(confirmed) : undefined;
   }
 
   async relay(req: RelayRequest): Promise<RunRecord | undefined> {
@@ -234,7 +232,7 @@ export class RunEngine {
         const run = await this.deps.runs.getRun(runId);
         if (!run) return refused({ kind: 'no-run', runId });
         const now = this.deps.now();
-        const forbidden = await this.deps.auth.check(user, 'decide', run.model);
+        const forbidden = await this.deps.auth.check(user, 'decide', run.model, run.target);
         const refusal = refusalFor(run, user, decision, !forbidden, now);
         if (refusal) {
           await this.deps.runs.appendAudit(refusalAudit(run, user, decision, refusal, now));
@@ -255,35 +253,8 @@ export class RunEngine {
     });
   }
 
-  /** Cancel: a trainer of the model, or the run's own requester. */
-  async cancel(runId: string, user: PersonRef): Promise<ActionResult> {
-    return this.exclusive(runId, async () => {
-      const run = await this.deps.runs.getRun(runId);
-      if (!run) return refused({ kind: 'no-run', runId });
-      const now = this.deps.now();
-      const forbidden = samePerson(run.requester, user) ? undefined : await this.deps.auth.check(user, 'cancel', run.model);
-      if (forbidden) return this.refuse(user, 'run.cancel', forbidden, run);
-      if (FINAL_STATUSES.has(run.status)) return stateRefusal(`Run ${run.id} is already ${run.status}.`, run);
-      const stage = currentStage(run);
-      try {
-        if (stage?.id === 'ci' && run.ext.devopsRunId !== undefined) await this.deps.devops?.cancelRun(run.ext.devopsRunId);
-        if (stage?.id === 'training' && run.ext.databricksRunId !== undefined) await this.deps.databricks?.cancelRun(run.ext.databricksRunId);
-      } catch (e) {
-        return stateRefusal(`Could not cancel: ${errorText(e)}`, run);
-      }
-      const t = cancelTransition(run, user, now);
-      const saved = await this.persist(t);
-      return { ok: true, run: saved, message: `Run ${run.id} is canceled.` };
-    });
-  }
-
-  async retry(runId: string, user: PersonRef, conversationId: string): Promise<ActionResult> {
-    const run = await this.deps.runs.getRun(runId);
-    if (!run) return refused({ kind: 'no-run', runId });
-    const forbidden = await this.deps.auth.check(user, 'retry', run.model);
-    if (forbidden) return this.refuse(user, 'run.retry', forbidden, run);
-    if (!['failed', 'canceled', 'expired'].includes(run.status)) return stateRefusal(`Run ${run.id} is ${run.status.replace('_', ' ')}; only a failed, canceled or expired run can be retried.`, run);
-    const created = await this.create(newTrainRun({ model: run.model, params: run.params, branch: run.branch, requester: user, conversationId, retryOf: run.id }, this.model(run.model), this.deps.now()));
-    return { ok: true, run: created, message: `Retrying ${run.id} as ${created.id} with the same parameters.` };
+  /** Cancel: a trainer of the model, or the run's own requester (./run-actions). */
+  cancel(runId: string, user: PersonRef): Promise<ActionResult> {
+    return this.exclusive(runId, () => actions.cancel(this.actions, runId, user));
   }
 }

@@ -52,6 +52,7 @@ export type ParamValue = string | number | boolean;
 export interface RunRecord {
   id: string;
   model: string;
+  /** The environment this run deploys to (services/workflow/environments.ts); its registry alias or stage has the same name. */
   target: string;
   /**
    * `train` runs the whole pipeline; `deploy` (from /deploy or /rollback) starts at the registry;
@@ -102,6 +103,10 @@ export interface RunRecord {
   rolledBackTo?: string;
   failure?: { stage: StageId; system: string; message: string; logTail: string[] };
   retryOf?: string;
+  /** A promotion: the run whose version passed the environment before this one. */
+  promotedFrom?: string;
+  /** Set once (version-checked) when this run's version was promoted to the next environment, so a second click starts nothing. */
+  promotion?: { env: string; runId: string; by: PersonRef; at: string };
   createdAt: string;
   updatedAt: string;
   version: number;

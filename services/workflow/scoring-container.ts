@@ -1,5 +1,5 @@
 import type { ContainerGroupSpec } from '../aci/aci.types';
-import type { ModelConfig } from '../config/mlops-config.schema';
+import type { EnvironmentConfig, ModelConfig } from '../config/mlops-config.schema';
 import type { RunRecord } from './run.types';
 
 /**
@@ -28,29 +28,30 @@ export function imageRegistry(image: string): string | undefined {
   return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : undefined;
 }
 
-export function scoringContainerSpec(run: RunRecord, m: ModelConfig, image: string, version: string, route: ScoringRoute): ContainerGroupSpec {
+/** The container group of `run` in its environment `env` (name, size and port are the environment's). */
+export function scoringContainerSpec(run: RunRecord, m: ModelConfig, env: EnvironmentConfig, image: string, version: string, route: ScoringRoute): ContainerGroupSpec {
   const registryUri = REGISTRY_URI[m.registry] ?? route.mlflowTrackingUri ?? '';
   const server = imageRegistry(image);
   return {
-    name: m.deployment.containerGroup,
+    name: env.containerGroup,
     image,
-    cpu: m.deployment.cpu,
-    memoryInGB: m.deployment.memoryInGB,
-    port: m.deployment.port,
-    ...(m.deployment.dnsLabel ? { dnsNameLabel: m.deployment.dnsLabel } : {}),
+    cpu: env.cpu,
+    memoryInGB: env.memoryInGB,
+    port: env.port,
+    ...(env.dnsLabel ? { dnsNameLabel: env.dnsLabel } : {}),
     environment: {
       MODEL_NAME: m.registeredModel,
       MODEL_VERSION: version,
       MLFLOW_REGISTRY_URI: registryUri,
-      PORT: String(m.deployment.port),
+      PORT: String(env.port),
       ...(m.registry !== 'mlflow' && route.databricksHost ? { DATABRICKS_HOST: route.databricksHost } : {}),
       ...(route.identityClientId ? { AZURE_CLIENT_ID: route.identityClientId } : {}),
     },
     ...(route.identityId ? { userAssignedIdentities: [route.identityId] } : {}),
     ...(route.identityId && server ? { registry: { server, identity: route.identityId } } : {}),
     // The model downloads at start: probe / so ACI reports Running only once the version is served.
-    readinessProbe: { path: '/', port: m.deployment.port, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 30 },
+    readinessProbe: { path: '/', port: env.port, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 30 },
     restartPolicy: 'Always',
-    tags: { 'mlops-run': run.id, 'mlops-model': run.model, 'mlops-version': version },
+    tags: { 'mlops-run': run.id, 'mlops-model': run.model, 'mlops-version': version, 'mlops-environment': env.name },
   };
 }

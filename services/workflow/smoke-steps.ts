@@ -2,6 +2,7 @@ import { ServiceError } from '../http/errors';
 import { scoringContainerSpec } from './scoring-container';
 import { stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText, type StepDeps } from './stage-steps';
+import { environmentOf } from './environments';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
 
 /**
@@ -15,12 +16,14 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   const t = begin(run);
   const m = deps.models[run.model];
   if (!m || !run.ext.scoringUri) return undefined;
+  const env = environmentOf(run, m);
+  const aci = deps.aci?.inResourceGroup(env.resourceGroup);
   let result: { status: number; latencyMs: number; body: string } | undefined;
   let problem: string | undefined;
   try {
-    result = await deps.smokeTest(run.ext.scoringUri, m.smokeTest.sample, Math.max(5_000, m.smokeTest.maxLatencyMs * 3));
+    result = await deps.smokeTest(run.ext.scoringUri, env.smokeTest.sample, Math.max(5_000, env.smokeTest.maxLatencyMs * 3));
     if (result.status < 200 || result.status >= 300) problem = `POST /score answered HTTP ${result.status}`;
-    else if (result.latencyMs > m.smokeTest.maxLatencyMs) problem = `POST /score took ${result.latencyMs} ms (limit ${m.smokeTest.maxLatencyMs} ms)`;
+    else if (result.latencyMs > env.smokeTest.maxLatencyMs) problem = `POST /score took ${result.latencyMs} ms (limit ${env.smokeTest.maxLatencyMs} ms)`;
     else if (!looksLikePrediction(result.body)) problem = 'POST /score answered something that is not a prediction';
   } catch (e) {
     problem = `POST /score failed: ${errorText(e)}`;
@@ -30,14 +33,14 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
     finishStage(t, 'smoke', 'succeeded', now, t.run.smoke.detail);
     if (deps.registry && run.ext.modelVersion) await deps.registry.models(m.registry).promote(m.registeredModel, run.ext.modelVersion, run.target);
     advanceTo(t, 'smoke', now);
-    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.ext.modelVersion ?? '?'} is live at ${run.ext.scoringUri}` });
+    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.ext.modelVersion ?? '?'} is live in ${env.name} at ${run.ext.scoringUri}` });
     touch(t, now);
     return t;
   }
-  const logs = deps.aci ? (await deps.aci.getLogs(m.deployment.containerGroup, { tail: 50 }).catch(() => '')).split('\n').filter(Boolean) : [];
+  const logs = aci ? (await aci.getLogs(env.containerGroup, { tail: 50 }).catch(() => '')).split('\n').filter(Boolean) : [];
   const prev = run.ext.productionVersion;
-  if (!prev || prev === run.ext.modelVersion || !deps.registry || !deps.aci) {
-    fail(t, 'smoke', `Smoke test failed: ${problem}. There is no previous production version to roll back to.`, logs, now);
+  if (!prev || prev === run.ext.modelVersion || !deps.registry || !aci) {
+    fail(t, 'smoke', `Smoke test failed: ${problem}. There is no previous version in ${env.name} to roll back to.`, logs, now);
     touch(t, now);
     return t;
   }
@@ -68,6 +71,8 @@ async function stepRollback(run: RunRecord, deps: StepDeps): Promise<Transition 
   const rb = run.rollback;
   const m = deps.models[run.model];
   if (!rb || !m || !deps.aci) return undefined;
+  const env = environmentOf(run, m);
+  const aci = deps.aci.inResourceGroup(env.resourceGroup);
   const now = deps.now();
   const t = begin(run);
   const failed = (why: string): Transition => {
@@ -78,7 +83,7 @@ async function stepRollback(run: RunRecord, deps: StepDeps): Promise<Transition 
   if (!rb.sentAt) {
     try {
       // Sends the PUT (idempotent in ARM) and returns once ARM accepted it; the state is read next.
-      await deps.aci.beginCreateOrUpdate(scoringContainerSpec(run, m, rb.image, rb.toVersion, deps.scoring));
+      await aci.beginCreateOrUpdate(scoringContainerSpec(run, m, env, rb.image, rb.toVersion, deps.scoring));
     } catch (e) {
       if (e instanceof ServiceError && e.retryable) throw e;
       return failed(errorText(e));
@@ -87,7 +92,7 @@ async function stepRollback(run: RunRecord, deps: StepDeps): Promise<Transition 
     t.next = 'now';
     return t;
   }
-  const state = await deps.aci.get(m.deployment.containerGroup);
+  const state = await aci.get(env.containerGroup);
   if (state.provisioningState === 'Failed' || state.status === 'Failed') return failed(`the container group ${state.name} is ${state.status.toLowerCase()}`);
   if (state.provisioningState !== 'Succeeded' || state.status !== 'Running') return undefined;
   // The card must say the truth about production: only now is the previous version running again.

@@ -20,7 +20,7 @@ describe('scoring images: the sandbox ACR and ACI pulling with a managed identit
   afterAll(() => h.close());
 
   it('sends exactly what the image start route needs: pinned version, registry URI, workspace, identity for pull and download', () => {
-    const spec = scoringContainerSpec(run, model, `${ACR}/mlops-scoring:abc`, '7', route);
+    const spec = scoringContainerSpec(run, model, model.environments[0]!, `${ACR}/mlops-scoring:abc`, '7', route);
     expect(spec.environment).toEqual({ MODEL_NAME: 'main.mlops.fashion_cnn', MODEL_VERSION: '7', MLFLOW_REGISTRY_URI: 'databricks-uc', PORT: '5001', DATABRICKS_HOST: route.databricksHost, AZURE_CLIENT_ID: route.identityClientId });
     expect(spec.registry).toEqual({ server: ACR, identity: IDENTITY });
     expect(spec.userAssignedIdentities).toEqual([IDENTITY]);
@@ -28,7 +28,7 @@ describe('scoring images: the sandbox ACR and ACI pulling with a managed identit
   });
 
   it('refuses a container group whose private image was never pushed, as ACI does (400 InaccessibleImage)', async () => {
-    const spec = scoringContainerSpec(run, model, `${ACR}/mlops-scoring:never-pushed`, '7', route);
+    const spec = scoringContainerSpec(run, model, model.environments[0]!, `${ACR}/mlops-scoring:never-pushed`, '7', route);
     await expect(h.client().beginCreateOrUpdate({ ...spec, name: 'img-missing' })).rejects.toMatchObject({
       status: 400,
       code: 'InaccessibleImage',
@@ -39,7 +39,7 @@ describe('scoring images: the sandbox ACR and ACI pulling with a managed identit
   it('refuses a pushed private image without registry credentials, and runs it with the identity', async () => {
     const image = `${ACR}/mlops-scoring:c0ffee`;
     acr.push(image, h.clock.now());
-    const spec = scoringContainerSpec(run, model, image, '7', route);
+    const spec = scoringContainerSpec(run, model, model.environments[0]!, image, '7', route);
     const { registry: _registry, ...withoutCredentials } = spec;
     // A client with no pull identity of its own sends the spec as it is (ACI_IDENTITY_ID unset).
     await expect(h.client({ registryPullIdentity: undefined }).beginCreateOrUpdate({ ...withoutCredentials, name: 'img-nocred' })).rejects.toMatchObject({ status: 400, code: 'InaccessibleImage' });

@@ -71,7 +71,7 @@ describePython('the real score.py serving a model trained by the real training c
   });
 
   it('scores the smoke sample of mlops.config.yaml: 200, one prediction, probabilities summing to 1', async () => {
-    const sample = loadConfig({ MLOPS_SANDBOX: '1' }, undefined, ROOT).mlops.models['fashion-cnn']!.smokeTest.sample;
+    const sample = loadConfig({ MLOPS_SANDBOX: '1' }, undefined, ROOT).mlops.models['fashion-cnn']!.environments[0]!.smokeTest.sample;
     const res = await fetch(`${base}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sample) });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { model: unknown; predictions: Array<{ class: number; label: string; probabilities: number[] }> };
