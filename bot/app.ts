@@ -13,6 +13,7 @@ import type { RunEngine } from '../services/workflow/run-engine';
 import { createAuthorizer, createRunEngine, createTracker } from '../services/workflow/workflow';
 import type { Tracker } from '../services/workflow/tracker';
 import { createCommandRegistry } from './commands';
+import { RunCardWriter } from './run-card.writer';
 import { TeamsApproverDirectory } from './approver-directory';
 import { Dispatcher } from './dispatcher';
 import { createNotifier, storeReferences, type Notifier } from './notifier';
@@ -56,7 +57,8 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const clients = createServiceClients(config, logger);
   const auth = createAuthorizer(config, clients, logger);
   const approvers = new TeamsApproverDirectory({ conversations: store, adapter, appId, auth, logger });
-  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, approvers, auth, logger, admins: config.mlops.roles.admins });
+  const cards = new RunCardWriter({ runs: store.runs, models: config.mlops.models, now: Date.now });
+  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, approvers, auth, logger, admins: config.mlops.roles.admins, cards });
   const wake = (): void => {
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
   };
@@ -64,7 +66,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const tracker = createTracker(config, clients, engine, store.runs, logger);
 
   const registry = createCommandRegistry();
-  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, now: Date.now } });
+  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, cards, now: Date.now } });
   const cdPipelines = new Map(Object.entries(config.mlops.models).flatMap(([name, m]) => (m.cd ? [[m.cd.azureDevOpsPipelineId, name] as const] : [])));
   const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger });
   // Subscriptions declared in mlops.config.yaml join those made with /subscribe.

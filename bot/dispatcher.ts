@@ -1,6 +1,5 @@
 import { approvalCard } from '../cards/approval.card';
 import { failureCard } from '../cards/failure.card';
-import { runCard } from '../cards/run.card';
 import type { Authorizer } from '../services/auth/authorizer';
 import type { Logger } from '../services/logger';
 import { entryMatches, samePrincipal } from '../services/auth/principal';
@@ -10,7 +9,8 @@ import { ServiceError } from '../services/http/errors';
 import type { RunRecord } from '../services/workflow/run.types';
 import type { ApproverDirectory } from './actions/card-action.handler';
 import type { Notifier } from './notifier';
-import { approvalCardView, failureCardView, mentionable, runCardView } from './views/run-views';
+import { approvalCardView, failureCardView, mentionable } from './views/run-views';
+import { RunCardWriter } from './run-card.writer';
 
 export interface DispatcherDeps {
   runs: RunStore;
@@ -27,6 +27,8 @@ export interface DispatcherDeps {
   outboxPolicy?: OutboxRetryPolicy;
   /** Entries of `roles.admins`: told in their 1:1 chat with the bot when an announcement is parked. */
   admins?: readonly string[];
+  /** The one writer of run cards (built from the store without environments when absent). */
+  cards?: RunCardWriter;
 }
 
 export const DEFAULT_OUTBOX_POLICY: OutboxRetryPolicy = { maxAttempts: 6, backoffMs: 30_000, maxBackoffMs: 30 * 60_000 };
@@ -40,7 +42,11 @@ export class Dispatcher {
   private pumping: Promise<void> | undefined;
   private again = false;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  private readonly cards: RunCardWriter;
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.cards = deps.cards ?? new RunCardWriter({ runs: deps.runs, now: deps.now ?? Date.now });
+  }
 
   /** Wakes the dispatcher; concurrent calls fold into one more pass. */
   nudge(): Promise<void> {
@@ -137,24 +143,13 @@ export class Dispatcher {
 
   /** True when the card is on screen; false leaves the item for the /train turn that posts it. */
   private async runCard(run: RunRecord): Promise<boolean> {
-    const card = runCard(runCardView(run, (this.deps.now ?? Date.now)()));
-    const message = { card, summary: `Run ${run.id} of ${run.model}: ${run.status.replace('_', ' ')}` };
-    const existing = await this.deps.runs.getMessage(run.id, 'runCard');
-    if (existing) {
-      await this.deps.notifier.update(existing.conversationId, existing.activityId, message);
-      return true;
-    }
-    const age = (this.deps.now ?? Date.now)() - Date.parse(run.createdAt);
-    if (age < (this.deps.turnGraceMs ?? 10_000)) return false;
-    const activityId = await this.deps.notifier.send(run.conversationId, message);
-    await this.deps.runs.setMessage(run.id, 'runCard', run.conversationId, activityId);
-    return true;
+    return this.cards.show(run, this.deps.notifier, this.deps.turnGraceMs ?? 10_000);
   }
 
   private async approvalCard(run: RunRecord): Promise<void> {
     const approvers = await this.deps.approvers.approversOf(run);
     const card = approvalCard({ ...approvalCardView(run, { approvers, canAct: false }), buttonsForEveryone: true });
-    const message = { card, summary: `Approval needed: ${run.model} version ${run.ext.modelVersion ?? '?'} (run ${run.id})` };
+    const message = { card, summary: `Approval needed: ${run.model} version ${run.ext.modelVersion ?? '?'} to ${run.target} (run ${run.id})` };
     const existing = await this.deps.runs.getMessage(run.id, 'approvalCard');
     if (existing) {
       await this.deps.notifier.update(existing.conversationId, existing.activityId, message);

@@ -67,7 +67,7 @@ export class TeamsBot extends TeamsActivityHandler {
     }
     const reply = await this.deps.registry.execute(text, this.commandContext(ctx));
     const sent = await ctx.sendActivity(toActivity(reply));
-    if (reply.kind === 'card' && reply.runCardOf && sent?.id) await this.deps.workflow.runs.setMessage(reply.runCardOf, 'runCard', ctx.activity.conversation.id, sent.id);
+    if (reply.kind === 'card' && reply.runCardOf && sent?.id) await this.deps.workflow.cards.record(reply.runCardOf, ctx.activity.conversation.id, sent.id);
   }
 
   /**
@@ -108,11 +108,11 @@ export class TeamsBot extends TeamsActivityHandler {
     if (outcome.kind === 'card' && outcome.becomesRunCardOf && ctx.activity.replyToId) {
       // The train form turns into the run's card, for everyone, and is tracked as that card.
       await ctx.updateActivity({ ...MessageFactory.attachment(CardFactory.adaptiveCard(outcome.card)), id: ctx.activity.replyToId });
-      await wf.runs.setMessage(outcome.becomesRunCardOf.id, 'runCard', ctx.activity.conversation.id, ctx.activity.replyToId);
+      await wf.cards.record(outcome.becomesRunCardOf.id, ctx.activity.conversation.id, ctx.activity.replyToId);
     }
     if (outcome.kind === 'message' && outcome.newRun) {
-      const sent = await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(runCard(runCardView(outcome.newRun, wf.now()))), undefined, outcome.text));
-      if (sent?.id) await wf.runs.setMessage(outcome.newRun.id, 'runCard', ctx.activity.conversation.id, sent.id);
+      const sent = await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(await wf.cards.card(outcome.newRun)), undefined, outcome.text));
+      if (sent?.id) await wf.cards.record(outcome.newRun.id, ctx.activity.conversation.id, sent.id);
     }
     if (outcome.kind !== 'card' || !outcome.becomesRunCardOf) this.deps.logger.info('card action', { verb, outcome: outcome.kind });
     return outcome;
@@ -127,7 +127,7 @@ export class TeamsBot extends TeamsActivityHandler {
       config: this.deps.config,
       auth: this.deps.auth,
       registry: this.deps.registry,
-      workflow: { engine: this.deps.workflow.engine, runs: this.deps.workflow.runs, now: this.deps.workflow.now },
+      workflow: { engine: this.deps.workflow.engine, runs: this.deps.workflow.runs, now: this.deps.workflow.now, cards: this.deps.workflow.cards },
     };
   }
 

@@ -16,6 +16,7 @@ export type CardAction =
   | { verb: 'cancelRun'; runId: string; cardVersion: number }
   | { verb: 'retryRun'; runId: string; cardVersion: number }
   | { verb: 'refreshRun'; runId: string; cardVersion: number }
+  | { verb: 'promoteRun'; runId: string; cardVersion: number }
   | { verb: 'chooseTrainModel'; cardVersion: number; model: string }
   | {
       verb: 'submitTrain';
@@ -27,7 +28,7 @@ export type CardAction =
       parameters: Record<string, string>;
     };
 
-export const CARD_VERBS = ['approve', 'reject', 'refreshApproval', 'cancelRun', 'retryRun', 'refreshRun', 'chooseTrainModel', 'submitTrain'] as const satisfies readonly CardVerb[];
+export const CARD_VERBS = ['approve', 'reject', 'refreshApproval', 'cancelRun', 'retryRun', 'refreshRun', 'promoteRun', 'chooseTrainModel', 'submitTrain'] as const satisfies readonly CardVerb[];
 
 /** Input ids on the cards; inputs are merged into the action data by the client. */
 export const INPUT = { comment: 'comment', branch: 'branch', paramPrefix: 'param.' } as const;
@@ -57,6 +58,7 @@ const schemas = {
   cancelRun: z.object(run),
   retryRun: z.object(run),
   refreshRun: z.object(run),
+  promoteRun: z.object(run),
   chooseTrainModel: z.object({ cardVersion, model: id }),
   submitTrain: z.object({ cardVersion, model: id, branch }).catchall(z.unknown()),
 } satisfies Record<CardVerb, z.ZodType>;

@@ -14,6 +14,7 @@ import {
   safeUrl,
   sparkline,
   trimToBudget,
+  type EnvironmentView,
   type MetricSeries,
   type RunCardView,
   type RunStatus,
@@ -37,6 +38,7 @@ function buildRunCard(view: RunCardView): AdaptiveCard {
   const actions = [
     ...(active && view.canCancel ? [executeAction('cancelRun', 'Cancel run', { runId: view.runId, cardVersion: view.cardVersion })] : []),
     ...(view.status === 'failed' && view.canRetry ? [executeAction('retryRun', 'Retry', { runId: view.runId, cardVersion: view.cardVersion })] : []),
+    ...(view.promote ? [executeAction('promoteRun', `Promote v${inlineText(view.promote.version, 20)} to ${inlineText(view.promote.env, 40)}`, { runId: view.runId, cardVersion: view.cardVersion })] : []),
     ...(logs ? [openUrlAction('Open logs', logs)] : []),
   ];
   const badge = STATUS_BADGE[view.status];
@@ -53,6 +55,7 @@ function buildRunCard(view: RunCardView): AdaptiveCard {
     metricsNote: view.metrics.length ? `Latest value, the best so far (lowest for loss and error metrics, else highest) and the trend over ${Math.max(...view.metrics.map((m) => m.points.length))} logged steps.` : '',
     deployedText: `\u2705 Deployed${view.modelVersion ? ` version ${inlineText(view.modelVersion, 20)}` : ''}: scoring URI`,
     scoringUri: scoringUri ? inlineText(scoringUri, 400) : '',
+    environments: (view.environments ?? []).length > 1 ? (view.environments ?? []).slice(0, 10).map(environmentFact) : [],
     actions,
     updated: `Updated ${inlineText(view.updatedAt, 40)}`,
   });
@@ -106,6 +109,12 @@ function stageRow(stage: (typeof STAGES)[number], v: StageView): Record<string, 
     detail: [v.state === 'pending' || v.state === 'succeeded' ? '' : v.state, v.detail ? inlineText(v.detail, 160) : ''].filter(Boolean).join(' \u00b7 '),
     right: right || ' ',
   };
+}
+
+function environmentFact(e: EnvironmentView): { name: string; value: string } {
+  const uri = safeUrl(e.scoringUri);
+  const parts = [e.version ? `**v${inlineText(e.version, 20)}**` : 'not deployed yet', e.note ? inlineText(e.note, 60) : '', uri ? inlineText(uri, 300) : ''];
+  return { name: inlineText(e.name, 40), value: parts.filter(Boolean).join(' \u00b7 ') };
 }
 
 function metricFact(series: MetricSeries): { name: string; value: string } {

@@ -76,11 +76,27 @@ export interface RunCardView {
   modelVersion?: string;
   scoringUri?: string;
   logsUrl?: string;
+  /**
+   * Every environment of the model in promotion order, with the version live there and its
+   * scoring URI (shown when the model has more than one).
+   */
+  environments?: readonly EnvironmentView[];
+  /** After this run passed its environment: the button "Promote v<version> to <env>". */
+  promote?: { version: string; env: string };
   /** What the viewer's role allows; the card shows Cancel only while active and Retry only after failure. */
   canCancel: boolean;
   canRetry: boolean;
   /** Already formatted, e.g. "2025-06-01 10:42 UTC". */
   updatedAt: string;
+}
+
+export interface EnvironmentView {
+  name: string;
+  /** The version live there (or being deployed there by this run). */
+  version?: string;
+  scoringUri?: string;
+  /** e.g. "this run", "deploying", "not deployed yet", "promoted as run r-8". */
+  note?: string;
 }
 
 export type ApprovalState = 'pending' | 'approved' | 'rejected' | 'expired' | 'stale';

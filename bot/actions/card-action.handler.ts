@@ -1,7 +1,6 @@
 import { approvalCard } from '../../cards/approval.card';
 import { parseCardAction, type CardAction } from '../../cards/card-actions';
 import type { AdaptiveCard } from '../../cards/render';
-import { runCard } from '../../cards/run.card';
 import { trainFormCard } from '../../cards/train-form.card';
 import type { PersonView } from '../../cards/views';
 import type { Authorizer } from '../../services/auth/authorizer';
@@ -13,7 +12,8 @@ import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
 import { refusalWords } from '../views/refusal-words';
-import { approvalCardView, runCardView, trainFormView } from '../views/run-views';
+import { approvalCardView, trainFormView } from '../views/run-views';
+import type { RunCardWriter } from '../run-card.writer';
 
 /** What a card click produces: a card that replaces the clicked one for the clicker, or a message. */
 export type ActionOutcome =
@@ -32,6 +32,8 @@ export interface CardActionDeps {
   engine: RunEngine;
   runs: RunStore;
   approvers: ApproverDirectory;
+  /** The one writer of run cards. */
+  cards: RunCardWriter;
   now: () => number;
 }
 
@@ -57,15 +59,19 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
     }
     case 'cancelRun': {
       const result = await deps.engine.cancel(a.runId, user);
-      return result.ok ? { kind: 'card', card: runCard(runCardView(result.run, deps.now())) } : { kind: 'message', text: refusalWords(result.refusal) };
+      return result.ok ? { kind: 'card', card: await deps.cards.card(result.run) } : { kind: 'message', text: refusalWords(result.refusal) };
     }
     case 'retryRun': {
       const result = await deps.engine.retry(a.runId, user, conversationId);
       return result.ok ? { kind: 'message', text: result.message, newRun: result.run } : { kind: 'message', text: refusalWords(result.refusal) };
     }
+    case 'promoteRun': {
+      const result = await deps.engine.promote(a.runId, user, conversationId);
+      return result.ok ? { kind: 'message', text: result.message, newRun: result.run } : { kind: 'message', text: refusalWords(result.refusal) };
+    }
     case 'refreshRun': {
       const run = await deps.runs.getRun(a.runId);
-      return run ? { kind: 'card', card: runCard(runCardView(run, deps.now())) } : { kind: 'message', text: `There is no run ${a.runId}.` };
+      return run ? { kind: 'card', card: await deps.cards.card(run) } : { kind: 'message', text: `There is no run ${a.runId}.` };
     }
     case 'chooseTrainModel': {
       if (!(a.model in deps.config.mlops.models)) return { kind: 'message', text: `There is no model "${a.model}".` };
@@ -79,7 +85,7 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
       if (!checked.ok) return { kind: 'card', card: trainFormCard(trainFormView(deps.config, a.model, { fieldErrors: checked.errors, values: { branch: a.branch, ...a.parameters } })) };
       const result = await deps.engine.startTrain({ model: a.model, params: checked.values, branch: a.branch, requester: user, conversationId });
       if (!result.ok) return { kind: 'message', text: refusalWords(result.refusal) };
-      return { kind: 'card', card: runCard(runCardView(result.run, deps.now())), becomesRunCardOf: result.run };
+      return { kind: 'card', card: await deps.cards.card(result.run), becomesRunCardOf: result.run };
     }
   }
 }

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { runCard } from '../../cards/run.card';
-import { runCardView } from '../views/run-views';
 import { defineCommand } from './command-spec';
 import { noFlags, noParams, runId } from './args';
 
@@ -18,6 +16,6 @@ export const statusCommand = defineCommand({
     const id = positionals.run;
     const run = id ? await wf.runs.getRun(id) : (await wf.runs.listRuns({ requesterId: ctx.user.id, limit: 1 }))[0];
     if (!run) return { kind: 'text', text: id ? `There is no run ${id}.` : 'You have no runs yet. Start one with **/train**.' };
-    return { kind: 'card', summary: `Run ${run.id}: ${run.status.replace('_', ' ')}`, card: runCard(runCardView(run, wf.now())) };
+    return { kind: 'card', summary: `Run ${run.id}: ${run.status.replace('_', ' ')}`, card: await wf.cards.card(run) };
   },
 });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { runCard } from '../../cards/run.card';
 import { trainFormCard } from '../../cards/train-form.card';
 import { validateParameters } from '../../services/workflow/parameters';
 import { refusalWords } from '../views/refusal-words';
@@ -38,6 +37,6 @@ export const trainCommand = defineCommand({
     }
     const result = await wf.engine.startTrain({ model, params: checked.values, ...(flags.branch ? { branch: flags.branch } : {}), requester: ctx.user, conversationId: ctx.conversation.id });
     if (!result.ok) return { kind: 'text', text: refusalWords(result.refusal) };
-    return { kind: 'card', summary: `Run ${result.run.id} of ${model} started`, card: runCard(runCardView(result.run, wf.now())), runCardOf: result.run.id };
+    return { kind: 'card', summary: `Run ${result.run.id} of ${model} started`, card: await wf.cards.card(result.run), runCardOf: result.run.id };
   },
 });

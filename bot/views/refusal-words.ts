@@ -14,7 +14,9 @@ const VERBS: Record<Action, string> = {
 export function refusalWords(r: Refusal): string {
   switch (r.kind) {
     case 'forbidden':
-      return `You are not allowed to ${VERBS[r.action]} ${r.model}: it needs the ${r.needs.join(' or ')} role for ${r.model} (admins hold every role). Nothing was changed.`;
+      return r.env
+        ? `You are not allowed to ${VERBS[r.action]} ${r.model} in ${r.env}: it needs the ${r.needs.join(' or ')} role for ${r.model} in ${r.env} (admins hold every role). Nothing was changed.`
+        : `You are not allowed to ${VERBS[r.action]} ${r.model}: it needs the ${r.needs.join(' or ')} role for ${r.model} (admins hold every role). Nothing was changed.`;
     case 'no-run':
       return `There is no run ${r.runId}.`;
     case 'state':

@@ -1,4 +1,4 @@
-import type { ApprovalCardView, FailureCardView, PersonView, RunCardView, StageView, TrainFormView } from '../../cards/views';
+import type { ApprovalCardView, EnvironmentView, FailureCardView, PersonView, RunCardView, StageView, TrainFormView } from '../../cards/views';
 import type { AppConfig } from '../../services/config/config';
 import { PIPELINE_PRINCIPAL_PREFIX, STAGE_IDS, stageOf, type PersonRef, type RunRecord } from '../../services/workflow/run.types';
 import { durationText } from '../../services/workflow/transitions';
@@ -26,7 +26,13 @@ export function progressPercent(run: RunRecord): number {
   return run.status === 'succeeded' ? 100 : Math.min(99, done);
 }
 
-export function runCardView(run: RunRecord, now: number): RunCardView {
+/** Beyond the run itself: its model's environments and whether it may be promoted (the run card writer looks them up). */
+export interface RunCardExtras {
+  environments?: EnvironmentView[];
+  promote?: { version: string; env: string };
+}
+
+export function runCardView(run: RunRecord, now: number, extras: RunCardExtras = {}): RunCardView {
   const stages: StageView[] = STAGE_IDS.map((id) => {
     const s = stageOf(run, id);
     const end = s.finishedAt ? Date.parse(s.finishedAt) : ['running', 'waiting', 'queued'].includes(s.state) ? now : undefined;
@@ -54,10 +60,32 @@ export function runCardView(run: RunRecord, now: number): RunCardView {
     ...(run.ext.modelVersion ? { modelVersion: run.ext.modelVersion } : {}),
     ...(run.ext.scoringUri && run.status === 'succeeded' ? { scoringUri: run.ext.scoringUri } : {}),
     ...(failedStage?.link ? { logsUrl: failedStage.link } : run.ext.databricksUrl ? { logsUrl: run.ext.databricksUrl } : run.ext.devopsUrl ? { logsUrl: run.ext.devopsUrl } : {}),
+    ...(extras.environments ? { environments: extras.environments } : {}),
+    ...(extras.promote ? { promote: extras.promote } : {}),
     canCancel: active,
     canRetry: ['failed', 'canceled', 'expired'].includes(run.status),
     updatedAt: formatTime(run.updatedAt),
   };
+}
+
+/**
+ * One line per environment: this run's own environment shows this run (its version, and its URI
+ * once live); the others show the version live there (`live`: the newest succeeded run of each).
+ */
+export function environmentViews(run: RunRecord, names: readonly string[], live: ReadonlyMap<string, RunRecord>): EnvironmentView[] {
+  return names.map((name) => {
+    const here = name === run.target;
+    const shown = here && run.status === 'succeeded' ? run : live.get(name);
+    let note: string | undefined;
+    if (here) note = run.status === 'succeeded' ? 'this run' : `this run: v${run.ext.modelVersion ?? '?'} ${run.status === 'running' || run.status === 'waiting_approval' ? 'in progress' : run.status}`;
+    else if (run.promotion?.env === name) note = `promoted as run ${run.promotion.runId}`;
+    return {
+      name,
+      ...(shown?.ext.modelVersion ? { version: shown.ext.modelVersion } : {}),
+      ...(shown?.ext.scoringUri ? { scoringUri: shown.ext.scoringUri } : {}),
+      ...(note ? { note } : {}),
+    };
+  });
 }
 
 export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; canAct: boolean }): ApprovalCardView {
@@ -69,7 +97,7 @@ export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; c
     cardVersion: run.version,
     model: run.model,
     version: run.ext.modelVersion ?? '?',
-    target: `ACI ${run.ext.containerGroup ?? run.target}`,
+    target: `${run.target}: ACI ${run.ext.containerGroup ?? run.target}`,
     ...(run.ext.productionVersion ? { productionVersion: run.ext.productionVersion } : {}),
     metrics: run.metrics
       .map((m) => ({ name: m.name, candidate: last(m.name) ?? NaN, ...(run.ext.productionMetrics?.[m.name] !== undefined ? { production: run.ext.productionMetrics[m.name] } : {}) }))

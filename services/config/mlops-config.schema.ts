@@ -100,7 +100,10 @@ export const mlopsConfigSchema = z.object({
   if (cfg.defaultModel && !(cfg.defaultModel in cfg.models)) {
     ctx.addIssue({ code: 'custom', path: ['defaultModel'], message: `defaultModel "${cfg.defaultModel}" is not one of the declared models (${Object.keys(cfg.models).join(', ')})` });
   }
-}).transform((cfg) => ({ ...cfg, models: Object.fromEntries(Object.entries(cfg.models).map(([k, m]) => [k, { ...m, environments: resolveEnvironments(m) }])) as Record<string, ModelConfig> }));
+}).transform((cfg) => {
+  const models: Record<string, ModelConfig> = Object.fromEntries(Object.entries(cfg.models).map(([k, m]) => [k, { ...m, environments: resolveEnvironments(m) }]));
+  return { ...cfg, models };
+});
 export type MlopsConfig = z.infer<typeof mlopsConfigSchema>;
 
 function checkEnvironments(name: string, m: ModelInput, ctx: z.RefinementCtx): void {

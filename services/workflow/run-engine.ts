@@ -1,11 +1,10 @@
 import type { MlopsConfig } from '../config/mlops-config.schema';
 import { ServiceError } from '../http/errors';
-import type { Authorizer } from '../auth/authorizer';
+import type { Authorizer, Forbidden } from '../auth/authorizer';
 import { principalKey } from '../auth/principal';
-import { refusalFor, samePerson } from './approval-policy';
+import { refusalFor } from './approval-policy';
 import { refused, stateRefusal, type ActionResult } from './action-result';
-import type { Forbidden } from '../auth/authorizer';
-import { cancelTransition, decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
+import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
 import { stepApproval, stepDeploy } from './deploy-steps';
 import { stepSmoke } from './smoke-steps';
 import { VersionConflictError, type RunStore } from './run-store';

@@ -33,7 +33,7 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
     finishStage(t, 'smoke', 'succeeded', now, t.run.smoke.detail);
     if (deps.registry && run.ext.modelVersion) await deps.registry.models(m.registry).promote(m.registeredModel, run.ext.modelVersion, run.target);
     advanceTo(t, 'smoke', now);
-    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.ext.modelVersion ?? '?'} is live in ${env.name} at ${run.ext.scoringUri}` });
+    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.ext.modelVersion ?? '?'} is live at ${run.ext.scoringUri} (${env.name})` });
     touch(t, now);
     return t;
   }

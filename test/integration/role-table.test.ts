@@ -1,3 +1,4 @@
+import { RunCardWriter } from '../../bot/run-card.writer';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { handleCardAction, type CardActionDeps } from '../../bot/actions/card-action.handler';
@@ -94,8 +95,9 @@ async function world(m: string): Promise<World> {
     r.status = 'failed';
   });
   const registry = createCommandRegistry();
-  const workflow = { engine, runs: store.runs, now: Date.now };
-  const deps: CardActionDeps = { config, auth, engine, runs: store.runs, approvers: { approversOf: async () => [] }, now: Date.now };
+  const cards = new RunCardWriter({ runs: store.runs, models: config.mlops.models, now: Date.now });
+  const workflow = { engine, runs: store.runs, now: Date.now, cards };
+  const deps: CardActionDeps = { config, auth, engine, runs: store.runs, approvers: { approversOf: async () => [] }, cards, now: Date.now };
   return {
     store,
     registry,

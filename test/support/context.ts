@@ -1,3 +1,4 @@
+import { RunCardWriter } from '../../bot/run-card.writer';
 import { join } from 'node:path';
 import { loadConfig, type AppConfig } from '../../services/config/config';
 import type { CommandRegistry } from '../../bot/commands/command-registry';
@@ -29,6 +30,6 @@ export function commandContext(registry: CommandRegistry, user: Partial<CommandC
     config,
     auth,
     registry,
-    workflow: { engine, runs: store.runs, now: Date.now },
+    workflow: { engine, runs: store.runs, now: Date.now, cards: new RunCardWriter({ runs: store.runs, models: config.mlops.models, now: Date.now }) },
   };
 }

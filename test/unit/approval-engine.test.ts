@@ -54,7 +54,7 @@ describe('an approval click under a version conflict', () => {
     const run = await b.waitingRun({ required: 2, requester: ISAIAH });
     const r = await b.engine.decide(run.id, MEGAN, 'approved', 'ok');
     expect(race.conflicts()).toBe(1);
-    expect(r).toMatchObject({ ok: true, message: 'Approved. Deploying version 7 of fashion-cnn.' });
+    expect(r).toMatchObject({ ok: true, message: 'Approved. Deploying version 7 of fashion-cnn to production.' });
     const saved = await b.store.runs.getRun(run.id);
     expect(saved?.approval?.decisions.map((d) => d.by.id)).toEqual([ALEX.id, MEGAN.id]);
     expect(saved?.approval?.state).toBe('approved');

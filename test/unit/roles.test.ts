@@ -5,8 +5,8 @@ import type { MlopsConfig } from '../../services/config/mlops-config.schema';
 const config = {
   roles: { trainers: ['user-id-0', 'Trainer@Contoso.com'], approvers: ['user-id-1'], admins: ['admin-oid'] },
   models: {
-    open: { roles: { trainers: ['*'], approvers: ['special-approver'] } },
-    plain: {},
+    open: { roles: { trainers: ['*'], approvers: ['special-approver'] }, environments: [{ name: 'production', roles: { approvers: ['prod-approver'] } }] },
+    plain: { roles: {}, environments: [] },
   },
 } as unknown as Pick<MlopsConfig, 'roles' | 'models'>;
 const policy = new RolePolicy(config);
@@ -53,5 +53,15 @@ describe('role policy', () => {
     expect(policy.principals('approver', 'plain')).toEqual(['user-id-1']);
     expect(policy.principals('approver', 'open')).toEqual(['special-approver']);
     expect(policy.principals('trainer', 'open')).toEqual(['*']);
+  });
+
+  it("uses an environment's own list for actions in that environment, the model's elsewhere", () => {
+    const prod = { id: 'prod-approver', name: 'Pat' };
+    expect(policy.principals('approver', 'open', 'production')).toEqual(['prod-approver']);
+    expect(policy.principals('trainer', 'open', 'production')).toEqual(['*']);
+    expect(policy.has(prod, 'approver', 'open', 'production')).toBe(true);
+    expect(policy.has(prod, 'approver', 'open', 'staging')).toBe(false);
+    expect(policy.has({ id: 'special-approver', name: 'S' }, 'approver', 'open', 'production')).toBe(false);
+    expect(policy.has(ADMIN, 'approver', 'open', 'production')).toBe(true);
   });
 });

@@ -17,7 +17,7 @@ describe('new runs', () => {
 
   it('skips the CI stage and the approval when the model drops them, with an audit line each', () => {
     const { ci: _ci, ...noCi } = model;
-    const { run, effects } = newTrainRun({ model: 'fashion-cnn', params: {}, requester, conversationId: 'c' }, { ...noCi, approval: 'none' }, now);
+    const { run, effects } = newTrainRun({ model: 'fashion-cnn', params: {}, requester, conversationId: 'c' }, { ...noCi, environments: [{ ...model.environments[0]!, approval: 'none' }] }, now);
     expect(stageOf(run as never, 'ci').state).toBe('skipped');
     expect(stageOf(run as never, 'approval').state).toBe('skipped');
     expect(stageOf(run as never, 'training').state).toBe('running');

@@ -1,0 +1,63 @@
+import type { AdaptiveCard } from '../cards/render';
+import { runCard } from '../cards/run.card';
+import type { MlopsConfig } from '../services/config/mlops-config.schema';
+import { nextEnvironment } from '../services/workflow/environments';
+import type { RunStore } from '../services/workflow/run-store';
+import type { RunRecord } from '../services/workflow/run.types';
+import type { Notifier } from './notifier';
+import { environmentViews, runCardView } from './views/run-views';
+
+export interface RunCardWriterDeps {
+  runs: RunStore;
+  /** The models' environments; without them the card shows the run's own environment only. */
+  models?: MlopsConfig['models'];
+  now: () => number;
+}
+
+/**
+ * The one writer of run cards: every reply, refresh and update of a run's card is built here
+ * (with the model's environments, what is live in each and whether the run may be promoted),
+ * and the message that shows it is recorded and updated here. The turn that posts a card as a
+ * reply records it with `record`; the dispatcher posts or updates it with `show`.
+ */
+export class RunCardWriter {
+  constructor(private readonly deps: RunCardWriterDeps) {}
+
+  async card(run: RunRecord): Promise<AdaptiveCard> {
+    const m = this.deps.models?.[run.model];
+    const names = m ? m.environments.map((e) => e.name) : [run.target];
+    const live = new Map<string, RunRecord>();
+    if (names.length > 1) {
+      // Newest first: the first succeeded run of each environment is what is live there.
+      for (const r of await this.deps.runs.listRuns({ model: run.model, limit: 200 })) {
+        if (r.status === 'succeeded' && r.kind !== 'relay' && !live.has(r.target)) live.set(r.target, r);
+      }
+    }
+    const next = m ? nextEnvironment(m, run.target) : undefined;
+    const version = run.ext.modelVersion;
+    const promote = next && version && run.status === 'succeeded' && !run.promotion && run.kind !== 'relay' ? { version, env: next.name } : undefined;
+    return runCard(runCardView(run, this.deps.now(), { environments: environmentViews(run, names, live), ...(promote ? { promote } : {}) }));
+  }
+
+  /** The message a turn posted with this run's card becomes the card the dispatcher updates. */
+  async record(runId: string, conversationId: string, activityId: string): Promise<void> {
+    await this.deps.runs.setMessage(runId, 'runCard', conversationId, activityId);
+  }
+
+  /**
+   * Updates the run's card where it is, or posts it when the run has none yet. Returns false when
+   * the card is not on screen yet and a turn may still post it (within `graceMs` of the run's creation).
+   */
+  async show(run: RunRecord, notifier: Notifier, graceMs: number): Promise<boolean> {
+    const message = { card: await this.card(run), summary: `Run ${run.id} of ${run.model}: ${run.status.replace('_', ' ')}` };
+    const existing = await this.deps.runs.getMessage(run.id, 'runCard');
+    if (existing) {
+      await notifier.update(existing.conversationId, existing.activityId, message);
+      return true;
+    }
+    if (this.deps.now() - Date.parse(run.createdAt) < graceMs) return false;
+    const activityId = await notifier.send(run.conversationId, message);
+    await this.record(run.id, run.conversationId, activityId);
+    return true;
+  }
+}
