@@ -16,8 +16,6 @@ import type { CommandRegistry } from './commands/command-registry';
 import type { CommandContext, CommandReply } from './commands/command-spec';
 import { WELCOME_COMMANDS } from './commands';
 import { handleCardAction, type ActionOutcome, type CardActionDeps } from './actions/card-action.handler';
-import { runCard } from '../cards/run.card';
-import { runCardView } from './views/run-views';
 
 export interface TeamsBotDeps {
   config: Readonly<AppConfig>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { trainFormCard } from '../../cards/train-form.card';
 import { validateParameters } from '../../services/workflow/parameters';
 import { refusalWords } from '../views/refusal-words';
-import { runCardView, trainFormView } from '../views/run-views';
+import { trainFormView } from '../views/run-views';
 import { defineCommand } from './command-spec';
 import { gitRef, modelName, noParams } from './args';
 import { isReply, resolveModel } from './workflow-context';
