@@ -34,9 +34,10 @@ function model(name: string, roles: string): string {
   ${name}:
     training: { gpu: false }
     registeredModel: main.mlops.${name.replace(/-/g, '_')}
-    deployment: { containerGroup: ${name}-prod }
+    environments:
+      - { name: staging, containerGroup: ${name}-staging, approval: none }
+      - { name: production, containerGroup: ${name}-prod, approval: { required: 1, expiresAfter: 24h } }
     smokeTest: { sample: { data: [[1]] } }
-    approval: { required: 1, expiresAfter: 24h }
     roles: ${roles}`;
 }
 // Roles are granted per model only: the global lists are empty, so "another model" shows what a role for one model is worth elsewhere.
@@ -61,7 +62,7 @@ interface World {
   registry: ReturnType<typeof createCommandRegistry>;
   ctx: (who: Who) => CommandContext;
   card: (who: Who, verb: string, data: Record<string, unknown>) => ReturnType<typeof handleCardAction>;
-  ids: { waiting: string; running: string; failed: string };
+  ids: { waiting: string; running: string; failed: string; promotable: string };
 }
 
 async function world(m: string): Promise<World> {
@@ -76,14 +77,17 @@ async function world(m: string): Promise<World> {
     change(fresh.run);
     return (await store.runs.createRun(fresh.run)).id;
   };
-  const done = (version: string) => (r: Omit<RunRecord, 'id' | 'version'>): void => {
+  const done = (version: string, env = 'production') => (r: Omit<RunRecord, 'id' | 'version'>): void => {
+    r.target = env;
     r.status = 'succeeded';
     r.stages.forEach((s) => (s.state = 'succeeded'));
     r.ext.modelVersion = version;
   };
   await seed(done('1'));
   await seed(done('2'));
+  const promotable = await seed(done('3', 'staging'));
   const waiting = await seed((r) => {
+    r.target = 'production';
     r.status = 'waiting_approval';
     ['ci', 'training', 'registered'].forEach((s) => (r.stages.find((x) => x.id === s)!.state = 'succeeded'));
     r.stages.find((x) => x.id === 'approval')!.state = 'waiting';
@@ -101,7 +105,7 @@ async function world(m: string): Promise<World> {
   return {
     store,
     registry,
-    ids: { waiting, running, failed },
+    ids: { waiting, running, failed, promotable },
     ctx: (who) => ({ user: PEOPLE[who], conversation: { id: 'conv-1', type: 'groupChat' }, config, auth, registry, workflow }),
     card: (who, verb, data) => handleCardAction(deps, verb, data, PEOPLE[who], 'conv-1'),
   };
@@ -128,6 +132,7 @@ const ROWS: Record<string, (w: World, who: Who, m: string) => Promise<string>> =
   'card retryRun': (w, who) => card(w, who, 'retryRun', { runId: w.ids.failed, cardVersion: 1 }),
   'card submitTrain': (w, who, m) => card(w, who, 'submitTrain', { cardVersion: 1, model: m, branch: 'main' }),
   'card chooseTrainModel': (w, who, m) => card(w, who, 'chooseTrainModel', { cardVersion: 1, model: m }),
+  'card promoteRun': (w, who) => card(w, who, 'promoteRun', { runId: w.ids.promotable, cardVersion: 1 }),
   'card refreshRun': (w, who) => card(w, who, 'refreshRun', { runId: w.ids.waiting, cardVersion: 1 }),
   'card refreshApproval': (w, who) => card(w, who, 'refreshApproval', { runId: w.ids.waiting, approvalId: w.ids.waiting, cardVersion: 1 }),
 };
