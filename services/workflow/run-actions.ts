@@ -1,3 +1,4 @@
+import { principalKey } from '../auth/principal';
 import type { Authorizer, Forbidden } from '../auth/authorizer';
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { refused, stateRefusal, type ActionResult } from './action-result';
@@ -24,7 +25,6 @@ export interface ActionContext {
   config: Pick<MlopsConfig, 'models'>;
   now: () => number;
   create(fresh: NewRun): Promise<RunRecord>;
-  refuse(user: PersonRef, action: string, forbidden: Forbidden, run?: RunRecord): Promise<ActionResult>;
   persisted(run: RunRecord): void;
   persist(t: Transition): Promise<RunRecord>;
   devops: AzureDevOpsClient | undefined;
@@ -32,6 +32,12 @@ export interface ActionContext {
 }
 
 export type DeployRequest = Omit<StartDeployRequest, 'reason' | 'promotedFrom'>;
+
+/** A role refusal: audited (who, what, which model and environment), then answered. */
+async function refuse(ctx: ActionContext, user: PersonRef, action: string, forbidden: Forbidden, run?: RunRecord): Promise<ActionResult> {
+  await ctx.runs.appendAudit({ at: iso(ctx.now()), actor: principalKey(user), action, runId: run?.id, outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs, ...(forbidden.env ? { env: forbidden.env } : {}) } });
+  return refused(forbidden, run);
+}
 
 function model(ctx: ActionContext, name: string): ModelConfig {
   const m = ctx.config.models[name];
@@ -46,7 +52,7 @@ function unknownEnv(m: ModelConfig, model: string, env: string): ActionResult {
 export async function startTrain(ctx: ActionContext, req: StartTrainRequest): Promise<ActionResult> {
   const m = model(ctx, req.model);
   const forbidden = await ctx.auth.check(req.requester, 'train', req.model, firstEnvironment(m).name);
-  if (forbidden) return ctx.refuse(req.requester, 'run.start', forbidden);
+  if (forbidden) return refuse(ctx, req.requester, 'run.start', forbidden);
   const run = await ctx.create(newTrainRun(req, m, ctx.now()));
   return { ok: true, run, message: `Run ${run.id} of ${req.model} started.` };
 }
@@ -61,7 +67,7 @@ export async function startDeploy(ctx: ActionContext, req: DeployRequest): Promi
   const env = req.env ? environment(m, req.env) : firstEnvironment(m);
   if (!env) return unknownEnv(m, req.model, req.env ?? '');
   const forbidden = await ctx.auth.check(req.requester, 'deploy', req.model, env.name);
-  if (forbidden) return ctx.refuse(req.requester, 'run.deploy', forbidden);
+  if (forbidden) return refuse(ctx, req.requester, 'run.deploy', forbidden);
   let version = req.version;
   const before = m.environments[m.environments.indexOf(env) - 1];
   if (!version && before) {
@@ -80,7 +86,7 @@ export async function startRollback(ctx: ActionContext, req: StartRollbackReques
   const env = req.env ? environment(m, req.env) : lastEnvironment(m);
   if (!env) return unknownEnv(m, req.model, req.env ?? '');
   const forbidden = await ctx.auth.check(req.requester, 'rollback', req.model, env.name);
-  if (forbidden) return ctx.refuse(req.requester, 'run.rollback', forbidden);
+  if (forbidden) return refuse(ctx, req.requester, 'run.rollback', forbidden);
   const live = await liveHistory(ctx.runs, req.model, env.name);
   const current = versionOf(live[0] ?? ({ ext: {} } as RunRecord));
   const previous = live.map(versionOf).find((v) => v !== current);
@@ -105,7 +111,7 @@ export async function promote(ctx: ActionContext, runId: string, user: PersonRef
   const version = versionOf(run);
   if (!next) return stateRefusal(`${run.target} is the last environment of ${run.model}; there is nothing to promote to.`, run);
   const forbidden = await ctx.auth.check(user, 'deploy', run.model, next.name);
-  if (forbidden) return ctx.refuse(user, 'run.promote', forbidden, run);
+  if (forbidden) return refuse(ctx, user, 'run.promote', forbidden, run);
   if (run.promotion) return stateRefusal(`Version ${version ?? '?'} of ${run.model} was already promoted to ${run.promotion.env} by ${run.promotion.by.name} (run ${run.promotion.runId}).`, run);
   if (run.status !== 'succeeded' || !version) return stateRefusal(`Run ${run.id} has not passed ${run.target} (it is ${run.status.replace('_', ' ')}); only a version whose smoke test passed there can be promoted.`, run);
   const why = await promotionRefusal(ctx.runs, m, run.model, next.name, version);
@@ -132,7 +138,7 @@ export async function retry(ctx: ActionContext, runId: string, user: PersonRef, 
   const run = await ctx.runs.getRun(runId);
   if (!run) return refused({ kind: 'no-run', runId });
   const forbidden = await ctx.auth.check(user, 'retry', run.model, run.target);
-  if (forbidden) return ctx.refuse(user, 'run.retry', forbidden, run);
+  if (forbidden) return refuse(ctx, user, 'run.retry', forbidden, run);
   if (!['failed', 'canceled', 'expired'].includes(run.status)) return stateRefusal(`Run ${run.id} is ${run.status.replace('_', ' ')}; only a failed, canceled or expired run can be retried.`, run);
   const created = await ctx.create(newTrainRun({ model: run.model, params: run.params, branch: run.branch, requester: user, conversationId, retryOf: run.id }, model(ctx, run.model), ctx.now()));
   return { ok: true, run: created, message: `Retrying ${run.id} as ${created.id} with the same parameters.` };
@@ -143,7 +149,7 @@ export async function cancel(ctx: ActionContext, runId: string, user: PersonRef)
   const run = await ctx.runs.getRun(runId);
   if (!run) return refused({ kind: 'no-run', runId });
   const forbidden = samePerson(run.requester, user) ? undefined : await ctx.auth.check(user, 'cancel', run.model, run.target);
-  if (forbidden) return ctx.refuse(user, 'run.cancel', forbidden, run);
+  if (forbidden) return refuse(ctx, user, 'run.cancel', forbidden, run);
   if (FINAL_STATUSES.has(run.status)) return stateRefusal(`Run ${run.id} is already ${run.status}.`, run);
   const stage = currentStage(run);
   try {

@@ -1,7 +1,6 @@
 import type { MlopsConfig } from '../config/mlops-config.schema';
 import { ServiceError } from '../http/errors';
-import type { Authorizer, Forbidden } from '../auth/authorizer';
-import { principalKey } from '../auth/principal';
+import type { Authorizer } from '../auth/authorizer';
 import { refusalFor } from './approval-policy';
 import { refused, stateRefusal, type ActionResult } from './action-result';
 import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
@@ -15,7 +14,7 @@ import * as actions from './run-actions';
 import type { ActionContext, DeployRequest } from './run-actions';
 import { confirmWebhookRelay, openRelayRun, stepRelayRun, type RelayRequest } from './devops-relay';
 import { KeyedLock } from './keyed-lock';
-import { begin, fail, iso, type Transition } from './transitions';
+import { begin, fail, type Transition } from './transitions';
 
 export type { StartRollbackRequest, StartTrainRequest } from './run-factory';
 export type { ActionResult } from './action-result';
@@ -62,18 +61,7 @@ export class RunEngine {
 
   /** What the user actions (./run-actions) need of the engine. */
   private get actions(): ActionContext {
-    return {
-      runs: this.deps.runs,
-      auth: this.deps.auth,
-      config: this.deps.config,
-      now: this.deps.now,
-      create: (fresh) => this.create(fresh),
-      refuse: (user, action, forbidden, run) => this.refuse(user, action, forbidden, run),
-      persisted: (run) => this.deps.onPersisted?.(run),
-      persist: (t) => this.persist(t),
-      devops: this.deps.devops,
-      databricks: this.deps.databricks,
-    };
+    return { ...this.deps, create: (fresh) => this.create(fresh), persist: (t) => this.persist(t), persisted: (run) => this.deps.onPersisted?.(run) };
   }
 
   startTrain(req: StartTrainRequest): Promise<ActionResult> {
@@ -97,11 +85,6 @@ export class RunEngine {
 
   retry(runId: string, user: PersonRef, conversationId: string): Promise<ActionResult> {
     return actions.retry(this.actions, runId, user, conversationId);
-  }
-
-  private async refuse(user: PersonRef, action: string, forbidden: Forbidden, run?: RunRecord): Promise<ActionResult> {
-    await this.deps.runs.appendAudit({ at: iso(this.deps.now()), actor: principalKey(user), action, runId: run?.id, outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs, ...(forbidden.env ? { env: forbidden.env } : {}) } });
-    return refused(forbidden, run);
   }
 
   private async create(fresh: NewRun): Promise<RunRecord> {

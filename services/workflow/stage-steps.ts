@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import { ServiceError } from '../http/errors';
 import type { RunRecord } from './run.types';
 import { begin, fail, finishStage, iso, nextStage, startStage, touch, type Transition } from './transitions';
+import { refreshMetrics, tail } from './training-metrics';
 
 export interface StepDeps {
   devops: AzureDevOpsClient | undefined;
@@ -169,33 +170,6 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
   }
   touch(t, now);
   return t;
-}
-
-function tail(text: string | undefined): string[] {
-  if (!text) return [];
-  return text.split('\n').filter((l) => l.trim() !== '').slice(-MAX_LOG_LINES);
-}
-
-/** Reads the MLflow metric histories of the training run; true if anything changed. */
-async function refreshMetrics(t: Transition, deps: StepDeps): Promise<boolean> {
-  const id = t.run.ext.mlflowRunId;
-  if (!id || !deps.registry) return false;
-  try {
-    const mr = await deps.registry.getRun(id);
-    const keys = Object.keys(mr.metrics ?? {}).slice(0, 4);
-    const series: RunRecord['metrics'] = [];
-    for (const key of keys) {
-      const points: { step: number; value: number }[] = [];
-      for await (const p of deps.registry.listMetricHistory(id, key)) points.push({ step: p.step, value: p.value });
-      series.push({ name: key, points: points.slice(-100) });
-    }
-    const changed = JSON.stringify(series) !== JSON.stringify(t.run.metrics);
-    t.run.metrics = series;
-    return changed;
-  } catch (e) {
-    deps.logger.warn('metrics not available yet', { runId: t.run.id, error: errorText(e) });
-    return false;
-  }
 }
 
 export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {

@@ -1,0 +1,35 @@
+import type { RunRecord } from './run.types';
+import type { StepDeps } from './stage-steps';
+import { errorText } from './stage-steps';
+import type { Transition } from './transitions';
+
+/** Training output for the run card: log tails and the MLflow metric histories of the training run. */
+const MAX_LOG_LINES = 200;
+
+export function tail(text: string | undefined): string[] {
+  if (!text) return [];
+  return text.split('\n').filter((l) => l.trim() !== '').slice(-MAX_LOG_LINES);
+}
+
+/** Reads the MLflow metric histories of the training run; true if anything changed. */
+export async function refreshMetrics(t: Transition, deps: StepDeps): Promise<boolean> {
+  const id = t.run.ext.mlflowRunId;
+  if (!id || !deps.registry) return false;
+  try {
+    const mr = await deps.registry.getRun(id);
+    const keys = Object.keys(mr.metrics ?? {}).slice(0, 4);
+    const series: RunRecord['metrics'] = [];
+    for (const key of keys) {
+      const points: { step: number; value: number }[] = [];
+      for await (const p of deps.registry.listMetricHistory(id, key)) points.push({ step: p.step, value: p.value });
+      series.push({ name: key, points: points.slice(-100) });
+    }
+    const changed = JSON.stringify(series) !== JSON.stringify(t.run.metrics);
+    t.run.metrics = series;
+    return changed;
+  } catch (e) {
+    deps.logger.warn('metrics not available yet', { runId: t.run.id, error: errorText(e) });
+    return false;
+  }
+}
+
