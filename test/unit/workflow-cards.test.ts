@@ -167,6 +167,7 @@ function everyCard(): Array<[string, Record<string, unknown>]> {
   }
   const stageStates: StageState[] = ['pending', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'canceled', 'expired'];
   for (const state of stageStates) cards.push([`run with a stage ${state}`, runCard(runView({ stages: stagesFor('running', 4, state) }))]);
+  cards.push(['run with environments and a promotion', runCard(runView({ status: 'succeeded', environments: [{ name: 'staging', version: '7', scoringUri: 'http://s.example/score', note: 'this run' }, { name: 'production' }], promote: { version: '7', env: 'production' } }))]);
   cards.push(['run deployed without scoring URI', runCard(runView({ status: 'succeeded', scoringUri: undefined }))]);
   cards.push(['run with no parameters or stages yet', runCard(runView({ parameters: [], stages: [], progressPercent: 0, metrics: [series('loss', 0, () => 0)] }))]);
   const approvalStates: ApprovalState[] = ['pending', 'approved', 'rejected', 'expired', 'stale'];
@@ -370,6 +371,22 @@ describe('workflow cards', () => {
     expect(verbs(failureCard(failureView({ canRetry: false, canCancel: false, logsUrl: undefined })))).toEqual([]);
   });
 
+  it('shows every environment with its version and URI, and the Promote button, within the 1.5 schema', () => {
+    const environments = [
+      { name: 'staging', version: '7', scoringUri: 'http://staging.example/score', note: 'this run' },
+      { name: 'production', version: '6', scoringUri: 'https://prod.example/score' },
+    ];
+    const card = runCard(runView({ status: 'succeeded', environments, promote: { version: '7', env: 'production' } }));
+    expect(schemaErrors(card)).toEqual([]);
+    expect(verbs(card)).toEqual(['promoteRun', 'Open logs']);
+    const text = JSON.stringify(card);
+    expect(text).toContain('Promote v7 to production');
+    expect(text).toContain('"title":"staging","value":"**v7** · this run · http://staging.example/score"');
+    expect(text).toContain('"title":"production","value":"**v6** · https://prod.example/score"');
+    // One environment: the deployed box says it all, no environment list.
+    expect(JSON.stringify(runCard(runView({ status: 'succeeded', environments: [environments[1]!] })))).not.toContain('Environments');
+  });
+
   it('gives every Action.Execute an Action.Submit fallback that carries the verb', () => {
     for (const [name, card] of cards) {
       for (const a of actionsOf(card).filter((x) => x.type === 'Action.Execute')) {
@@ -400,7 +417,7 @@ describe('workflow cards', () => {
     expect(parseCardAction('approve', { runId: 'r-42', approvalId: 'ap-9', cardVersion: 2, comment: '  ok  ', msteams: {} })).toEqual({ ok: true, action: { verb: 'approve', runId: 'r-42', approvalId: 'ap-9', cardVersion: 2, comment: 'ok' } });
     expect(parseCardAction('reject', { runId: 'r-42', approvalId: 'ap-9', cardVersion: 2, comment: '' })).toEqual({ ok: true, action: { verb: 'reject', runId: 'r-42', approvalId: 'ap-9', cardVersion: 2 } });
     expect(parseCardAction(undefined, { verb: 'cancelRun', runId: 'r-42', cardVersion: 1 })).toEqual({ ok: true, action: { verb: 'cancelRun', runId: 'r-42', cardVersion: 1 } });
-    expect(CARD_VERBS).toHaveLength(8);
+    expect(CARD_VERBS).toHaveLength(9);
     const rejects: Array<[string | undefined, unknown, RegExp]> = [
       ['approve', { runId: 'r-42', cardVersion: 2 }, /invalid approve action: approvalId/],
       ['approve', { runId: 'r-42; drop', approvalId: 'a', cardVersion: 2 }, /runId: must be an id/],
