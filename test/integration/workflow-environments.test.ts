@@ -1,27 +1,16 @@
-import { parse, stringify } from 'yaml';
 import { RunCardWriter } from '../../bot/run-card.writer';
 import { createCommandRegistry } from '../../bot/commands';
 import type { CommandContext } from '../../bot/commands/command-spec';
 import { stageOf, type RunRecord } from '../../services/workflow/run.types';
 import { createAuthorizer } from '../../services/workflow/workflow';
 import { silentLogger } from '../../services/logger';
+import { STAGING_THEN_PRODUCTION } from '../support/environments';
 import { ADELE, ALEX, MEGAN, startWorkflowHarness, started, type WorkflowHarness } from '../support/workflow-harness';
 
 /**
  * Environments over HTTP against the sandbox: fashion-cnn goes through staging (its own resource
  * group and size, no approval, Adele approves there) then production (one approval, Megan only).
  */
-export const STAGING_THEN_PRODUCTION = (text: string): string => {
-  const doc = parse(text) as { models: Record<string, Record<string, unknown>> };
-  const m = doc.models['fashion-cnn']!;
-  delete m.deployment;
-  m.environments = [
-    { name: 'staging', containerGroup: 'fashion-cnn-staging', resourceGroup: 'rg-mlops-staging', cpu: 0.5, memoryInGB: 1, approval: 'none', roles: { approvers: ['user-id-2'] } },
-    { name: 'production', containerGroup: 'fashion-cnn-prod', cpu: 1, memoryInGB: 1.5, dnsLabel: 'fashion-cnn-prod', approval: { required: 1, expiresAfter: '24h' }, roles: { approvers: ['user-id-1'] } },
-  ];
-  return stringify(doc);
-};
-
 describe('environments: staging then production', () => {
   let h: WorkflowHarness;
   let cards: RunCardWriter;
