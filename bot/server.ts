@@ -23,7 +23,7 @@ export interface BotServerDeps {
   readiness?: () => Promise<Record<string, unknown>>;
   /** Bot Framework authentication is on: /api/messages needs a Bearer token before its body is read. */
   authRequired: boolean;
-  webhooks?: { authorize: (headers: Headers) => WebhookResult | undefined; azureDevOps: WebhookHandler; databricks: WebhookHandler };
+  webhooks: { authorize: (headers: Headers) => WebhookResult | undefined; azureDevOps: WebhookHandler; databricks: WebhookHandler };
   limits?: Partial<HttpLimits>;
 }
 
@@ -116,9 +116,8 @@ export function createBotServer(deps: BotServerDeps): BotServer {
     }),
   );
 
-  const hook = (route: string, pick: (w: NonNullable<BotServerDeps['webhooks']>) => WebhookHandler) =>
+  const hook = (route: string, pick: (w: BotServerDeps['webhooks']) => WebhookHandler) =>
     guarded(route, async (req, res) => {
-      if (!deps.webhooks) return refuse(res, route, { status: 503, message: 'The run workflow is not configured, so webhooks are off.', retryAfter: 3600 }, 'no workflow');
       const denied = deps.webhooks.authorize(req.headers);
       if (denied) return refuse(res, route, { status: denied.status, message: reason(denied) }, 'webhook authorization');
       const read = await readBody(req, res);
