@@ -121,6 +121,10 @@ function checkEnvironments(name: string, m: ModelInput, ctx: z.RefinementCtx): v
     if (sameGroup !== i) ctx.addIssue({ code: 'custom', path: at('environments', i, 'containerGroup'), message: `environments "${m.environments![sameGroup]?.name}" and "${e.name}" would deploy to the same container group ${e.containerGroup}: give each its own containerGroup or resourceGroup` });
     seen.set(e.name, i);
     if (!e.smokeTest && !m.smokeTest) ctx.addIssue({ code: 'custom', path: at('environments', i, 'smokeTest'), message: `set smokeTest: { sample: ... } on environment "${e.name}" or on the model` });
+    // MLflow's _validate_model_alias_name (mlflow/utils/validation.py): "latest" and v<digits> are reserved alias names.
+    if (m.registry !== 'workspace' && (e.name === 'latest' || /^v\d+$/.test(e.name))) {
+      ctx.addIssue({ code: 'custom', path: at('environments', i, 'name'), message: `"${e.name}" cannot be a registry alias (MLflow reserves "latest" and v<number>): name the environment e.g. staging or production` });
+    }
     if (m.registry === 'workspace' && !(e.name in WORKSPACE_STAGES)) {
       ctx.addIssue({ code: 'custom', path: at('environments', i, 'name'), message: `the Workspace Model Registry marks environments with stages, not aliases: name must be ${Object.keys(WORKSPACE_STAGES).join(' or ')} (or use registry: unity-catalog / mlflow, whose aliases take any name)` });
     }

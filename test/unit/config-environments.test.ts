@@ -45,6 +45,7 @@ describe('environments in mlops.config.yaml', () => {
     ['deployment next to environments', (m: Record<string, unknown>) => (m.deployment = { containerGroup: 'old' }), /deployment: with environments, each environment names its own containerGroup/],
     ['no smoke test anywhere', (m: Record<string, unknown>) => delete m.smokeTest, /environments\.0\.smokeTest: set smokeTest: \{ sample: \.\.\. \} on environment "staging" or on the model/],
     ['a bad name', (m: Record<string, unknown>) => ((m.environments as Record<string, unknown>[])[0]!.name = 'Staging!'), /environments\.0\.name: an environment name is lower-case letters/],
+    ['a name the registry reserves as alias', (m: Record<string, unknown>) => ((m.environments as Record<string, unknown>[])[0]!.name = 'v2'), /environments\.0\.name: "v2" cannot be a registry alias \(MLflow reserves "latest" and v<number>\)/],
     ['an empty list', (m: Record<string, unknown>) => (m.environments = []), /list at least one environment, or leave environments out/],
     ['a workspace registry with an environment that is no stage', (m: Record<string, unknown>) => Object.assign(m, { registry: 'workspace', registeredModel: 'fashion_cnn', environments: [{ name: 'qa', containerGroup: 'q' }] }), /stages, not aliases: name must be production or staging/],
   ])('names the fix for %s', (_what, change, pattern) => {
