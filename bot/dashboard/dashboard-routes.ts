@@ -132,7 +132,7 @@ export function registerDashboardApi(kit: RouteKit, deps: DashboardApiDeps): voi
         return kit.refuse(res, 'dashboard decision', { status: 409, message: `Run ${id} changed since you opened it; reload to see its current state. Nothing was decided.` }, 'stale view');
       }
     }
-    const result = await deps.engine.decide(id, { id: user.id, name: user.name, aadObjectId: user.aadObjectId }, body.data.decision, body.data.comment.trim());
+    const result = await deps.engine.decide(id, { id: user.id, name: user.name, aadObjectId: user.aadObjectId, upn: user.upn }, body.data.decision, body.data.comment.trim());
     if (result.ok) return json(res, 200, { message: result.message, run: runSummary(result.run) });
     const r = result.refusal;
     const status = r.kind === 'forbidden' ? 403 : r.kind === 'no-run' ? 404 : 409;
