@@ -26,7 +26,7 @@ function left(iso: string): string {
   const ms = Date.parse(iso) - Date.now();
   if (!Number.isFinite(ms)) return '';
   if (ms <= 0) return 'expired';
-  const h = Math.floor(ms / 3_600_000);
-  const m = Math.round((ms % 3_600_000) / 60_000);
-  return h > 0 ? `${h} h ${m} min left` : `${m} min left`;
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor((ms % 3_600_000) / 60_000);
+  return hours > 0 ? `${hours} h ${minutes} min left` : `${minutes} min left`;
 }

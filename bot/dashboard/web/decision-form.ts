@@ -2,6 +2,14 @@ import type { DecisionDto } from '../dashboard-dto';
 import type { Api } from './api';
 import { h } from './dom';
 
+/** Shows a sentence above the page until the next one (the bot's answer to a decision). */
+export function notice(text: string): void {
+  const el = document.getElementById('notice');
+  if (!el) return;
+  el.textContent = text;
+  el.hidden = false;
+}
+
 /** Approve / Reject with a comment: the bot calls the engine's own decide, under the card's policy. */
 export function decisionForm(api: Api, runId: string, seenVersion: number, done: () => void): HTMLElement {
   const id = `comment-${runId}`;
@@ -12,6 +20,8 @@ export function decisionForm(api: Api, runId: string, seenVersion: number, done:
     try {
       const r = await api.post<DecisionDto>(`/api/dashboard/runs/${encodeURIComponent(runId)}/decision`, { decision, comment: comment.value ?? '', seenVersion });
       status.textContent = r.message;
+      // The form goes away when the page redraws: the page-level notice keeps the answer in view.
+      notice(r.message);
       done();
     } catch (error) {
       status.textContent = (error as Error).message;
