@@ -69,7 +69,7 @@ function fillTab(manifest: TeamsManifest, env: Env, botId: string): void {
   const swap = (url: string): string => url.replace(`https://${TEMPLATE_DOMAIN}/`, `https://${domain}/`);
   const tabs = (manifest.staticTabs ?? []) as Array<Record<string, unknown>>;
   for (const tab of tabs) {
-    for (const key of ['contentUrl', 'websiteUrl'] as const) if (typeof tab[key] === 'string') tab[key] = swap(tab[key] as string);
+    for (const key of ['contentUrl', 'websiteUrl'] as const) if (typeof tab[key] === 'string') tab[key] = swap(tab[key]);
   }
   manifest.validDomains = [domain];
   manifest.webApplicationInfo = { id: clientId, resource: `api://${domain}/${clientId}` };

@@ -38,7 +38,7 @@ run('dashboard tab in a Teams host (headless Chromium)', () => {
     browser = await launchChromium();
     const res = await postActivity(bot.url, messageActivity(connector.serviceUrl, 'conv-tab', ALEX_IN_CHAT, '/train fashion-cnn epochs=1'));
     expect(res.status).toBe(200);
-    runId = (await waitFor('the run', async () => (await bot.store.runs.listRuns({}))[0]))!.id;
+    runId = (await waitFor('the run', async () => (await bot.store.runs.listRuns({}))[0])).id;
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -73,7 +73,7 @@ run('dashboard tab in a Teams host (headless Chromium)', () => {
     await tab.getByText('You requested this run: another approver must approve it.').waitFor();
     expect(await tab.locator('[data-action="approve"]').count()).toBe(0);
     await tab.locator('.chart .uplot').first().waitFor();
-    const log = (await page.evaluate('window.hostLog')) as string[];
+    const log = await page.evaluate<string[]>('window.hostLog');
     expect(log).toEqual(expect.arrayContaining(['initialize', 'getContext', 'authentication.getAuthToken', 'appInitialization.success', 'registerHandler']));
     await page.screenshot({ path: join(OUT, 'dashboard-run-requester.png'), fullPage: true });
     await page.close();

@@ -50,7 +50,7 @@ describe('dashboard single sign-on', () => {
   it('refuses a token forged with another key under the real kid', async () => {
     const real = jwt.decode(entra.issueTabToken(MEGAN), { complete: true })!;
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const forged = jwt.sign(real.payload as object, privateKey, { algorithm: 'RS256', keyid: real.header.kid! });
+    const forged = jwt.sign(real.payload, privateKey, { algorithm: 'RS256', keyid: real.header.kid! });
     const r = await validator.validate(bearer(forged));
     expect(r).toMatchObject({ ok: false, status: 401 });
     expect(r.ok ? '' : r.cause).toContain('invalid signature');
