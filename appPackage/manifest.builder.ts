@@ -71,6 +71,9 @@ function fillTab(manifest: TeamsManifest, env: Env, botId: string): void {
   for (const tab of tabs) {
     for (const key of ['contentUrl', 'websiteUrl'] as const) if (typeof tab[key] === 'string') tab[key] = swap(tab[key]);
   }
+  for (const tab of (manifest.configurableTabs ?? []) as Array<Record<string, unknown>>) {
+    if (typeof tab.configurationUrl === 'string') tab.configurationUrl = swap(tab.configurationUrl);
+  }
   manifest.validDomains = [domain];
   manifest.webApplicationInfo = { id: clientId, resource: `api://${domain}/${clientId}` };
 }

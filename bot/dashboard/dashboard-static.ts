@@ -45,7 +45,8 @@ export function registerDashboardStatic(kit: RouteKit, dir = dashboardDir()): vo
     files.set(name, file);
     return file;
   };
-  kit.get(TAB_PATH, 'dashboard page', async (_req, res) => {
+  // The channel tab's configuration page is the same app: it tells the two apart by its frame context.
+  for (const path of [TAB_PATH, `${TAB_PATH}/configure`]) kit.get(path, 'dashboard page', async (_req, res) => {
     const page = load('index.html');
     if (!page) return kit.refuse(res, 'dashboard page', { status: 503, message: 'The dashboard is not built: run npm run build.' }, 'no dist/dashboard');
     res.writeHead(200, { 'content-type': page.type, 'content-length': page.body.length, 'content-security-policy': CSP, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', 'referrer-policy': 'same-origin' });

@@ -57,6 +57,7 @@ function hostPage(users: Record<string, SandboxTabUser>): string {
 <div class="host-bar" role="toolbar" aria-label="Sandbox Teams host">
  <strong>Teams (sandbox host)</strong>
  <label>Signed in as <select id="user">${options}</select></label>
+ <button id="save" type="button" disabled hidden>Save</button>
  <label>Theme <select id="theme"><option value="default">default</option><option value="dark">dark</option><option value="contrast">high contrast</option></select></label>
 </div>
 <iframe id="tab" title="MLOps dashboard tab" data-src="${TAB_PATH}"></iframe>

@@ -96,6 +96,27 @@ run('dashboard tab in a Teams host (headless Chromium)', () => {
     await page.close();
   });
 
+  it('configures a channel tab for one model, which then shows only that model\'s runs', async () => {
+    const other = await bot.store.runs.createRun({ ...(await bot.store.runs.getRun(runId))!, model: 'another-model', status: 'succeeded' });
+    const page = await open('user=alex&frame=settings');
+    const tab = page.frameLocator('#tab');
+    await tab.getByRole('heading', { name: 'Add the MLOps dashboard to this conversation' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#save').isDisabled()).toBe(true);
+    await tab.getByLabel('Model').selectOption('fashion-cnn');
+    await waitFor('Save enabled', async () => ((await page.locator('#save').isDisabled()) ? undefined : true), 5_000);
+    await page.screenshot({ path: join(OUT, 'dashboard-channel-configure.png') });
+    await page.locator('#save').click();
+    await page.waitForURL(/entityId=model%3Afashion-cnn/, { timeout: 10_000 });
+    expect(await page.evaluate<unknown>('window.savedConfig')).toBeUndefined(); // a new page load: the host saved and reopened the tab
+    const scoped = page.frameLocator('#tab');
+    await scoped.getByRole('heading', { name: 'Runs of fashion-cnn' }).waitFor({ timeout: 20_000 });
+    await scoped.locator(`tr[data-run="${runId}"]`).waitFor();
+    expect(await scoped.locator(`tr[data-run="${other.id}"]`).count()).toBe(0);
+    expect(await scoped.locator('#filter-model').count()).toBe(0);
+    await page.screenshot({ path: join(OUT, 'dashboard-channel-tab.png') });
+    await page.close();
+  });
+
   it('lets an approver approve from the approvals page, and the run deploys', async () => {
     const page = await open('user=megan');
     const tab = page.frameLocator('#tab');

@@ -100,6 +100,7 @@ describe('buildManifest', () => {
     const manifest = buildManifest({ MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID, BOT_DOMAIN }, template);
     const tabs = manifest.staticTabs as Array<{ entityId: string; contentUrl?: string; websiteUrl?: string; scopes: string[] }>;
     expect(tabs[0]).toMatchObject({ entityId: 'dashboard', contentUrl: `https://${BOT_DOMAIN}/tabs/dashboard?theme={theme}`, websiteUrl: `https://${BOT_DOMAIN}/tabs/dashboard`, scopes: ['personal'] });
+    expect(manifest.configurableTabs).toEqual([expect.objectContaining({ configurationUrl: `https://${BOT_DOMAIN}/tabs/dashboard/configure`, scopes: ['team', 'groupChat'] })]);
     expect(manifest.validDomains).toEqual([BOT_DOMAIN]);
     expect(manifest.webApplicationInfo).toEqual({ id: BOT_ID, resource: `api://${BOT_DOMAIN}/${BOT_ID}` });
     expect(schemaErrors(manifest)).toEqual([]);

@@ -1,4 +1,4 @@
-import { app, authentication } from '@microsoft/teams-js';
+import { app, authentication, FrameContexts } from '@microsoft/teams-js';
 import '@fluentui/web-components/button.js';
 import '@fluentui/web-components/textarea.js';
 import 'uplot/dist/uPlot.min.css';
@@ -6,6 +6,7 @@ import './dashboard.css';
 import type { MeDto } from '../dashboard-dto';
 import { Api } from './api';
 import { renderApprovals } from './approvals-page';
+import { renderConfigure } from './configure-page';
 import { h, replace } from './dom';
 import { renderRun } from './run-page';
 import { renderRuns, type RunsFilter } from './runs-page';
@@ -40,10 +41,18 @@ async function start(): Promise<void> {
     return;
   }
   (document.getElementById('who') as HTMLElement).textContent = me.name;
+  if (ctx.page.frameContext === FrameContexts.settings) {
+    renderConfigure(main, me);
+    void app.notifySuccess();
+    return;
+  }
+  // A channel tab follows one model (its entity id, set by the configuration page).
+  const scoped = /^model:(.{1,200})$/.exec(ctx.page.id)?.[1];
+  if (scoped) (document.getElementById('title') as HTMLElement).textContent = `${scoped}: MLOps dashboard`;
   // A deep link from a card ("Open in dashboard") names the run as the sub-page.
   const sub = ctx.page.subPageId;
   if (sub && /^r-\d{1,12}$/.test(sub) && !location.hash.startsWith('#/runs/')) location.hash = `#/runs/${sub}`;
-  let filter: RunsFilter = {};
+  let filter: RunsFilter = scoped ? { model: scoped } : {};
   let leave: (() => void) | undefined;
   const route = (): void => {
     leave?.();
@@ -56,9 +65,9 @@ async function start(): Promise<void> {
     else if (hash === '#/approvals') renderApprovals(main, api, route).catch(failed);
     else
       renderRuns(main, api, me, filter, (f) => {
-        filter = f;
+        filter = scoped ? { ...f, model: scoped } : f;
         route();
-      }).catch(failed);
+      }, !!scoped).catch(failed);
   };
   window.addEventListener('hashchange', route);
   route();

@@ -11,7 +11,8 @@ export interface RunsFilter {
 }
 
 /** The runs list: filters, newest first, "Older runs" pages on with the API's cursor. */
-export async function renderRuns(main: HTMLElement, api: Api, me: MeDto, filter: RunsFilter, onFilter: (f: RunsFilter) => void): Promise<void> {
+/** `modelLocked`: a channel tab follows one model, so there is no model filter to change. */
+export async function renderRuns(main: HTMLElement, api: Api, me: MeDto, filter: RunsFilter, onFilter: (f: RunsFilter) => void, modelLocked = false): Promise<void> {
   const query = (before?: string): string => {
     const q = new URLSearchParams();
     if (filter.model) q.set('model', filter.model);
@@ -31,7 +32,7 @@ export async function renderRuns(main: HTMLElement, api: Api, me: MeDto, filter:
   const filters = h(
     'form',
     { class: 'filters', role: 'search', 'aria-label': 'Filter runs' },
-    select('Model', 'model', me.models.map((m) => ({ value: m.name, text: m.name }))),
+    modelLocked ? undefined : select('Model', 'model', me.models.map((m) => ({ value: m.name, text: m.name }))),
     select('Status', 'status', STATUSES.map((s) => ({ value: s, text: statusText(s) }))),
     h('span', { class: 'field' }, mine, h('label', { for: 'filter-mine' }, 'Started by me')),
   );
@@ -44,7 +45,7 @@ export async function renderRuns(main: HTMLElement, api: Api, me: MeDto, filter:
     body,
   );
   const more = h('fluent-button', { appearance: 'secondary', hidden: true }, 'Older runs');
-  replace(main, h('h2', {}, 'Runs'), filters, table, more);
+  replace(main, h('h2', {}, modelLocked && filter.model ? `Runs of ${filter.model}` : 'Runs'), filters, table, more);
   let next: string | undefined;
   const load = async (before?: string): Promise<void> => {
     const page = await api.get<RunsPageDto>(query(before));
