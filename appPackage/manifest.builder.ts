@@ -48,7 +48,34 @@ export function buildManifest(env: Env, template: TeamsManifest = readManifestTe
   if (bots.length !== 1) throw new PackagingError(`manifest.json must declare exactly one bot, found ${bots.length}`);
   manifest.id = appId;
   for (const bot of bots) bot.botId = botId;
+  fillTab(manifest, env, botId);
   return manifest;
+}
+
+/** The host name in the template's tab URLs; the real one comes from BOT_DOMAIN. */
+export const TEMPLATE_DOMAIN = 'mlops-bot.example.com';
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/**
+ * The dashboard tab lives on the bot's own host: its URLs, the valid domain and the SSO resource
+ * (`api://<domain>/<client id>`, as Teams tab SSO requires) all name BOT_DOMAIN. The tab's API is
+ * the bot's app registration unless TAB_SSO_CLIENT_ID names another (the bot reads the same variable).
+ */
+function fillTab(manifest: TeamsManifest, env: Env, botId: string): void {
+  const domain = env.BOT_DOMAIN?.trim().toLowerCase();
+  if (!domain) throw new PackagingError('BOT_DOMAIN is not set: set it to the host name the bot is served from (e.g. mlops-bot.azurewebsites.net); the dashboard tab and its sign-in live there');
+  if (!HOST_NAME.test(domain)) throw new PackagingError(`BOT_DOMAIN must be a host name only, without https:// or a path (e.g. mlops-bot.azurewebsites.net), got ${JSON.stringify(env.BOT_DOMAIN)}`);
+  const clientId = env.TAB_SSO_CLIENT_ID?.trim() ? requireGuid(env, 'TAB_SSO_CLIENT_ID', 'the Entra app id of the tab\'s API') : botId;
+  const swap = (url: string): string => url.replace(`https://${TEMPLATE_DOMAIN}/`, `https://${domain}/`);
+  const tabs = (manifest.staticTabs ?? []) as Array<Record<string, unknown>>;
+  for (const tab of tabs) {
+    for (const key of ['contentUrl', 'websiteUrl'] as const) if (typeof tab[key] === 'string') tab[key] = swap(tab[key]);
+  }
+  for (const tab of (manifest.configurableTabs ?? []) as Array<Record<string, unknown>>) {
+    if (typeof tab.configurationUrl === 'string') tab.configurationUrl = swap(tab.configurationUrl);
+  }
+  manifest.validDomains = [domain];
+  manifest.webApplicationInfo = { id: clientId, resource: `api://${domain}/${clientId}` };
 }
 
 function requireGuid(env: Env, variable: string, meaning: string): string {

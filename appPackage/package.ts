@@ -1,5 +1,5 @@
 // Builds the Teams app package that is uploaded to Teams ("Upload a custom app"):
-//   MicrosoftAppId=<bot app id> [TEAMS_APP_ID=<guid>] npm run package
+//   MicrosoftAppId=<bot app id> BOT_DOMAIN=<bot host name> [TEAMS_APP_ID=<guid>] [TAB_SSO_CLIENT_ID=<guid>] npm run package
 // → appPackage/build/mlops-chatops.zip with manifest.json, color.png and outline.png at the root.
 // This file is the script's entry: only here are process.env and the exit code touched.
 // The zip is written by fflate (a maintained, dependency-free zip/deflate library) and the icons

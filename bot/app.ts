@@ -23,6 +23,9 @@ import { CheckedCloudAdapter } from './http/checked-adapter';
 import { createBotServer, type BotServer, type HttpLimits } from './server';
 import { TeamsBot } from './teams-bot';
 import { createWebhookHandlers } from './webhooks';
+import { registerDashboardApi, type RouteKit } from './dashboard/dashboard-routes';
+import { registerDashboardStatic } from './dashboard/dashboard-static';
+import { SsoValidator } from './dashboard/sso-validator';
 
 export interface RunningBot {
   url: string;
@@ -39,7 +42,7 @@ export interface RunningBot {
  * Builds everything from a validated config and wires it. The entry file (index.ts) calls this
  * with process.env; the sandbox launcher and the tests call it with their own config.
  */
-export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits> } = {}): Promise<RunningBot> {
+export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits>; routes?: Array<(kit: RouteKit) => void> } = {}): Promise<RunningBot> {
   const store = new SqliteStore(config.stateStore.path);
   const botFrameworkAuth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
   const adapter = new CheckedCloudAdapter(botFrameworkAuth);
@@ -74,7 +77,23 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     for (const model of sub.models) await store.runs.putSubscription({ conversationId: sub.conversationId, model, events: [...sub.events] });
   }
   const readiness = async (): Promise<Record<string, unknown>> => ({ outbox: { parked: (await store.runs.parkedOutbox(0)).count } });
-  const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready(), readiness, authRequired: !!config.botAuth, webhooks, ...(listen.httpLimits ? { limits: listen.httpLimits } : {}) });
+  // The dashboard tab and its API: the same store, engine and roles as the chat.
+  const sso = config.tabSso ? new SsoValidator(config.tabSso) : undefined;
+  const dashboard = (kit: RouteKit): void => {
+    registerDashboardStatic(kit);
+    registerDashboardApi(kit, { sso, runs: store.runs, engine, auth, config: config.mlops, now: Date.now });
+  };
+  const server = createBotServer({
+    adapter,
+    bot,
+    logger,
+    isReady: () => store.ready(),
+    readiness,
+    authRequired: !!config.botAuth,
+    webhooks,
+    routes: [dashboard, ...(listen.routes ?? [])],
+    ...(listen.httpLimits ? { limits: listen.httpLimits } : {}),
+  });
   const url = await server.listen(listen.port ?? config.port, listen.host ?? '0.0.0.0');
 
   // The tracker: polls every unfinished run (after a restart, this resumes them) and retries announcements.

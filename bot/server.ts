@@ -10,6 +10,7 @@ import { bearerPrecheck } from './http/bearer-precheck';
 import type { CheckedCloudAdapter } from './http/checked-adapter';
 import { createJsonBodyReader } from './http/body-reader';
 import { classifyTurnFailure } from './http/turn-failure';
+import type { RouteKit } from './dashboard/dashboard-routes';
 
 type Headers = Record<string, string | string[] | undefined>;
 type WebhookHandler = (body: unknown, headers: Headers) => Promise<WebhookResult>;
@@ -25,6 +26,8 @@ export interface BotServerDeps {
   authRequired: boolean;
   webhooks: { authorize: (headers: Headers) => WebhookResult | undefined; azureDevOps: WebhookHandler; databricks: WebhookHandler };
   limits?: Partial<HttpLimits>;
+  /** More routes (the dashboard tab and its API), under the same guard, refusals and body limits. */
+  routes?: Array<(kit: RouteKit) => void>;
 }
 
 export interface HttpLimits {
@@ -128,6 +131,13 @@ export function createBotServer(deps: BotServerDeps): BotServer {
     });
   server.post('/api/webhooks/azure-devops', hook('webhook azure-devops', (w) => w.azureDevOps));
   server.post('/api/webhooks/databricks', hook('webhook databricks', (w) => w.databricks));
+  const kit: RouteKit = {
+    get: (path, route, handler) => void server.get(path, guarded(route, handler)),
+    post: (path, route, handler) => void server.post(path, guarded(route, handler)),
+    refuse,
+    readBody,
+  };
+  for (const register of deps.routes ?? []) register(kit);
   server.get('/healthz', async (_req, res) => {
     writeJson(res, 200, { status: 'ok' });
   });

@@ -14,6 +14,7 @@ import { SandboxClock } from './common/clock';
 import { FaultRegistry } from './common/faults';
 import { startPlayground } from './playground';
 import { startSandbox } from './sandbox';
+import { HOST_PATH, registerTeamsHost } from './teams-host/teams-host';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const bot = await startBot(config, logger, { host: '127.0.0.1', port });
+  const bot = await startBot(config, logger, { host: '127.0.0.1', port, routes: [(kit) => registerTeamsHost(kit, sandbox.entra)] });
   const playground = await startPlayground({ botEndpoint: `${bot.url}/api/messages`, port: Number(env.PLAYGROUND_PORT ?? 56150), cwd: dataDir });
 
   process.stdout.write(`
@@ -55,6 +56,9 @@ async function main(): Promise<void> {
   Approve as a second user (the playground cannot switch users), from another terminal:
          npm run act-as -- megan approve r-1 "looks good"
          Megan Bowen is an approver in mlops.config.yaml; the requester's own approval never counts.
+
+  Dashboard ${bot.url}${HOST_PATH}?user=megan   (the Teams tab, in a sandbox Teams host;
+           switch user and theme at its top; ?subEntityId=r-1 opens run r-1 as a card's deep link does)
 
   Bot      ${bot.url}/api/messages   (health ${bot.url}/healthz)
   Sandbox  Azure DevOps ${sandbox.azureDevOps.url}   Databricks+MLflow ${sandbox.databricks.url}   ARM/ACI ${sandbox.arm.url}

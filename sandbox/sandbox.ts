@@ -6,6 +6,7 @@ import { SANDBOX_ADO_PAT, startAzureDevOpsSandbox, type AzureDevOpsSandbox } fro
 import { SANDBOX_DATABRICKS_TOKEN, startDatabricksSandbox, type DatabricksSandbox } from './databricks/databricks.sandbox';
 import { startGraphSandbox, type GraphSandbox } from './graph/graph.sandbox';
 import { TokenStore } from './arm/token.sandbox';
+import { startEntraSandbox, type EntraSandbox } from './entra/entra.sandbox';
 import type { Logger } from '../services/logger';
 
 export interface SandboxOptions {
@@ -13,7 +14,7 @@ export interface SandboxOptions {
   faults?: FaultRegistry;
   logger?: Logger;
   /** Fixed ports for `npm start`; 0 (any free port) in tests. */
-  ports?: { azureDevOps?: number; databricks?: number; arm?: number; token?: number; graph?: number };
+  ports?: { azureDevOps?: number; databricks?: number; arm?: number; token?: number; graph?: number; entra?: number };
   /** Where service hooks and job notifications go (the bot's webhook routes), with the shared secret. */
   webhooks?: { azureDevOpsUrl: string; databricksUrl: string; secret: string };
 }
@@ -26,6 +27,8 @@ export interface Sandbox {
   arm: ArmSandbox;
   /** Microsoft Graph's group checks, with tokens from the ARM sandbox's managed-identity endpoint. */
   graph: GraphSandbox;
+  /** Entra's sign-in keys and the tab's SSO tokens (the dashboard trusts them only in sandbox mode). */
+  entra: EntraSandbox;
   /** The sandbox container registry (images the sandbox CI runs pushed). */
   acr: ImageRegistryStore;
   /** The bot's environment for this sandbox: only URLs and credentials differ from Azure. */
@@ -72,6 +75,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   acr.registerRoutes(arm.server);
   databricks.state.workspace.imagePushed = (image, at) => acr.push(image, at);
   const graph = await startGraphSandbox({ clock, faults, tokens, port: o.ports?.graph ?? 0 });
+  const entra = await startEntraSandbox({ clock, faults, port: o.ports?.entra ?? 0 });
   const env: Record<string, string> = {
     MLOPS_SANDBOX: '1',
     AZURE_DEVOPS_ORG_URL: `${azureDevOps.url}/contoso`,
@@ -85,6 +89,9 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     AZURE_LOCATION: 'westeurope',
     ARM_ENDPOINT: arm.url,
     GRAPH_ENDPOINT: graph.url,
+    TAB_SSO_CLIENT_ID: entra.clientId,
+    TAB_ALLOWED_TENANTS: entra.tenantId,
+    TAB_SSO_AUTHORITY: entra.url,
     IDENTITY_ENDPOINT: arm.identityEndpoint,
     IDENTITY_HEADER: arm.identityHeader,
     // The scoring images live in a private registry: the container group pulls them with this identity (AcrPull).
@@ -99,10 +106,11 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     databricks,
     arm,
     graph,
+    entra,
     acr,
     env,
     close: async () => {
-      await Promise.all([azureDevOps.close(), databricks.close(), arm.close(), graph.close()]);
+      await Promise.all([azureDevOps.close(), databricks.close(), arm.close(), graph.close(), entra.close()]);
     },
   };
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
  * through POST /_sandbox/faults on any sandbox server.
  */
 export const faultRuleSchema = z.object({
-  service: z.enum(['azure-devops', 'databricks', 'mlflow', 'arm', 'token', 'graph', '*']).default('*'),
+  service: z.enum(['azure-devops', 'databricks', 'mlflow', 'arm', 'token', 'graph', 'entra', '*']).default('*'),
   /** A route's operation name (e.g. `runs/get`, `builds.queue`, `containerGroups.createOrUpdate`) or '*'. */
   operation: z.string().min(1).default('*'),
   kind: z.enum(['latency', 'status', 'timeout', 'reset', 'malformed']),

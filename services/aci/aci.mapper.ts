@@ -3,6 +3,7 @@ import { ServiceError, TimeoutError } from '../http/errors';
 import { redactText } from '../http/redact';
 import { isRetryableStatus } from '../http/retry';
 import type { ContainerEvent, ContainerGroupSpec, ContainerGroupState, ContainerGroupStatus, ContainerInstanceState } from './aci.types';
+import { credentialFailureIsTransient } from '../identity/credential-failure';
 
 /** Our spec → the SDK's (flattened) ContainerGroup model; the SDK nests it under `properties`. */
 export function toSdkContainerGroup(spec: ContainerGroupSpec, defaultLocation: string): ContainerGroup {
@@ -171,7 +172,8 @@ export function toServiceError(err: unknown, operation: string, secrets: readonl
     });
   }
   if (err instanceof Error && (err.name === 'CredentialUnavailableError' || err.name === 'AuthenticationError' || err.name === 'AuthenticationRequiredError')) {
-    return new ServiceError({ service: 'identity', operation: `${operation}/getToken`, code: err.name, message: clean(err.message), cause: err });
+    // A throttled or unavailable token endpoint is retryable: the run waits for the next pass instead of failing.
+    return new ServiceError({ service: 'identity', operation: `${operation}/getToken`, code: err.name, message: clean(err.message), retryable: credentialFailureIsTransient(err), cause: err });
   }
   if (err instanceof Error && err.name === 'AbortError') {
     return new ServiceError({ service: 'aci', operation, code: 'Aborted', message: 'the operation was cancelled', cause: err });

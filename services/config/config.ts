@@ -21,6 +21,8 @@ export interface AppConfig {
   /** How the bot gets Entra tokens: an explicit managed-identity endpoint, or DefaultAzureCredential. */
   identity: { kind: 'managed-identity-endpoint'; endpoint: string; header: string; clientId: string | undefined } | { kind: 'default'; clientId: string | undefined };
   webhookSecret: string | undefined;
+  /** The dashboard tab's single sign-on; undefined = the dashboard API refuses every call with the fix. */
+  tabSso: { clientId: string; appIdUri: string | undefined; allowedTenants: string[]; authority: string } | undefined;
   logLevel: Env['LOG_LEVEL'];
   pollIntervalMs: number;
   configPath: string;
@@ -109,6 +111,7 @@ export function loadConfig(
         ? { kind: 'managed-identity-endpoint', endpoint: env.IDENTITY_ENDPOINT, header: env.IDENTITY_HEADER, clientId: env.AZURE_CLIENT_ID }
         : { kind: 'default', clientId: env.AZURE_CLIENT_ID },
     webhookSecret: env.WEBHOOK_SECRET,
+    tabSso: tabSso(env),
     logLevel: env.LOG_LEVEL,
     pollIntervalMs: env.POLL_INTERVAL_MS,
     configPath,
@@ -116,6 +119,14 @@ export function loadConfig(
     secrets: [env.MicrosoftAppPassword, env.AZURE_DEVOPS_PAT, env.DATABRICKS_TOKEN, env.WEBHOOK_SECRET, env.IDENTITY_HEADER].filter((s): s is string => !!s),
   };
   return deepFreeze(cfg);
+}
+
+/** The tab's API is the bot's own app unless another is named; its tenant is the bot's unless a list is given. */
+function tabSso(env: Env): AppConfig['tabSso'] {
+  const clientId = env.TAB_SSO_CLIENT_ID ?? env.MicrosoftAppId;
+  const tenants = env.TAB_ALLOWED_TENANTS ?? (env.MicrosoftAppTenantId ? [env.MicrosoftAppTenantId] : undefined);
+  if (!clientId || !tenants) return undefined;
+  return { clientId, appIdUri: env.TAB_APP_ID_URI, allowedTenants: tenants, authority: env.TAB_SSO_AUTHORITY.replace(/\/+$/, '') };
 }
 
 function deepFreeze<T>(o: T): T {

@@ -68,6 +68,22 @@ export const envSchema = z
     MLOPS_SANDBOX: z.preprocess(empty, z.enum(['1', 'true', '0', 'false']).optional()),
     /** How often the tracker polls every unfinished run (webhooks make it faster, polling makes it sure). */
     POLL_INTERVAL_MS: z.preprocess(empty, z.coerce.number().int().min(100, 'POLL_INTERVAL_MS must be at least 100').max(3_600_000).default(15_000)),
+    /**
+     * The dashboard tab's single sign-on (docs/teams-app.md): the Entra app whose API the tab's
+     * token is for (webApplicationInfo.id; by default the bot's own app id), the tenants whose
+     * users may sign in, and where their keys are published.
+     */
+    TAB_SSO_CLIENT_ID: z.preprocess(empty, z.string().regex(guid, 'TAB_SSO_CLIENT_ID must be the Entra application (client) id of the tab\'s API (webApplicationInfo.id), a GUID').optional()),
+    TAB_APP_ID_URI: z.preprocess(empty, z.string().regex(/^api:\/\/[^\s]+$/, 'TAB_APP_ID_URI must be the Application ID URI, e.g. api://bot.contoso.com/<client id>').optional()),
+    TAB_ALLOWED_TENANTS: z.preprocess(
+      empty,
+      z
+        .string()
+        .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+        .refine((ts) => ts.length > 0 && ts.every((t) => guid.test(t)), 'TAB_ALLOWED_TENANTS must be a comma-separated list of Entra tenant ids (GUIDs)')
+        .optional(),
+    ),
+    TAB_SSO_AUTHORITY: z.preprocess(empty, url('TAB_SSO_AUTHORITY', 'leave it unset for https://login.microsoftonline.com').default('https://login.microsoftonline.com')),
     LOG_LEVEL: z.preprocess(empty, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
   })
   .superRefine((env, ctx) => {
@@ -93,6 +109,13 @@ export const envSchema = z
     }
     if (env.ARM_ENDPOINT.startsWith('http:') && !sandbox && !/^http:\/\/(127\.|localhost|\[::1\])/.test(env.ARM_ENDPOINT)) {
       ctx.addIssue({ code: 'custom', path: ['ARM_ENDPOINT'], message: 'ARM_ENDPOINT may use http only for a local endpoint; use https://management.azure.com' });
+    }
+    if (env.TAB_SSO_CLIENT_ID && !env.TAB_ALLOWED_TENANTS && !env.MicrosoftAppTenantId) {
+      ctx.addIssue({ code: 'custom', path: ['TAB_ALLOWED_TENANTS'], message: 'TAB_ALLOWED_TENANTS is required with TAB_SSO_CLIENT_ID: the Entra tenant ids whose users may open the dashboard' });
+    }
+    // The sandbox's sign-in keys are trusted only in sandbox mode: anywhere else the authority is Entra's, over https.
+    if (!sandbox && !env.TAB_SSO_AUTHORITY.startsWith('https:')) {
+      ctx.addIssue({ code: 'custom', path: ['TAB_SSO_AUTHORITY'], message: 'TAB_SSO_AUTHORITY must be https (https://login.microsoftonline.com); a local sign-in authority is trusted only by the sandbox (npm start)' });
     }
     if (env.GRAPH_ENDPOINT.startsWith('http:') && !sandbox && !/^http:\/\/(127\.|localhost|\[::1\])/.test(env.GRAPH_ENDPOINT)) {
       ctx.addIssue({ code: 'custom', path: ['GRAPH_ENDPOINT'], message: 'GRAPH_ENDPOINT may use http only for a local endpoint; use https://graph.microsoft.com' });

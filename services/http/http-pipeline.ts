@@ -4,6 +4,7 @@ import { redactText } from './redact';
 import { backoffDelayMs, isRetryableStatus, defaultRetryOptions, serverRequestedDelayMs, sleep, type RetryOptions } from './retry';
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
+import { credentialFailureIsTransient } from '../identity/credential-failure';
 
 /** Per-call options, Azure SDK style. */
 export interface OperationOptions {
@@ -207,7 +208,8 @@ export class HttpPipeline {
   /**
    * The Authorization value. A credential that cannot give one (no managed identity, a refused
    * token request) is a typed, non-retryable error naming the service, never a "network error"
-   * retried into a misleading timeout; the credential retries its own transient failures.
+   * retried into a misleading timeout; the credential retries its own transient failures, and one
+   * still throttled or unavailable after them is marked retryable (the run waits for a later pass).
    */
   private async credential(operation: string, signal: AbortSignal): Promise<string | undefined> {
     try {
@@ -215,7 +217,7 @@ export class HttpPipeline {
     } catch (cause) {
       if (signal.aborted) throw cause;
       const detail = redactText(cause instanceof Error ? cause.message : String(cause), this.auth.secrets).slice(0, 300);
-      throw new CredentialError({ service: this.service, operation, code: 'CredentialUnavailable', message: `no credential for ${this.service}: ${detail}`, retryable: false, cause });
+      throw new CredentialError({ service: this.service, operation, code: 'CredentialUnavailable', message: `no credential for ${this.service}: ${detail}`, retryable: credentialFailureIsTransient(cause), cause });
     }
   }
 

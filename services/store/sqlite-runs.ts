@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
+import type { AuditEntry, OutboxItem, RunListFilter, OutboxRetryPolicy, ParkedOutboxItem, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
 import { VersionConflictError } from '../workflow/run-store';
 import { FINAL_STATUSES, type RunRecord } from '../workflow/run.types';
 
@@ -89,7 +89,7 @@ export class SqliteRunStore implements RunStore {
     return row ? (JSON.parse(row.body) as RunRecord) : undefined;
   }
 
-  async listRuns(f: { model?: string; active?: boolean; requesterId?: string; limit?: number }): Promise<RunRecord[]> {
+  async listRuns(f: RunListFilter): Promise<RunRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     const add = (clause: string, value: unknown): void => {
@@ -99,6 +99,10 @@ export class SqliteRunStore implements RunStore {
     if (f.model) add('model = ?', f.model);
     if (f.active !== undefined) add('active = ?', f.active ? 1 : 0);
     if (f.requesterId) add('requester_id = ?', f.requesterId);
+    if (f.status) add('status = ?', f.status);
+    if (f.requesterObjectId) add("lower(json_extract(body, '$.requester.aadObjectId')) = lower(?)", f.requesterObjectId);
+    if (f.requesterName) add("lower(json_extract(body, '$.requester.name')) = lower(?)", f.requesterName);
+    if (f.beforeId) add('seq < (SELECT seq FROM runs WHERE id = ?)', f.beforeId);
     const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     const rows = this.db().prepare(sql).all(...args, f.limit ?? 1000) as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as RunRecord);

@@ -65,7 +65,8 @@ export class VersionConflictError extends Error {
 export interface RunStore {
   createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
-  listRuns(filter: { model?: string; active?: boolean; requesterId?: string; limit?: number }): Promise<RunRecord[]>;
+  /** Newest first. `beforeId` pages on: runs created before that run. */
+  listRuns(filter: RunListFilter): Promise<RunRecord[]>;
   /** The relay run of an Azure DevOps approval, if one was opened. */
   findRunByDevOpsApproval(approvalId: string): Promise<RunRecord | undefined>;
   saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord>;
@@ -83,6 +84,19 @@ export interface RunStore {
   listSubscriptions(model?: string): Promise<Subscription[]>;
   putSubscription(s: Subscription): Promise<void>;
   removeSubscription(conversationId: string, model?: string): Promise<number>;
+}
+
+export interface RunListFilter {
+  model?: string;
+  active?: boolean;
+  status?: RunRecord['status'];
+  requesterId?: string;
+  /** The requester's Entra object id (the dashboard knows people by it). */
+  requesterObjectId?: string;
+  /** The requester's display name, compared case-insensitively. */
+  requesterName?: string;
+  beforeId?: string;
+  limit?: number;
 }
 
 export interface TransitionEffects {

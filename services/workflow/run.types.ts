@@ -38,6 +38,8 @@ export interface PersonRef {
   id: string;
   name: string;
   aadObjectId?: string | undefined;
+  /** The sign-in name, where it is known (the dashboard's SSO token carries it). */
+  upn?: string | undefined;
 }
 
 export interface Decision {

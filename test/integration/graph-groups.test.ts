@@ -24,7 +24,7 @@ describe('roles that name Entra groups, through Microsoft Graph (sandbox stand-i
     // Megan is in the approvers group; Adele through a nested group; Isaiah is in neither.
     sandbox.graph.state.addUser(MEGAN.aadObjectId).addUser(ADELE.aadObjectId).addUser(ISAIAH.aadObjectId);
     sandbox.graph.state.addMember(APPROVERS, MEGAN.aadObjectId).addMember(APPROVERS, NESTED).addMember(NESTED, ADELE.aadObjectId);
-    const config = loadConfig({ ...sandbox.env, STATE_STORE: 'sqlite::memory:' }, (p) => readFileSync(p, 'utf8').replace('approvers: ["user-id-1", "approver@contoso.com"]', `approvers: ["group:${APPROVERS}"]`).replace('admins: ["user-id-0"]', 'admins: []'), REPO_ROOT);
+    const config = loadConfig({ ...sandbox.env, STATE_STORE: 'sqlite::memory:' }, (p) => readFileSync(p, 'utf8').replace('approvers: ["user-id-1", "meganb@example.com", "approver@contoso.com"]', `approvers: ["group:${APPROVERS}"]`).replace('admins: ["user-id-0", "alexw@example.com"]', 'admins: []'), REPO_ROOT);
     clients = createServiceClients(config, silentLogger, { retry: { baseDelayInMs: 5, maxDelayInMs: 20, maxRetries: 1 } });
     auth = new Authorizer(new RolePolicy(config.mlops), new CachedGroupDirectory(clients.graph));
   });

@@ -3,12 +3,14 @@ import { FaultRegistry } from '../../sandbox/common/faults';
 import { startArmSandbox, type ArmSandbox } from '../../sandbox/arm/arm.sandbox';
 import { createAzureCredential } from '../../services/identity/credential';
 import { SCOPES } from '../../services/http/auth';
+import { credentialFailureIsTransient } from '../../services/identity/credential-failure';
 
 // A file of its own: MSAL caches the managed-identity source (and header) per module registry.
 describe('managed identity credential with a wrong identity header', () => {
   let arm: ArmSandbox;
+  const faults = new FaultRegistry();
   beforeAll(async () => {
-    arm = await startArmSandbox({ clock: new SandboxClock(), faults: new FaultRegistry(), identityHeader: 'the-right-header' });
+    arm = await startArmSandbox({ clock: new SandboxClock(), faults, identityHeader: 'the-right-header' });
   });
   afterAll(async () => arm.close());
 
@@ -22,6 +24,8 @@ describe('managed identity credential with a wrong identity header', () => {
     expect(err.name).toBe('CredentialUnavailableError');
     expect(err.message).toContain('Invalid X-IDENTITY-HEADER header');
     expect(arm.tokens.size).toBe(0);
+    // A refusal is not worth retrying: the run fails with it.
+    expect(credentialFailureIsTransient(err)).toBe(false);
   });
 
   it('answers a wrong header with 401 and the App Service error body', async () => {

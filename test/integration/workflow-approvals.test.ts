@@ -3,7 +3,7 @@ import { ADELE, ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness, started
 
 // Two approvers required, Megan and Adele are approvers, Isaiah (user-id-3) is not.
 const twoOfThree = (yaml: string): string =>
-  yaml.replace('required: 1', 'required: 2').replace('approvers: ["user-id-1", "approver@contoso.com"]', 'approvers: ["user-id-1", "user-id-2", "user-id-0"]').replace('admins: ["user-id-0"]', 'admins: []');
+  yaml.replace('required: 1', 'required: 2').replace('approvers: ["user-id-1", "meganb@example.com", "approver@contoso.com"]', 'approvers: ["user-id-1", "user-id-2", "user-id-0"]').replace('admins: ["user-id-0", "alexw@example.com"]', 'admins: []');
 const ISAIAH = { id: 'user-id-3', name: 'Isaiah Langer' };
 
 describe('approvals', () => {

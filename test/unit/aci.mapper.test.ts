@@ -26,6 +26,14 @@ describe('ACI mapping', () => {
     expect(toServiceError(new TimeoutError(100), 'containerGroups.get')).toMatchObject({ code: 'Timeout', retryable: true, service: 'aci' });
   });
 
+  it('reports a token endpoint still throttled after the credential\'s retries as a retryable identity failure, and a refusal as final', () => {
+    const failure = (status: number): Error => Object.assign(new Error('ManagedIdentityCredential: Authentication failed.'), { name: 'CredentialUnavailableError', cause: Object.assign(new Error('server'), { name: 'ServerError', status }) });
+    expect(toServiceError(failure(429), 'containerGroups.createOrUpdate')).toMatchObject({ service: 'identity', code: 'CredentialUnavailableError', retryable: true });
+    expect(toServiceError(failure(503), 'containerGroups.createOrUpdate')).toMatchObject({ service: 'identity', retryable: true });
+    expect(toServiceError(failure(401), 'containerGroups.createOrUpdate')).toMatchObject({ service: 'identity', retryable: false });
+    expect(toServiceError(Object.assign(new Error('no identity'), { name: 'CredentialUnavailableError' }), 'containerGroups.get')).toMatchObject({ service: 'identity', retryable: false });
+  });
+
   it('calls a group whose container exited with an error Crashing, and a clean exit under Never Stopped', () => {
     const base = { provisioningState: 'Succeeded', osType: 'Linux' as const, ipAddress: { type: 'Public', ports: [{ port: 80 }], ip: '1.2.3.4' } };
     const crashed = toContainerGroupState({ ...base, containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: 1, memoryInGB: 1 } }, instanceView: { restartCount: 2, currentState: { state: 'Terminated', exitCode: 1 } } }] });

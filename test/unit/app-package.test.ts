@@ -17,6 +17,7 @@ const APP = path.resolve(__dirname, '../../appPackage');
 const FIXTURE_SCHEMA = path.resolve(__dirname, '../fixtures/schemas/teams-manifest/v1.24/MicrosoftTeams.schema.json');
 const BOT_ID = '6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
 const APP_ID = 'a3b2c1d0-1111-4222-8333-944455566677';
+const BOT_DOMAIN = 'mlops-bot.contoso.com';
 const MAIN_COMMANDS = ['/train', '/status', '/runs', '/approvals', '/deploy', '/rollback', '/cancel', '/logs', '/subscribe', '/whoami', '/help'];
 
 const template = JSON.parse(readFileSync(path.join(APP, 'manifest.json'), 'utf8')) as TeamsManifest;
@@ -82,7 +83,7 @@ describe('committed Teams manifest', () => {
 
 describe('buildManifest', () => {
   it('puts MicrosoftAppId into the bot id and, without TEAMS_APP_ID, the app id', () => {
-    const manifest = buildManifest({ MicrosoftAppId: BOT_ID }, template);
+    const manifest = buildManifest({ MicrosoftAppId: BOT_ID, BOT_DOMAIN }, template);
     expect(bot(manifest).botId).toBe(BOT_ID);
     expect(manifest.id).toBe(BOT_ID);
     expect(schemaErrors(manifest)).toEqual([]);
@@ -90,17 +91,33 @@ describe('buildManifest', () => {
   });
 
   it('uses TEAMS_APP_ID for the app id when it is set', () => {
-    const manifest = buildManifest({ MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID }, template);
+    const manifest = buildManifest({ MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID, BOT_DOMAIN }, template);
     expect(manifest.id).toBe(APP_ID);
     expect(bot(manifest).botId).toBe(BOT_ID);
   });
 
+  it('points the dashboard tab, its valid domain and its SSO resource at BOT_DOMAIN', () => {
+    const manifest = buildManifest({ MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID, BOT_DOMAIN }, template);
+    const tabs = manifest.staticTabs as Array<{ entityId: string; contentUrl?: string; websiteUrl?: string; scopes: string[] }>;
+    expect(tabs[0]).toMatchObject({ entityId: 'dashboard', contentUrl: `https://${BOT_DOMAIN}/tabs/dashboard?theme={theme}`, websiteUrl: `https://${BOT_DOMAIN}/tabs/dashboard`, scopes: ['personal'] });
+    expect(manifest.configurableTabs).toEqual([expect.objectContaining({ configurationUrl: `https://${BOT_DOMAIN}/tabs/dashboard/configure`, scopes: ['team', 'groupChat'] })]);
+    expect(manifest.validDomains).toEqual([BOT_DOMAIN]);
+    expect(manifest.webApplicationInfo).toEqual({ id: BOT_ID, resource: `api://${BOT_DOMAIN}/${BOT_ID}` });
+    expect(schemaErrors(manifest)).toEqual([]);
+    const ownApi = buildManifest({ MicrosoftAppId: BOT_ID, BOT_DOMAIN, TAB_SSO_CLIENT_ID: APP_ID }, template);
+    expect(ownApi.webApplicationInfo).toEqual({ id: APP_ID, resource: `api://${BOT_DOMAIN}/${APP_ID}` });
+    expect(JSON.stringify(ownApi)).not.toContain('example.com/tabs');
+  });
+
   it.each([
+    ['BOT_DOMAIN is missing', { MicrosoftAppId: BOT_ID }, /BOT_DOMAIN is not set/],
+    ['BOT_DOMAIN is a URL', { MicrosoftAppId: BOT_ID, BOT_DOMAIN: 'https://bot.contoso.com/' }, /BOT_DOMAIN must be a host name only/],
+    ['TAB_SSO_CLIENT_ID is not a GUID', { MicrosoftAppId: BOT_ID, BOT_DOMAIN, TAB_SSO_CLIENT_ID: 'tab' }, /TAB_SSO_CLIENT_ID must be a GUID/],
     ['MicrosoftAppId is missing', {}, /MicrosoftAppId is not set/],
     ['MicrosoftAppId is blank', { MicrosoftAppId: '  ' }, /MicrosoftAppId is not set/],
     ['MicrosoftAppId is not a GUID', { MicrosoftAppId: 'my-bot' }, /MicrosoftAppId must be a GUID.*"my-bot"/],
     ['MicrosoftAppId is the placeholder', { MicrosoftAppId: '00000000-0000-0000-0000-000000000000' }, /MicrosoftAppId is the all-zero placeholder/],
-    ['TEAMS_APP_ID is not a GUID', { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: '1234' }, /TEAMS_APP_ID must be a GUID/],
+    ['TEAMS_APP_ID is not a GUID', { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: '1234', BOT_DOMAIN }, /TEAMS_APP_ID must be a GUID/],
   ])('refuses to build when %s, naming the variable', (_case, env, message) => {
     expect(() => buildManifest(env, template)).toThrow(PackagingError);
     expect(() => buildManifest(env, template)).toThrow(message);
@@ -114,7 +131,7 @@ describe('packageApp', () => {
 
   it('writes a zip with the manifest and both icons at the root, carrying the bot id and still valid', () => {
     const outFile = path.join(dir, 'mlops-chatops.zip');
-    const result = packageApp({ env: { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID }, appFolder: APP, outFile });
+    const result = packageApp({ env: { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID, BOT_DOMAIN }, appFolder: APP, outFile });
     expect(result.file).toBe(outFile);
     expect(result.entries).toEqual(['manifest.json', 'color.png', 'outline.png']);
 
@@ -135,8 +152,8 @@ describe('packageApp', () => {
   });
 
   it('is reproducible: the same inputs give the same bytes', () => {
-    const a = packageApp({ env: { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID }, appFolder: APP, outFile: path.join(dir, 'a.zip') });
-    const b = packageApp({ env: { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID }, appFolder: APP, outFile: path.join(dir, 'b.zip') });
+    const a = packageApp({ env: { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID, BOT_DOMAIN }, appFolder: APP, outFile: path.join(dir, 'a.zip') });
+    const b = packageApp({ env: { MicrosoftAppId: BOT_ID, TEAMS_APP_ID: APP_ID, BOT_DOMAIN }, appFolder: APP, outFile: path.join(dir, 'b.zip') });
     expect(readFileSync(a.file).equals(readFileSync(b.file))).toBe(true);
     expect(() => zipEntries([{ name: 'x', data: Buffer.from('1') }, { name: 'x', data: Buffer.from('2') }])).toThrow(/two package entries are named x/);
   });
@@ -145,9 +162,9 @@ describe('packageApp', () => {
     const folder = path.join(dir, 'app');
     cpSync(APP, folder, { recursive: true, filter: (src) => !src.includes(`${path.sep}build`) });
     writeFileSync(path.join(folder, 'outline.png'), 'not a png');
-    expect(() => packageApp({ env: { MicrosoftAppId: BOT_ID }, appFolder: folder, outFile: path.join(dir, 'y.zip') })).toThrow('icon outline.png is not a valid PNG file');
+    expect(() => packageApp({ env: { MicrosoftAppId: BOT_ID, BOT_DOMAIN }, appFolder: folder, outFile: path.join(dir, 'y.zip') })).toThrow('icon outline.png is not a valid PNG file');
     writeFileSync(path.join(folder, 'outline.png'), readFileSync(path.join(APP, 'color.png')));
-    expect(() => packageApp({ env: { MicrosoftAppId: BOT_ID }, appFolder: folder, outFile: path.join(dir, 'y.zip') })).toThrow('icon outline.png is 192x192, Teams requires 32x32');
+    expect(() => packageApp({ env: { MicrosoftAppId: BOT_ID, BOT_DOMAIN }, appFolder: folder, outFile: path.join(dir, 'y.zip') })).toThrow('icon outline.png is 192x192, Teams requires 32x32');
   });
 
   it('refuses to package without MicrosoftAppId and writes nothing', () => {
@@ -158,13 +175,13 @@ describe('packageApp', () => {
 
   it('refuses a manifest that fails the schema, listing the errors', () => {
     const alwaysInvalid = (): string[] => ['/accentColor must match pattern "^#[0-9a-fA-F]{6}$"'];
-    expect(() => packageApp({ env: { MicrosoftAppId: BOT_ID }, appFolder: APP, outFile: path.join(dir, 'x.zip'), validator: alwaysInvalid }))
+    expect(() => packageApp({ env: { MicrosoftAppId: BOT_ID, BOT_DOMAIN }, appFolder: APP, outFile: path.join(dir, 'x.zip'), validator: alwaysInvalid }))
       .toThrow(/does not validate against the Teams v1.24 schema:\n {2}\/accentColor/);
   });
 
   it('validates with its bundled schema copy the same way as the reference', () => {
     const validate = createManifestValidator();
-    expect(validate(buildManifest({ MicrosoftAppId: BOT_ID }, template))).toEqual([]);
+    expect(validate(buildManifest({ MicrosoftAppId: BOT_ID, BOT_DOMAIN }, template))).toEqual([]);
     expect(validate({ ...template, bots: [{ botId: 'nope', scopes: ['personal'] }] })).toEqual(
       expect.arrayContaining([expect.stringMatching(/^\/bots\/0\/botId must match pattern/)]),
     );
