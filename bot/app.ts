@@ -26,6 +26,7 @@ import { createWebhookHandlers } from './webhooks';
 import { registerDashboardApi, type RouteKit } from './dashboard/dashboard-routes';
 import { registerDashboardStatic } from './dashboard/dashboard-static';
 import { SsoValidator } from './dashboard/sso-validator';
+import { dashboardLink, type DashboardLinks } from './dashboard/deep-link';
 
 export interface RunningBot {
   url: string;
@@ -60,7 +61,15 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const clients = createServiceClients(config, logger);
   const auth = createAuthorizer(config, clients, logger);
   const approvers = new TeamsApproverDirectory({ conversations: store, adapter, appId, auth, logger });
-  const cards = new RunCardWriter({ runs: store.runs, models: config.mlops.models, now: Date.now });
+  // "Open in dashboard": a Teams deep link; in the sandbox (no Teams app id), the sandbox's Teams host page on this server.
+  const own: { url?: string } = {};
+  const links = (): DashboardLinks | undefined =>
+    config.teamsAppId ? { kind: 'teams', appId: config.teamsAppId } : config.sandboxMode && own.url ? { kind: 'sandbox', hostPageUrl: `${own.url}/sandbox/teams-host?user=megan` } : undefined;
+  const dashboardLinkOf = (runId: string): string | undefined => {
+    const l = links();
+    return l ? dashboardLink(l, runId) : undefined;
+  };
+  const cards = new RunCardWriter({ runs: store.runs, models: config.mlops.models, now: Date.now, dashboardLink: dashboardLinkOf });
   const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, approvers, auth, logger, admins: config.mlops.roles.admins, cards });
   const wake = (): void => {
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
@@ -95,6 +104,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     ...(listen.httpLimits ? { limits: listen.httpLimits } : {}),
   });
   const url = await server.listen(listen.port ?? config.port, listen.host ?? '0.0.0.0');
+  own.url = url;
 
   // The tracker: polls every unfinished run (after a restart, this resumes them) and retries announcements.
   let ticking: Promise<void> | undefined;

@@ -12,6 +12,8 @@ export interface RunCardWriterDeps {
   /** The models' environments; without them the card shows the run's own environment only. */
   models?: MlopsConfig['models'];
   now: () => number;
+  /** The "Open in dashboard" link of a run (absent: no such button). */
+  dashboardLink?: (runId: string) => string | undefined;
 }
 
 /**
@@ -36,7 +38,8 @@ export class RunCardWriter {
     const next = m ? nextEnvironment(m, run.target) : undefined;
     const version = run.ext.modelVersion;
     const promote = next && version && run.status === 'succeeded' && !run.promotion && run.kind !== 'relay' ? { version, env: next.name } : undefined;
-    return runCard(runCardView(run, this.deps.now(), { environments: environmentViews(run, names, live), ...(promote ? { promote } : {}) }));
+    const dashboardUrl = this.deps.dashboardLink?.(run.id);
+    return runCard({ ...runCardView(run, this.deps.now(), { environments: environmentViews(run, names, live), ...(promote ? { promote } : {}) }), ...(dashboardUrl ? { dashboardUrl } : {}) });
   }
 
   /** The message a turn posted with this run's card becomes the card the dispatcher updates. */

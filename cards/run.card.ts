@@ -35,11 +35,13 @@ function buildRunCard(view: RunCardView): AdaptiveCard {
   const done = view.stages.filter((s) => s.state === 'succeeded' || s.state === 'skipped').length;
   const percent = Math.round(Math.min(100, Math.max(0, Number.isFinite(view.progressPercent) ? view.progressPercent : 0)));
   const logs = safeUrl(view.logsUrl);
+  const dashboard = safeUrl(view.dashboardUrl);
   const actions = [
     ...(active && view.canCancel ? [executeAction('cancelRun', 'Cancel run', { runId: view.runId, cardVersion: view.cardVersion })] : []),
     ...(view.status === 'failed' && view.canRetry ? [executeAction('retryRun', 'Retry', { runId: view.runId, cardVersion: view.cardVersion })] : []),
     ...(view.promote ? [executeAction('promoteRun', `Promote v${inlineText(view.promote.version, 20)} to ${inlineText(view.promote.env, 40)}`, { runId: view.runId, cardVersion: view.cardVersion })] : []),
     ...(logs ? [openUrlAction('Open logs', logs)] : []),
+    ...(dashboard ? [openUrlAction('Open in dashboard', dashboard)] : []),
   ];
   const badge = STATUS_BADGE[view.status];
   const scoringUri = safeUrl(view.scoringUri) ?? '';

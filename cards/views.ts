@@ -61,6 +61,8 @@ export interface MetricSeries {
 
 export interface RunCardView {
   runId: string;
+  /** "Open in dashboard": the Teams deep link to the Dashboard tab on this run. */
+  dashboardUrl?: string;
   /** The run record's version; echoed in action data so the bot can spot clicks on stale cards. */
   cardVersion: number;
   model: string;

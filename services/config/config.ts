@@ -22,6 +22,8 @@ export interface AppConfig {
   identity: { kind: 'managed-identity-endpoint'; endpoint: string; header: string; clientId: string | undefined } | { kind: 'default'; clientId: string | undefined };
   webhookSecret: string | undefined;
   /** The dashboard tab's single sign-on; undefined = the dashboard API refuses every call with the fix. */
+  /** The Teams app id (manifest `id`) the deep links name; undefined without an app id (the sandbox). */
+  teamsAppId: string | undefined;
   tabSso: { clientId: string; appIdUri: string | undefined; allowedTenants: string[]; authority: string } | undefined;
   logLevel: Env['LOG_LEVEL'];
   pollIntervalMs: number;
@@ -112,6 +114,7 @@ export function loadConfig(
         : { kind: 'default', clientId: env.AZURE_CLIENT_ID },
     webhookSecret: env.WEBHOOK_SECRET,
     tabSso: tabSso(env),
+    teamsAppId: env.TEAMS_APP_ID ?? env.MicrosoftAppId,
     logLevel: env.LOG_LEVEL,
     pollIntervalMs: env.POLL_INTERVAL_MS,
     configPath,

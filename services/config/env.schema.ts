@@ -83,6 +83,8 @@ export const envSchema = z
         .refine((ts) => ts.length > 0 && ts.every((t) => guid.test(t)), 'TAB_ALLOWED_TENANTS must be a comma-separated list of Entra tenant ids (GUIDs)')
         .optional(),
     ),
+    /** The Teams app's id (manifest `id`), for "Open in dashboard" deep links; by default the bot's app id, as the packager does. */
+    TEAMS_APP_ID: z.preprocess(empty, z.string().regex(guid, 'TEAMS_APP_ID must be the Teams app id (the manifest id), a GUID').optional()),
     TAB_SSO_AUTHORITY: z.preprocess(empty, url('TAB_SSO_AUTHORITY', 'leave it unset for https://login.microsoftonline.com').default('https://login.microsoftonline.com')),
     LOG_LEVEL: z.preprocess(empty, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
   })
