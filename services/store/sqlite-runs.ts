@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
+import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunFilter, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
 import { VersionConflictError } from '../workflow/run-store';
 import { FINAL_STATUSES, type RunRecord } from '../workflow/run.types';
 
@@ -43,6 +43,9 @@ export const RUN_MIGRATIONS: readonly string[] = [
    ALTER TABLE outbox ADD COLUMN parked_at TEXT;
    ALTER TABLE outbox ADD COLUMN last_error TEXT;
    CREATE INDEX outbox_parked ON outbox(parked_at);`,
+  // Issue 13: the pending approvals of a model (openApproval, /approvals) are found through an
+  // index instead of listing and parsing every active run of it.
+  `CREATE INDEX runs_status_model ON runs(status, model);`,
 ];
 
 interface OutboxRow {
@@ -89,7 +92,7 @@ export class SqliteRunStore implements RunStore {
     return row ? (JSON.parse(row.body) as RunRecord) : undefined;
   }
 
-  async listRuns(f: { model?: string; active?: boolean; requesterId?: string; limit?: number }): Promise<RunRecord[]> {
+  async listRuns(f: RunFilter): Promise<RunRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     const add = (clause: string, value: unknown): void => {
@@ -99,6 +102,9 @@ export class SqliteRunStore implements RunStore {
     if (f.model) add('model = ?', f.model);
     if (f.active !== undefined) add('active = ?', f.active ? 1 : 0);
     if (f.requesterId) add('requester_id = ?', f.requesterId);
+    if (f.status) add('status = ?', f.status);
+    // Keyset paging: runs older than the cursor run (seq is the listing order), stable under inserts.
+    if (f.before) add('seq < (SELECT seq FROM runs WHERE id = ?)', f.before);
     const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     const rows = this.db().prepare(sql).all(...args, f.limit ?? 1000) as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as RunRecord);

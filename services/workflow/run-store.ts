@@ -1,4 +1,4 @@
-import type { RunRecord } from './run.types';
+import type { RunRecord, RunStatus } from './run.types';
 
 export interface AuditEntry {
   at: string;
@@ -65,7 +65,8 @@ export class VersionConflictError extends Error {
 export interface RunStore {
   createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
-  listRuns(filter: { model?: string; active?: boolean; requesterId?: string; limit?: number }): Promise<RunRecord[]>;
+  /** Newest first, at most `limit` (default 1,000); page on with `before` (see eachActiveRun). */
+  listRuns(filter: RunFilter): Promise<RunRecord[]>;
   /** The relay run of an Azure DevOps approval, if one was opened. */
   findRunByDevOpsApproval(approvalId: string): Promise<RunRecord | undefined>;
   saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord>;
@@ -83,6 +84,16 @@ export interface RunStore {
   listSubscriptions(model?: string): Promise<Subscription[]>;
   putSubscription(s: Subscription): Promise<void>;
   removeSubscription(conversationId: string, model?: string): Promise<number>;
+}
+
+export interface RunFilter {
+  model?: string;
+  active?: boolean;
+  requesterId?: string;
+  status?: RunStatus;
+  /** Only runs created before this run (by id): the cursor of the next page. */
+  before?: string;
+  limit?: number;
 }
 
 export interface TransitionEffects {
