@@ -43,5 +43,5 @@ export function seededRun(status: 'running' | 'waiting_approval', conversationId
     ext: { modelVersion: String(i + 1) }, metrics: [{ name: 'loss', points }, { name: 'accuracy', points }],
     ...(waiting ? { approval: { required: 1, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), decisions: [], state: 'pending' as const } } : {}),
     createdAt: at, updatedAt: at,
-  } as Omit<RunRecord, 'id' | 'version'>;
+  };
 }

@@ -1,6 +1,5 @@
 import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import * as restify from 'restify';
-import type { AddressInfo } from 'node:net';
 
 /**
  * The baseline: botbuilder's echo bot sample on restify with authentication off, as small as a
@@ -22,13 +21,17 @@ export async function startEchoBot(port = 0): Promise<{ url: string; close(): Pr
     res.send(200, { ok: true });
     next();
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-  const { port: bound } = server.address() as AddressInfo;
+  await new Promise<void>((r) => {
+    server.listen(port, '127.0.0.1', () => r());
+  });
+  const { port: bound } = server.address();
   return {
     url: `http://127.0.0.1:${bound}`,
     close: async () => {
       server.server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => {
+        server.close(() => r());
+      });
     },
   };
 }
