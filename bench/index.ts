@@ -1,70 +1,46 @@
 /**
- * `npm run bench`: the hot paths of the bot, each as a ratio to a baseline measured in the same
- * run on the same machine (never an absolute time, which says nothing on another machine).
- *
- * - run card: rendering the biggest run card (100 metric points per series, trimmed to budget)
- *   against JSON round-tripping the same view data;
- * - parser: resolving a /train command with flags and parameters against splitting it on spaces;
- * - store: persisting a run transition (version check + audit + outbox, one SQLite transaction)
- *   against a plain single-row SQLite insert.
+ * `npm run bench`: every figure of issue 13 as a ratio measured in the same run (an echo bot
+ * started here is the baseline of the turn figures), one line per figure with its target; the
+ * exit code is 1 when a figure misses its target by more than the noise margin (bench/e2e/report.ts).
+ * BENCH_QUICK=1 runs shorter rounds and 100 instead of 1,000 tracked runs; BENCH_RUNS sets that number.
  */
-import Database from 'better-sqlite3';
-import { runCard } from '../cards/run.card';
-import type { RunCardView } from '../cards/views';
-import { createCommandRegistry } from '../bot/commands';
-import { SqliteStore } from '../services/store/sqlite.store';
-import { STAGE_IDS, type RunRecord } from '../services/workflow/run.types';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import type { Figure } from './e2e/figure';
+import { line, verdict } from './e2e/report';
+import { microBench } from './micro.bench';
 
-function timeIt(fn: () => void, minMs = 400): number {
-  for (let i = 0; i < 50; i++) fn(); // warm up
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < minMs) {
-    fn();
-    n++;
+function part(name: string): Promise<Figure[]> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--disable-warning=DEP0111', join(__dirname, 'e2e', 'part.js'), name], { maxBuffer: 16 * 2 ** 20, env: process.env }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`bench part ${name} failed: ${stderr || error.message}`));
+      const last = stdout.trim().split('\n').pop() ?? '[]';
+      resolve(JSON.parse(last) as Figure[]);
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  process.stdout.write('in-process hot paths (ratio to a trivial baseline, for the record):\n');
+  await microBench();
+  process.stdout.write('\nend to end (ratios within this run; alternating rounds, medians):\n');
+  let missed = 0;
+  for (const name of ['turns', 'tracking', 'process']) {
+    let figures: Figure[];
+    try {
+      figures = await part(name);
+    } catch (e) {
+      process.stdout.write(`${name}: ${(e as Error).message}\n`);
+      missed += 1;
+      continue;
+    }
+    for (const f of figures) {
+      process.stdout.write(`${line(f)}\n`);
+      if (verdict(f) === 'MISS') missed += 1;
+    }
   }
-  return (performance.now() - start) / n;
+  process.stdout.write(missed ? `\n${missed} figure(s) missed their target beyond the noise margin\n` : '\nevery figure within its target or the noise margin\n');
+  return missed ? 1 : 0;
 }
 
-function row(name: string, subject: number, baseline: number): void {
-  process.stdout.write(`${name.padEnd(44)} ${(subject / baseline).toFixed(1).padStart(8)}x baseline  (${(subject * 1000).toFixed(1)} µs vs ${(baseline * 1000).toFixed(1)} µs)\n`);
-}
-
-const points = Array.from({ length: 100 }, (_, i) => ({ step: i * 10, value: 2 / (1 + i / 10) }));
-const view: RunCardView = {
-  runId: 'r-42', cardVersion: 7, model: 'fashion-cnn', requester: { name: 'Alex Wilber', mri: 'user-id-0' }, branch: 'main',
-  parameters: [{ name: 'lr', value: '0.01' }, { name: 'epochs', value: '5' }], status: 'running',
-  stages: STAGE_IDS.map((id, i) => ({ id, state: i < 2 ? 'succeeded' : i === 2 ? 'running' : 'pending', duration: '1m 2s', detail: 'detail text' })),
-  progressPercent: 60, metrics: [{ name: 'loss', points }, { name: 'accuracy', points }, { name: 'val_loss', points }, { name: 'val_accuracy', points }],
-  canCancel: true, canRetry: false, updatedAt: '2026-11-26 10:00 UTC',
-};
-row('run card (4 series × 100 points)', timeIt(() => runCard(view)), timeIt(() => {
-  JSON.parse(JSON.stringify(view));
-}));
-
-const registry = createCommandRegistry();
-const text = '/train fashion-cnn --branch feature/x lr=0.01 epochs=5 batch_size=64 optimizer=adam';
-row('command resolve (/train with flags and params)', timeIt(() => registry.resolve(text)), timeIt(() => text.split(' ')));
-
-const store = new SqliteStore(':memory:');
-const base = { model: 'fashion-cnn', target: 'production', kind: 'train' as const, params: {}, branch: 'main', requester: { id: 'u', name: 'U' }, conversationId: 'c', status: 'running' as const,
-  stages: STAGE_IDS.map((id) => ({ id, state: 'pending' as const })), ext: {}, metrics: [{ name: 'loss', points }], createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
-let current: RunRecord | undefined;
-void store.runs.createRun(base).then(async (r) => {
-  current = r;
-  const raw = new Database(':memory:');
-  raw.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
-  const ins = raw.prepare('INSERT INTO t (body) VALUES (?)');
-  const body = JSON.stringify(current);
-  const transitions: number[] = [];
-  // saveRun is async by interface but synchronous inside (better-sqlite3); time a batch.
-  const batch = async (): Promise<number> => {
-    const start = performance.now();
-    for (let i = 0; i < 500; i++) current = await store.runs.saveRun(current!, { audit: [{ at: 'now', actor: 'bench', action: 'x', outcome: 'ok', detail: {} }], outbox: [{ kind: 'progress' }] });
-    return (performance.now() - start) / 500;
-  };
-  for (let i = 0; i < 3; i++) transitions.push(await batch());
-  row('run transition (version check + audit + outbox)', Math.min(...transitions), timeIt(() => ins.run(body)));
-  await store.close();
-  raw.close();
-});
+void main().then((code) => process.exit(code));

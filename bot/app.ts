@@ -110,9 +110,11 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   let ticking: Promise<void> | undefined;
   const tick = (): void => {
     if (ticking) return;
+    // The announcements are woken, not awaited: a pass paced to Teams' limits can take minutes,
+    // and polling must not wait for it.
     ticking = tracker
       .tick()
-      .then(() => dispatcher.nudge())
+      .then(wake)
       .catch((error: unknown) => logger.error('tracker pass failed', { error }))
       .finally(() => {
         ticking = undefined;

@@ -16,6 +16,7 @@ import type { CommandRegistry } from './commands/command-registry';
 import type { CommandContext, CommandReply } from './commands/command-spec';
 import { WELCOME_COMMANDS } from './commands';
 import { handleCardAction, type ActionOutcome, type CardActionDeps } from './actions/card-action.handler';
+import { conversationChanged } from './conversation-change';
 
 export interface TeamsBotDeps {
   config: Readonly<AppConfig>;
@@ -139,13 +140,15 @@ export class TeamsBot extends TeamsActivityHandler {
   private async rememberConversation(ctx: TurnContext): Promise<boolean> {
     const known = await this.deps.store.getConversation(ctx.activity.conversation.id);
     const ref = TurnContext.getConversationReference(ctx.activity);
-    await this.deps.store.saveConversation({
+    const next = {
       conversationId: ctx.activity.conversation.id,
       conversationType: ctx.activity.conversation.conversationType ?? 'personal',
       reference: ref,
       installedBy: ctx.activity.from.aadObjectId ?? ctx.activity.from.id,
       updatedAt: new Date().toISOString(),
-    });
+    };
+    // No write (and no fsync) when the turn brings nothing new: the common case.
+    if (conversationChanged(known, next)) await this.deps.store.saveConversation(next);
     return !known;
   }
 }

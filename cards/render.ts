@@ -8,8 +8,25 @@ export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; ver
  * plus the snapshot of every state).
  */
 export function renderCard<V extends object>(template: object, view: V): AdaptiveCard {
-  const card = new ACData.Template(template).expand({ $root: view }) as AdaptiveCard;
-  return card;
+  return compiled(template).expand({ $root: view }) as AdaptiveCard;
+}
+
+/**
+ * Compiled templates, one per template object. `new Template()` runs every `${...}` through the
+ * adaptive-expressions parser (Template.prepare); that was the largest cost of a card (issue 13).
+ * `expand` keeps no state between calls (it resets its context and warnings each time), and it is
+ * synchronous, so one compiled template serves every render. Keyed weakly by the template object:
+ * the templates are module constants (imported JSON), so this holds one entry per template.
+ */
+const COMPILED = new WeakMap<object, ACData.Template>();
+
+function compiled(template: object): ACData.Template {
+  let t = COMPILED.get(template);
+  if (!t) {
+    t = new ACData.Template(template);
+    COMPILED.set(template, t);
+  }
+  return t;
 }
 
 /**

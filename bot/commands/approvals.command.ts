@@ -18,7 +18,7 @@ export const approvalsCommand = defineCommand({
   run: async (_args, ctx) => {
     const wf = ctx.workflow;
     const waiting = [];
-    for (const r of await wf.runs.listRuns({ active: true })) {
+    for (const r of await wf.runs.listRuns({ status: 'waiting_approval' })) {
       if (r.approval?.state === 'pending' && (await ctx.auth.hasRole(ctx.user, 'approver', r.model, r.target))) waiting.push(r);
     }
     return {

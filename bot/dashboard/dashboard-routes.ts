@@ -86,7 +86,7 @@ export function registerDashboardApi(kit: RouteKit, deps: DashboardApiDeps): voi
       ...(model ? { model } : {}),
       ...(status ? { status } : {}),
       ...(requester === 'me' ? { requesterObjectId: user.id } : requester ? { requesterName: requester } : {}),
-      ...(before ? { beforeId: before } : {}),
+      ...(before ? { before } : {}),
       limit: limit + 1,
     });
     const runs = page.slice(0, limit);

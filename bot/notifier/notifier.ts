@@ -1,16 +1,17 @@
 import type { ConversationReference, TurnContext } from 'botbuilder';
-import { backoffDelayMs, sleep, type RetryOptions } from '../../services/http/retry';
+import { backoffDelayMs, type RetryOptions } from '../../services/http/retry';
 import { ConversationQueue, type Job } from './conversation-queue';
 import { fallbackMessage, fitActivity } from './outgoing-activity';
 import type { ConversationMetrics, Notifier, NotifierDeps, OutgoingMessage } from './notifier.types';
 import { describeFailure, notifierClosed, RETRYABLE_TEAMS_STATUSES, toServiceError, unknownConversation, type TeamsFailure } from './teams-failure';
 import { ownRetries } from './connector-retries';
+import { TeamsPacer } from './teams-pacer';
 
 export const NOTIFIER_DEFAULTS = { maxRetries: 5, baseDelayMs: 1_000, maxDelayMs: 60_000, sizeBudgetBytes: 80_000 } as const;
 
 /**
- * Proactive sends and in-place card updates that keep Teams' limits: one request in flight per
- * conversation, coalesced updates, jittered backoff on 429 (with or without Retry-After) and
+ * Proactive sends and in-place card updates that keep Teams' limits: paced ahead of time to
+ * Teams' published windows (teams-pacer.ts), one request in flight per conversation, coalesced updates, jittered backoff on 429 (with or without Retry-After) and
  * 412/5xx, messages kept under the size budget. The only retry policy on these calls is this
  * one: the connector client's own is removed per call, so attempts and waits are ours to count.
  */
@@ -22,6 +23,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   };
   const budget = deps.sizeBudgetBytes ?? NOTIFIER_DEFAULTS.sizeBudgetBytes;
   const random = deps.random ?? Math.random;
+  const pacer = deps.pacer ?? new TeamsPacer();
   const log = deps.logger.child({ component: 'notifier' });
   const queues = new Map<string, ConversationQueue>();
   const counters = new Map<string, ConversationMetrics & { inFlight: number }>();
@@ -65,7 +67,16 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     let attempts = 0;
     let shrunkFor413 = false;
     for (;;) {
-      const fitted = fitActivity(job.message, reference, budget);
+      // Wait for a place in Teams' windows before taking the message: meanwhile the job is still
+      // queued, so newer states of the same card fold into it and only the latest is sent.
+      const release = await pacer.acquire(conversationId);
+      let fitted: ReturnType<typeof fitActivity>;
+      try {
+        fitted = fitActivity(job.message, reference, budget);
+      } catch (err) {
+        release();
+        throw err;
+      }
       m.shrinks += fitted.shrinkSteps;
       if (fitted.shrinkSteps > 0 || fitted.fallback) {
         if (fitted.fallback) m.fallbacks += 1;
@@ -88,6 +99,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       } catch (err) {
         failure = describeFailure(err);
       } finally {
+        release();
         m.inFlight -= 1;
         job.state = 'waiting';
       }
@@ -107,7 +119,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         retries += 1;
         m.retries += 1;
         log.warn('Teams call throttled or failed; backing off', { conversationId, kind: job.kind, status: failure.status, code: failure.code, retry: retries, delayMs: delay, serverAsked: failure.retryAfterMs !== undefined });
-        await sleep(delay);
+        await pacer.clock.sleep(delay);
         continue;
       }
       const error = toServiceError(job.kind, conversationId, failure, attempts);

@@ -1,5 +1,6 @@
 import type { CloudAdapter, ConversationReference } from 'botbuilder';
 import type { Logger } from '../../services/logger';
+import type { TeamsPacer } from './teams-pacer';
 
 /** What the workflow wants to show; the notifier turns it into a Teams activity that fits. */
 export interface OutgoingMessage {
@@ -82,4 +83,6 @@ export interface NotifierDeps {
   sizeBudgetBytes?: number;
   /** Jitter source, injectable for tests. */
   random?: () => number;
+  /** Paces every call to Teams' rate limits; its clock also times the backoff. One per app (default: Teams' windows, system clock). */
+  pacer?: TeamsPacer;
 }

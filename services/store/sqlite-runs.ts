@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry, OutboxItem, RunListFilter, OutboxRetryPolicy, ParkedOutboxItem, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
+import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunFilter, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
 import { VersionConflictError } from '../workflow/run-store';
+import { statementCache } from './statement-cache';
 import { FINAL_STATUSES, type RunRecord } from '../workflow/run.types';
 
 export const RUN_MIGRATIONS: readonly string[] = [
@@ -43,6 +44,9 @@ export const RUN_MIGRATIONS: readonly string[] = [
    ALTER TABLE outbox ADD COLUMN parked_at TEXT;
    ALTER TABLE outbox ADD COLUMN last_error TEXT;
    CREATE INDEX outbox_parked ON outbox(parked_at);`,
+  // Issue 13: the pending approvals of a model (openApproval, /approvals) are found through an
+  // index instead of listing and parsing every active run of it.
+  `CREATE INDEX runs_status_model ON runs(status, model);`,
 ];
 
 interface OutboxRow {
@@ -59,37 +63,42 @@ const outboxItem = (r: OutboxRow): OutboxItem => ({ id: r.id, runId: r.run_id, k
 
 /** The run tables of the SQLite store. All multi-row writes are single transactions. */
 export class SqliteRunStore implements RunStore {
-  constructor(private readonly db: () => Database.Database) {}
+  /** Prepared once per connection (see statement-cache). */
+  private readonly sql: (text: string) => Database.Statement;
 
-  private effects(db: Database.Database, runId: string, e: TransitionEffects | undefined, now: string): void {
-    for (const a of e?.audit ?? []) this.insertAudit(db, { ...a, runId: a.runId ?? runId });
-    const ins = db.prepare('INSERT INTO outbox (run_id, kind, payload, created_at) VALUES (?, ?, ?, ?)');
+  constructor(private readonly db: () => Database.Database) {
+    this.sql = statementCache(db);
+  }
+
+  private effects(runId: string, e: TransitionEffects | undefined, now: string): void {
+    for (const a of e?.audit ?? []) this.insertAudit({ ...a, runId: a.runId ?? runId });
+    const ins = this.sql('INSERT INTO outbox (run_id, kind, payload, created_at) VALUES (?, ?, ?, ?)');
     for (const o of e?.outbox ?? []) ins.run(runId, o.kind, o.payload ?? null, now);
   }
 
-  private insertAudit(db: Database.Database, a: AuditEntry): void {
-    db.prepare('INSERT INTO audit (at, actor, action, run_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)').run(a.at, a.actor, a.action, a.runId ?? null, a.outcome, JSON.stringify(a.detail));
+  private insertAudit(a: AuditEntry): void {
+    this.sql('INSERT INTO audit (at, actor, action, run_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)').run(a.at, a.actor, a.action, a.runId ?? null, a.outcome, JSON.stringify(a.detail));
   }
 
   async createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord> {
     const db = this.db();
     return db.transaction(() => {
-      const seq = (db.prepare("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM runs").get() as { n: number }).n;
+      const seq = (this.sql("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM runs").get() as { n: number }).n;
       const full: RunRecord = { ...run, id: `r-${seq}`, version: 1 };
-      db.prepare('INSERT INTO runs (seq, id, model, status, active, requester_id, version, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      this.sql('INSERT INTO runs (seq, id, model, status, active, requester_id, version, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
         seq, full.id, full.model, full.status, FINAL_STATUSES.has(full.status) ? 0 : 1, full.requester.id, 1, JSON.stringify(full), full.createdAt, full.updatedAt,
       );
-      this.effects(db, full.id, effects, full.updatedAt);
+      this.effects(full.id, effects, full.updatedAt);
       return full;
     })();
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
-    const row = this.db().prepare('SELECT body FROM runs WHERE id = ?').get(id) as { body: string } | undefined;
+    const row = this.sql('SELECT body FROM runs WHERE id = ?').get(id) as { body: string } | undefined;
     return row ? (JSON.parse(row.body) as RunRecord) : undefined;
   }
 
-  async listRuns(f: RunListFilter): Promise<RunRecord[]> {
+  async listRuns(f: RunFilter): Promise<RunRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     const add = (clause: string, value: unknown): void => {
@@ -102,14 +111,15 @@ export class SqliteRunStore implements RunStore {
     if (f.status) add('status = ?', f.status);
     if (f.requesterObjectId) add("lower(json_extract(body, '$.requester.aadObjectId')) = lower(?)", f.requesterObjectId);
     if (f.requesterName) add("lower(json_extract(body, '$.requester.name')) = lower(?)", f.requesterName);
-    if (f.beforeId) add('seq < (SELECT seq FROM runs WHERE id = ?)', f.beforeId);
+    // Keyset paging: runs older than the cursor run (seq is the listing order), stable under inserts.
+    if (f.before) add('seq < (SELECT seq FROM runs WHERE id = ?)', f.before);
     const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.db().prepare(sql).all(...args, f.limit ?? 1000) as { body: string }[];
+    const rows = this.sql(sql).all(...args, f.limit ?? 1000) as { body: string }[];
     return rows.map((r) => JSON.parse(r.body) as RunRecord);
   }
 
   async findRunByDevOpsApproval(approvalId: string): Promise<RunRecord | undefined> {
-    const row = this.db().prepare("SELECT body FROM runs WHERE json_extract(body, '$.approval.devopsApprovalId') = ? ORDER BY seq LIMIT 1").get(approvalId) as { body: string } | undefined;
+    const row = this.sql("SELECT body FROM runs WHERE json_extract(body, '$.approval.devopsApprovalId') = ? ORDER BY seq LIMIT 1").get(approvalId) as { body: string } | undefined;
     return row ? (JSON.parse(row.body) as RunRecord) : undefined;
   }
 
@@ -121,32 +131,32 @@ export class SqliteRunStore implements RunStore {
         .prepare('UPDATE runs SET status = ?, active = ?, version = ?, body = ?, updated_at = ? WHERE id = ? AND version = ?')
         .run(next.status, FINAL_STATUSES.has(next.status) ? 0 : 1, next.version, JSON.stringify(next), next.updatedAt, run.id, run.version);
       if (res.changes !== 1) throw new VersionConflictError(run.id, run.version);
-      this.effects(db, run.id, effects, next.updatedAt);
+      this.effects(run.id, effects, next.updatedAt);
       return next;
     })();
   }
 
   async listAudit(f: { runId?: string; limit?: number }): Promise<AuditEntry[]> {
     const rows = (f.runId
-      ? this.db().prepare('SELECT * FROM audit WHERE run_id = ? ORDER BY id DESC LIMIT ?').all(f.runId, f.limit ?? 50)
-      : this.db().prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(f.limit ?? 50)) as Array<{ at: string; actor: string; action: string; run_id: string | null; outcome: AuditEntry['outcome']; detail: string }>;
+      ? this.sql('SELECT * FROM audit WHERE run_id = ? ORDER BY id DESC LIMIT ?').all(f.runId, f.limit ?? 50)
+      : this.sql('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(f.limit ?? 50)) as Array<{ at: string; actor: string; action: string; run_id: string | null; outcome: AuditEntry['outcome']; detail: string }>;
     return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, runId: r.run_id ?? undefined, outcome: r.outcome, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.insertAudit(this.db(), entry);
+    this.insertAudit(entry);
   }
 
   async pendingOutbox(limit = 100, now = Date.now()): Promise<OutboxItem[]> {
-    const rows = this.db().prepare('SELECT * FROM outbox WHERE done_at IS NULL AND parked_at IS NULL AND (next_at IS NULL OR next_at <= ?) ORDER BY id LIMIT ?').all(now, limit) as OutboxRow[];
+    const rows = this.sql('SELECT * FROM outbox WHERE done_at IS NULL AND parked_at IS NULL AND (next_at IS NULL OR next_at <= ?) ORDER BY id LIMIT ?').all(now, limit) as OutboxRow[];
     return rows.map(outboxItem);
   }
 
   async failOutbox(ids: readonly number[], error: string, policy: OutboxRetryPolicy, now: number): Promise<ParkedOutboxItem[]> {
     const db = this.db();
-    const get = db.prepare('SELECT * FROM outbox WHERE id = ? AND done_at IS NULL AND parked_at IS NULL');
-    const park = db.prepare('UPDATE outbox SET attempts = ?, parked_at = ?, last_error = ? WHERE id = ?');
-    const later = db.prepare('UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?');
+    const get = this.sql('SELECT * FROM outbox WHERE id = ? AND done_at IS NULL AND parked_at IS NULL');
+    const park = this.sql('UPDATE outbox SET attempts = ?, parked_at = ?, last_error = ? WHERE id = ?');
+    const later = this.sql('UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?');
     return db.transaction(() => {
       const parked: ParkedOutboxItem[] = [];
       for (const id of ids) {
@@ -166,43 +176,42 @@ export class SqliteRunStore implements RunStore {
   }
 
   async parkedOutbox(limit = 20): Promise<{ count: number; items: ParkedOutboxItem[] }> {
-    const db = this.db();
-    const { n } = db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE parked_at IS NOT NULL AND done_at IS NULL').get() as { n: number };
-    const rows = db.prepare('SELECT * FROM outbox WHERE parked_at IS NOT NULL AND done_at IS NULL ORDER BY id DESC LIMIT ?').all(limit) as OutboxRow[];
+    const { n } = this.sql('SELECT COUNT(*) AS n FROM outbox WHERE parked_at IS NOT NULL AND done_at IS NULL').get() as { n: number };
+    const rows = this.sql('SELECT * FROM outbox WHERE parked_at IS NOT NULL AND done_at IS NULL ORDER BY id DESC LIMIT ?').all(limit) as OutboxRow[];
     return { count: n, items: rows.map((r) => ({ ...outboxItem(r), parkedAt: r.parked_at ?? '', lastError: r.last_error ?? '' })) };
   }
 
   async completeOutbox(ids: readonly number[]): Promise<void> {
     const db = this.db();
-    const stmt = db.prepare('UPDATE outbox SET done_at = ? WHERE id = ?');
+    const stmt = this.sql('UPDATE outbox SET done_at = ? WHERE id = ?');
     const now = new Date().toISOString();
     db.transaction(() => ids.forEach((id) => stmt.run(now, id)))();
   }
 
   async getMessage(runId: string, kind: 'runCard' | 'approvalCard'): Promise<{ conversationId: string; activityId: string } | undefined> {
-    const r = this.db().prepare('SELECT conversation_id, activity_id FROM messages WHERE run_id = ? AND kind = ?').get(runId, kind) as { conversation_id: string; activity_id: string } | undefined;
+    const r = this.sql('SELECT conversation_id, activity_id FROM messages WHERE run_id = ? AND kind = ?').get(runId, kind) as { conversation_id: string; activity_id: string } | undefined;
     return r ? { conversationId: r.conversation_id, activityId: r.activity_id } : undefined;
   }
 
   async setMessage(runId: string, kind: 'runCard' | 'approvalCard', conversationId: string, activityId: string): Promise<void> {
-    this.db().prepare('INSERT OR REPLACE INTO messages (run_id, kind, conversation_id, activity_id) VALUES (?, ?, ?, ?)').run(runId, kind, conversationId, activityId);
+    this.sql('INSERT OR REPLACE INTO messages (run_id, kind, conversation_id, activity_id) VALUES (?, ?, ?, ?)').run(runId, kind, conversationId, activityId);
   }
 
   async listSubscriptions(model?: string): Promise<Subscription[]> {
     const rows = (model
-      ? this.db().prepare("SELECT * FROM subscriptions WHERE model = ? OR model = '*'").all(model)
-      : this.db().prepare('SELECT * FROM subscriptions').all()) as Array<{ conversation_id: string; model: string; events: string }>;
+      ? this.sql("SELECT * FROM subscriptions WHERE model = ? OR model = '*'").all(model)
+      : this.sql('SELECT * FROM subscriptions').all()) as Array<{ conversation_id: string; model: string; events: string }>;
     return rows.map((r) => ({ conversationId: r.conversation_id, model: r.model, events: JSON.parse(r.events) as Subscription['events'] }));
   }
 
   async putSubscription(s: Subscription): Promise<void> {
-    this.db().prepare('INSERT OR REPLACE INTO subscriptions (conversation_id, model, events) VALUES (?, ?, ?)').run(s.conversationId, s.model, JSON.stringify(s.events));
+    this.sql('INSERT OR REPLACE INTO subscriptions (conversation_id, model, events) VALUES (?, ?, ?)').run(s.conversationId, s.model, JSON.stringify(s.events));
   }
 
   async removeSubscription(conversationId: string, model?: string): Promise<number> {
     const r = model
-      ? this.db().prepare('DELETE FROM subscriptions WHERE conversation_id = ? AND model = ?').run(conversationId, model)
-      : this.db().prepare('DELETE FROM subscriptions WHERE conversation_id = ?').run(conversationId);
+      ? this.sql('DELETE FROM subscriptions WHERE conversation_id = ? AND model = ?').run(conversationId, model)
+      : this.sql('DELETE FROM subscriptions WHERE conversation_id = ?').run(conversationId);
     return r.changes;
   }
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ConversationRecord, Store } from './store';
+import { statementCache } from './statement-cache';
 import { RUN_MIGRATIONS, SqliteRunStore } from './sqlite-runs';
 
 const MIGRATIONS: readonly string[] = [
@@ -28,6 +29,7 @@ export class SqliteStore implements Store {
   private db: Database.Database | undefined;
   /** The run tables live in the same database file, so a transition and its outbox share one transaction. */
   readonly runs = new SqliteRunStore(() => this.conn);
+  private readonly sql = statementCache(() => this.conn);
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -60,27 +62,25 @@ export class SqliteStore implements Store {
   }
 
   async saveConversation(r: ConversationRecord): Promise<void> {
-    this.conn
-      .prepare(
-        `INSERT INTO conversations (conversation_id, conversation_type, reference, installed_by, updated_at)
-         VALUES (@id, @type, @ref, @by, @at)
-         ON CONFLICT(conversation_id) DO UPDATE SET conversation_type = @type, reference = @ref,
-           installed_by = COALESCE(@by, installed_by), updated_at = @at`,
-      )
-      .run({ id: r.conversationId, type: r.conversationType, ref: JSON.stringify(r.reference), by: r.installedBy ?? null, at: r.updatedAt });
+    this.sql(
+      `INSERT INTO conversations (conversation_id, conversation_type, reference, installed_by, updated_at)
+       VALUES (@id, @type, @ref, @by, @at)
+       ON CONFLICT(conversation_id) DO UPDATE SET conversation_type = @type, reference = @ref,
+         installed_by = COALESCE(@by, installed_by), updated_at = @at`,
+    ).run({ id: r.conversationId, type: r.conversationType, ref: JSON.stringify(r.reference), by: r.installedBy ?? null, at: r.updatedAt });
   }
 
   async getConversation(id: string): Promise<ConversationRecord | undefined> {
-    const row = this.conn.prepare('SELECT * FROM conversations WHERE conversation_id = ?').get(id) as ConversationRow | undefined;
+    const row = this.sql('SELECT * FROM conversations WHERE conversation_id = ?').get(id) as ConversationRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   async listConversations(): Promise<ConversationRecord[]> {
-    return (this.conn.prepare('SELECT * FROM conversations ORDER BY updated_at').all() as ConversationRow[]).map(toRecord);
+    return (this.sql('SELECT * FROM conversations ORDER BY updated_at').all() as ConversationRow[]).map(toRecord);
   }
 
   async removeConversation(id: string): Promise<void> {
-    this.conn.prepare('DELETE FROM conversations WHERE conversation_id = ?').run(id);
+    this.sql('DELETE FROM conversations WHERE conversation_id = ?').run(id);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,9 @@ export interface PollPlanDeps {
   logger: Logger;
 }
 
+/** 50 pages of 200: 10,000 builds in progress per pipeline before runs are polled one by one. */
+const MAX_BUSY_PAGES = 50;
+
 export async function runsToAdvance(runs: readonly RunRecord[], deps: PollPlanDeps, pass: number, refreshEvery = 5): Promise<RunRecord[]> {
   const inCi = runs.filter((r) => currentStage(r)?.id === 'ci' && r.ext.devopsRunId !== undefined);
   const inTraining = runs.filter((r) => currentStage(r)?.id === 'training' && r.ext.databricksRunId !== undefined);
@@ -27,9 +30,12 @@ export async function runsToAdvance(runs: readonly RunRecord[], deps: PollPlanDe
     if (deps.devops && inCi.length > 1) {
       const pipelines = new Set(inCi.map((r) => deps.models[r.model]?.ci?.azureDevOpsPipelineId).filter((p): p is number => p !== undefined));
       for (const pipelineId of pipelines) {
+        // Every page (bounded): a busy build left off the list would be polled on its own, and
+        // with 1,000 runs in CI that was 800 runs polled one by one each pass (issue 13).
+        let pages = 0;
         for await (const page of deps.devops.listRuns(pipelineId, { state: 'inProgress', pageSize: 200 }).byPage()) {
           page.forEach((b) => busyBuilds.add(b.id));
-          break;
+          if (++pages >= MAX_BUSY_PAGES) break;
         }
       }
     }

@@ -185,7 +185,8 @@ export class RunEngine {
   /** Entering the approval stage: post the approval card; older pending approvals of the same target go stale. */
   private async openApproval(run: RunRecord): Promise<Transition> {
     const t = openApprovalTransition(run, this.deps.config.models[run.model], this.deps.now());
-    for (const older of await this.deps.runs.listRuns({ model: run.model, active: true })) {
+    // Only the runs waiting for approval (indexed), not every active run of the model: no quadratic cost.
+    for (const older of await this.deps.runs.listRuns({ model: run.model, status: 'waiting_approval' })) {
       if (older.id === run.id || older.target !== run.target || older.approval?.state !== 'pending') continue;
       await this.retryOnConflict(older.id, (o) => (o.approval?.state === 'pending' ? supersedeTransition(o, run, this.deps.now()) : undefined));
     }

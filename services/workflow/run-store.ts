@@ -1,4 +1,4 @@
-import type { RunRecord } from './run.types';
+import type { RunRecord, RunStatus } from './run.types';
 
 export interface AuditEntry {
   at: string;
@@ -65,8 +65,8 @@ export class VersionConflictError extends Error {
 export interface RunStore {
   createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
-  /** Newest first. `beforeId` pages on: runs created before that run. */
-  listRuns(filter: RunListFilter): Promise<RunRecord[]>;
+  /** Newest first, at most `limit` (default 1,000); page on with `before` (see eachActiveRun). */
+  listRuns(filter: RunFilter): Promise<RunRecord[]>;
   /** The relay run of an Azure DevOps approval, if one was opened. */
   findRunByDevOpsApproval(approvalId: string): Promise<RunRecord | undefined>;
   saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord>;
@@ -86,16 +86,17 @@ export interface RunStore {
   removeSubscription(conversationId: string, model?: string): Promise<number>;
 }
 
-export interface RunListFilter {
+export interface RunFilter {
   model?: string;
   active?: boolean;
-  status?: RunRecord['status'];
   requesterId?: string;
+  status?: RunStatus;
+  /** Only runs created before this run (by id): the cursor of the next page. */
+  before?: string;
   /** The requester's Entra object id (the dashboard knows people by it). */
   requesterObjectId?: string;
   /** The requester's display name, compared case-insensitively. */
   requesterName?: string;
-  beforeId?: string;
   limit?: number;
 }
 

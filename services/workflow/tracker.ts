@@ -3,6 +3,7 @@ import type { MlopsConfig } from '../config/mlops-config.schema';
 import type { DatabricksClient } from '../databricks/databricks.client';
 import type { Logger } from '../logger';
 import { findPendingApprovals, type RelayRequest } from './devops-relay';
+import { listAllActiveRuns } from './active-runs';
 import { runsToAdvance } from './poll-plan';
 import type { RunStore } from './run-store';
 import type { RunRecord } from './run.types';
@@ -16,6 +17,8 @@ export interface TrackerDeps {
   logger: Logger;
   /** Runs advanced at the same time: enough to hide one slow service, few enough not to flood any. */
   concurrency?: number;
+  /** Rows per page of the active-run listing (every page is read each pass). */
+  pageSize?: number;
 }
 
 /**
@@ -37,7 +40,8 @@ export class Tracker {
         this.deps.logger.warn('could not look for Azure DevOps approvals', { error: e });
       }
     }
-    const active = await this.deps.runs.listRuns({ active: true });
+    // Every page: a run past the first page must be polled too (issue 13).
+    const active = await listAllActiveRuns(this.deps.runs, this.deps.pageSize);
     const due = await runsToAdvance(active, { devops: this.deps.devops, databricks: this.deps.databricks, models: this.deps.models, logger: this.deps.logger }, this.passes++);
     // Oldest first, so that a deploy queue drains in run order.
     await eachLimited(due.reverse(), this.deps.concurrency ?? 4, async (run) => {

@@ -46,6 +46,10 @@ export class MockConnector {
   delayMs: (req: RecordedRequest) => number = () => 0;
   /** Bodies larger than this (UTF-16 bytes) get 413 MessageSizeTooBig, like Teams at ~100 KB. */
   maxBodyUtf16Bytes = 100 * 1024;
+  /** Time source of the recorded stamps and of the limits (a test may drive it). */
+  clock: { now(): number } = { now: () => Date.now() };
+  /** When set, Teams' rate limits: a call past one is answered 429 TooManyRequests without Retry-After. */
+  limits: { admit(conversationId: string, at: number): boolean } | undefined;
 
   private readonly faults: (ConnectorFault & { remaining: number })[] = [];
   private readonly inFlight = new Map<string, number>();
@@ -79,6 +83,7 @@ export class MockConnector {
     this.faults.length = 0;
     this.maxInFlight.clear();
     this.delayMs = () => 0;
+    this.limits = undefined;
   }
 
   of(conversationId: string, kind?: RecordedRequest['kind']): RecordedRequest[] {
@@ -107,7 +112,7 @@ export class MockConnector {
       activityId,
       body: JSON.parse(text || '{}') as Record<string, unknown>,
       utf16Bytes: Buffer.byteLength(text, 'utf16le'),
-      receivedAt: Date.now(),
+      receivedAt: this.clock.now(),
       respondedAt: undefined,
       status: undefined,
     };
@@ -125,7 +130,7 @@ export class MockConnector {
   }
 
   private respond(record: RecordedRequest, res: ServerResponse): void {
-    const fault = this.takeFault(record);
+    const fault = this.limits && !this.limits.admit(record.conversationId, record.receivedAt) ? { status: 429 } : this.takeFault(record);
     let status: number;
     if (fault) {
       status = fault.status;
@@ -142,7 +147,7 @@ export class MockConnector {
       answer(res, status, { id });
     }
     record.status = status;
-    record.respondedAt = Date.now();
+    record.respondedAt = this.clock.now();
   }
 
   private takeFault(record: RecordedRequest): ConnectorFault | undefined {
