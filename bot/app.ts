@@ -22,6 +22,8 @@ import { CheckedCloudAdapter } from './http/checked-adapter';
 import { createBotServer, type BotServer, type HttpLimits } from './server';
 import { TeamsBot } from './teams-bot';
 import { createWebhookHandlers } from './webhooks';
+import { startWatching, type Watching } from './watch/watching';
+import { subscriptionTarget } from '../services/watch/watch.types';
 
 export interface RunningBot {
   url: string;
@@ -30,6 +32,7 @@ export interface RunningBot {
   engine: RunEngine;
   tracker: Tracker;
   notifier: Notifier;
+  watching: Watching;
   dispatcher: Dispatcher;
   stop(): Promise<void>;
 }
@@ -63,13 +66,18 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake, auth });
   const tracker = createTracker(config, clients, engine, store.runs, logger);
 
+  // Runs the bot did not start (issue 10): reports, their cards, the poller and the webhook subscriptions.
+  const watching = startWatching({ config, clients, store, auth, notifier, people: approvers, logger });
+
   const registry = createCommandRegistry();
-  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, now: Date.now } });
+  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, now: Date.now, watch: watching.service } });
   const cdPipelines = new Map(Object.entries(config.mlops.models).flatMap(([name, m]) => (m.cd ? [[m.cd.azureDevOpsPipelineId, name] as const] : [])));
-  const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger });
+  const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger, watch: watching.service });
   // Subscriptions declared in mlops.config.yaml join those made with /subscribe.
   for (const sub of config.mlops.subscriptions) {
     for (const model of sub.models) await store.runs.putSubscription({ conversationId: sub.conversationId, model, events: [...sub.events] });
+    for (const p of sub.pipelines) await store.runs.putSubscription({ conversationId: sub.conversationId, model: subscriptionTarget('azure-devops', String(p)), events: [...sub.events] });
+    for (const j of sub.jobs) await store.runs.putSubscription({ conversationId: sub.conversationId, model: subscriptionTarget('databricks', String(j)), events: [...sub.events] });
   }
   const readiness = async (): Promise<Record<string, unknown>> => ({ outbox: { parked: (await store.runs.parkedOutbox(0)).count } });
   const server = createBotServer({ adapter, bot, logger, isReady: () => store.ready(), readiness, authRequired: !!config.botAuth, webhooks, ...(listen.httpLimits ? { limits: listen.httpLimits } : {}) });
@@ -89,6 +97,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   };
   const timer = setInterval(tick, config.pollIntervalMs);
   tick();
+  watching.start();
 
   return {
     url,
@@ -97,11 +106,13 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     engine,
     tracker,
     notifier,
+    watching,
     dispatcher,
     stop: async () => {
       clearInterval(timer);
       await server.close();
       await ticking;
+      await watching.stop();
       await notifier.close();
       await store.close();
     },

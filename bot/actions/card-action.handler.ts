@@ -9,6 +9,7 @@ import type { Principal } from '../../services/auth/roles';
 import type { AppConfig } from '../../services/config/config';
 import { samePerson } from '../../services/workflow/approval-policy';
 import { validateParameters } from '../../services/workflow/parameters';
+import { rollbackTarget } from '../../services/workflow/rollback-target';
 import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
@@ -33,6 +34,8 @@ export interface CardActionDeps {
   runs: RunStore;
   approvers: ApproverDirectory;
   now: () => number;
+  /** Retry of watched external runs (services/watch); absent when watching is off. */
+  watch?: { retry(key: string, user: Principal): Promise<{ ok: boolean; text: string }> };
 }
 
 /**
@@ -70,6 +73,18 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
     case 'chooseTrainModel': {
       if (!(a.model in deps.config.mlops.models)) return { kind: 'message', text: `There is no model "${a.model}".` };
       return { kind: 'card', card: trainFormCard(trainFormView(deps.config, a.model)) };
+    }
+    case 'retryExternal': {
+      if (!deps.watch) return { kind: 'message', text: 'Watching external runs is off. Nothing was started.' };
+      const result = await deps.watch.retry(a.watchKey, user);
+      return { kind: 'message', text: result.text };
+    }
+    case 'rollbackTo': {
+      // The card's version is only what it showed: the engine recomputes the target (rollback-target.ts).
+      const live = rollbackTarget(await deps.runs.listRuns({ model: a.model, limit: 200 }));
+      if (live && live.previous !== a.version) return { kind: 'message', text: `The previous production version of ${a.model} is now ${live.previous}, not ${a.version}; use /rollback ${a.model}. Nothing was changed.` };
+      const result = await deps.engine.startRollback({ model: a.model, requester: user, conversationId });
+      return result.ok ? { kind: 'message', text: result.message, newRun: result.run } : { kind: 'message', text: refusalWords(result.refusal) };
     }
     case 'submitTrain': {
       const m = deps.config.mlops.models[a.model];

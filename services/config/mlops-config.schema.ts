@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { watchConfigSchema } from './watch-config.schema';
 
 /**
  * mlops.config.yaml: config as code. Models with their pipeline, training and deployment
@@ -91,8 +92,16 @@ export const mlopsConfigSchema = z.object({
     admins: z.array(principal).default([]),
   }),
   subscriptions: z
-    .array(z.object({ conversationId: z.string(), models: z.array(z.string()).default(['*']), events: z.array(z.enum(['failed', 'succeeded', 'approval'])).default(['failed']) }))
+    .array(z.object({
+      conversationId: z.string(),
+      models: z.array(z.string()).default(['*']),
+      /** Pipelines (id or name) and Databricks jobs (id or name) whose runs this conversation gets. */
+      pipelines: z.array(z.union([z.number().int().positive(), z.string().min(1)])).default([]),
+      jobs: z.array(z.union([z.number().int().positive(), z.string().min(1)])).default([]),
+      events: z.array(z.enum(['failed', 'succeeded', 'approval'])).default(['failed']),
+    }))
     .default([]),
+  watch: watchConfigSchema,
 }).superRefine((cfg, ctx) => {
   for (const [name, m] of Object.entries(cfg.models)) {
     if (m.registry === 'unity-catalog' && !/^[^.\s]+\.[^.\s]+\.[^.\s]+$/.test(m.registeredModel)) {

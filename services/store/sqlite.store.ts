@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ConversationRecord, Store } from './store';
 import { RUN_MIGRATIONS, SqliteRunStore } from './sqlite-runs';
+import { SqliteWatchStore, WATCH_MIGRATION } from '../watch/watch.store';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE conversations (
@@ -13,6 +14,8 @@ const MIGRATIONS: readonly string[] = [
      updated_at TEXT NOT NULL
    )`,
   ...RUN_MIGRATIONS,
+  // Issue 10: reports of watched external pipeline/job runs, their messages, retries and poll points.
+  WATCH_MIGRATION,
 ];
 
 interface ConversationRow {
@@ -28,6 +31,8 @@ export class SqliteStore implements Store {
   private db: Database.Database | undefined;
   /** The run tables live in the same database file, so a transition and its outbox share one transaction. */
   readonly runs = new SqliteRunStore(() => this.conn);
+  /** External-run watching (services/watch), in the same file. */
+  readonly watch = new SqliteWatchStore(() => this.conn);
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

@@ -1,4 +1,5 @@
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
+import { rollbackTarget } from './rollback-target';
 import { ServiceError } from '../http/errors';
 import type { Authorizer } from '../auth/authorizer';
 import { principalKey } from '../auth/principal';
@@ -81,10 +82,8 @@ export class RunEngine {
   async startRollback(req: StartRollbackRequest): Promise<ActionResult> {
     const forbidden = await this.deps.auth.check(req.requester, 'rollback', req.model);
     if (forbidden) return this.refuse(req.requester, 'run.rollback', forbidden);
-    const live = (await this.deps.runs.listRuns({ model: req.model, limit: 200 })).filter((r) => r.status === 'succeeded' && r.ext.modelVersion);
-    const current = live[0]?.ext.modelVersion;
-    const previous = live.find((r) => r.ext.modelVersion !== current)?.ext.modelVersion;
-    if (!current || !previous) return stateRefusal(`There is no earlier production version of ${req.model} to roll back to. Nothing was changed.`);
+    const previous = rollbackTarget(await this.deps.runs.listRuns({ model: req.model, limit: 200 }))?.previous;
+    if (!previous) return stateRefusal(`There is no earlier production version of ${req.model} to roll back to. Nothing was changed.`);
     const run = await this.create(newDeployRun({ ...req, version: previous, reason: 'rollback' }, this.model(req.model), this.deps.now()));
     return { ok: true, run, message: `Rollback of ${req.model} to version ${previous} (${run.id}).` };
   }
