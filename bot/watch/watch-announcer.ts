@@ -40,6 +40,9 @@ export class WatchAnnouncer {
       return this.pumping;
     }
     this.pumping = (async () => {
+      // Yield first: with nothing to announce the body would finish synchronously, and its
+      // `finally` would run before this assignment, leaving a settled promise here for good.
+      await Promise.resolve();
       try {
         do {
           this.again = false;
