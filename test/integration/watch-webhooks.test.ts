@@ -44,7 +44,7 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
     const deliveries = world.sandbox.azureDevOps.state.hooks.deliveries.filter((d) => JSON.stringify(d.body).includes(`buildId=${id}`) && d.status === 202);
     expect(deliveries.map((d) => d.eventType)).toEqual(expect.arrayContaining(['build.complete', 'ms.vss-pipelines.run-state-changed-event']));
     const [a] = postsOf(world.connector, 'conv-a', 'Pipeline mlops-ci');
-    expect(a?.body).toContain('Test \u203a UnitTests \u203a Run unit tests');
+    expect(a?.body).toContain('Test \u203a Unit tests \u203a Run unit tests');
     expect(a?.body).toContain("Bash exited with code '1'.");
     expect(a?.body).toContain('RuntimeError: sandbox.failTask asked this task to fail');
     expect(a?.body).toContain(`_build/results?buildId=${id}`);
