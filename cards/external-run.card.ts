@@ -95,7 +95,7 @@ function build(view: ExternalRunCardView): AdaptiveCard {
     ...(retry?.url && safeUrl(retry.url) ? [openUrlAction('Open the retry', safeUrl(retry.url) ?? '')] : []),
   ];
   if (actions.length) body.push({ type: 'ActionSet', spacing: 'Medium', actions });
-  const fallbackText = `${view.target} ${failed ? view.result : 'succeeded'} (run ${view.runName})${view.error ? `: ${clip(view.error, 200)}` : ''}`;
+  const fallbackText = `${inlineText(view.target, 120)} ${failed ? inlineText(view.result, 30) : 'succeeded'} (run ${inlineText(view.runName, 60)})${view.error ? `: ${inlineText(view.error, 200)}` : ''}`;
   const card: AdaptiveCard = { type: 'AdaptiveCard', $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', version: '1.5', fallbackText, body };
   return withTeamsExtras(card, { mentions: who?.entity ? [who.entity] : [] });
 }

@@ -12,7 +12,7 @@ const duration = z
     const m = durationRe.exec(v);
     return Number(m?.[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m?.[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
   });
-const idOrName = z.union([z.number().int().positive(), z.string().trim().min(1).max(200)], { error: 'a pipeline or job id (number) or its name' });
+const idOrName = z.union([z.number().int().positive(), z.string().trim().min(1, 'a pipeline or job id (number) or its name, not empty').max(200)], { error: 'a pipeline or job id (number) or its name' });
 const model = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a model name of models:').optional();
 
 export const watchConfigSchema = z
