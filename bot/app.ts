@@ -63,11 +63,13 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const wake = (): void => {
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
   };
-  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake, auth });
+  // The bot's own training runs carry its Databricks notification destination (once known) for on_start/on_success/on_failure.
+  const destinations: string[] = config.mlops.watch.webhooks.databricksDestinationId ? [config.mlops.watch.webhooks.databricksDestinationId] : [];
+  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake, auth, webhookDestinationIds: destinations });
   const tracker = createTracker(config, clients, engine, store.runs, logger);
 
   // Runs the bot did not start (issue 10): reports, their cards, the poller and the webhook subscriptions.
-  const watching = startWatching({ config, clients, store, auth, notifier, people: approvers, logger });
+  const watching = startWatching({ config, clients, store, auth, notifier, people: approvers, logger, destinations });
 
   const registry = createCommandRegistry();
   const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, now: Date.now, watch: watching.service } });

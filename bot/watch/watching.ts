@@ -23,7 +23,7 @@ export interface Watching {
 }
 
 /** Wires external-run watching: service (webhooks and poller feed it), announcer, poll timer, hook setup. */
-export function startWatching(deps: { config: Readonly<AppConfig>; clients: ServiceClients; store: SqliteStore; auth: Authorizer; notifier: Notifier; people: WatchAnnouncerDeps['people']; logger: Logger }): Watching {
+export function startWatching(deps: { config: Readonly<AppConfig>; clients: ServiceClients; store: SqliteStore; auth: Authorizer; notifier: Notifier; people: WatchAnnouncerDeps['people']; logger: Logger; /** Filled with the destination id once found or created. */ destinations?: string[] }): Watching {
   const { config, clients, store } = deps;
   const logger = deps.logger.child({ component: 'watch' });
   const w = config.mlops.watch;
@@ -66,6 +66,8 @@ export function startWatching(deps: { config: Readonly<AppConfig>; clients: Serv
     }
     const jobIds = [...new Set(watchTargets(config.mlops, await store.runs.listSubscriptions()).filter((t) => t.source === 'databricks' && /^\d+$/.test(t.ref)).map((t) => Number(t.ref)))];
     const result = await ensureWebhooks({ devops: clients.devops, databricks: clients.databricks, publicUrl: w.webhooks.publicUrl, secret: config.webhookSecret, destinationName: w.webhooks.databricksDestinationName, jobIds, logger });
+    const id = result.databricks.destinationId;
+    if (id && deps.destinations && !deps.destinations.includes(id)) deps.destinations.push(id);
     logger.info('webhook subscriptions checked', { devops: result.devops, databricks: result.databricks.destination, jobs: result.databricks.jobs });
     return result;
   })().catch((error: unknown) => {

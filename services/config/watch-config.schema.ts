@@ -31,6 +31,8 @@ export const watchConfigSchema = z
         publicUrl: z.string().regex(/^https?:\/\/[^\s]+$/, 'an http(s) URL such as https://mlops-bot.contoso.com').optional(),
         create: z.boolean().default(false),
         databricksDestinationName: z.string().min(1).default('mlops-chatops'),
+        /** An existing destination's id (made by a workspace admin): the bot's training runs report to it. */
+        databricksDestinationId: z.string().min(1).optional(),
       })
       .default({ create: false, databricksDestinationName: 'mlops-chatops' }),
   })

@@ -1,7 +1,8 @@
 import type { RunningBot } from '../../bot/app';
 import { TRAINING_JOB_ID } from '../../sandbox/databricks/databricks.sandbox';
 import { invokeActivity, postActivity, waitFor } from '../support/bot-activities';
-import { ALEX, MEGAN, MEGAN_UPN, WATCH_SECRET, postsOf, watchWorld, type WatchWorld } from '../support/watch-harness';
+import { ALEX, MEGAN, MEGAN_UPN, WATCH_SECRET, postsOf, watchWorld, watchYaml, type WatchWorld } from '../support/watch-harness';
+import { started } from '../support/workflow-harness';
 
 const basic = `Basic ${Buffer.from(`mlops:${WATCH_SECRET}`).toString('base64')}`;
 
@@ -13,7 +14,7 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
   let world: WatchWorld;
   let bot: RunningBot;
   beforeAll(async () => {
-    world = await watchWorld({ webhooks: true });
+    world = await watchWorld({ webhooks: true, yaml: watchYaml('  webhooks:\n    databricksDestinationId: sandbox-bot-webhook\n') });
     bot = await world.start();
     // conv-a follows the CI pipeline by name; conv-b follows everything (as "/subscribe --events failed").
     await world.subscribe(bot, 'conv-a', ALEX, '--pipeline mlops-ci');
@@ -112,5 +113,14 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
     await bot.watching.pass();
     expect(postsOf(world.connector, 'conv-a', 'Job train-fashion-cnn')).toHaveLength(1);
     expect(postsOf(world.connector, 'conv-b', 'Job train-fashion-cnn')).toHaveLength(1);
+  }, 60_000);
+
+  it("sends the bot's own training runs' on_start/on_success to the bot, and never reports them as external runs", async () => {
+    const run = await started(bot.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: { id: ALEX.id, name: ALEX.name }, conversationId: 'conv-a' }));
+    const trained = await waitFor('training to be submitted', async () => (await bot.store.runs.getRun(run.id))?.ext.databricksRunId, 30_000);
+    await waitFor('the on_start notification of our own run', () => world.sandbox.databricks.state.sentNotifications.find((n) => n.event_type === 'jobs.on_start' && (n.run as { run_id: string }).run_id === String(trained)), 30_000);
+    await waitFor('the on_success notification of our own run', () => world.sandbox.databricks.state.sentNotifications.find((n) => n.event_type === 'jobs.on_success' && (n.run as { run_id: string }).run_id === String(trained)), 30_000);
+    await bot.watching.pass();
+    expect(bot.store.watch.getReport(`databricks:${trained}`)).toBeUndefined();
   }, 60_000);
 });
