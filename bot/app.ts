@@ -23,6 +23,7 @@ import { createBotServer, type BotServer, type HttpLimits } from './server';
 import { TeamsBot } from './teams-bot';
 import { createWebhookHandlers } from './webhooks';
 import { startWatching, type Watching } from './watch/watching';
+import { startScheduling, type Scheduling } from './schedule/scheduling';
 import { subscriptionTarget } from '../services/watch/watch.types';
 
 export interface RunningBot {
@@ -33,6 +34,7 @@ export interface RunningBot {
   tracker: Tracker;
   notifier: Notifier;
   watching: Watching;
+  scheduling: Scheduling;
   dispatcher: Dispatcher;
   stop(): Promise<void>;
 }
@@ -71,8 +73,10 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   // Runs the bot did not start (issue 10): reports, their cards, the poller and the webhook subscriptions.
   const watching = startWatching({ config, clients, store, auth, notifier, people: approvers, logger, destinations });
 
+  const scheduling = await startScheduling({ config, store, engine, notifier, logger });
+
   const registry = createCommandRegistry();
-  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, now: Date.now, watch: watching.service } });
+  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, now: Date.now, watch: watching.service, schedules: scheduling.service } });
   const cdPipelines = new Map(Object.entries(config.mlops.models).flatMap(([name, m]) => (m.cd ? [[m.cd.azureDevOpsPipelineId, name] as const] : [])));
   const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger, watch: watching.service });
   // Subscriptions declared in mlops.config.yaml join those made with /subscribe.
@@ -100,6 +104,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const timer = setInterval(tick, config.pollIntervalMs);
   tick();
   watching.start();
+  scheduling.start();
 
   return {
     url,
@@ -109,12 +114,14 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     tracker,
     notifier,
     watching,
+    scheduling,
     dispatcher,
     stop: async () => {
       clearInterval(timer);
       await server.close();
       await ticking;
       await watching.stop();
+      await scheduling.stop();
       await notifier.close();
       await store.close();
     },

@@ -127,7 +127,7 @@ export class TeamsBot extends TeamsActivityHandler {
       config: this.deps.config,
       auth: this.deps.auth,
       registry: this.deps.registry,
-      workflow: { engine: this.deps.workflow.engine, runs: this.deps.workflow.runs, now: this.deps.workflow.now },
+      workflow: { engine: this.deps.workflow.engine, runs: this.deps.workflow.runs, now: this.deps.workflow.now, ...(this.deps.workflow.schedules ? { schedules: this.deps.workflow.schedules } : {}) },
     };
   }
 

@@ -10,6 +10,7 @@ import type { AppConfig } from '../../services/config/config';
 import { samePerson } from '../../services/workflow/approval-policy';
 import { validateParameters } from '../../services/workflow/parameters';
 import { rollbackTarget } from '../../services/workflow/rollback-target';
+import type { ScheduleService } from '../../services/schedule/schedule.service';
 import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
@@ -36,6 +37,8 @@ export interface CardActionDeps {
   now: () => number;
   /** Retry of watched external runs (services/watch); absent when watching is off. */
   watch?: { retry(key: string, user: Principal): Promise<{ ok: boolean; text: string }> };
+  /** Retraining schedules (for /schedule, which reads the same deps). */
+  schedules?: ScheduleService;
 }
 
 /**

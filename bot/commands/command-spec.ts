@@ -4,6 +4,7 @@ import type { Action, Authorizer } from '../../services/auth/authorizer';
 import type { Principal } from '../../services/auth/roles';
 import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
+import type { ScheduleService } from '../../services/schedule/schedule.service';
 
 export interface PositionalSpec {
   name: string;
@@ -26,7 +27,7 @@ export interface CommandContext {
   /** Role checks, for display (who may approve, /whoami); the engine makes the binding checks itself. */
   auth: Authorizer;
   registry: { specs(): readonly AnyCommandSpec[]; get(id: string): AnyCommandSpec | undefined };
-  workflow: { engine: RunEngine; runs: RunStore; now: () => number };
+  workflow: { engine: RunEngine; runs: RunStore; now: () => number; /** Retraining schedules; absent in contexts without a store. */ schedules?: ScheduleService };
 }
 
 export type CommandReply =

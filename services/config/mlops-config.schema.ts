@@ -102,6 +102,16 @@ export const mlopsConfigSchema = z.object({
     }))
     .default([]),
   watch: watchConfigSchema,
+  /** Cron schedules of retraining (also /schedule); the owner is the run's requester (needs the trainer role). */
+  schedules: z
+    .array(z.object({
+      model: z.string(),
+      cron: z.string().min(9, 'a 5-field cron expression such as "0 2 * * *"'),
+      timeZone: z.string().default('UTC'),
+      owner: z.object({ id: z.string().min(1), name: z.string().min(1) }),
+      conversationId: z.string().min(1),
+    }))
+    .default([]),
 }).superRefine((cfg, ctx) => {
   for (const [name, m] of Object.entries(cfg.models)) {
     if (m.registry === 'unity-catalog' && !/^[^.\s]+\.[^.\s]+\.[^.\s]+$/.test(m.registeredModel)) {

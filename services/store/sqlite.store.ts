@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { ConversationRecord, Store } from './store';
 import { RUN_MIGRATIONS, SqliteRunStore } from './sqlite-runs';
 import { SqliteWatchStore, WATCH_MIGRATION } from '../watch/watch.store';
+import { SCHEDULE_MIGRATION, SqliteScheduleStore } from '../schedule/schedule.store';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE conversations (
@@ -16,6 +17,8 @@ const MIGRATIONS: readonly string[] = [
   ...RUN_MIGRATIONS,
   // Issue 10: reports of watched external pipeline/job runs, their messages, retries and poll points.
   WATCH_MIGRATION,
+  // Issue 10: cron schedules of retraining.
+  SCHEDULE_MIGRATION,
 ];
 
 interface ConversationRow {
@@ -33,6 +36,8 @@ export class SqliteStore implements Store {
   readonly runs = new SqliteRunStore(() => this.conn);
   /** External-run watching (services/watch), in the same file. */
   readonly watch = new SqliteWatchStore(() => this.conn);
+  /** Retraining schedules (services/schedule). */
+  readonly schedules = new SqliteScheduleStore(() => this.conn);
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
