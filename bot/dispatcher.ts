@@ -8,6 +8,7 @@ import type { Store } from '../services/store/store';
 import type { OutboxItem, OutboxRetryPolicy, RunStore } from '../services/workflow/run-store';
 import { ServiceError } from '../services/http/errors';
 import type { RunRecord } from '../services/workflow/run.types';
+import { rollbackTarget } from '../services/workflow/rollback-target';
 import type { ApproverDirectory } from './actions/card-action.handler';
 import type { Notifier } from './notifier';
 import { approvalCardView, failureCardView, mentionable, runCardView } from './views/run-views';
@@ -137,7 +138,7 @@ export class Dispatcher {
 
   /** True when the card is on screen; false leaves the item for the /train turn that posts it. */
   private async runCard(run: RunRecord): Promise<boolean> {
-    const card = runCard(runCardView(run, (this.deps.now ?? Date.now)()));
+    const card = runCard({ ...runCardView(run, (this.deps.now ?? Date.now)()), ...(await this.rollbackOffer(run)) });
     const message = { card, summary: `Run ${run.id} of ${run.model}: ${run.status.replace('_', ' ')}` };
     const existing = await this.deps.runs.getMessage(run.id, 'runCard');
     if (existing) {
@@ -149,6 +150,13 @@ export class Dispatcher {
     const activityId = await this.deps.notifier.send(run.conversationId, message);
     await this.deps.runs.setMessage(run.id, 'runCard', run.conversationId, activityId);
     return true;
+  }
+
+  /** "Roll back to vN" on the card of the run whose version is live (rule: services/workflow/rollback-target.ts). */
+  private async rollbackOffer(run: RunRecord): Promise<{ rollbackVersion?: string }> {
+    if (run.status !== 'succeeded' || !run.ext.modelVersion) return {};
+    const target = rollbackTarget(await this.deps.runs.listRuns({ model: run.model, limit: 200 }));
+    return target && target.current === run.ext.modelVersion ? { rollbackVersion: target.previous } : {};
   }
 
   private async approvalCard(run: RunRecord): Promise<void> {

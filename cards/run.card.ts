@@ -37,6 +37,8 @@ function buildRunCard(view: RunCardView): AdaptiveCard {
   const actions = [
     ...(active && view.canCancel ? [executeAction('cancelRun', 'Cancel run', { runId: view.runId, cardVersion: view.cardVersion })] : []),
     ...(view.status === 'failed' && view.canRetry ? [executeAction('retryRun', 'Retry', { runId: view.runId, cardVersion: view.cardVersion })] : []),
+    // Issue 10: the deployed version's card offers the rollback /rollback would do (same approval).
+    ...(view.rollbackVersion ? [executeAction('rollbackTo', `Roll back to v${inlineText(view.rollbackVersion, 20)}`, { model: view.model, version: view.rollbackVersion, cardVersion: view.cardVersion })] : []),
     ...(logs ? [openUrlAction('Open logs', logs)] : []),
   ];
   const badge = STATUS_BADGE[view.status];

@@ -37,7 +37,7 @@ export interface WatchWorld {
   close(): Promise<void>;
 }
 
-export async function watchWorld(o: { webhooks: boolean; yaml?: string }): Promise<WatchWorld> {
+export async function watchWorld(o: { webhooks: boolean; yaml?: string; /** The run tracker's poll interval (default 1 h: runs move by webhooks only). */ pollMs?: number }): Promise<WatchWorld> {
   const port = await freePort();
   const sandbox = await startSandbox({
     clock: new SandboxClock(100),
@@ -46,7 +46,7 @@ export async function watchWorld(o: { webhooks: boolean; yaml?: string }): Promi
   const connector = await MockConnector.start();
   const dbPath = join(mkdtempSync(join(tmpdir(), 'mlops-watch-')), 'state.db');
   const yaml = o.yaml ?? watchYaml();
-  const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${dbPath}`, POLL_INTERVAL_MS: '3600000', LOG_LEVEL: 'error' }, (p) => (p.endsWith('mlops.config.yaml') ? yaml : readFileSync(p, 'utf8')), REPO_ROOT);
+  const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${dbPath}`, POLL_INTERVAL_MS: String(o.pollMs ?? 3_600_000), LOG_LEVEL: 'error' }, (p) => (p.endsWith('mlops.config.yaml') ? yaml : readFileSync(p, 'utf8')), REPO_ROOT);
   return {
     sandbox,
     connector,
