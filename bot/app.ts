@@ -24,6 +24,7 @@ import { TeamsBot } from './teams-bot';
 import { createWebhookHandlers } from './webhooks';
 import { startWatching, type Watching } from './watch/watching';
 import { startScheduling, type Scheduling } from './schedule/scheduling';
+import { ApprovalReminders } from './reminders/approval-reminders';
 import { subscriptionTarget } from '../services/watch/watch.types';
 
 export interface RunningBot {
@@ -35,6 +36,7 @@ export interface RunningBot {
   notifier: Notifier;
   watching: Watching;
   scheduling: Scheduling;
+  reminders: ApprovalReminders;
   dispatcher: Dispatcher;
   stop(): Promise<void>;
 }
@@ -74,6 +76,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const watching = startWatching({ config, clients, store, auth, notifier, people: approvers, logger, destinations });
 
   const scheduling = await startScheduling({ config, store, engine, notifier, logger });
+  const reminders = new ApprovalReminders({ runs: store.runs, conversations: store, marks: store, notifier, approvers, admins: config.mlops.roles.admins, remindBeforeMs: config.mlops.reminders.approvalBefore, logger: logger.child({ component: 'reminders' }) });
 
   const registry = createCommandRegistry();
   const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, now: Date.now, watch: watching.service, schedules: scheduling.service } });
@@ -96,6 +99,9 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     ticking = tracker
       .tick()
       .then(() => dispatcher.nudge())
+      .then(async () => {
+        await reminders.check();
+      })
       .catch((error: unknown) => logger.error('tracker pass failed', { error }))
       .finally(() => {
         ticking = undefined;
@@ -115,6 +121,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     notifier,
     watching,
     scheduling,
+    reminders,
     dispatcher,
     stop: async () => {
       clearInterval(timer);

@@ -102,6 +102,8 @@ export const mlopsConfigSchema = z.object({
     }))
     .default([]),
   watch: watchConfigSchema,
+  /** Approvers are @mentioned this long before an approval expires; admins are told at expiry. */
+  reminders: z.object({ approvalBefore: duration.default(2 * 3_600_000) }).default({ approvalBefore: 2 * 3_600_000 }),
   /** Cron schedules of retraining (also /schedule); the owner is the run's requester (needs the trainer role). */
   schedules: z
     .array(z.object({

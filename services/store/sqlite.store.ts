@@ -19,6 +19,8 @@ const MIGRATIONS: readonly string[] = [
   WATCH_MIGRATION,
   // Issue 10: cron schedules of retraining.
   SCHEDULE_MIGRATION,
+  // Issue 10: approval reminders and expiry notices already sent (one of each per run).
+  `CREATE TABLE approval_reminders (run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (run_id, kind));`,
 ];
 
 interface ConversationRow {
@@ -36,6 +38,15 @@ export class SqliteStore implements Store {
   readonly runs = new SqliteRunStore(() => this.conn);
   /** External-run watching (services/watch), in the same file. */
   readonly watch = new SqliteWatchStore(() => this.conn);
+  /** Records a reminder of `kind` for a run; false if it was already sent (one per run and kind). */
+  markReminder(runId: string, kind: 'reminder' | 'expired', at: string): boolean {
+    return this.conn.prepare('INSERT OR IGNORE INTO approval_reminders (run_id, kind, at) VALUES (?, ?, ?)').run(runId, kind, at).changes === 1;
+  }
+
+  unmarkReminder(runId: string, kind: 'reminder' | 'expired'): void {
+    this.conn.prepare('DELETE FROM approval_reminders WHERE run_id = ? AND kind = ?').run(runId, kind);
+  }
+
   /** Retraining schedules (services/schedule). */
   readonly schedules = new SqliteScheduleStore(() => this.conn);
 
