@@ -70,7 +70,7 @@ describe('external run card', () => {
 describe('card actions of watched runs', () => {
   it('accepts a report key and a rollback version, and refuses anything else', () => {
     expect(parseCardAction('retryExternal', { watchKey: 'databricks:455644833', cardVersion: 1 })).toEqual({ ok: true, action: { verb: 'retryExternal', watchKey: 'databricks:455644833', cardVersion: 1 } });
-    expect(parseCardAction('retryExternal', { watchKey: 'r-1', cardVersion: 1 })).toMatchObject({ ok: false, error: expect.stringMatching(/watchKey: must be a report key/) });
+    expect(parseCardAction('retryExternal', { watchKey: 'r-1', cardVersion: 1 })).toMatchObject({ ok: false, error: expect.stringMatching(/watchKey: must be a report key/) as string });
     expect(parseCardAction('rollbackTo', { model: 'fashion-cnn', version: '6', cardVersion: 2 })).toEqual({ ok: true, action: { verb: 'rollbackTo', model: 'fashion-cnn', version: '6', cardVersion: 2 } });
     expect(parseCardAction('rollbackTo', { model: 'fashion-cnn', version: '6; drop', cardVersion: 2 })).toMatchObject({ ok: false });
   });
