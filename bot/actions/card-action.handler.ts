@@ -4,7 +4,7 @@ import type { AdaptiveCard } from '../../cards/render';
 import { runCard } from '../../cards/run.card';
 import { trainFormCard } from '../../cards/train-form.card';
 import type { PersonView } from '../../cards/views';
-import type { Authorizer } from '../../services/auth/authorizer';
+import type { Authorizer, Forbidden } from '../../services/auth/authorizer';
 import type { Principal } from '../../services/auth/roles';
 import type { AppConfig } from '../../services/config/config';
 import { samePerson } from '../../services/workflow/approval-policy';
@@ -36,7 +36,7 @@ export interface CardActionDeps {
   approvers: ApproverDirectory;
   now: () => number;
   /** Retry of watched external runs (services/watch); absent when watching is off. */
-  watch?: { retry(key: string, user: Principal): Promise<{ ok: boolean; text: string }> };
+  watch?: { retry(key: string, user: Principal): Promise<{ ok: boolean; text: string; forbidden?: Forbidden }> };
   /** Retraining schedules (for /schedule, which reads the same deps). */
   schedules?: ScheduleService;
 }
@@ -80,7 +80,8 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
     case 'retryExternal': {
       if (!deps.watch) return { kind: 'message', text: 'Watching external runs is off. Nothing was started.' };
       const result = await deps.watch.retry(a.watchKey, user);
-      return { kind: 'message', text: result.text };
+      // A role refusal reads as every other one; other outcomes are the watch service's sentence.
+      return { kind: 'message', text: result.forbidden ? refusalWords(result.forbidden) : result.text };
     }
     case 'rollbackTo': {
       // The card's version is only what it showed: the engine recomputes the target (rollback-target.ts).

@@ -1,11 +1,19 @@
 import { z } from 'zod';
 import { ScheduleError } from '../../services/schedule/schedule.service';
 import type { ScheduleRecord } from '../../services/schedule/schedule.store';
-import { defineCommand } from './command-spec';
+import { defineCommand, type CommandContext, type CommandReply } from './command-spec';
+import type { Forbidden } from '../../services/auth/authorizer';
+import { refusalWords } from '../views/refusal-words';
 import { modelName, noFlags, noParams } from './args';
 
 const when = (iso: string, tz: string): string => `${new Intl.DateTimeFormat('en-GB', { timeZone: tz, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso))} ${tz}`;
 export const describeSchedule = (s: ScheduleRecord): string => `${s.model}: "${s.cron}" (${s.timeZone}), next ${when(s.nextDue, s.timeZone)}, owner ${s.owner.name}`;
+
+/** A schedule starts runs in its owner's name: the train role is checked now, refusals audited like the engine's. */
+async function refuse(ctx: CommandContext, action: string, forbidden: Forbidden): Promise<CommandReply> {
+  await ctx.workflow.runs.appendAudit({ at: new Date(ctx.workflow.now()).toISOString(), actor: ctx.user.id, action, outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs } });
+  return { kind: 'text', text: refusalWords(forbidden) };
+}
 
 export const scheduleCommand = defineCommand({
   id: 'schedule',
@@ -34,7 +42,7 @@ export const scheduleCommand = defineCommand({
     if (!positionals.cron) return { kind: 'text', text: `Give the cron expression in quotes, e.g. /schedule ${positionals.model} "0 2 * * *" --tz Europe/Paris. Nothing was changed.` };
     // The owner becomes the runs' requester: the same role check as /train, now.
     const forbidden = await ctx.auth.check(ctx.user, 'train', positionals.model);
-    if (forbidden) return { kind: 'text', text: `Scheduling ${positionals.model} needs the ${forbidden.needs.join(' or ')} role (the schedule starts runs in your name). Nothing was changed.` };
+    if (forbidden) return refuse(ctx, 'schedule.set', forbidden);
     try {
       const saved = schedules.set(positionals.model, positionals.cron, flags.tz ?? 'UTC', ctx.user, ctx.conversation.id);
       await ctx.workflow.runs.appendAudit({ at: new Date(ctx.workflow.now()).toISOString(), actor: ctx.user.id, action: 'schedule.set', outcome: 'ok', detail: { model: saved.model, cron: saved.cron, timeZone: saved.timeZone } });
@@ -60,7 +68,7 @@ export const unscheduleCommand = defineCommand({
     const schedules = ctx.workflow.schedules;
     if (!schedules) return { kind: 'text', text: 'Schedules are not available here.' };
     const forbidden = await ctx.auth.check(ctx.user, 'train', positionals.model);
-    if (forbidden) return { kind: 'text', text: `Unscheduling ${positionals.model} needs the ${forbidden.needs.join(' or ')} role. Nothing was changed.` };
+    if (forbidden) return refuse(ctx, 'schedule.remove', forbidden);
     const removed = schedules.remove(positionals.model);
     await ctx.workflow.runs.appendAudit({ at: new Date(ctx.workflow.now()).toISOString(), actor: ctx.user.id, action: 'schedule.remove', outcome: removed ? 'ok' : 'refused', detail: { model: positionals.model } });
     return { kind: 'text', text: removed ? `${positionals.model} is no longer retrained on a schedule.` : `${positionals.model} had no schedule. Nothing was changed.` };

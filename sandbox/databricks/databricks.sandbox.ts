@@ -104,7 +104,8 @@ export async function startDatabricksSandbox(options: DatabricksSandboxOptions):
   const sink: WebhookSink = {
     send(payload, destinationId) {
       sentNotifications.push(payload);
-      const d = destinations.get(destinationId);
+      // An id not created through the API is taken as the bot's own destination (notificationUrl), as before.
+      const d = destinations.get(destinationId) ?? destinations.get(WEBHOOK_DESTINATION_ID);
       const url = d?.url;
       if (!d || !url) return;
       const authHeader = d.username !== undefined || d.password !== undefined ? `Basic ${Buffer.from(`${d.username ?? ''}:${d.password ?? ''}`).toString('base64')}` : undefined;

@@ -1,4 +1,4 @@
-import type { Authorizer } from '../auth/authorizer';
+import type { Authorizer, Forbidden } from '../auth/authorizer';
 import type { Principal } from '../auth/roles';
 import type { AzureDevOpsClient } from '../azure-devops/azure-devops.client';
 import type { PipelineRun } from '../azure-devops/azure-devops.types';
@@ -27,7 +27,7 @@ export interface WatchServiceDeps {
 }
 
 export type Seen = 'recorded' | 'duplicate' | 'retry-updated' | 'not-watched' | 'own-run' | 'not-finished' | 'nobody-asked';
-export type RetryOutcome = { ok: true; text: string; report: ExternalRunReport } | { ok: false; text: string };
+export type RetryOutcome = { ok: true; text: string; report: ExternalRunReport } | { ok: false; text: string; forbidden?: Forbidden };
 
 /**
  * Turns "this external run finished" (a webhook nudge or a poll hit) into at most one report per
@@ -140,7 +140,7 @@ export class WatchService {
     const forbidden = await this.deps.auth.check(user, 'retry', r.model ?? '');
     if (forbidden) {
       await audit('refused', { reason: 'forbidden', needs: forbidden.needs });
-      return { ok: false, text: `Retrying ${r.targetName} needs the ${forbidden.needs.join(' or ')} role${r.model ? ` for ${r.model}` : ''}. Nothing was started.` };
+      return { ok: false, forbidden, text: `Retrying ${r.targetName} needs the ${forbidden.needs.join(' or ')} role${r.model ? ` for ${r.model}` : ''}. Nothing was started.` };
     }
     if (r.outcome !== 'failed') return { ok: false, text: `${r.targetName} run ${r.runName} did not fail. Nothing was started.` };
     const running = r.retries.find((x) => x.state === 'running');

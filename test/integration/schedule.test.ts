@@ -25,7 +25,7 @@ describe('scheduled retraining', () => {
   };
 
   it('sets, lists and refuses schedules with a clear reason', async () => {
-    expect(await say(MEGAN, '/schedule fashion-cnn "0 2 * * *" --tz Europe/Paris')).toContain('needs the trainer role');
+    expect(await say(MEGAN, '/schedule fashion-cnn "0 2 * * *" --tz Europe/Paris')).toContain('You are not allowed to start training runs of fashion-cnn');
     expect(await say(ALEX, '/schedule fashion-cnn "0 2 * *" --tz Europe/Paris')).toContain('not a 5-field cron expression');
     expect(await say(ALEX, '/schedule fashion-cnn "0 2 * * *" --tz Mars/Olympus')).toContain('not an IANA time zone');
     expect(await say(ALEX, '/schedule fashion-cnn "*/30 * * * *" --tz Europe/Paris')).toContain('Scheduled: fashion-cnn');

@@ -72,7 +72,7 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
     expect(report?.source).toBe('azure-devops');
     const key = report?.key ?? '';
     const refused = await postActivity(bot.url, invokeActivity(world.connector.serviceUrl, 'conv-a', MEGAN, 'retryExternal', { watchKey: key, cardVersion: 1 }));
-    expect(JSON.stringify(refused.body)).toContain('needs the trainer role');
+    expect(JSON.stringify(refused.body)).toContain('You are not allowed to retry runs of fashion-cnn');
     const runsBefore = world.sandbox.azureDevOps.state.runs.size;
     const ok = await postActivity(bot.url, invokeActivity(world.connector.serviceUrl, 'conv-a', ALEX, 'retryExternal', { watchKey: key, cardVersion: 1 }));
     expect(JSON.stringify(ok.body)).toContain('Retrying mlops-ci');
