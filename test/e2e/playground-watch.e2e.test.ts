@@ -76,7 +76,7 @@ run('a failure card for a pipeline the bot did not start, in the Agents Playgrou
     expect(text).toContain('Megan Bowen');
     expect(text).toContain("Bash exited with code '1'.");
     await expect(card.first().getByRole('button', { name: /Retry/ }).count()).resolves.toBeGreaterThan(0);
-    await expect(card.first().getByRole('button', { name: /Open run in Azure DevOps/ }).count()).resolves.toBeGreaterThan(0);
+    expect(text).toContain('Open run in Azure DevOps');
     await card.first().screenshot({ path: join(OUT, 'external-failure-card.png') });
   }, 180_000);
 });
