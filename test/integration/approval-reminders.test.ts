@@ -37,7 +37,7 @@ describe('approvals that do not rot', () => {
     const before = world.connector.requests.length;
     await postActivity(bot.url, messageActivity(world.connector.serviceUrl, 'conv-m', MEGAN, '/approvals'));
     const list = await waitFor('/approvals', () => world.connector.requests.slice(before).find((r) => JSON.stringify(r.body).includes('Approvals waiting for you')));
-    expect(JSON.stringify(list.body)).toMatch(/Time left[^}]*"value":"(23h|1d)/);
+    expect(JSON.stringify(list.body)).toMatch(/Time left[^}]*"value":"(23h \d+m|24h 0m)"/);
 
     expect(await bot.reminders.check(expires + 1000)).toEqual({ reminded: [], expired: [run.id] });
     expect(await bot.reminders.check(expires + 60_000)).toEqual({ reminded: [], expired: [] });
