@@ -27,6 +27,10 @@ import { registerDashboardApi, type RouteKit } from './dashboard/dashboard-route
 import { registerDashboardStatic } from './dashboard/dashboard-static';
 import { SsoValidator } from './dashboard/sso-validator';
 import { dashboardLink, type DashboardLinks } from './dashboard/deep-link';
+import { startWatching, type Watching } from './watch/watching';
+import { startScheduling, type Scheduling } from './schedule/scheduling';
+import { ApprovalReminders } from './reminders/approval-reminders';
+import { subscriptionTarget } from '../services/watch/watch.types';
 
 export interface RunningBot {
   url: string;
@@ -35,6 +39,9 @@ export interface RunningBot {
   engine: RunEngine;
   tracker: Tracker;
   notifier: Notifier;
+  watching: Watching;
+  scheduling: Scheduling;
+  reminders: ApprovalReminders;
   dispatcher: Dispatcher;
   stop(): Promise<void>;
 }
@@ -74,16 +81,26 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const wake = (): void => {
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
   };
-  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake, auth });
+  // The bot's own training runs carry its Databricks notification destination (once known) for on_start/on_success/on_failure.
+  const destinations: string[] = config.mlops.watch.webhooks.databricksDestinationId ? [config.mlops.watch.webhooks.databricksDestinationId] : [];
+  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake, auth, webhookDestinationIds: destinations });
   const tracker = createTracker(config, clients, engine, store.runs, logger);
 
+  // Runs the bot did not start (issue 10): reports, their cards, the poller and the webhook subscriptions.
+  const watching = startWatching({ config, clients, store, auth, notifier, people: approvers, logger, destinations });
+
+  const scheduling = await startScheduling({ config, store, engine, notifier, logger });
+  const reminders = new ApprovalReminders({ runs: store.runs, conversations: store, marks: store, notifier, approvers, admins: config.mlops.roles.admins, remindBeforeMs: config.mlops.reminders.approvalBefore, logger: logger.child({ component: 'reminders' }) });
+
   const registry = createCommandRegistry();
-  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, cards, now: Date.now } });
+  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, cards, now: Date.now, watch: watching.service, schedules: scheduling.service } });
   const cdPipelines = new Map(Object.entries(config.mlops.models).flatMap(([name, m]) => (m.cd ? [[m.cd.azureDevOpsPipelineId, name] as const] : [])));
-  const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger });
+  const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger, watch: watching.service });
   // Subscriptions declared in mlops.config.yaml join those made with /subscribe.
   for (const sub of config.mlops.subscriptions) {
     for (const model of sub.models) await store.runs.putSubscription({ conversationId: sub.conversationId, model, events: [...sub.events] });
+    for (const p of sub.pipelines) await store.runs.putSubscription({ conversationId: sub.conversationId, model: subscriptionTarget('azure-devops', String(p)), events: [...sub.events] });
+    for (const j of sub.jobs) await store.runs.putSubscription({ conversationId: sub.conversationId, model: subscriptionTarget('databricks', String(j)), events: [...sub.events] });
   }
   const readiness = async (): Promise<Record<string, unknown>> => ({ outbox: { parked: (await store.runs.parkedOutbox(0)).count } });
   // The dashboard tab and its API: the same store, engine and roles as the chat.
@@ -115,6 +132,9 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     ticking = tracker
       .tick()
       .then(wake)
+      .then(async () => {
+        await reminders.check();
+      })
       .catch((error: unknown) => logger.error('tracker pass failed', { error }))
       .finally(() => {
         ticking = undefined;
@@ -122,6 +142,8 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   };
   const timer = setInterval(tick, config.pollIntervalMs);
   tick();
+  watching.start();
+  scheduling.start();
 
   return {
     url,
@@ -130,11 +152,16 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     engine,
     tracker,
     notifier,
+    watching,
+    scheduling,
+    reminders,
     dispatcher,
     stop: async () => {
       clearInterval(timer);
       await server.close();
       await ticking;
+      await watching.stop();
+      await scheduling.stop();
       await notifier.close();
       await store.close();
     },

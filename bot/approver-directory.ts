@@ -47,6 +47,14 @@ export class TeamsApproverDirectory implements ApproverDirectory {
     return [...present.map((m) => person({ id: m.id, name: m.name })), ...configured];
   }
 
+  /** The member of a conversation with this UPN or Entra object id (who triggered an external run), if any. */
+  async findMember(conversationId: string, who: { upn?: string | undefined; id?: string | undefined }): Promise<{ id: string; name: string } | undefined> {
+    const upn = who.upn?.toLowerCase();
+    const id = who.id?.toLowerCase();
+    const m = (await this.membersOf(conversationId)).find((x) => (upn !== undefined && x.userPrincipalName?.toLowerCase() === upn) || (id !== undefined && x.aadObjectId?.toLowerCase() === id));
+    return m ? { id: m.id, name: m.name } : undefined;
+  }
+
   private async membersOf(conversationId: string): Promise<Member[]> {
     const cached = this.members.get(conversationId);
     const now = Date.now();

@@ -2,7 +2,8 @@ import { approvalCard } from '../cards/approval.card';
 import { failureCard } from '../cards/failure.card';
 import type { Authorizer } from '../services/auth/authorizer';
 import type { Logger } from '../services/logger';
-import { entryMatches, samePrincipal } from '../services/auth/principal';
+import { samePrincipal } from '../services/auth/principal';
+import { adminChats } from './admin-chats';
 import type { Store } from '../services/store/store';
 import type { OutboxItem, OutboxRetryPolicy, RunStore } from '../services/workflow/run-store';
 import { ServiceError } from '../services/http/errors';
@@ -106,12 +107,8 @@ export class Dispatcher {
     }
   }
 
-  private async adminChats(): Promise<string[]> {
-    const admins = this.deps.admins ?? [];
-    if (admins.length === 0) return [];
-    return (await this.deps.conversations.listConversations())
-      .filter((c) => c.conversationType === 'personal' && c.installedBy && admins.some((a) => a.trim() !== '*' && entryMatches(a, { id: c.installedBy, aadObjectId: c.installedBy })))
-      .map((c) => c.conversationId);
+  private adminChats(): Promise<string[]> {
+    return adminChats(this.deps.conversations, this.deps.admins ?? []);
   }
 
   private async announce(runId: string, items: OutboxItem[]): Promise<void> {

@@ -2,6 +2,7 @@ import type { AdaptiveCard } from '../cards/render';
 import { runCard } from '../cards/run.card';
 import type { MlopsConfig } from '../services/config/mlops-config.schema';
 import { nextEnvironment } from '../services/workflow/environments';
+import { rollbackTarget } from '../services/workflow/rollback-target';
 import type { RunStore } from '../services/workflow/run-store';
 import type { RunRecord } from '../services/workflow/run.types';
 import type { Notifier } from './notifier';
@@ -39,7 +40,18 @@ export class RunCardWriter {
     const version = run.ext.modelVersion;
     const promote = next && version && run.status === 'succeeded' && !run.promotion && run.kind !== 'relay' ? { version, env: next.name } : undefined;
     const dashboardUrl = this.deps.dashboardLink?.(run.id);
-    return runCard({ ...runCardView(run, this.deps.now(), { environments: environmentViews(run, names, live), ...(promote ? { promote } : {}) }), ...(dashboardUrl ? { dashboardUrl } : {}) });
+    return runCard({
+      ...runCardView(run, this.deps.now(), { environments: environmentViews(run, names, live), ...(promote ? { promote } : {}) }),
+      ...(await this.rollbackOffer(run)),
+      ...(dashboardUrl ? { dashboardUrl } : {}),
+    });
+  }
+
+  /** "Roll back to vN" on the card of the run whose version is live in its environment (rule: services/workflow/rollback-target.ts). */
+  private async rollbackOffer(run: RunRecord): Promise<{ rollbackVersion?: string; rollbackEnv?: string }> {
+    if (run.status !== 'succeeded' || !run.ext.modelVersion || run.kind === 'relay') return {};
+    const target = rollbackTarget(await this.deps.runs.listRuns({ model: run.model, limit: 200 }), run.target);
+    return target && target.current === run.ext.modelVersion ? { rollbackVersion: target.previous, rollbackEnv: run.target } : {};
   }
 
   /** The message a turn posted with this run's card becomes the card the dispatcher updates. */

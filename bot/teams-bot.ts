@@ -126,7 +126,7 @@ export class TeamsBot extends TeamsActivityHandler {
       config: this.deps.config,
       auth: this.deps.auth,
       registry: this.deps.registry,
-      workflow: { engine: this.deps.workflow.engine, runs: this.deps.workflow.runs, now: this.deps.workflow.now, cards: this.deps.workflow.cards },
+      workflow: { engine: this.deps.workflow.engine, runs: this.deps.workflow.runs, now: this.deps.workflow.now, cards: this.deps.workflow.cards, ...(this.deps.workflow.schedules ? { schedules: this.deps.workflow.schedules } : {}) },
     };
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../services/logger';
 import type { RunEngine } from '../services/workflow/run-engine';
 import type { RunStore } from '../services/workflow/run-store';
 import type { RunRecord } from '../services/workflow/run.types';
+import type { WatchService } from '../services/watch/watch.service';
 
 export interface WebhookResult {
   status: number;
@@ -18,6 +19,8 @@ export interface WebhookDeps {
   runs: RunStore;
   engine: RunEngine;
   logger: Logger;
+  /** Watching of runs the bot did not start (services/watch); absent when off. */
+  watch?: Pick<WatchService, 'devopsRunFinished' | 'databricksRunFinished'>;
 }
 
 /**
@@ -82,7 +85,14 @@ export function createWebhookHandlers(deps: WebhookDeps): {
       }
       const id = event.kind === 'buildCompleted' ? event.build.id : event.kind === 'runStateChanged' || event.kind === 'stageStateChanged' ? event.run.id : event.runId;
       const active = await deps.runs.listRuns({ active: true });
-      return nudge(active.filter((r) => id !== undefined && r.ext.devopsRunId === id), 'azure-devops');
+      const answer = nudge(active.filter((r) => id !== undefined && r.ext.devopsRunId === id), 'azure-devops');
+      // A finished run the bot did not start: the watch service reads it and reports a failure once.
+      const finished = (event.kind === 'buildCompleted' && event.build.state === 'completed') || (event.kind === 'runStateChanged' && event.run.state === 'completed');
+      if (deps.watch && finished && id !== undefined) {
+        deps.watch.devopsRunFinished(id).catch((error: unknown) => deps.logger.warn('watch after webhook failed', { runId: id, error }));
+        answer.body.watch = id;
+      }
+      return answer;
     },
     databricks: async (body, headers) => {
       const refused = guard(headers);
@@ -95,7 +105,16 @@ export function createWebhookHandlers(deps: WebhookDeps): {
       }
       const ids = [n.runId, n.parentRunId].filter((x): x is string => !!x).map(Number);
       const active = await deps.runs.listRuns({ active: true });
-      return nudge(active.filter((r) => r.ext.databricksRunId !== undefined && ids.includes(r.ext.databricksRunId)), 'databricks');
+      const answer = nudge(active.filter((r) => r.ext.databricksRunId !== undefined && ids.includes(r.ext.databricksRunId)), 'databricks');
+      // A job run that ended: the job run id (a task-level event names it as parent_run_id).
+      const jobRunId = Number(n.parentRunId ?? n.runId);
+      const ended = n.eventType === 'jobs.on_failure' || n.eventType === 'jobs.on_success';
+      if (deps.watch && ended && Number.isSafeInteger(jobRunId) && /^\d+$/.test(n.jobId)) {
+        const hint = { jobId: Number(n.jobId), jobName: n.jobName, failed: n.eventType === 'jobs.on_failure' };
+        deps.watch.databricksRunFinished(jobRunId, hint).catch((error: unknown) => deps.logger.warn('watch after webhook failed', { runId: jobRunId, error }));
+        answer.body.watch = jobRunId;
+      }
+      return answer;
     },
   };
 }

@@ -18,6 +18,10 @@ export type CardAction =
   | { verb: 'refreshRun'; runId: string; cardVersion: number }
   | { verb: 'promoteRun'; runId: string; cardVersion: number }
   | { verb: 'chooseTrainModel'; cardVersion: number; model: string }
+  /** Retry of a run the bot did not start (a watched pipeline or job): by its report key. */
+  | { verb: 'retryExternal'; watchKey: string; cardVersion: number }
+  /** "Roll back to vN": opens the same approval as /rollback <model> <version>. */
+  | { verb: 'rollbackTo'; model: string; version: string; env?: string | undefined; cardVersion: number }
   | {
       verb: 'submitTrain';
       cardVersion: number;
@@ -28,7 +32,7 @@ export type CardAction =
       parameters: Record<string, string>;
     };
 
-export const CARD_VERBS = ['approve', 'reject', 'refreshApproval', 'cancelRun', 'retryRun', 'refreshRun', 'promoteRun', 'chooseTrainModel', 'submitTrain'] as const satisfies readonly CardVerb[];
+export const CARD_VERBS = ['approve', 'reject', 'refreshApproval', 'cancelRun', 'retryRun', 'refreshRun', 'promoteRun', 'chooseTrainModel', 'submitTrain', 'retryExternal', 'rollbackTo'] as const satisfies readonly CardVerb[];
 
 /** Input ids on the cards; inputs are merged into the action data by the client. */
 export const INPUT = { comment: 'comment', branch: 'branch', paramPrefix: 'param.' } as const;
@@ -61,6 +65,8 @@ const schemas = {
   promoteRun: z.object(run),
   chooseTrainModel: z.object({ cardVersion, model: id }),
   submitTrain: z.object({ cardVersion, model: id, branch }).catchall(z.unknown()),
+  retryExternal: z.object({ watchKey: z.string().regex(/^(azure-devops|databricks):\d{1,19}$/, 'must be a report key such as azure-devops:42'), cardVersion }),
+  rollbackTo: z.object({ model: id, version: z.string().regex(/^\d{1,10}$/, 'must be a version number'), env: id.optional(), cardVersion }),
 } satisfies Record<CardVerb, z.ZodType>;
 
 export type ParsedCardAction = { ok: true; action: CardAction } | { ok: false; error: string };

@@ -40,6 +40,8 @@ function buildRunCard(view: RunCardView): AdaptiveCard {
     ...(active && view.canCancel ? [executeAction('cancelRun', 'Cancel run', { runId: view.runId, cardVersion: view.cardVersion })] : []),
     ...(view.status === 'failed' && view.canRetry ? [executeAction('retryRun', 'Retry', { runId: view.runId, cardVersion: view.cardVersion })] : []),
     ...(view.promote ? [executeAction('promoteRun', `Promote v${inlineText(view.promote.version, 20)} to ${inlineText(view.promote.env, 40)}`, { runId: view.runId, cardVersion: view.cardVersion })] : []),
+    // Issue 10: the deployed version's card offers the rollback /rollback would do (same approval).
+    ...(view.rollbackVersion ? [executeAction('rollbackTo', `Roll back to v${inlineText(view.rollbackVersion, 20)}`, { model: view.model, version: view.rollbackVersion, ...(view.rollbackEnv ? { env: view.rollbackEnv } : {}), cardVersion: view.cardVersion })] : []),
     ...(logs ? [openUrlAction('Open logs', logs)] : []),
     ...(dashboard ? [openUrlAction('Open in dashboard', dashboard)] : []),
   ];

@@ -88,6 +88,10 @@ export interface RunCardView {
   /** What the viewer's role allows; the card shows Cancel only while active and Retry only after failure. */
   canCancel: boolean;
   canRetry: boolean;
+  /** On the card of the version in production: the previous production version ("Roll back to vN"). */
+  rollbackVersion?: string;
+  /** The environment that rollback is for (absent: the model's last, as /rollback without --env). */
+  rollbackEnv?: string;
   /** Already formatted, e.g. "2025-06-01 10:42 UTC". */
   updatedAt: string;
 }

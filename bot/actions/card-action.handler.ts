@@ -3,11 +3,13 @@ import { parseCardAction, type CardAction } from '../../cards/card-actions';
 import type { AdaptiveCard } from '../../cards/render';
 import { trainFormCard } from '../../cards/train-form.card';
 import type { PersonView } from '../../cards/views';
-import type { Authorizer } from '../../services/auth/authorizer';
+import type { Authorizer, Forbidden } from '../../services/auth/authorizer';
 import type { Principal } from '../../services/auth/roles';
 import type { AppConfig } from '../../services/config/config';
 import { samePerson } from '../../services/workflow/approval-policy';
 import { validateParameters } from '../../services/workflow/parameters';
+import { rollbackTarget } from '../../services/workflow/rollback-target';
+import type { ScheduleService } from '../../services/schedule/schedule.service';
 import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
@@ -35,6 +37,10 @@ export interface CardActionDeps {
   /** The one writer of run cards. */
   cards: RunCardWriter;
   now: () => number;
+  /** Retry of watched external runs (services/watch); absent when watching is off. */
+  watch?: { retry(key: string, user: Principal): Promise<{ ok: boolean; text: string; forbidden?: Forbidden }> };
+  /** Retraining schedules (for /schedule, which reads the same deps). */
+  schedules?: ScheduleService;
 }
 
 /**
@@ -76,6 +82,20 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
     case 'chooseTrainModel': {
       if (!(a.model in deps.config.mlops.models)) return { kind: 'message', text: `There is no model "${a.model}".` };
       return { kind: 'card', card: trainFormCard(trainFormView(deps.config, a.model)) };
+    }
+    case 'retryExternal': {
+      if (!deps.watch) return { kind: 'message', text: 'Watching external runs is off. Nothing was started.' };
+      const result = await deps.watch.retry(a.watchKey, user);
+      // A role refusal reads as every other one; other outcomes are the watch service's sentence.
+      return { kind: 'message', text: result.forbidden ? refusalWords(result.forbidden) : result.text };
+    }
+    case 'rollbackTo': {
+      // The card's version is only what it showed: the engine recomputes the target (rollback-target.ts).
+      const env = a.env ?? deps.config.mlops.models[a.model]?.environments.at(-1)?.name;
+      const live = rollbackTarget(await deps.runs.listRuns({ model: a.model, limit: 200 }), env);
+      if (live && live.previous !== a.version) return { kind: 'message', text: `The previous version of ${a.model} in ${env ?? 'production'} is now ${live.previous}, not ${a.version}; use /rollback ${a.model}. Nothing was changed.` };
+      const result = await deps.engine.startRollback({ model: a.model, requester: user, conversationId, ...(env ? { env } : {}) });
+      return result.ok ? { kind: 'message', text: result.message, newRun: result.run } : { kind: 'message', text: refusalWords(result.refusal) };
     }
     case 'submitTrain': {
       const m = deps.config.mlops.models[a.model];

@@ -3,8 +3,16 @@ import { listCard } from '../../cards/list.card';
 import { formatTime } from '../views/run-views';
 import { samePrincipal } from '../../services/auth/principal';
 import { approvalCount } from '../../services/workflow/approval-policy';
+import { durationText } from '../../services/workflow/transitions';
 import { defineCommand } from './command-spec';
 import { noFlags, noParams } from './args';
+
+/** How long an approval has before it expires, for the on-call reader ("3h 12m", "expired"). */
+export function timeLeft(expiresAt: string | undefined, now: number): string {
+  if (!expiresAt) return '?';
+  const ms = Date.parse(expiresAt) - now;
+  return ms <= 0 ? 'expired' : durationText(ms);
+}
 
 export const approvalsCommand = defineCommand({
   id: 'approvals',
@@ -32,6 +40,7 @@ export const approvalsCommand = defineCommand({
           facts: [
             { title: 'Requested by', value: r.requester.name },
             { title: 'Expires', value: formatTime(r.approval?.expiresAt) },
+            { title: 'Time left', value: timeLeft(r.approval?.expiresAt, wf.now()) },
             ...(samePrincipal(r.requester, ctx.user) ? [{ title: 'Note', value: 'you requested it: another approver must approve' }] : []),
           ],
         })),

@@ -5,6 +5,7 @@ import type { Principal } from '../../services/auth/roles';
 import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunCardWriter } from '../run-card.writer';
+import type { ScheduleService } from '../../services/schedule/schedule.service';
 
 export interface PositionalSpec {
   name: string;
@@ -27,7 +28,7 @@ export interface CommandContext {
   /** Role checks, for display (who may approve, /whoami); the engine makes the binding checks itself. */
   auth: Authorizer;
   registry: { specs(): readonly AnyCommandSpec[]; get(id: string): AnyCommandSpec | undefined };
-  workflow: { engine: RunEngine; runs: RunStore; now: () => number; /** The one writer of run cards. */ cards: RunCardWriter };
+  workflow: { engine: RunEngine; runs: RunStore; now: () => number; /** The one writer of run cards. */ cards: RunCardWriter; /** Retraining schedules; absent in contexts without a store. */ schedules?: ScheduleService };
 }
 
 export type CommandReply =

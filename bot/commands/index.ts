@@ -8,6 +8,7 @@ import { logsCommand } from './logs.command';
 import { rollbackCommand } from './rollback.command';
 import { runsCommand } from './runs.command';
 import { statusCommand } from './status.command';
+import { scheduleCommand, unscheduleCommand } from './schedule.command';
 import { subscribeCommand } from './subscribe.command';
 import { trainCommand } from './train.command';
 import { unsubscribeCommand } from './unsubscribe.command';
@@ -26,6 +27,8 @@ export function createCommandRegistry(): CommandRegistry {
     logsCommand,
     subscribeCommand,
     unsubscribeCommand,
+    scheduleCommand,
+    unscheduleCommand,
     auditCommand,
     whoamiCommand,
     helpCommand,

@@ -120,15 +120,34 @@ export function registerApiRoutes(server: SandboxServer, state: AzureDevOpsSandb
     const status = enumValue(BUILD_STATUS, q.get('statusFilter'), 'statusFilter');
     const result = enumValue(BUILD_RESULT, q.get('resultFilter'), 'resultFilter');
     const top = q.get('$top') ? intParam(q.get('$top') ?? undefined, '$top') : 1000;
-    const after = q.get('continuationToken') ? intParam(q.get('continuationToken') ?? undefined, 'continuationToken') : Number.MAX_SAFE_INTEGER;
+    // queryOrder decides the sort and which time minTime/maxTime filter on (finish or queue time) [B71].
+    const order = (q.get('queryOrder') ?? 'queueTimeDescending').toLowerCase();
+    const ORDERS = ['finishtimeascending', 'finishtimedescending', 'queuetimeascending', 'queuetimedescending', 'starttimeascending', 'starttimedescending'];
+    if (!ORDERS.includes(order)) throw new HttpFault(400, 'InvalidArgumentValueException', `The value '${q.get('queryOrder') ?? ''}' is not valid for queryOrder.`);
+    const byFinish = order.startsWith('finish');
+    const timeOf = (r: (typeof state.runs extends Map<number, infer R> ? R : never)): number | undefined => (byFinish ? r.finishTime : r.queueTime);
+    const bound = (name: string): number | undefined => {
+      const raw = q.get(name);
+      if (!raw) return undefined;
+      const t = Date.parse(raw);
+      if (Number.isNaN(t)) throw new HttpFault(400, 'InvalidArgumentValueException', `The value '${raw}' is not a valid date for ${name}.`);
+      return t;
+    };
+    const minTime = bound('minTime');
+    const maxTime = bound('maxTime');
+    const asc = order.endsWith('ascending');
     const matching = [...state.runs.values()]
       .filter((r) => definitions.length === 0 || definitions.includes(r.pipeline.id))
       .filter((r) => status === undefined || status === BUILD_STATUS.all || (BUILD_STATUS[buildStatus(r).toLowerCase()] ?? 0) & status)
       .filter((r) => result === undefined || (r.result !== undefined && (BUILD_RESULT[r.result] ?? 0) & result))
-      .filter((r) => r.id <= after)
-      .sort((a, b) => b.id - a.id);
-    const page = matching.slice(0, top);
-    const next = matching[top];
+      .filter((r) => (minTime === undefined && maxTime === undefined) || (timeOf(r) !== undefined && (minTime === undefined || (timeOf(r) ?? 0) >= minTime) && (maxTime === undefined || (timeOf(r) ?? 0) <= maxTime)))
+      .sort((a, b) => ((timeOf(a) ?? 0) - (timeOf(b) ?? 0) || a.id - b.id) * (asc ? 1 : -1));
+    // The continuation token names the first build of the next page (opaque to clients).
+    const token = q.get('continuationToken');
+    const from = token ? matching.findIndex((r) => String(r.id) === token) : 0;
+    if (token && from < 0) throw new HttpFault(400, 'InvalidArgumentValueException', `The continuation token '${token}' is not valid.`);
+    const page = matching.slice(from, from + top);
+    const next = matching[from + top];
     return ok({ count: page.length, value: page.map((r) => wireBuild(ctx(), r)) }, next ? { 'x-ms-continuationtoken': String(next.id) } : undefined);
   }));
   server.route('GET', '/:org/:project/_apis/build/builds/:buildId', 'builds.get', api((req) => ok(wireBuild(ctx(), state.run(intParam(req.params.buildId, 'buildId'))))));
@@ -210,6 +229,20 @@ export function registerApiRoutes(server: SandboxServer, state: AzureDevOpsSandb
   };
 
   // Service hooks
+  // List subscriptions (filters as in [H71] Subscriptions - List): how a client avoids a second copy.
+  server.route('GET', '/:org/_apis/hooks/subscriptions', 'subscriptions.list', api((req) => {
+    const q = req.query;
+    const c = ctx();
+    const list = state.hooks.subscriptions
+      .filter((s) => !q.get('publisherId') || s.publisherId === q.get('publisherId'))
+      .filter((s) => !q.get('eventType') || s.eventType === q.get('eventType'))
+      .filter((s) => !q.get('consumerId') || s.consumerId === q.get('consumerId'))
+      .filter((s) => !q.get('consumerActionId') || s.consumerActionId === q.get('consumerActionId'));
+    return ok({ count: list.length, value: list.map((s) => {
+      const { basicAuthPassword, ...shown } = s.consumerInputs;
+      return { id: s.id, url: `${c.baseUrl}/${c.org}/_apis/hooks/subscriptions/${s.id}`, status: 'enabled', publisherId: s.publisherId, eventType: s.eventType, resourceVersion: s.resourceVersion, consumerId: s.consumerId, consumerActionId: s.consumerActionId, createdDate: s.createdDate, publisherInputs: s.publisherInputs, consumerInputs: basicAuthPassword !== undefined ? { ...shown, basicAuthPassword: '********' } : shown };
+    }) });
+  }));
   server.route('POST', '/:org/_apis/hooks/subscriptions', 'subscriptions.create', api((req) => {
     const b = body(req);
     const consumerInputs = (b.consumerInputs ?? {}) as Record<string, string>;

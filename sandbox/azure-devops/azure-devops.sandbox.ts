@@ -48,6 +48,9 @@ export interface AzureDevOpsSandbox {
   state: AzureDevOpsSandboxState;
 }
 
+/** Build reasons a run can be queued with (BuildReason in BuildInterfaces, as strings). */
+const QUEUE_REASONS = ['manual', 'individualCI', 'batchedCI', 'schedule', 'pullRequest', 'resourceTrigger', 'buildCompletion'];
+
 export const SANDBOX_PROJECT_ID = '6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c';
 
 function errorBody(status: number, code: string, message: string): Record<string, unknown> {
@@ -91,6 +94,27 @@ export async function startAzureDevOpsSandbox(options: AzureDevOpsSandboxOptions
     if (typeof task !== 'string' || task === '') throw new HttpFault(400, 'InvalidArgumentValue', 'body must be {"task": "<task name>"}');
     state.failNextRunAt = task;
     return { status: 200, body: { failNextRunAt: task } };
+  });
+
+  // The "UI path": a person (or a schedule, a PR policy) queues a run; the bot did not start it.
+  // The web UI queues through the same Builds/Pipelines endpoints as the signed-in user, so the
+  // run differs from the bot's only in requestedFor/requestedBy and reason (docs/sandbox/azure-devops.md).
+  server.route('POST', '/_control/azure-devops/queue-as', 'control.queueAs', (req) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const who = (b.requestedFor ?? {}) as Record<string, unknown>;
+    if (typeof b.pipelineId !== 'number' || typeof who.displayName !== 'string' || typeof who.uniqueName !== 'string') {
+      throw new HttpFault(400, 'InvalidArgumentValue', 'body must be {"pipelineId": n, "requestedFor": {"displayName", "uniqueName", "id"?}, "reason"?, "branch"?, "templateParameters"?, "failTask"?}');
+    }
+    const reason = typeof b.reason === 'string' ? b.reason : 'manual';
+    if (!QUEUE_REASONS.includes(reason)) throw new HttpFault(400, 'InvalidArgumentValue', `reason must be one of ${QUEUE_REASONS.join(', ')}`);
+    const run = state.queue(b.pipelineId, {
+      requestedFor: { id: typeof who.id === 'string' ? who.id : randomUUID(), displayName: who.displayName, uniqueName: who.uniqueName },
+      reason,
+      ...(typeof b.branch === 'string' ? { sourceBranch: b.branch } : {}),
+      ...(b.templateParameters && typeof b.templateParameters === 'object' ? { templateParameters: b.templateParameters as Record<string, unknown> } : {}),
+      ...(typeof b.failTask === 'string' ? { failTask: b.failTask } : {}),
+    });
+    return { status: 200, body: { id: run.id, buildNumber: run.buildNumber } };
   });
 
   baseUrl = await server.listen(options.port ?? 0);

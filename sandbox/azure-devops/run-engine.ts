@@ -27,7 +27,11 @@ export interface RunRec {
   sourceBranch: string; sourceVersion: string; templateParameters: Record<string, string>;
   variables: Record<string, { value: string; isSecret?: boolean }>; failTask?: string;
   stages: StageRec[]; nextLogId: number; changeId: number;
+  /** Who queued it and why (Build `requestedFor`, `reason`); absent: the bot's service account, reason manual. */
+  requestedFor?: Identity; reason?: string;
 }
+
+export interface Identity { id: string; displayName: string; uniqueName: string }
 
 export type RunEvent =
   | { kind: 'runStateChanged'; run: RunRec; at: number }
@@ -38,7 +42,7 @@ export type RunEvent =
 /** How long "cancelling" lasts before the run reports completed/canceled (simulated ms). */
 const CANCEL_GRACE_MS = 2000;
 
-export function createRun(id: number, pipeline: PipelineSpec, now: number, init: Pick<RunRec, 'sourceBranch' | 'templateParameters' | 'variables'> & { failTask?: string; dailyIndex: number }): RunRec {
+export function createRun(id: number, pipeline: PipelineSpec, now: number, init: Pick<RunRec, 'sourceBranch' | 'templateParameters' | 'variables' | 'requestedFor' | 'reason'> & { failTask?: string; dailyIndex: number }): RunRec {
   const day = new Date(now).toISOString().slice(0, 10).replace(/-/g, '');
   let order = 0;
   return {
@@ -47,6 +51,8 @@ export function createRun(id: number, pipeline: PipelineSpec, now: number, init:
     sourceVersion: randomUUID().replace(/-/g, '').padEnd(40, '0').slice(0, 40),
     templateParameters: init.templateParameters, variables: init.variables,
     ...(init.failTask ? { failTask: init.failTask } : {}),
+    ...(init.requestedFor ? { requestedFor: init.requestedFor } : {}),
+    ...(init.reason ? { reason: init.reason } : {}),
     nextLogId: 1, changeId: 1,
     stages: pipeline.stages.map((spec, si) => ({
       id: randomUUID(), checkpointId: randomUUID(), spec, order: si + 1, state: 'pending',

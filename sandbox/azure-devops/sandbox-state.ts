@@ -2,7 +2,7 @@ import type { SandboxClock } from '../common/clock';
 import { HttpFault } from '../common/http-server';
 import type { Logger } from '../../services/logger';
 import { defaultPipelines, type PipelineSpec } from './pipeline-specs';
-import { advanceRun, cancelRun, createRun, decideApproval, type ApprovalRec, type RunEvent, type RunRec } from './run-engine';
+import { advanceRun, cancelRun, createRun, decideApproval, type ApprovalRec, type Identity, type RunEvent, type RunRec } from './run-engine';
 import { ServiceHooks } from './service-hooks';
 import type { WireContext } from './wire-shapes';
 
@@ -14,6 +14,12 @@ export interface QueueInput {
   sourceBranch?: string;
   templateParameters?: Record<string, unknown>;
   variables?: Record<string, { value?: unknown; isSecret?: boolean }>;
+  /** Who queued the run (the UI path: a person; a schedule: the project's build service). */
+  requestedFor?: Identity;
+  /** Build `reason`: manual, schedule, pullRequest, individualCI, ... */
+  reason?: string;
+  /** The run fails at this task (a person's broken commit, in the UI path). */
+  failTask?: string;
 }
 
 /** The variable / template parameter that makes a named task fail (case-insensitive). */
@@ -66,7 +72,7 @@ export class AzureDevOpsSandboxState {
     }
     const variables: RunRec['variables'] = {};
     for (const [k, v] of Object.entries(input.variables ?? {})) variables[k] = { value: typeof v.value === 'string' ? v.value : v.value === undefined ? '' : JSON.stringify(v.value), ...(v.isSecret ? { isSecret: true } : {}) };
-    const failTask = variables[FAIL_TASK_KEY]?.value ?? templateParameters[FAIL_TASK_KEY] ?? this.failNextRunAt;
+    const failTask = input.failTask ?? variables[FAIL_TASK_KEY]?.value ?? templateParameters[FAIL_TASK_KEY] ?? this.failNextRunAt;
     this.failNextRunAt = undefined;
     const now = this.clock.now();
     const day = new Date(now).toISOString().slice(0, 10);
@@ -78,6 +84,8 @@ export class AzureDevOpsSandboxState {
       variables,
       dailyIndex,
       ...(failTask ? { failTask } : {}),
+      ...(input.requestedFor ? { requestedFor: input.requestedFor } : {}),
+      ...(input.reason ? { reason: input.reason } : {}),
     });
     this.runs.set(run.id, run);
     this.emit({ kind: 'runStateChanged', run, at: now });

@@ -128,7 +128,7 @@ export class ServiceHooks {
       resourceVersion,
       resourceContainers: { collection: { id: 'c12d0eb8-e382-443b-9f9c-c52cba5014c2', baseUrl: `${ctx.baseUrl}/${ctx.org}/` }, account: { id: 'f844ec47-a9db-4511-8281-8b63f4eaf94e', baseUrl: `${ctx.baseUrl}/${ctx.org}/` }, project: { id: ctx.project.id, baseUrl: `${ctx.baseUrl}/${ctx.org}/` } },
       createdDate: new Date(e.at).toISOString(),
-      ...(eventType === 'build.complete' ? { requestedFor: identity(ctx) } : {}),
+      ...(eventType === 'build.complete' ? { requestedFor: identity(ctx, e.run.requestedFor) } : {}),
     };
   }
 }

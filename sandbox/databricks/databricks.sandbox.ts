@@ -5,7 +5,8 @@ import type { SandboxClock } from '../common/clock';
 import type { FaultRegistry } from '../common/faults';
 import { silentLogger, type Logger } from '../../services/logger';
 import { resolveMlRuntime } from '../../services/databricks/runtime-resolver';
-import { registerJobsRoutes } from './jobs.routes';
+import { registerJobsRoutes, startJobRun } from './jobs.routes';
+import { registerNotificationRoutes, type Destination } from './notifications.routes';
 import { registerMlflowRoutes } from './mlflow.routes';
 import { MlflowStore } from './mlflow.store';
 import { DEFAULT_TIMINGS, FAIL_MODES, type FailMode, type Timings } from './run-timeline';
@@ -32,6 +33,8 @@ export interface DatabricksSandboxOptions {
    * bot's) and, when `tokens` is given, Entra tokens issued for the Azure Databricks resource.
    */
   auth?: { pats?: ReadonlyMap<string, SandboxIdentity>; tokens?: TokenStore };
+  /** Identity ids that are workspace admins (may create notification destinations); default: the bot's. */
+  workspaceAdmins?: readonly string[];
 }
 
 /** The workspace PAT the sandbox accepts unless told otherwise (sandbox.env passes it to the bot). */
@@ -95,12 +98,17 @@ export async function startDatabricksSandbox(options: DatabricksSandboxOptions):
   const timings: Timings = { ...DEFAULT_TIMINGS, ...(options.timings ?? {}) };
   const sentNotifications: Array<Record<string, unknown>> = [];
   const inFlight = new Set<Promise<void>>();
-  const authHeader = options.notificationAuth ? `Basic ${Buffer.from(`${options.notificationAuth.username}:${options.notificationAuth.password}`).toString('base64')}` : undefined;
+  // Destinations by id: the seeded one (which the seeded jobs name) posts to notificationUrl; those
+  // created through the API post to their own URL with their own Basic credentials.
+  const destinations = new Map<string, Destination>([[WEBHOOK_DESTINATION_ID, { id: WEBHOOK_DESTINATION_ID, displayName: 'sandbox bot webhook', url: options.notificationUrl ?? '', username: options.notificationAuth?.username, password: options.notificationAuth?.password }]]);
   const sink: WebhookSink = {
-    send(payload) {
+    send(payload, destinationId) {
       sentNotifications.push(payload);
-      const url = options.notificationUrl;
-      if (!url) return;
+      // An id not created through the API is taken as the bot's own destination (notificationUrl), as before.
+      const d = destinations.get(destinationId) ?? destinations.get(WEBHOOK_DESTINATION_ID);
+      const url = d?.url;
+      if (!d || !url) return;
+      const authHeader = d.username !== undefined || d.password !== undefined ? `Basic ${Buffer.from(`${d.username ?? ''}:${d.password ?? ''}`).toString('base64')}` : undefined;
       const p = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authHeader ? { authorization: authHeader } : {}) }, body: JSON.stringify(payload) })
         .then(async (res) => {
           await res.text();
@@ -126,6 +134,27 @@ export async function startDatabricksSandbox(options: DatabricksSandboxOptions):
     authenticate: (req) => databricksAuthRefusal(req, rules),
   });
   registerJobsRoutes(server, workspace, mlflow, options.clock);
+  const admins = new Set(options.workspaceAdmins ?? [BOT_IDENTITY.id]);
+  registerNotificationRoutes(server, workspace, destinations, (req) => {
+    const outcome = authenticate(req.headers.authorization, rules, false);
+    return outcome.ok && admins.has(outcome.who.identity.id);
+  });
+  // Sandbox control, the "UI path": someone (or the job's schedule) starts a job run; the bot did not.
+  // The run differs from the bot's run-now only in creator_user_name and trigger (docs/sandbox/databricks.md).
+  server.route('POST', '/_control/databricks/run-as', 'control.runAs', (req) => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const job = workspace.jobs.get(Number(b.job_id));
+    if (!job) throw new HttpFault(400, 'INVALID_PARAMETER_VALUE', `Job ${String(b.job_id)} does not exist.`);
+    if (typeof b.user !== 'string' || b.user === '') throw new HttpFault(400, 'INVALID_PARAMETER_VALUE', 'body must be {"job_id", "user", "trigger"?, "fail"?, "job_parameters"?}');
+    const trigger = typeof b.trigger === 'string' ? b.trigger : 'ONE_TIME';
+    if (!['ONE_TIME', 'PERIODIC', 'RETRY', 'RUN_JOB_TASK', 'FILE_ARRIVAL', 'TABLE'].includes(trigger)) throw new HttpFault(400, 'INVALID_PARAMETER_VALUE', `unknown trigger ${trigger}`);
+    if (b.fail !== undefined) {
+      if (!FAIL_MODES.includes(b.fail as FailMode)) throw new HttpFault(400, 'INVALID_PARAMETER_VALUE', `fail must be one of ${FAIL_MODES.join(', ')}`);
+      workspace.failNextRun(b.fail as FailMode);
+    }
+    const run = startJobRun(workspace, job, { job_parameters: b.job_parameters ?? {} }, { creator: b.user, trigger });
+    return { status: 200, body: { run_id: run.runId } };
+  });
   registerMlflowRoutes(server, mlflow, options.clock, () => workspace.sync());
   // Sandbox control (not a Databricks API): fail the next run, for failure cards by hand.
   server.route('POST', '/_control/databricks/fail-next-run', 'control.failNextRun', (req) => {

@@ -30,6 +30,32 @@ function resolveRefs(list: unknown, runIdRef: string, jobParams: Record<string, 
   return list.map((v) => String(v).replace(/\{\{\s*job\.run_id\s*\}\}/g, runIdRef).replace(/\{\{\s*job\.parameters\.(\w+)\s*\}\}/g, (_m, k: string) => jobParams[k] ?? ''));
 }
 
+/**
+ * jobs/run-now's effect: a JOB_RUN of the job's tasks with its declared parameters. The Jobs UI's
+ * "Run now", the job's schedule and other tools start runs the same way; only the run's
+ * `creator_user_name` and `trigger` differ (PERIODIC for a schedule) [GOJ BaseRun].
+ */
+export function startJobRun(ws: Workspace, job: { jobId: number; settings: Json }, b: Json, who: { creator?: string; trigger?: string } = {}): ReturnType<Workspace['createRun']> {
+  const declared = Array.isArray(job.settings.parameters) ? (job.settings.parameters as Array<{ name: string; default: string }>) : [];
+  const given = (b.job_parameters ?? {}) as Record<string, string>;
+  const jobParams: Record<string, string> = Object.fromEntries(declared.map((p) => [p.name, given[p.name] ?? p.default]));
+  const tasks = (job.settings.tasks as Json[]).map((t) => t);
+  const firstPy = ((tasks[0]?.spark_python_task ?? {}) as Json).parameters;
+  const pythonParams = Array.isArray(b.python_params) ? b.python_params.map(String) : [];
+  const params = { ...parseTaskParameters([...resolveRefs(firstPy, '0', jobParams), ...pythonParams]), ...given };
+  return ws.createRun({
+    jobId: job.jobId,
+    runName: typeof job.settings.name === 'string' ? job.settings.name : `job-${job.jobId}`,
+    runType: 'JOB_RUN',
+    tasks,
+    params,
+    hooks: (job.settings.webhook_notifications ?? {}),
+    jobParameters: declared.map((p) => ({ name: p.name, default: p.default, value: jobParams[p.name] ?? p.default })),
+    ...(who.creator ? { creator: who.creator } : {}),
+    ...(who.trigger ? { trigger: who.trigger } : {}),
+  });
+}
+
 export function registerJobsRoutes(server: SandboxServer, ws: Workspace, mlflow: MlflowStore, clock: SandboxClock): void {
   const on = (method: string, path: string, operation: string, versions: string[], handler: (req: SandboxRequest) => unknown): void => {
     for (const v of versions)
@@ -70,25 +96,7 @@ export function registerJobsRoutes(server: SandboxServer, ws: Workspace, mlflow:
     const b = (req.body ?? {}) as Json;
     const job = ws.jobs.get(intParam(req, 'job_id', 'body'));
     if (!job) throw bad(`Job ${String(b.job_id)} does not exist.`);
-    const runId = idempotent(b.idempotency_token, () => {
-      const declared = Array.isArray(job.settings.parameters) ? (job.settings.parameters as Array<{ name: string; default: string }>) : [];
-      const given = (b.job_parameters ?? {}) as Record<string, string>;
-      const jobParams: Record<string, string> = Object.fromEntries(declared.map((p) => [p.name, given[p.name] ?? p.default]));
-      const tasks = (job.settings.tasks as Json[]).map((t) => t);
-      const firstPy = ((tasks[0]?.spark_python_task ?? {}) as Json).parameters;
-      const pythonParams = Array.isArray(b.python_params) ? b.python_params.map(String) : [];
-      const params = { ...parseTaskParameters([...resolveRefs(firstPy, '0', jobParams), ...pythonParams]), ...given };
-      const run = ws.createRun({
-        jobId: job.jobId,
-        runName: typeof job.settings.name === 'string' ? job.settings.name : `job-${job.jobId}`,
-        runType: 'JOB_RUN',
-        tasks,
-        params,
-        hooks: (job.settings.webhook_notifications ?? {}),
-        jobParameters: declared.map((p) => ({ name: p.name, default: p.default, value: jobParams[p.name] ?? p.default })),
-      });
-      return run.runId;
-    });
+    const runId = idempotent(b.idempotency_token, () => startJobRun(ws, job, b).runId);
     return { run_id: runId, number_in_job: runId };
   });
 
@@ -127,6 +135,14 @@ export function registerJobsRoutes(server: SandboxServer, ws: Workspace, mlflow:
     let runs = [...ws.runs.values()].map((r) => ({ r, json: runJson(ws, r, now, q.get('expand_tasks') === 'true') }));
     const terminal = (j: Json): boolean => ((j.status as Json).state as string) === 'TERMINATED';
     if (jobId) runs = runs.filter((x) => String(x.r.jobId) === jobId);
+    // start_time_from/to filter on the run's start time, in epoch ms, inclusive [GOJ ListRunsRequest].
+    for (const [name, keep] of [['start_time_from', (t: number, b: number) => t >= b], ['start_time_to', (t: number, b: number) => t <= b]] as const) {
+      const raw = q.get(name);
+      if (raw === null || raw === '') continue;
+      const bound = Number(raw);
+      if (!Number.isSafeInteger(bound) || bound < 0) throw bad(`Invalid value for ${name}: ${JSON.stringify(raw)}`);
+      runs = runs.filter((x) => keep(x.r.created, bound));
+    }
     if (q.get('active_only') === 'true') runs = runs.filter((x) => !terminal(x.json));
     if (q.get('completed_only') === 'true') runs = runs.filter((x) => terminal(x.json));
     runs.sort((a, b) => b.r.created - a.r.created || b.r.runId - a.r.runId);

@@ -1,7 +1,7 @@
 import type { SandboxClock } from '../common/clock';
 import type { MlflowStore } from './mlflow.store';
 import { runPhaseAt, taskPhaseAt, type PhaseSnapshot, type TaskPlan } from './run-timeline';
-import { SANDBOX_USER, type SimRun, type SimTask, type Workspace } from './workspace.state';
+import { type SimRun, type SimTask, type Workspace } from './workspace.state';
 
 /** Runs as Jobs API 2.2 JSON: both the deprecated `state` and the newer `status`, times in epoch ms, 0 = not yet. */
 type Json = Record<string, unknown>;
@@ -49,10 +49,10 @@ export function runJson(ws: Workspace, run: SimRun, now: number, withTasks: bool
     run_id: run.runId,
     number_in_job: run.runId,
     original_attempt_run_id: run.runId,
-    creator_user_name: SANDBOX_USER,
+    creator_user_name: run.creator,
     run_name: run.runName,
     run_type: run.runType,
-    trigger: 'ONE_TIME',
+    trigger: run.trigger,
     run_page_url: ws.runPageUrl(run.jobId, run.runId),
     start_time: run.created,
     end_time: terminal ? pl.terminatedAt : 0,

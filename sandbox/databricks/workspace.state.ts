@@ -43,10 +43,15 @@ export interface SimRun {
   fired: Set<string>;
   jobParameters: Array<{ name: string; default: string; value: string }>;
   failMode: FailMode | undefined;
+  /** `creator_user_name`: who started it (default SANDBOX_USER, the bot's account). */
+  creator: string;
+  /** `trigger`: ONE_TIME (run-now, submit), PERIODIC (schedule), RETRY ... */
+  trigger: string;
 }
 
 export interface WebhookSink {
-  send(payload: Json): void;
+  /** One delivery to the notification destination `destinationId`. */
+  send(payload: Json, destinationId: string): void;
 }
 
 export const WORKSPACE_ID = '1234567890123456';
@@ -114,7 +119,7 @@ export class Workspace {
     return `${this.baseUrl}/?o=${WORKSPACE_ID}#job/${jobId}/run/${runId}`;
   }
 
-  createRun(init: { jobId: number; runName: string; runType: SimRun['runType']; tasks: Json[]; params: Record<string, string>; hooks: Hooks; jobParameters?: SimRun['jobParameters'] }): SimRun {
+  createRun(init: { jobId: number; runName: string; runType: SimRun['runType']; tasks: Json[]; params: Record<string, string>; hooks: Hooks; jobParameters?: SimRun['jobParameters']; creator?: string; trigger?: string }): SimRun {
     const now = this.clock.now();
     const runId = this.newId();
     const requested = init.params.sandbox_fail;
@@ -137,7 +142,7 @@ export class Workspace {
       };
     });
     const plan = planRun({ created: now, tasks: tasks.map((t) => ({ epochs: t.epochs })), failMode, timings: this.timings });
-    const run: SimRun = { runId, jobId: init.jobId, runName: init.runName, runType: init.runType, created: now, params: init.params, plan, tasks, hooks: init.hooks, fired: new Set(), jobParameters: init.jobParameters ?? [], failMode };
+    const run: SimRun = { runId, jobId: init.jobId, runName: init.runName, runType: init.runType, created: now, params: init.params, plan, tasks, hooks: init.hooks, fired: new Set(), jobParameters: init.jobParameters ?? [], failMode, creator: init.creator ?? SANDBOX_USER, trigger: init.trigger ?? 'ONE_TIME' };
     this.runs.set(runId, run);
     for (const t of tasks) this.taskRuns.set(t.runId, { run, task: t });
     this.logger.info('run submitted', { runId, runName: run.runName, failMode });
@@ -162,7 +167,7 @@ export class Workspace {
       if (fired.has(event)) return;
       fired.add(event);
       const ids = new Set((hooks[event] ?? []).map((h) => h.id));
-      for (const _id of ids) this.webhooks.send({ event_type: `jobs.${event}`, workspace_id: WORKSPACE_ID, ...extra, run: runIds, job });
+      for (const id of ids) this.webhooks.send({ event_type: `jobs.${event}`, workspace_id: WORKSPACE_ID, ...extra, run: runIds, job }, id);
     };
     // Job-level on_start goes out when the run starts (it leaves the queue), as on Databricks.
     fire(run.fired, run.hooks, 'on_start', {}, { run_id: String(run.runId) });

@@ -121,6 +121,36 @@ export class AzureDevOpsClient {
     };
   }
 
+  /**
+   * One page of completed builds of any pipeline, oldest finish first, finished at or after
+   * `minTime` (Builds - List with queryOrder=finishTimeAscending: minTime then filters on finish
+   * time). The poller calls this a bounded number of times per pass, whatever the pipelines.
+   */
+  async listCompletedBuildsPage(options: OperationOptions & { minTime?: Date; top?: number; continuationToken?: string | undefined; definitions?: number[] } = {}): Promise<{ builds: PipelineRun[]; continuationToken: string | undefined }> {
+    const res = await this.call('builds.list', true, options, () =>
+      this.connection.raw<{ value?: unknown[] }>('GET', `${encodeURIComponent(this.project)}/_apis/build/builds`, {
+        'api-version': API, statusFilter: 'completed', queryOrder: 'finishTimeAscending', $top: options.top ?? 100,
+        minTime: options.minTime?.toISOString(), continuationToken: options.continuationToken,
+        definitions: options.definitions && options.definitions.length > 0 ? options.definitions.join(',') : undefined,
+      }),
+    );
+    const token = res.headers['x-ms-continuationtoken'];
+    return { builds: (res.body.value ?? []).map(mapBuild), continuationToken: Array.isArray(token) ? token[0] : token };
+  }
+
+  /** Service-hook subscriptions of one event type (to create ours only once). */
+  async listHookSubscriptions(eventType: HookEventType, options: OperationOptions = {}): Promise<HookSubscription[]> {
+    const res = await this.call('subscriptions.list', true, options, () =>
+      this.connection.raw<{ value?: Array<Record<string, unknown>> }>('GET', '_apis/hooks/subscriptions', { 'api-version': API, eventType, consumerId: 'webHooks' }),
+    );
+    return (res.body.value ?? []).map((sub) => ({
+      id: typeof sub.id === 'string' ? sub.id : '',
+      eventType: typeof sub.eventType === 'string' ? sub.eventType : eventType,
+      url: textOf(((sub.consumerInputs ?? {}) as Record<string, unknown>).url),
+      publisherInputs: (sub.publisherInputs ?? {}) as Record<string, string>,
+    }));
+  }
+
   /** Cancels through the Builds API (the Pipelines API has no cancel); the run reports canceling, then canceled. */
   async cancelRun(runId: number, options: OperationOptions = {}): Promise<PipelineRun> {
     const build = await this.call('builds.cancel', true, options, async () => (await this.connection.buildApi()).updateBuild({ status: BuildStatus.Cancelling }, this.project, runId));
@@ -246,4 +276,8 @@ export class AzureDevOpsClient {
   private notFound(operation: string, message: string): ServiceError {
     return new ServiceError({ service: 'azure-devops', operation, status: 404, code: 'NotFound', message });
   }
+}
+
+function textOf(v: unknown): string {
+  return typeof v === 'string' ? v : '';
 }

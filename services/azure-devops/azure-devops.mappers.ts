@@ -93,7 +93,18 @@ export function mapBuild(wire: unknown): PipelineRun {
     sourceVersion: str(b.sourceVersion),
     templateParameters: stringRecord(b.templateParameters),
     webUrl: href(b._links, 'web'),
+    requestedFor: identityOf(b.requestedFor),
+    reason: typeof b.reason === 'number' ? BUILD_REASON[b.reason] : str(b.reason),
   };
+}
+
+/** node-api's BuildReason numbers (interfaces/BuildInterfaces.ts) as the wire's names. */
+const BUILD_REASON: Record<number, string> = { 0: 'none', 1: 'manual', 2: 'individualCI', 4: 'batchedCI', 8: 'schedule', 16: 'scheduleForced', 32: 'userCreated', 64: 'validateShelveset', 128: 'checkInShelveset', 256: 'pullRequest', 512: 'buildCompletion', 1024: 'resourceTrigger' };
+
+function identityOf(v: unknown): PipelineRun['requestedFor'] {
+  const i = obj(v);
+  const displayName = str(i.displayName);
+  return displayName ? { id: str(i.id), displayName, uniqueName: str(i.uniqueName) } : undefined;
 }
 
 const RECORD_STATES = ['pending', 'inProgress', 'completed'] as const;

@@ -23,6 +23,10 @@ export interface PipelineRun {
   templateParameters: Record<string, string>;
   /** Link to the run's results page. */
   webUrl: string | undefined;
+  /** Who the run was queued for (Builds API `requestedFor`): a person, or a service identity for schedules. */
+  requestedFor?: { id: string | undefined; displayName: string; uniqueName: string | undefined } | undefined;
+  /** Why it was queued (Builds API `reason`): manual, schedule, pullRequest, individualCI ... */
+  reason?: string | undefined;
 }
 
 export type RecordState = 'pending' | 'inProgress' | 'completed';

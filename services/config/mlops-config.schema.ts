@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { approvalSchema, deploymentSchema, environmentSchema, smokeTestSchema, WORKSPACE_STAGES, type EnvironmentConfig } from './environment.schema';
+import { approvalSchema, deploymentSchema, duration, environmentSchema, smokeTestSchema, WORKSPACE_STAGES, type EnvironmentConfig } from './environment.schema';
 
 export { duration } from './environment.schema';
 export type { EnvironmentConfig } from './environment.schema';
+import { watchConfigSchema } from './watch-config.schema';
 
 /**
  * mlops.config.yaml: config as code. Models with their pipeline, training and deployment
@@ -82,7 +83,27 @@ export const mlopsConfigSchema = z.object({
     admins: z.array(principal).default([]),
   }),
   subscriptions: z
-    .array(z.object({ conversationId: z.string(), models: z.array(z.string()).default(['*']), events: z.array(z.enum(['failed', 'succeeded', 'approval'])).default(['failed']) }))
+    .array(z.object({
+      conversationId: z.string(),
+      models: z.array(z.string()).default(['*']),
+      /** Pipelines (id or name) and Databricks jobs (id or name) whose runs this conversation gets. */
+      pipelines: z.array(z.union([z.number().int().positive(), z.string().min(1)])).default([]),
+      jobs: z.array(z.union([z.number().int().positive(), z.string().min(1)])).default([]),
+      events: z.array(z.enum(['failed', 'succeeded', 'approval'])).default(['failed']),
+    }))
+    .default([]),
+  watch: watchConfigSchema,
+  /** Approvers are @mentioned this long before an approval expires; admins are told at expiry. */
+  reminders: z.object({ approvalBefore: duration.default(2 * 3_600_000) }).default({ approvalBefore: 2 * 3_600_000 }),
+  /** Cron schedules of retraining (also /schedule); the owner is the run's requester (needs the trainer role). */
+  schedules: z
+    .array(z.object({
+      model: z.string(),
+      cron: z.string().min(9, 'a 5-field cron expression such as "0 2 * * *"'),
+      timeZone: z.string().default('UTC'),
+      owner: z.object({ id: z.string().min(1), name: z.string().min(1) }),
+      conversationId: z.string().min(1),
+    }))
     .default([]),
 }).superRefine((cfg, ctx) => {
   for (const [name, m] of Object.entries(cfg.models)) {

@@ -4,7 +4,7 @@ import { SCOPES, bearerToken, entraToken, type AuthProvider } from '../http/auth
 import { sleep } from '../http/retry';
 import type { Logger } from '../logger';
 import { databricksErrorParser, toJob, toRun, toRunOutput } from './databricks.mappers';
-import type { DatabricksJob, DatabricksRun, DatabricksRunOutput, SparkVersion } from './databricks.types';
+import type { DatabricksJob, DatabricksRun, DatabricksRunOutput, NotificationDestination, SparkVersion } from './databricks.types';
 
 /**
  * Azure Databricks workspace REST (Jobs 2.2, Clusters 2.1) through the shared HTTP pipeline.
@@ -39,6 +39,8 @@ export interface ListRunsOptions extends OperationOptions {
   expandTasks?: boolean;
   /** Page size: 1..25 (Databricks' limit). */
   pageSize?: number;
+  /** Only runs that started at or after this time (`start_time_from`, epoch ms). */
+  startTimeFrom?: number;
 }
 
 export interface PollOptions extends OperationOptions {
@@ -143,6 +145,7 @@ export class DatabricksClient {
             completed_only: options.completedOnly || undefined,
             expand_tasks: options.expandTasks || undefined,
             limit: options.pageSize ?? 25,
+            start_time_from: options.startTimeFrom,
             page_token: pageToken,
           },
         },
@@ -151,6 +154,58 @@ export class DatabricksClient {
       for (const r of Array.isArray(res.body.runs) ? res.body.runs : []) yield toRun((r ?? {}) as Json);
       pageToken = nonEmpty(res.body.next_page_token);
     } while (pageToken);
+  }
+
+  /** One page of runs/list, newest first: callers that must bound their calls page by hand. */
+  async listRunsPage(options: ListRunsOptions & { pageToken?: string | undefined } = {}): Promise<{ runs: DatabricksRun[]; nextPageToken: string | undefined }> {
+    const res = await this.pipeline.send<Json>('jobs.runsList', {
+      method: 'GET',
+      path: '/api/2.2/jobs/runs/list',
+      query: { job_id: options.jobId, completed_only: options.completedOnly || undefined, active_only: options.activeOnly || undefined, limit: options.pageSize ?? 24, start_time_from: options.startTimeFrom, page_token: options.pageToken },
+    }, options);
+    return { runs: (Array.isArray(res.body.runs) ? res.body.runs : []).map((r) => toRun((r ?? {}) as Json)), nextPageToken: nonEmpty(res.body.next_page_token) };
+  }
+
+  /** Jobs with this exact name (`jobs/list?name=`), for config that names a job instead of its id. */
+  async findJobsByName(name: string, options: OperationOptions = {}): Promise<Array<{ jobId: number; name: string }>> {
+    const res = await this.pipeline.send<Json>('jobs.list', { method: 'GET', path: '/api/2.2/jobs/list', query: { name, limit: 100 } }, options);
+    return (Array.isArray(res.body.jobs) ? (res.body.jobs as Json[]) : []).map((j) => ({ jobId: Number(j.job_id), name: nonEmpty(((j.settings ?? {}) as Json).name) ?? '' }));
+  }
+
+  /** A job's `webhook_notifications` as set (event → destination ids). */
+  async getJobWebhooks(jobId: number, options: OperationOptions = {}): Promise<Record<string, string[]>> {
+    const res = await this.pipeline.send<Json>('jobs.get', { method: 'GET', path: '/api/2.2/jobs/get', query: { job_id: jobId } }, options);
+    const hooks = ((res.body.settings ?? {}) as Json).webhook_notifications;
+    const out: Record<string, string[]> = {};
+    for (const [event, list] of Object.entries((hooks ?? {}) as Json)) out[event] = (Array.isArray(list) ? (list as Json[]) : []).map((h) => String(h.id));
+    return out;
+  }
+
+  /**
+   * Replaces the job's `webhook_notifications` (a top-level field is replaced whole by jobs/update,
+   * so pass every event list, merged by the caller). Needs CAN MANAGE on the job.
+   */
+  async setJobWebhooks(jobId: number, hooks: Record<string, string[]>, options: OperationOptions = {}): Promise<void> {
+    const webhook_notifications = Object.fromEntries(Object.entries(hooks).map(([event, ids]) => [event, ids.map((id) => ({ id }))]));
+    // Setting the same value twice is harmless: retry after a lost answer is fine.
+    await this.pipeline.send('jobs.update', { method: 'POST', path: '/api/2.2/jobs/update', body: { job_id: jobId, new_settings: { webhook_notifications } }, idempotent: true }, options);
+  }
+
+  async listNotificationDestinations(options: OperationOptions = {}): Promise<NotificationDestination[]> {
+    const out: NotificationDestination[] = [];
+    let pageToken: string | undefined;
+    do {
+      const res = await this.pipeline.send<Json>('notificationDestinations.list', { method: 'GET', path: '/api/2.0/notification-destinations', query: { page_size: 100, page_token: pageToken } }, options);
+      for (const d of Array.isArray(res.body.results) ? (res.body.results as Json[]) : []) out.push({ id: String(d.id), displayName: nonEmpty(d.display_name) ?? '', type: typeof d.destination_type === 'string' ? d.destination_type : undefined });
+      pageToken = nonEmpty(res.body.next_page_token);
+    } while (pageToken);
+    return out;
+  }
+
+  /** Creates a generic webhook destination (workspace admins only). */
+  async createWebhookDestination(displayName: string, hook: { url: string; username?: string; password?: string }, options: OperationOptions = {}): Promise<NotificationDestination> {
+    const res = await this.pipeline.send<Json>('notificationDestinations.create', { method: 'POST', path: '/api/2.0/notification-destinations', body: { display_name: displayName, config: { generic_webhook: hook } }, idempotent: false }, options);
+    return { id: String(res.body.id), displayName: nonEmpty(res.body.display_name) ?? displayName, type: typeof res.body.destination_type === 'string' ? res.body.destination_type : undefined };
   }
 
   /** Active runs (pending, running, terminating): the polling fallback's one list call. */

@@ -127,6 +127,13 @@ export function toRun(wire: Json): DatabricksRun {
       runMs: num(wire.run_duration) ?? 0,
     },
     tasks: latestAttempts(arr(wire.tasks).map((t) => toTask(obj(t) ?? {}))),
+    trigger: str(wire.trigger),
+    jobParameters: Object.fromEntries(arr(wire.job_parameters).flatMap((p) => {
+      const o = obj(p) ?? {};
+      const name = str(o.name);
+      const value = str(o.value) ?? str(o.default);
+      return name !== undefined && value !== undefined ? [[name, value]] : [];
+    })),
   };
 }
 

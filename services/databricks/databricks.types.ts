@@ -75,6 +75,17 @@ export interface DatabricksRun {
   endTime: Date | undefined;
   durations: DatabricksRunDurations;
   tasks: DatabricksTask[];
+  /** What started it: ONE_TIME (run-now, submit), PERIODIC (schedule), RETRY, RUN_JOB_TASK ... */
+  trigger?: string | undefined;
+  /** Job-level parameters with the values this run used (`job_parameters[].value`). */
+  jobParameters?: Record<string, string> | undefined;
+}
+
+/** A workspace notification destination (its secrets are write-only and never read back). */
+export interface NotificationDestination {
+  id: string;
+  displayName: string;
+  type: string | undefined;
 }
 
 /** What the training task reported about MLflow (see infra/databricks/train.py, `MLOPS_RESULT`). */

@@ -4,6 +4,8 @@ import Database from 'better-sqlite3';
 import type { ConversationRecord, Store } from './store';
 import { statementCache } from './statement-cache';
 import { RUN_MIGRATIONS, SqliteRunStore } from './sqlite-runs';
+import { SqliteWatchStore, WATCH_MIGRATION } from '../watch/watch.store';
+import { SCHEDULE_MIGRATION, SqliteScheduleStore } from '../schedule/schedule.store';
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE conversations (
@@ -14,6 +16,12 @@ const MIGRATIONS: readonly string[] = [
      updated_at TEXT NOT NULL
    )`,
   ...RUN_MIGRATIONS,
+  // Issue 10: reports of watched external pipeline/job runs, their messages, retries and poll points.
+  WATCH_MIGRATION,
+  // Issue 10: cron schedules of retraining.
+  SCHEDULE_MIGRATION,
+  // Issue 10: approval reminders and expiry notices already sent (one of each per run).
+  `CREATE TABLE approval_reminders (run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (run_id, kind));`,
 ];
 
 interface ConversationRow {
@@ -30,6 +38,19 @@ export class SqliteStore implements Store {
   /** The run tables live in the same database file, so a transition and its outbox share one transaction. */
   readonly runs = new SqliteRunStore(() => this.conn);
   private readonly sql = statementCache(() => this.conn);
+  /** External-run watching (services/watch), in the same file. */
+  readonly watch = new SqliteWatchStore(() => this.conn);
+  /** Records a reminder of `kind` for a run; false if it was already sent (one per run and kind). */
+  markReminder(runId: string, kind: 'reminder' | 'expired', at: string): boolean {
+    return this.conn.prepare('INSERT OR IGNORE INTO approval_reminders (run_id, kind, at) VALUES (?, ?, ?)').run(runId, kind, at).changes === 1;
+  }
+
+  unmarkReminder(runId: string, kind: 'reminder' | 'expired'): void {
+    this.conn.prepare('DELETE FROM approval_reminders WHERE run_id = ? AND kind = ?').run(runId, kind);
+  }
+
+  /** Retraining schedules (services/schedule). */
+  readonly schedules = new SqliteScheduleStore(() => this.conn);
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

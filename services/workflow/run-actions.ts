@@ -3,6 +3,7 @@ import type { Authorizer, Forbidden } from '../auth/authorizer';
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { refused, stateRefusal, type ActionResult } from './action-result';
 import { environment, environmentNames, firstEnvironment, lastEnvironment, liveHistory, nextEnvironment, promotionRefusal, versionOf } from './environments';
+import { rollbackTarget } from './rollback-target';
 import { newDeployRun, newTrainRun, type NewRun, type StartDeployRequest, type StartRollbackRequest, type StartTrainRequest } from './run-factory';
 import { VersionConflictError, type RunStore } from './run-store';
 import { FINAL_STATUSES, currentStage, type PersonRef, type RunRecord } from './run.types';
@@ -87,9 +88,7 @@ export async function startRollback(ctx: ActionContext, req: StartRollbackReques
   if (!env) return unknownEnv(m, req.model, req.env ?? '');
   const forbidden = await ctx.auth.check(req.requester, 'rollback', req.model, env.name);
   if (forbidden) return refuse(ctx, req.requester, 'run.rollback', forbidden);
-  const live = await liveHistory(ctx.runs, req.model, env.name);
-  const current = versionOf(live[0] ?? ({ ext: {} } as RunRecord));
-  const previous = live.map(versionOf).find((v) => v !== current);
+  const { current, previous } = rollbackTarget(await ctx.runs.listRuns({ model: req.model, limit: 200 }), env.name) ?? {};
   // No promotion rule here: the version was live in this environment before.
   if (!current || !previous) return stateRefusal(`There is no earlier version of ${req.model} in ${env.name} to roll back to. Nothing was changed.`);
   const run = await ctx.create(newDeployRun({ ...req, version: previous, env: env.name, reason: 'rollback' }, m, ctx.now()));

@@ -28,6 +28,8 @@ export interface StepDeps {
   scoring: ScoringRoute;
   /** Runtime keys are resolved once per process and GPU flag: the list changes with workspace upgrades, not per run. */
   runtimeCache: Map<boolean, string>;
+  /** Notification destinations the training runs report to (jobs.on_start/on_success/on_failure webhooks); filled at start-up. */
+  webhookDestinationIds?: readonly string[];
 }
 
 const MAX_LOG_LINES = 200;
@@ -115,7 +117,7 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
       deps.runtimeCache.set(m.training.gpu, runtime);
     }
     const numeric = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
-    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ext.commit ? { commit: run.ext.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}` });
+    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ext.commit ? { commit: run.ext.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}`, webhookDestinationIds: [...(deps.webhookDestinationIds ?? [])] });
     const poller = await deps.databricks.beginSubmitRun(spec);
     const dr = await poller.poll();
     t.run.ext.databricksRunId = dr.runId;

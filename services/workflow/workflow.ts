@@ -20,6 +20,8 @@ export interface WorkflowOptions {
   onPersisted?: (run: RunRecord) => void;
   /** The authorizer the bot shares (one group cache); built from the config when absent. */
   auth?: Authorizer;
+  /** Databricks notification destinations for the bot's own training runs (a live list: start-up hook setup adds to it). */
+  webhookDestinationIds?: readonly string[];
 }
 
 /** The one authorization layer: roles from mlops.config.yaml, Entra groups through Microsoft Graph (cached). */
@@ -47,6 +49,7 @@ export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceCli
     smokeTest: postSample,
     scoring: { identityId: config.azure?.scoringIdentity?.id, identityClientId: config.azure?.scoringIdentity?.clientId, databricksHost: config.databricks?.host, mlflowTrackingUri: config.mlflow?.trackingUri },
     runtimeCache: new Map(),
+    ...(o.webhookDestinationIds ? { webhookDestinationIds: o.webhookDestinationIds } : {}),
     ...(o.onPersisted ? { onPersisted: o.onPersisted } : {}),
   });
 }

@@ -1,4 +1,7 @@
 import { RunCardWriter } from '../../bot/run-card.writer';
+import { ScheduleService } from '../../services/schedule/schedule.service';
+import { WatchService } from '../../services/watch/watch.service';
+import type { AzureDevOpsClient } from '../../services/azure-devops/azure-devops.client';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { handleCardAction, type CardActionDeps } from '../../bot/actions/card-action.handler';
@@ -99,9 +102,15 @@ async function world(m: string): Promise<World> {
     r.status = 'failed';
   });
   const registry = createCommandRegistry();
+  const schedules = new ScheduleService({ store: store.schedules, runs: store.runs, engine, models: Object.keys(config.mlops.models), now: Date.now, logger: silentLogger, onStarted: () => undefined });
+  schedules.set(m, '0 3 * * *', 'UTC', PEOPLE.requester, 'conv-1');
   const cards = new RunCardWriter({ runs: store.runs, models: config.mlops.models, now: Date.now });
-  const workflow = { engine, runs: store.runs, now: Date.now, cards };
-  const deps: CardActionDeps = { config, auth, engine, runs: store.runs, approvers: { approversOf: async () => [] }, cards, now: Date.now };
+  const workflow = { engine, runs: store.runs, now: Date.now, cards, schedules };
+  // A failed pipeline run of the model's CI, as the watcher reported it; Retry queues through this client.
+  store.watch.insertReport({ key: 'azure-devops:41', source: 'azure-devops', runId: 41, targetId: 1, targetName: 'ci', runName: '1', outcome: 'failed', result: 'failed', failedStep: undefined, error: undefined, logLines: [], url: undefined, triggeredBy: undefined, reason: 'manual', branch: 'refs/heads/main', parameters: {}, finishedAt: undefined, model: m, retries: [] }, new Date().toISOString());
+  const devops = { runPipeline: async () => ({ id: 42, webUrl: undefined }) } as unknown as AzureDevOpsClient;
+  const watch = new WatchService({ store: store.watch, runs: store.runs, devops, databricks: undefined, config: config.mlops, auth, now: Date.now, logger: silentLogger, onChange: () => undefined });
+  const deps: CardActionDeps = { config, auth, engine, runs: store.runs, approvers: { approversOf: async () => [] }, cards, now: Date.now, watch, schedules };
   return {
     store,
     registry,
@@ -135,6 +144,10 @@ const ROWS: Record<string, (w: World, who: Who, m: string) => Promise<string>> =
   'card promoteRun': (w, who) => card(w, who, 'promoteRun', { runId: w.ids.promotable, cardVersion: 1 }),
   'card refreshRun': (w, who) => card(w, who, 'refreshRun', { runId: w.ids.waiting, cardVersion: 1 }),
   'card refreshApproval': (w, who) => card(w, who, 'refreshApproval', { runId: w.ids.waiting, approvalId: w.ids.waiting, cardVersion: 1 }),
+  '/schedule': (w, who, m) => command(w, who, `/schedule ${m} "0 2 * * *" --tz Europe/Paris`),
+  '/unschedule': (w, who, m) => command(w, who, `/unschedule ${m}`),
+  'card retryExternal': (w, who) => card(w, who, 'retryExternal', { watchKey: 'azure-devops:41', cardVersion: 1 }),
+  'card rollbackTo': (w, who, m) => card(w, who, 'rollbackTo', { model: m, version: '1', cardVersion: 1 }),
 };
 
 async function command(w: World, who: Who, text: string): Promise<string> {
@@ -150,7 +163,9 @@ async function card(w: World, who: Who, verb: string, data: Record<string, unkno
 /** Everything a refused action must leave alone: the runs, their decisions, and the audit's refusals. */
 async function snapshot(store: SqliteStore): Promise<string> {
   const runs = await store.runs.listRuns({});
-  return JSON.stringify(runs.map((r) => [r.id, r.status, r.approval?.decisions.length ?? 0, r.kind === 'train' ? stageOf(r, 'approval').state : '']));
+  // Schedules and watched-run retries are side effects too.
+  const others = [store.schedules.list().map((s) => [s.model, s.cron, s.timeZone]), store.watch.listReports().map((r) => r.retries.length)];
+  return JSON.stringify([runs.map((r) => [r.id, r.status, r.approval?.decisions.length ?? 0, r.kind === 'train' ? stageOf(r, 'approval').state : '']), others]);
 }
 
 describe('the role table of docs/configuration.md', () => {

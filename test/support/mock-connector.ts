@@ -42,6 +42,8 @@ export class MockConnector {
   readonly requests: RecordedRequest[] = [];
   /** Highest number of requests of one conversation being served at the same moment. */
   readonly maxInFlight = new Map<string, number>();
+  /** Roster per conversation, for GET pagedmembers (TeamsInfo.getPagedMembers). */
+  readonly members = new Map<string, Array<{ id: string; name: string; aadObjectId?: string; userPrincipalName?: string }>>();
   /** Answer delay in ms, per request. */
   delayMs: (req: RecordedRequest) => number = () => 0;
   /** Bodies larger than this (UTF-16 bytes) get 413 MessageSizeTooBig, like Teams at ~100 KB. */
@@ -99,6 +101,12 @@ export class MockConnector {
     const url = new URL(req.url ?? '/', 'http://x');
     const match = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(url.pathname);
     const text = await readBody(req);
+    const paged = /^\/v3\/conversations\/([^/]+)\/pagedmembers$/.exec(url.pathname);
+    if (paged?.[1] && req.method === 'GET') {
+      // Conversations - Get Conversation Paged Members (one page: the tests' rosters are small).
+      answer(res, 200, { members: this.members.get(decodeURIComponent(paged[1])) ?? [] });
+      return;
+    }
     if (!match?.[1] || (req.method !== 'POST' && req.method !== 'PUT') || (req.method === 'PUT' && !match[2])) {
       answer(res, 404, { error: { code: 'NotFound', message: `no route ${req.method ?? ''} ${url.pathname}` } });
       return;

@@ -1,6 +1,7 @@
 // The Teams app package: the committed manifest, and the packager that turns it into the zip
 // uploaded to Teams. The schema used here is the test fixture, not the packager's own copy, so
 // the two validations are independent.
+import { createCommandRegistry } from '../../bot/commands';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +19,7 @@ const FIXTURE_SCHEMA = path.resolve(__dirname, '../fixtures/schemas/teams-manife
 const BOT_ID = '6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
 const APP_ID = 'a3b2c1d0-1111-4222-8333-944455566677';
 const BOT_DOMAIN = 'mlops-bot.contoso.com';
-const MAIN_COMMANDS = ['/train', '/status', '/runs', '/approvals', '/deploy', '/rollback', '/cancel', '/logs', '/subscribe', '/whoami', '/help'];
+const MAIN_COMMANDS = ['/train', '/status', '/runs', '/approvals', '/deploy', '/rollback', '/cancel', '/logs', '/help'];
 
 const template = JSON.parse(readFileSync(path.join(APP, 'manifest.json'), 'utf8')) as TeamsManifest;
 
@@ -69,6 +70,10 @@ describe('committed Teams manifest', () => {
         expect(command.description.length).toBeGreaterThan(10);
       }
     }
+    // Teams shows at most 12 commands per scope (v1.24): every command is in the list of at least
+    // one scope (channel ones in team/groupChat, personal ones in personal); /help lists them all.
+    const listed = new Set(lists.flatMap((l) => l.commands.map((c) => c.title)));
+    expect([...listed].sort()).toEqual(createCommandRegistry().specs().map((c) => `/${c.id}`).sort());
   });
 
   it('names and describes the product within the Teams limits, with the icons\' accent colour', () => {

@@ -10,7 +10,7 @@ describe('command registry', () => {
 
   it('registers every command of the design', () => {
     expect(registry.specs().map((s) => s.id).sort()).toEqual(
-      ['approvals', 'audit', 'cancel', 'deploy', 'help', 'logs', 'rollback', 'runs', 'status', 'subscribe', 'train', 'unsubscribe', 'whoami'].sort(),
+      ['approvals', 'audit', 'cancel', 'deploy', 'help', 'logs', 'rollback', 'runs', 'schedule', 'status', 'subscribe', 'train', 'unschedule', 'unsubscribe', 'whoami'].sort(),
     );
   });
 

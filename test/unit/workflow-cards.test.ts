@@ -417,7 +417,7 @@ describe('workflow cards', () => {
     expect(parseCardAction('approve', { runId: 'r-42', approvalId: 'ap-9', cardVersion: 2, comment: '  ok  ', msteams: {} })).toEqual({ ok: true, action: { verb: 'approve', runId: 'r-42', approvalId: 'ap-9', cardVersion: 2, comment: 'ok' } });
     expect(parseCardAction('reject', { runId: 'r-42', approvalId: 'ap-9', cardVersion: 2, comment: '' })).toEqual({ ok: true, action: { verb: 'reject', runId: 'r-42', approvalId: 'ap-9', cardVersion: 2 } });
     expect(parseCardAction(undefined, { verb: 'cancelRun', runId: 'r-42', cardVersion: 1 })).toEqual({ ok: true, action: { verb: 'cancelRun', runId: 'r-42', cardVersion: 1 } });
-    expect(CARD_VERBS).toHaveLength(9);
+    expect(CARD_VERBS).toHaveLength(11);
     const rejects: Array<[string | undefined, unknown, RegExp]> = [
       ['approve', { runId: 'r-42', cardVersion: 2 }, /invalid approve action: approvalId/],
       ['approve', { runId: 'r-42; drop', approvalId: 'a', cardVersion: 2 }, /runId: must be an id/],
