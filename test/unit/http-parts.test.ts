@@ -103,10 +103,12 @@ describe('redaction', () => {
     for (let i = 0; i < 12; i++) levels.unshift({ d: levels[0] });
     // Past depth 8 the value is kept as is (a cycle or a huge tree cannot stall a log line).
     let cur = redactValue(levels[0]) as Record<string, unknown>;
-    for (let i = 1; i <= 8; i++) {
-      expect(cur).not.toBe(levels[i - 1]);
+    for (let i = 0; i < 8; i++) {
+      expect(cur).not.toBe(levels[i]);
       cur = cur.d as Record<string, unknown>;
     }
+    // depth 8 is still a copy; depth 9 is the original object.
+    expect(cur).not.toBe(levels[8]);
     expect(cur.d).toBe(levels[9]);
   });
 
