@@ -24,7 +24,7 @@ describe('a new training run', () => {
   it('names the run it retries', () => {
     const { run, effects } = newTrainRun({ model: 'fashion-cnn', params: {}, requester, conversationId: 'c', retryOf: 'run-0' }, model, now);
     expect(run.retryOf).toBe('run-0');
-    expect(effects.audit[0]?.detail.retryOf).toBe('run-0');
+    expect(effects.audit?.[0]?.detail.retryOf).toBe('run-0');
   });
 
   it('says why a stage is skipped, in the stage and in the audit line', () => {
@@ -33,7 +33,7 @@ describe('a new training run', () => {
     expect(stageOf(run as RunRecord, 'ci')).toEqual({ id: 'ci', state: 'skipped', detail: 'no CI pipeline configured for this model' });
     expect(stageOf(run as RunRecord, 'approval')).toEqual({ id: 'approval', state: 'skipped', detail: 'approval not required by config' });
     expect(stageOf(run as RunRecord, 'training')).toEqual({ id: 'training', state: 'running', startedAt: at });
-    expect(effects.audit.slice(1)).toEqual([
+    expect(effects.audit?.slice(1)).toEqual([
       { at, actor: 'system', action: 'stage.skipped', outcome: 'ok', detail: { stage: 'ci', reason: 'models.fashion-cnn.ci is not set' } },
       { at, actor: 'system', action: 'stage.skipped', outcome: 'ok', detail: { stage: 'approval', reason: 'models.fashion-cnn.approval is none' } },
     ]);
