@@ -61,6 +61,7 @@ describe('the relay run record', () => {
   it("asks as many approvers as Azure DevOps does, at least one, and takes the model's CI branch", () => {
     expect(relayRunRecord(req({ approval: approval({ minRequiredApprovers: 3 }) }), model, 'c', now).approval?.required).toBe(3);
     expect(relayRunRecord(req({ approval: approval({ minRequiredApprovers: 0 }) }), model, 'c', now).approval?.required).toBe(1);
+    expect(relayRunRecord(req({ approval: approval({ minRequiredApprovers: -1 }) }), model, 'c', now).approval?.required).toBe(1);
     expect(relayRunRecord(req(), { ...model, ci: { azureDevOpsPipelineId: 1, branch: 'release' } }, 'c', now).branch).toBe('release');
   });
 });
