@@ -18,9 +18,9 @@ module.exports = {
     '<rootDir>/test/unit/command-*.test.ts',
     '<rootDir>/test/unit/config.test.ts',
     '<rootDir>/test/unit/roles.test.ts',
-    '<rootDir>/test/unit/workflow-transitions.test.ts',
+    '<rootDir>/test/unit/workflow-*.test.ts',
     '<rootDir>/test/integration/retry-after.test.ts',
-    '<rootDir>/test/integration/http-pipeline.test.ts',
+    '<rootDir>/test/integration/http-pipeline*.test.ts',
     '<rootDir>/test/integration/identity-refused.test.ts',
   ],
 };

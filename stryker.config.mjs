@@ -10,6 +10,19 @@ const SCOPES = {
   webhooks: ['bot/webhooks.ts'],
   // The rules that must have no surviving mutant: the approval policy and the transitions.
   approval: ['services/workflow/approval-policy.ts', 'services/workflow/transitions.ts'],
+  // The pure rules of services/workflow (no engine): unit tests judge them in seconds a mutant. The
+  // engine files (run-engine, *-steps, tracker, workflow) need the sandbox suites: see docs/testing.md.
+  'workflow-logic': [
+    'services/workflow/approval-policy.ts',
+    'services/workflow/transitions.ts',
+    'services/workflow/poll-plan.ts',
+    'services/workflow/parameters.ts',
+    'services/workflow/scoring-container.ts',
+    'services/workflow/keyed-lock.ts',
+    'services/workflow/devops-relay.ts',
+    'services/workflow/run-factory.ts',
+    'services/workflow/action-result.ts',
+  ],
 };
 const scope = process.env.MUTATION_SCOPE ?? 'all';
 if (scope !== 'all' && !(scope in SCOPES)) throw new Error(`MUTATION_SCOPE must be one of ${Object.keys(SCOPES).join(', ')} (or unset for all)`);

@@ -1,0 +1,76 @@
+import { imageRegistry, scoringContainerSpec, type ScoringRoute } from '../../services/workflow/scoring-container';
+import { newTrainRun } from '../../services/workflow/run-factory';
+import type { RunRecord } from '../../services/workflow/run.types';
+import type { ModelConfig } from '../../services/config/mlops-config.schema';
+import { sandboxConfig } from '../support/context';
+
+const model = sandboxConfig().mlops.models['fashion-cnn']!;
+const now = Date.parse('2026-11-26T10:00:00Z');
+const run: RunRecord = { ...newTrainRun({ model: 'fashion-cnn', params: {}, requester: { id: 'u', name: 'U' }, conversationId: 'c' }, model, now).run, id: 'run-1', version: 1 };
+const route: ScoringRoute = { identityId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/scoring', identityClientId: 'client-1', databricksHost: 'https://adb-1.azuredatabricks.net', mlflowTrackingUri: 'http://mlflow.local:5000' };
+const image = 'myacr.azurecr.io/fashion-cnn:run-1';
+const withRegistry = (registry: ModelConfig['registry'], dnsLabel?: string): ModelConfig => {
+  const { dnsLabel: _d, ...deployment } = model.deployment;
+  return { ...model, registry, deployment: dnsLabel ? { ...deployment, dnsLabel } : deployment };
+};
+
+describe('the registry of an image reference', () => {
+  it('is the first segment when it names a host (a dot, a port or localhost), else Docker Hub (none)', () => {
+    expect(imageRegistry('myacr.azurecr.io/repo/app:1')).toBe('myacr.azurecr.io');
+    expect(imageRegistry('127.0.0.1:5000/app:1')).toBe('127.0.0.1:5000');
+    expect(imageRegistry('registry:5000/app')).toBe('registry:5000');
+    expect(imageRegistry('localhost/app:1')).toBe('localhost');
+    expect(imageRegistry('library/python:3.11')).toBeUndefined();
+    expect(imageRegistry('python:3.11')).toBeUndefined();
+    expect(imageRegistry('my.image:1')).toBeUndefined();
+  });
+});
+
+describe('the scoring container group', () => {
+  it('pins the approved version, points at the Unity Catalog registry, and pulls with the identity', () => {
+    const spec = scoringContainerSpec(run, withRegistry('unity-catalog', 'fashion-cnn-prod'), image, '7', route);
+    expect(spec).toEqual({
+      name: model.deployment.containerGroup,
+      image,
+      cpu: model.deployment.cpu,
+      memoryInGB: model.deployment.memoryInGB,
+      port: model.deployment.port,
+      dnsNameLabel: 'fashion-cnn-prod',
+      environment: {
+        MODEL_NAME: model.registeredModel,
+        MODEL_VERSION: '7',
+        MLFLOW_REGISTRY_URI: 'databricks-uc',
+        PORT: String(model.deployment.port),
+        DATABRICKS_HOST: route.databricksHost,
+        AZURE_CLIENT_ID: 'client-1',
+      },
+      userAssignedIdentities: [route.identityId],
+      registry: { server: 'myacr.azurecr.io', identity: route.identityId },
+      readinessProbe: { path: '/', port: model.deployment.port, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 30 },
+      restartPolicy: 'Always',
+      tags: { 'mlops-run': 'run-1', 'mlops-model': 'fashion-cnn', 'mlops-version': '7' },
+    });
+  });
+
+  it('uses the workspace registry, or the MLflow server without a Databricks host', () => {
+    expect(scoringContainerSpec(run, withRegistry('workspace'), image, '3', route).environment).toMatchObject({ MLFLOW_REGISTRY_URI: 'databricks', DATABRICKS_HOST: route.databricksHost });
+    const oss = scoringContainerSpec(run, withRegistry('mlflow'), image, '3', route).environment;
+    expect(oss?.MLFLOW_REGISTRY_URI).toBe('http://mlflow.local:5000');
+    expect(oss).not.toHaveProperty('DATABRICKS_HOST');
+    expect(scoringContainerSpec(run, withRegistry('mlflow'), image, '3', { ...route, mlflowTrackingUri: undefined }).environment?.MLFLOW_REGISTRY_URI).toBe('');
+  });
+
+  it('leaves out the DNS label, the identity and the registry credential when there are none', () => {
+    const spec = scoringContainerSpec(run, withRegistry('unity-catalog'), image, '1', { identityId: undefined, identityClientId: undefined, databricksHost: undefined, mlflowTrackingUri: undefined });
+    expect(spec).not.toHaveProperty('dnsNameLabel');
+    expect(spec).not.toHaveProperty('userAssignedIdentities');
+    expect(spec).not.toHaveProperty('registry');
+    expect(Object.keys(spec.environment ?? {})).toEqual(['MODEL_NAME', 'MODEL_VERSION', 'MLFLOW_REGISTRY_URI', 'PORT']);
+  });
+
+  it('attaches the identity but no registry credential for a Docker Hub image', () => {
+    const spec = scoringContainerSpec(run, withRegistry('unity-catalog'), 'library/python:3.11', '1', route);
+    expect(spec.userAssignedIdentities).toEqual([route.identityId]);
+    expect(spec).not.toHaveProperty('registry');
+  });
+});
