@@ -1,7 +1,7 @@
 import { imageRegistry, scoringContainerSpec, type ScoringRoute } from '../../services/workflow/scoring-container';
 import { newTrainRun } from '../../services/workflow/run-factory';
 import type { RunRecord } from '../../services/workflow/run.types';
-import type { ModelConfig } from '../../services/config/mlops-config.schema';
+import type { EnvironmentConfig, ModelConfig } from '../../services/config/mlops-config.schema';
 import { sandboxConfig } from '../support/context';
 
 const model = sandboxConfig().mlops.models['fashion-cnn']!;
@@ -9,9 +9,12 @@ const now = Date.parse('2026-11-26T10:00:00Z');
 const run: RunRecord = { ...newTrainRun({ model: 'fashion-cnn', params: {}, requester: { id: 'u', name: 'U' }, conversationId: 'c' }, model, now).run, id: 'run-1', version: 1 };
 const route: ScoringRoute = { identityId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/scoring', identityClientId: 'client-1', databricksHost: 'https://adb-1.azuredatabricks.net', mlflowTrackingUri: 'http://mlflow.local:5000' };
 const image = 'myacr.azurecr.io/fashion-cnn:run-1';
-const withRegistry = (registry: ModelConfig['registry'], dnsLabel?: string): ModelConfig => {
-  const { dnsLabel: _d, ...deployment } = model.deployment;
-  return { ...model, registry, deployment: dnsLabel ? { ...deployment, dnsLabel } : deployment };
+const env0 = model.environments[0]!;
+const withRegistry = (registry: ModelConfig['registry']): ModelConfig => ({ ...model, registry });
+/** The model's (first) environment, with or without a DNS label. */
+const envWith = (dnsLabel?: string): EnvironmentConfig => {
+  const { dnsLabel: _d, ...rest } = env0;
+  return dnsLabel ? { ...rest, dnsLabel } : rest;
 };
 
 describe('the registry of an image reference', () => {
@@ -28,40 +31,40 @@ describe('the registry of an image reference', () => {
 
 describe('the scoring container group', () => {
   it('pins the approved version, points at the Unity Catalog registry, and pulls with the identity', () => {
-    const spec = scoringContainerSpec(run, withRegistry('unity-catalog', 'fashion-cnn-prod'), image, '7', route);
+    const spec = scoringContainerSpec(run, withRegistry('unity-catalog'), envWith('fashion-cnn-prod'), image, '7', route);
     expect(spec).toEqual({
-      name: model.deployment.containerGroup,
+      name: env0.containerGroup,
       image,
-      cpu: model.deployment.cpu,
-      memoryInGB: model.deployment.memoryInGB,
-      port: model.deployment.port,
+      cpu: env0.cpu,
+      memoryInGB: env0.memoryInGB,
+      port: env0.port,
       dnsNameLabel: 'fashion-cnn-prod',
       environment: {
         MODEL_NAME: model.registeredModel,
         MODEL_VERSION: '7',
         MLFLOW_REGISTRY_URI: 'databricks-uc',
-        PORT: String(model.deployment.port),
+        PORT: String(env0.port),
         DATABRICKS_HOST: route.databricksHost,
         AZURE_CLIENT_ID: 'client-1',
       },
       userAssignedIdentities: [route.identityId],
       registry: { server: 'myacr.azurecr.io', identity: route.identityId },
-      readinessProbe: { path: '/', port: model.deployment.port, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 30 },
+      readinessProbe: { path: '/', port: env0.port, initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 30 },
       restartPolicy: 'Always',
-      tags: { 'mlops-run': 'run-1', 'mlops-model': 'fashion-cnn', 'mlops-version': '7' },
+      tags: { 'mlops-run': 'run-1', 'mlops-model': 'fashion-cnn', 'mlops-version': '7', 'mlops-environment': 'production' },
     });
   });
 
   it('uses the workspace registry, or the MLflow server without a Databricks host', () => {
-    expect(scoringContainerSpec(run, withRegistry('workspace'), image, '3', route).environment).toMatchObject({ MLFLOW_REGISTRY_URI: 'databricks', DATABRICKS_HOST: route.databricksHost });
-    const oss = scoringContainerSpec(run, withRegistry('mlflow'), image, '3', route).environment;
+    expect(scoringContainerSpec(run, withRegistry('workspace'), envWith(), image, '3', route).environment).toMatchObject({ MLFLOW_REGISTRY_URI: 'databricks', DATABRICKS_HOST: route.databricksHost });
+    const oss = scoringContainerSpec(run, withRegistry('mlflow'), envWith(), image, '3', route).environment;
     expect(oss?.MLFLOW_REGISTRY_URI).toBe('http://mlflow.local:5000');
     expect(oss).not.toHaveProperty('DATABRICKS_HOST');
-    expect(scoringContainerSpec(run, withRegistry('mlflow'), image, '3', { ...route, mlflowTrackingUri: undefined }).environment?.MLFLOW_REGISTRY_URI).toBe('');
+    expect(scoringContainerSpec(run, withRegistry('mlflow'), envWith(), image, '3', { ...route, mlflowTrackingUri: undefined }).environment?.MLFLOW_REGISTRY_URI).toBe('');
   });
 
   it('leaves out the DNS label, the identity and the registry credential when there are none', () => {
-    const spec = scoringContainerSpec(run, withRegistry('unity-catalog'), image, '1', { identityId: undefined, identityClientId: undefined, databricksHost: undefined, mlflowTrackingUri: undefined });
+    const spec = scoringContainerSpec(run, withRegistry('unity-catalog'), envWith(), image, '1', { identityId: undefined, identityClientId: undefined, databricksHost: undefined, mlflowTrackingUri: undefined });
     expect(spec).not.toHaveProperty('dnsNameLabel');
     expect(spec).not.toHaveProperty('userAssignedIdentities');
     expect(spec).not.toHaveProperty('registry');
@@ -69,7 +72,7 @@ describe('the scoring container group', () => {
   });
 
   it('attaches the identity but no registry credential for a Docker Hub image', () => {
-    const spec = scoringContainerSpec(run, withRegistry('unity-catalog'), 'library/python:3.11', '1', route);
+    const spec = scoringContainerSpec(run, withRegistry('unity-catalog'), envWith(), 'library/python:3.11', '1', route);
     expect(spec.userAssignedIdentities).toEqual([route.identityId]);
     expect(spec).not.toHaveProperty('registry');
   });
