@@ -41,7 +41,7 @@ describe('one-click rollback', () => {
     const stale = await postActivity(bot.url, invokeActivity(world.connector.serviceUrl, 'conv-r', MEGAN, 'rollbackTo', { model: 'fashion-cnn', version: '999', cardVersion: 1 }));
     expect(JSON.stringify(stale.body)).toContain('Nothing was changed');
     const clicked = await postActivity(bot.url, invokeActivity(world.connector.serviceUrl, 'conv-r', MEGAN, 'rollbackTo', { model: 'fashion-cnn', version: first.version, cardVersion: 1 }));
-    expect(JSON.stringify(clicked.body)).toContain(`Rollback of fashion-cnn to version ${first.version}`);
+    expect(JSON.stringify(clicked.body)).toContain(`Rollback of fashion-cnn in production to version ${first.version}`);
     const [rollback] = await bot.store.runs.listRuns({ model: 'fashion-cnn', limit: 1 });
     expect(rollback).toMatchObject({ kind: 'deploy', requester: { id: MEGAN.id } });
     const waiting = await waitFor('the rollback approval', async () => ((await bot.store.runs.getRun(rollback?.id ?? ''))?.status === 'waiting_approval' ? bot.store.runs.getRun(rollback?.id ?? '') : undefined), 60_000);

@@ -56,15 +56,16 @@ function fakes(opts: { pages?: Record<number, number[][]>; active?: Array<[numbe
 const ids = (rs: RunRecord[]): string[] => rs.map((r) => r.id);
 
 describe('the poll plan', () => {
-  it('skips CI runs whose build is still in progress, with one list call per CI pipeline (first page only)', async () => {
+  it('skips CI runs whose build is still in progress, with one list call per CI pipeline read to its last page', async () => {
     const busy = run('ci', 'a', { devopsRunId: 11 });
     const done = run('ci', 'a', { devopsRunId: 12 });
     const onPage2 = run('ci', 'a', { devopsRunId: 13 });
     const otherPipeline = run('ci', 'b', { devopsRunId: 21 });
     const f = fakes({ pages: { 1: [[11], [13]], 7: [[21]] } });
-    expect(ids(await runsToAdvance([busy, done, onPage2, otherPipeline], f.deps, 1))).toEqual([done.id, onPage2.id]);
+    // Every page is read (issue 13: with 1,000 runs in CI, reading the first page only polled the rest one by one).
+    expect(ids(await runsToAdvance([busy, done, onPage2, otherPipeline], f.deps, 1))).toEqual([done.id]);
     expect(f.listRunsCalls).toEqual([{ pipelineId: 1, state: 'inProgress' }, { pipelineId: 7, state: 'inProgress' }]);
-    expect(f.pagesRead).toEqual([0, 0]);
+    expect(f.pagesRead).toEqual([0, 1, 0]);
   });
 
   it('asks no list for a single run in CI or training (one direct look costs the same)', async () => {

@@ -29,13 +29,13 @@ describe('a new training run', () => {
 
   it('says why a stage is skipped, in the stage and in the audit line', () => {
     const { ci: _ci, ...noCi } = model;
-    const { run, effects } = newTrainRun({ model: 'fashion-cnn', params: {}, requester, conversationId: 'c' }, { ...noCi, approval: 'none' }, now);
+    const { run, effects } = newTrainRun({ model: 'fashion-cnn', params: {}, requester, conversationId: 'c' }, { ...noCi, approval: 'none', environments: noCi.environments.map((e) => ({ ...e, approval: 'none' as const })) }, now);
     expect(stageOf(run as RunRecord, 'ci')).toEqual({ id: 'ci', state: 'skipped', detail: 'no CI pipeline configured for this model' });
-    expect(stageOf(run as RunRecord, 'approval')).toEqual({ id: 'approval', state: 'skipped', detail: 'approval not required by config' });
+    expect(stageOf(run as RunRecord, 'approval')).toEqual({ id: 'approval', state: 'skipped', detail: 'approval not required for production' });
     expect(stageOf(run as RunRecord, 'training')).toEqual({ id: 'training', state: 'running', startedAt: at });
     expect(effects.audit?.slice(1)).toEqual([
       { at, actor: 'system', action: 'stage.skipped', outcome: 'ok', detail: { stage: 'ci', reason: 'models.fashion-cnn.ci is not set' } },
-      { at, actor: 'system', action: 'stage.skipped', outcome: 'ok', detail: { stage: 'approval', reason: 'models.fashion-cnn.approval is none' } },
+      { at, actor: 'system', action: 'stage.skipped', outcome: 'ok', detail: { stage: 'approval', reason: 'approval of environment production is none' } },
     ]);
   });
 });
@@ -49,13 +49,13 @@ describe('a new deploy or rollback run', () => {
     ]);
     expect(stageOf(run as RunRecord, 'registered')).toEqual({ id: 'registered', state: 'running', startedAt: at });
     expect(run).toMatchObject({ kind: 'deploy', status: 'running', params: {}, ext: {}, branch: 'main', conversationId: 'c', createdAt: at, updatedAt: at });
-    expect(effects).toEqual({ audit: [{ at, actor: 'oid:00000000-0000-0000-0000-0000000000aa', action: 'run.deploy', outcome: 'ok', detail: { model: 'fashion-cnn', version: 'latest' } }], outbox: [{ kind: 'progress' }] });
+    expect(effects).toEqual({ audit: [{ at, actor: 'oid:00000000-0000-0000-0000-0000000000aa', action: 'run.deploy', outcome: 'ok', detail: { model: 'fashion-cnn', version: 'latest', env: 'production' } }], outbox: [{ kind: 'progress' }] });
     expect(newDeployRun({ model: 'fashion-cnn', requester, conversationId: 'c', reason: 'rollback' }, model, now).run.stages[0]?.detail).toBe('rollback of a registered version');
   });
 
   it('skips the approval when the model needs none, and takes the CI branch of the model', () => {
-    const { run } = newDeployRun({ model: 'fashion-cnn', version: '3', requester, conversationId: 'c', reason: 'deploy' }, { ...model, approval: 'none', ci: { azureDevOpsPipelineId: 1, branch: 'release' } }, now);
-    expect(stageOf(run as RunRecord, 'approval')).toEqual({ id: 'approval', state: 'skipped', detail: 'approval not required by config' });
+    const { run } = newDeployRun({ model: 'fashion-cnn', version: '3', requester, conversationId: 'c', reason: 'deploy' }, { ...model, approval: 'none', environments: model.environments.map((e) => ({ ...e, approval: 'none' as const })), ci: { azureDevOpsPipelineId: 1, branch: 'release' } }, now);
+    expect(stageOf(run as RunRecord, 'approval')).toEqual({ id: 'approval', state: 'skipped', detail: 'approval not required for production' });
     expect(run.branch).toBe('release');
   });
 });
