@@ -145,7 +145,7 @@ export class Dispatcher {
 
   private async approvalCard(run: RunRecord): Promise<void> {
     const approvers = await this.deps.approvers.approversOf(run);
-    const card = approvalCard({ ...approvalCardView(run, { approvers, canAct: false }), buttonsForEveryone: true });
+    const card = approvalCard({ ...approvalCardView(run, { approvers, canAct: false }), buttonsForEveryone: true, ...this.cards.dashboardUrl(run.id) });
     const message = { card, summary: `Approval needed: ${run.model} version ${run.ext.modelVersion ?? '?'} to ${run.target} (run ${run.id})` };
     const existing = await this.deps.runs.getMessage(run.id, 'approvalCard');
     if (existing) {
@@ -172,7 +172,7 @@ export class Dispatcher {
   private async failureCard(run: RunRecord): Promise<void> {
     const view = failureCardView(run);
     if (!view) return;
-    const message = { card: failureCard(view), summary: `Run ${run.id} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.message ?? ''}` };
+    const message = { card: failureCard({ ...view, ...this.cards.dashboardUrl(run.id) }), summary: `Run ${run.id} failed at ${run.failure?.stage ?? '?'}: ${run.failure?.message ?? ''}` };
     await this.deps.notifier.send(run.conversationId, message);
     for (const sub of await this.deps.runs.listSubscriptions(run.model)) {
       if (sub.events.includes('failed') && sub.conversationId !== run.conversationId) await this.deps.notifier.send(sub.conversationId, message);

@@ -54,6 +54,12 @@ export class RunCardWriter {
     return target && target.current === run.ext.modelVersion ? { rollbackVersion: target.previous, rollbackEnv: run.target } : {};
   }
 
+  /** The "Open in dashboard" link of a run, for every card of it (run, approval, failure). */
+  dashboardUrl(runId: string): { dashboardUrl?: string } {
+    const url = this.deps.dashboardLink?.(runId);
+    return url ? { dashboardUrl: url } : {};
+  }
+
   /** The message a turn posted with this run's card becomes the card the dispatcher updates. */
   async record(runId: string, conversationId: string, activityId: string): Promise<void> {
     await this.deps.runs.setMessage(runId, 'runCard', conversationId, activityId);

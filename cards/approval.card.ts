@@ -36,6 +36,7 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
   const ids = { runId: view.runId, approvalId: view.approvalId, cardVersion: view.cardVersion };
   const approvals = view.decisions.filter((d) => d.decision === 'approved').length;
   const commit = safeUrl(view.commit.url);
+  const dashboard = safeUrl(view.dashboardUrl);
   const sha = inlineText(view.commit.sha.slice(0, 10), 10);
   const facts = [
     { title: 'Target', value: inlineText(view.target, 120) },
@@ -68,7 +69,7 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
     noteStyle: note.style,
     showInputs: actions.length > 0,
     commentInputId: INPUT.comment,
-    actions: [...actions, ...(commit ? [openUrlAction('View commit', commit)] : [])],
+    actions: [...actions, ...(commit ? [openUrlAction('View commit', commit)] : []), ...(dashboard ? [openUrlAction('Open in dashboard', dashboard)] : [])],
     footer: pending && view.buttonsForEveryone && !view.canAct
       ? 'Approvers decide here; the bot checks your role when you click, and the requester cannot approve alone.'
       : pending && !view.canAct

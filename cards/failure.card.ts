@@ -21,6 +21,7 @@ function buildFailureCard(view: FailureCardView): AdaptiveCard {
   const requester = personText(view.requester);
   const ids = { runId: view.runId, cardVersion: view.cardVersion };
   const logs = safeUrl(view.logsUrl);
+  const dashboard = safeUrl(view.dashboardUrl);
   const omitted = view.omittedLogLines ?? 0;
   const stage = stageLabel(view.stage);
   const card = renderCard(template, {
@@ -38,6 +39,7 @@ function buildFailureCard(view: FailureCardView): AdaptiveCard {
       ...(view.canRetry ? [executeAction('retryRun', 'Retry', ids)] : []),
       ...(view.canCancel ? [executeAction('cancelRun', 'Cancel run', ids)] : []),
       ...(logs ? [openUrlAction('Open logs', logs)] : []),
+      ...(dashboard ? [openUrlAction('Open in dashboard', dashboard)] : []),
     ],
   });
   return withTeamsExtras(card, { mentions: requester.entity ? [requester.entity] : [] });

@@ -125,6 +125,8 @@ export interface DecisionView {
 
 export interface ApprovalCardView {
   runId: string;
+  /** "Open in dashboard": the Teams deep link to the Dashboard tab on this run. */
+  dashboardUrl?: string;
   approvalId: string;
   cardVersion: number;
   model: string;
@@ -155,6 +157,8 @@ export interface ApprovalCardView {
 
 export interface FailureCardView {
   runId: string;
+  /** "Open in dashboard": the Teams deep link to the Dashboard tab on this run. */
+  dashboardUrl?: string;
   cardVersion: number;
   model: string;
   stage: StageId;

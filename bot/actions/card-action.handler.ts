@@ -114,5 +114,5 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
 async function approvalFor(deps: CardActionDeps, run: RunRecord, user: Principal): Promise<AdaptiveCard> {
   const canAct = !samePerson(run.requester, user) && !run.approval?.decisions.some((d) => samePerson(d.by, user)) && (await deps.auth.hasRole(user, 'approver', run.model, run.target));
   const approvers = await deps.approvers.approversOf(run);
-  return approvalCard(approvalCardView(run, { approvers, canAct }));
+  return approvalCard({ ...approvalCardView(run, { approvers, canAct }), ...deps.cards.dashboardUrl(run.id) });
 }
