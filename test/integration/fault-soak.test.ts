@@ -100,12 +100,12 @@ describe('fault soak: runs end in their true state while 20 % of backend calls f
     const model = `soak-${lane}`;
     const params: Record<string, ParamValue> = fate === 'training-failed' ? { epochs: 2, sandbox_fail: 'training' } : { epochs: 2 };
     const run = await started(h.engine.startTrain({ model, params, requester: ALEX, conversationId: `soak-${index}` }));
-    const mid = await h.until(run.id, ['waiting_approval', 'failed', 'succeeded', 'canceled'], 90_000);
+    const mid = await h.until(run.id, ['waiting_approval', 'failed', 'succeeded', 'canceled'], 60_000);
     // Anything but an approval to decide is already final (or wrong, which the outcome check shows).
     if (mid.status !== 'waiting_approval' || fate === 'training-failed') return mid;
     const decided = await h.engine.decide(run.id, MEGAN, fate === 'rejected' ? 'rejected' : 'approved', 'soak');
     expect(decided.ok).toBe(true);
-    return h.untilRun(run.id, 'final', (r) => FINAL_STATUSES.has(r.status), 90_000);
+    return h.untilRun(run.id, 'final', (r) => FINAL_STATUSES.has(r.status), 60_000);
   }
 
   it(`drives ${RUNS} runs to their planned end with faults on every backend`, async () => {
