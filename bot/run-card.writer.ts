@@ -29,29 +29,22 @@ export class RunCardWriter {
   async card(run: RunRecord): Promise<AdaptiveCard> {
     const m = this.deps.models?.[run.model];
     const names = m ? m.environments.map((e) => e.name) : [run.target];
+    const offersRollback = run.status === 'succeeded' && !!run.ext.modelVersion && run.kind !== 'relay';
+    // One read of the model's history serves both what is live per environment and the rollback offer.
+    const history = names.length > 1 || offersRollback ? await this.deps.runs.listRuns({ model: run.model, limit: 200 }) : [];
     const live = new Map<string, RunRecord>();
     if (names.length > 1) {
       // Newest first: the first succeeded run of each environment is what is live there.
-      for (const r of await this.deps.runs.listRuns({ model: run.model, limit: 200 })) {
-        if (r.status === 'succeeded' && r.kind !== 'relay' && !live.has(r.target)) live.set(r.target, r);
-      }
+      for (const r of history) if (r.status === 'succeeded' && r.kind !== 'relay' && !live.has(r.target)) live.set(r.target, r);
     }
     const next = m ? nextEnvironment(m, run.target) : undefined;
     const version = run.ext.modelVersion;
     const promote = next && version && run.status === 'succeeded' && !run.promotion && run.kind !== 'relay' ? { version, env: next.name } : undefined;
-    const dashboardUrl = this.deps.dashboardLink?.(run.id);
     return runCard({
       ...runCardView(run, this.deps.now(), { environments: environmentViews(run, names, live), ...(promote ? { promote } : {}) }),
-      ...(await this.rollbackOffer(run)),
-      ...(dashboardUrl ? { dashboardUrl } : {}),
+      ...(offersRollback ? rollbackOffer(run, history) : {}),
+      ...this.dashboardUrl(run.id),
     });
-  }
-
-  /** "Roll back to vN" on the card of the run whose version is live in its environment (rule: services/workflow/rollback-target.ts). */
-  private async rollbackOffer(run: RunRecord): Promise<{ rollbackVersion?: string; rollbackEnv?: string }> {
-    if (run.status !== 'succeeded' || !run.ext.modelVersion || run.kind === 'relay') return {};
-    const target = rollbackTarget(await this.deps.runs.listRuns({ model: run.model, limit: 200 }), run.target);
-    return target && target.current === run.ext.modelVersion ? { rollbackVersion: target.previous, rollbackEnv: run.target } : {};
   }
 
   /** The "Open in dashboard" link of a run, for every card of it (run, approval, failure). */
@@ -81,4 +74,10 @@ export class RunCardWriter {
     await this.record(run.id, run.conversationId, activityId);
     return true;
   }
+}
+
+/** "Roll back to vN" on the card of the run whose version is live in its environment (rule: services/workflow/rollback-target.ts). */
+function rollbackOffer(run: RunRecord, history: readonly RunRecord[]): { rollbackVersion?: string; rollbackEnv?: string } {
+  const target = rollbackTarget(history, run.target);
+  return target && target.current === run.ext.modelVersion ? { rollbackVersion: target.previous, rollbackEnv: run.target } : {};
 }
