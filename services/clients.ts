@@ -23,10 +23,12 @@ export interface ServiceClients {
 export function createServiceClients(config: Readonly<AppConfig>, logger: Logger, tuning: { pollIntervalInMs?: number; retry?: Partial<RetryOptions>; timeoutInMs?: number } = {}): ServiceClients {
   // Tests shorten the per-call timeout so that an injected hang costs milliseconds, not 30 s.
   const perCall = { ...(tuning.retry ? { retry: tuning.retry } : {}), ...(tuning.timeoutInMs !== undefined ? { timeoutInMs: tuning.timeoutInMs } : {}) };
+  // A token fetch may include MSAL's own retries, so it gets twice a call's time.
+  const tokenTimeout = tuning.timeoutInMs !== undefined ? { timeoutInMs: 2 * tuning.timeoutInMs } : {};
   const credential =
     config.identity.kind === 'managed-identity-endpoint'
-      ? createAzureCredential({ kind: 'managed-identity-endpoint', endpoint: config.identity.endpoint, header: config.identity.header, ...(config.identity.clientId ? { clientId: config.identity.clientId } : {}) })
-      : createAzureCredential({ kind: 'default', ...(config.identity.clientId ? { managedIdentityClientId: config.identity.clientId } : {}) });
+      ? createAzureCredential({ kind: 'managed-identity-endpoint', endpoint: config.identity.endpoint, header: config.identity.header, ...(config.identity.clientId ? { clientId: config.identity.clientId } : {}), ...tokenTimeout })
+      : createAzureCredential({ kind: 'default', ...(config.identity.clientId ? { managedIdentityClientId: config.identity.clientId } : {}), ...tokenTimeout });
   const ado = config.azureDevOps;
   const devops = ado ? new AzureDevOpsClient({ orgUrl: ado.orgUrl, project: ado.project, auth: ado.pat ? { pat: ado.pat } : { credential }, logger, ...perCall }) : undefined;
   const dbx = config.databricks;

@@ -1,4 +1,5 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { BoundedCredential } from './bounded-credential';
 
 /**
  * The one place that decides how the bot authenticates to Azure (ARM, and Entra tokens for
@@ -11,7 +12,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential
  *   same wire protocol DefaultAzureCredential uses in App Service, so the sandbox exercises the
  *   production code path instead of a fake token.
  */
-export type AzureCredentialOptions =
+export type AzureCredentialOptions = (
   | {
       kind: 'default';
       /** Client id of a user-assigned managed identity (AZURE_CLIENT_ID in App Service). */
@@ -28,12 +29,23 @@ export type AzureCredentialOptions =
       clientId?: string;
       /** Retries of the credential's own HTTP client (token endpoint 5xx). */
       maxRetries?: number;
-    };
+    }
+) & {
+  /** Longest wait for one getToken, the credential's own retries included (default 60 s). */
+  timeoutInMs?: number;
+};
+
+/** Twice the default per-call timeout of the clients: MSAL retries a 5xx or 429 inside one getToken. */
+export const DEFAULT_TOKEN_TIMEOUT_MS = 60_000;
 
 /** Settings of the managed-identity endpoint, kept so that a second, different one is refused. */
 let boundEndpoint: { endpoint: string; header: string } | undefined;
 
-export function createAzureCredential(opts: AzureCredentialOptions): TokenCredential {
+export function createAzureCredential(opts: AzureCredentialOptions): BoundedCredential {
+  return new BoundedCredential(unboundedCredential(opts), opts.timeoutInMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
+}
+
+function unboundedCredential(opts: AzureCredentialOptions): TokenCredential {
   if (opts.kind === 'default') {
     return new DefaultAzureCredential({
       ...(opts.managedIdentityClientId ? { managedIdentityClientId: opts.managedIdentityClientId } : {}),

@@ -13,7 +13,7 @@ describe('managed identity credential against the sandbox token endpoint', () =>
 
   it('gets an ARM token with the real ManagedIdentityCredential and reuses it from the cache', async () => {
     const credential = createAzureCredential({ kind: 'managed-identity-endpoint', endpoint: arm.identityEndpoint, header: arm.identityHeader, maxRetries: 0 });
-    expect(credential.constructor.name).toBe('ManagedIdentityCredential');
+    expect(credential.inner.constructor.name).toBe('ManagedIdentityCredential');
     const token = await credential.getToken(SCOPES.arm);
     expect(token?.token.split('.')).toHaveLength(3);
     expect(token?.expiresOnTimestamp).toBeGreaterThan(Date.now() + 50 * 60_000);

@@ -51,7 +51,13 @@ export async function startWorkflowHarness(
   const untilRun = async (runId: string, what: string, pred: (r: RunRecord) => boolean, timeoutMs = 20_000): Promise<RunRecord> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const run = await engine.advance(runId);
+      // A pass that hangs (a call that never returns) must fail the test with what it waits on, not
+      // leave it to jest's own timeout with nothing to show.
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`run ${runId}: a pass of the engine did not return within ${timeoutMs} ms (waiting for ${what})`)), Math.max(0, deadline - Date.now()) + 1000);
+      });
+      const run = await Promise.race([engine.advance(runId), hung]).finally(() => clearTimeout(timer));
       if (run && pred(run)) return run;
       if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status} at ${JSON.stringify(run?.stages.map((s) => `${s.id}:${s.state}`))}, not ${what}; failure: ${JSON.stringify(run?.failure)}`);
       await new Promise((r) => setTimeout(r, 25));
