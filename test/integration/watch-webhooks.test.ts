@@ -117,7 +117,7 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
 
   it("sends the bot's own training runs' on_start/on_success to the bot, and never reports them as external runs", async () => {
     const run = await started(bot.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: { id: ALEX.id, name: ALEX.name }, conversationId: 'conv-a' }));
-    const trained = await waitFor('training to be submitted', async () => (await bot.store.runs.getRun(run.id))?.ext.databricksRunId, 30_000);
+    const trained = await waitFor('training to be submitted', async () => (await bot.store.runs.getRun(run.id))?.training?.databricksRunId, 30_000);
     await waitFor('the on_start notification of our own run', () => world.sandbox.databricks.state.sentNotifications.find((n) => n.event_type === 'jobs.on_start' && (n.run as { run_id: string }).run_id === String(trained)), 30_000);
     await waitFor('the on_success notification of our own run', () => world.sandbox.databricks.state.sentNotifications.find((n) => n.event_type === 'jobs.on_success' && (n.run as { run_id: string }).run_id === String(trained)), 30_000);
     await bot.watching.pass();
