@@ -9,7 +9,9 @@ import { renderApprovals } from './approvals-page';
 import { renderConfigure } from './configure-page';
 import { h, replace } from './dom';
 import { renderRun } from './run-page';
+import { renderModels } from './models-page';
 import { renderRuns, type RunsFilter } from './runs-page';
+import { renderSchedules, renderSubscriptions } from './watch-page';
 import { applyTheme } from './theme';
 
 /**
@@ -63,11 +65,14 @@ async function start(): Promise<void> {
     const failed = (error: unknown): void => replace(main, h('p', { class: 'error', role: 'alert' }, (error as Error).message));
     if (run?.[1]) leave = renderRun(main, api, run[1]).stop;
     else if (hash === '#/approvals') renderApprovals(main, api, route).catch(failed);
+    else if (hash === '#/models') leave = renderModels(main, api, scoped).stop;
+    else if (hash === '#/subscriptions') renderSubscriptions(main, api, route).catch(failed);
+    else if (hash === '#/schedules') renderSchedules(main, api, route).catch(failed);
     else
-      renderRuns(main, api, me, filter, (f) => {
+      leave = renderRuns(main, api, me, filter, (f) => {
         filter = scoped ? { ...f, model: scoped } : f;
         route();
-      }, !!scoped).catch(failed);
+      }, !!scoped).stop;
   };
   window.addEventListener('hashchange', route);
   route();
