@@ -102,8 +102,11 @@ export interface EnvironmentDto {
   health: HealthDto;
   /** Runs of the model in this environment, newest first (at most 10; the runs page has them all). */
   history: RunSummaryDto[];
-  /** Promote: the next environment and the version that would go there; absent for the last environment. */
-  promote?: { to: string; version?: string; allowed: boolean };
+  /**
+   * Promote: the next environment and the version that would go there; absent for the last
+   * environment. `done`: the live run's version was promoted already (once per run, as on its card).
+   */
+  promote?: { to: string; version?: string; allowed: boolean; done?: { runId: string; by: string; at: string } };
   /** Roll back: the version live there before the current one (rule: rollback-target.ts), if any. */
   rollback?: { to?: string; allowed: boolean };
 }

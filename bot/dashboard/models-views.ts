@@ -36,7 +36,16 @@ export async function modelView(name: string, m: ModelConfig, runs: RunStore, us
       ...(live ? { liveRun: live.id, since: live.updatedAt } : {}),
       health: await health.of(name, env, live),
       history: history.filter((r) => r.target === env.name).slice(0, HISTORY_PER_ENV).map(runSummary),
-      ...(next ? { promote: { to: next.name, ...(version ? { version } : {}), allowed: (await auth.check(user, 'deploy', name, next.name)) === undefined } } : {}),
+      ...(next
+        ? {
+            promote: {
+              to: next.name,
+              ...(version ? { version } : {}),
+              allowed: (await auth.check(user, 'deploy', name, next.name)) === undefined,
+              ...(live?.promotion ? { done: { runId: live.promotion.runId, by: live.promotion.by.name, at: live.promotion.at } } : {}),
+            },
+          }
+        : {}),
       rollback: { ...(back ? { to: back.previous } : {}), allowed: (await auth.check(user, 'rollback', name, env.name)) === undefined },
     });
   }

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { startBot, type RunningBot } from '../../bot/app';
 import type { ActionDto, ModelsDto, RunsPageDto } from '../../bot/dashboard/dashboard-dto';
 import { SandboxClock } from '../../sandbox/common/clock';
@@ -13,19 +12,11 @@ import type { RunRecord } from '../../services/workflow/run.types';
 import { freePort } from '../support/browser';
 import { messageActivity, postActivity, waitFor } from '../support/bot-activities';
 import { REPO_ROOT } from '../support/context';
-import { STAGING_THEN_PRODUCTION } from '../support/environments';
+import { PRODUCTION_TRAINERS_ONLY_MEGAN } from '../support/dashboard-config';
 import { MockConnector } from '../support/mock-connector';
 
 const { alex, megan, adele } = SANDBOX_TAB_USERS as Required<typeof SANDBOX_TAB_USERS>;
 const ALEX_IN_CHAT = { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: alex!.oid };
-
-/** Staging then production; only Megan (besides the admins) may deploy to production, so Adele, a trainer elsewhere, is refused there. */
-export const PRODUCTION_TRAINERS_ONLY_MEGAN = (text: string): string => {
-  const doc = parse(STAGING_THEN_PRODUCTION(text)) as { models: Record<string, { environments: Array<{ name: string; roles?: Record<string, string[]> }> }> };
-  const prod = doc.models['fashion-cnn']!.environments.find((e) => e.name === 'production')!;
-  prod.roles = { trainers: ['meganb@example.com'], approvers: ['user-id-1', 'meganb@example.com'] };
-  return stringify(doc);
-};
 
 /**
  * The models page's API over HTTP against a real bot on the sandbox (staging then production):
@@ -109,6 +100,7 @@ describe('dashboard API: models', () => {
     const second = await post('/api/dashboard/models/fashion-cnn/environments/staging/promote', token(megan));
     expect(second.status).toBe(409);
     expect(((await second.json()) as { error: string }).error).toContain('was already promoted to production by Megan Bowen');
+    expect((await models(alex)).models[0]?.environments[0]?.promote?.done).toMatchObject({ runId: body.run.id, by: 'Megan Bowen' });
     // The runs list filters by environment (and by any requester) on the server.
     const prod = (await (await get('/api/dashboard/runs?env=production', token(megan))).json()) as RunsPageDto;
     expect(prod.runs.map((r) => r.id)).toEqual([body.run.id]);

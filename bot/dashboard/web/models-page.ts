@@ -65,7 +65,8 @@ function envItem(model: string, e: EnvironmentDto, api: Api, reload: () => void)
     return button;
   };
   const buttons: HTMLElement[] = [];
-  if (e.promote && e.version) buttons.push(act('promote', `Promote v${e.version} to ${e.promote.to}`, e.promote.allowed));
+  const promoted = e.promote?.done;
+  if (e.promote && e.version && !promoted) buttons.push(act('promote', `Promote v${e.version} to ${e.promote.to}`, e.promote.allowed));
   if (e.rollback?.to) buttons.push(act('rollback', `Roll back to v${e.rollback.to}`, e.rollback.allowed));
   const facts: [string, Node | string][] = [
     ['Version', e.version ? `v${e.version}` : 'none'],
@@ -73,12 +74,15 @@ function envItem(model: string, e: EnvironmentDto, api: Api, reload: () => void)
     ['Live since', e.since ? `${when(e.since)} (run ${e.liveRun ?? ''})` : '—'],
     ['Health', h('span', {}, h('span', { class: `health health-${e.health.state}` }, HEALTH_WORDS[e.health.state] ?? e.health.state), ` ${e.health.summary}`)],
   ];
-  const noRights = [e.promote && e.version && !e.promote.allowed ? `promote to ${e.promote.to}` : '', e.rollback?.to && !e.rollback.allowed ? 'roll back here' : ''].filter(Boolean);
+  const noRights = [e.promote && e.version && !promoted && !e.promote.allowed ? `promote to ${e.promote.to}` : '', e.rollback?.to && !e.rollback.allowed ? 'roll back here' : ''].filter(Boolean);
   return h(
     'li',
     { class: 'env', 'data-env': e.name, 'data-health': e.health.state },
     h('h4', {}, e.name),
     h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    promoted && e.promote
+      ? h('p', {}, `v${e.version ?? '?'} was promoted to ${e.promote.to} by ${promoted.by} on ${when(promoted.at)} (`, h('a', { href: `#/runs/${encodeURIComponent(promoted.runId)}` }, `run ${promoted.runId}`), ').')
+      : undefined,
     buttons.length ? h('div', { class: 'buttons' }, ...buttons) : undefined,
     noRights.length ? h('p', { class: 'muted' }, `Your roles do not allow you to ${noRights.join(' or ')}; the bot will say which role it needs.`) : undefined,
     status,

@@ -1,7 +1,7 @@
 import type { MessageDto, SchedulesDto, SubscriptionDto, SubscriptionsDto } from '../dashboard-dto';
 import type { Api } from './api';
 import { notice } from './decision-form';
-import { h, replace, when } from './dom';
+import { h, replace, when, whenIn } from './dom';
 
 /** A Remove button that posts `body` and reloads the page with the bot's sentence in view. */
 function removeButton(api: Api, path: string, body: unknown, label: string, status: HTMLElement, reload: () => void): HTMLElement {
@@ -87,7 +87,7 @@ export async function renderSchedules(main: HTMLElement, api: Api, reload: () =>
       { 'data-model': s.model },
       h('td', {}, s.model),
       h('td', {}, h('code', {}, s.cron), ` (${s.timeZone})`),
-      h('td', {}, when(s.nextDue)),
+      h('td', {}, whenIn(s.nextDue, s.timeZone)),
       h('td', {}, s.owner),
       h('td', {}, s.lastRunId ? h('a', { href: `#/runs/${encodeURIComponent(s.lastRunId)}` }, `${s.lastRunId}, ${when(s.lastFiredAt)}`) : 'not yet'),
       h('td', {}, s.mayRemove ? removeButton(api, '/api/dashboard/schedules/remove', { model: s.model }, `Remove the schedule of ${s.model}`, status, reload) : h('span', { class: 'muted' }, 'your roles do not allow removing it')),
