@@ -121,6 +121,17 @@ run('dashboard tab: models, subscriptions and schedules (headless Chromium)', ()
     await page.close();
   }, 120_000);
 
+  it('keeps the runs list current by itself: ETag revalidation (304s), and a new run appears without a reload', async () => {
+    const { page, tab } = await open('user=megan');
+    const revalidated = page.waitForResponse((r) => r.url().includes('/api/dashboard/runs?') && r.status() === 304, { timeout: 30_000 });
+    await tab.locator(`tr[data-run="${live.id}"]`).waitFor({ timeout: 20_000 });
+    await revalidated;
+    const { id: _id, version: _v, ...shape } = live;
+    const fresh = await bot.store.runs.createRun({ ...shape, requester: { id: 'user-id-1', name: 'Megan Bowen' } });
+    await tab.locator(`tbody[data-page="newest"] tr[data-run="${fresh.id}"]`).waitFor({ timeout: 30_000 });
+    await page.close();
+  }, 60_000);
+
   it('lists the subscriptions of Alex\'s conversations and the schedules, and removes a schedule', async () => {
     const { page, tab } = await open('user=alex');
     await tab.getByRole('link', { name: 'Subscriptions' }).click();
