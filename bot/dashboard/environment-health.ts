@@ -24,18 +24,19 @@ export interface EnvironmentHealthDeps {
  * state means.
  */
 export class EnvironmentHealth {
-  private readonly seen = new Map<string, { at: number; health: HealthDto }>();
+  /** One entry per model and environment (bounded by the configuration), for the run live there when it was read. */
+  private readonly seen = new Map<string, { at: number; runId: string; health: HealthDto }>();
 
   constructor(private readonly deps: EnvironmentHealthDeps) {}
 
   async of(model: string, env: EnvironmentConfig, live: RunRecord | undefined): Promise<HealthDto> {
     if (!live) return { state: 'not-deployed', summary: `Nothing has been deployed to ${env.name} yet.` };
-    const key = `${model}\n${env.name}\n${live.id}`;
+    const key = `${model}\n${env.name}`;
     const hit = this.seen.get(key);
     const now = this.deps.now();
-    if (hit && now - hit.at < HEALTH_TTL_MS) return hit.health;
+    if (hit && hit.runId === live.id && now - hit.at < HEALTH_TTL_MS) return hit.health;
     const health = await this.read(env, live, now);
-    this.seen.set(key, { at: now, health });
+    this.seen.set(key, { at: now, runId: live.id, health });
     return health;
   }
 
