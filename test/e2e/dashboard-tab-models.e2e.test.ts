@@ -113,11 +113,15 @@ run('dashboard tab: models, subscriptions and schedules (headless Chromium)', ()
     await page.screenshot({ path: join(OUT, 'dashboard-models-promoted-light.png'), fullPage: true });
     await dark(page, tab);
     await page.screenshot({ path: join(OUT, 'dashboard-models-dark.png'), fullPage: true });
-    // The runs list filters by environment.
-    await tab.getByRole('link', { name: 'Runs' }).click();
-    await tab.getByLabel('Environment').selectOption('production');
-    await tab.locator(`tr[data-run="${waiting.id}"]`).waitFor({ timeout: 10_000 });
-    await waitFor('only production runs', async () => ((await tab.locator(`tr[data-run="${live.id}"]`).count()) === 0 ? true : undefined), 10_000);
+    // "All runs … in production" opens the runs list filtered by model and environment (in the address).
+    await tab.getByRole('link', { name: 'All runs of fashion-cnn in production' }).click();
+    await tab.locator(`table.runs tr[data-run="${waiting.id}"]`).waitFor({ timeout: 10_000 });
+    expect(await tab.locator(`table.runs tr[data-run="${live.id}"]`).count()).toBe(0);
+    expect(await tab.getByLabel('Environment').inputValue()).toBe('production');
+    // Changing a filter goes through the server's filter too.
+    await tab.getByLabel('Environment').selectOption('staging');
+    await tab.locator(`table.runs tr[data-run="${live.id}"]`).waitFor({ timeout: 10_000 });
+    expect(await tab.locator(`table.runs tr[data-run="${waiting.id}"]`).count()).toBe(0);
     await page.close();
   }, 120_000);
 

@@ -68,15 +68,40 @@ async function start(): Promise<void> {
     else if (hash === '#/models') leave = renderModels(main, api, scoped).stop;
     else if (hash === '#/subscriptions') renderSubscriptions(main, api, route).catch(failed);
     else if (hash === '#/schedules') renderSchedules(main, api, route).catch(failed);
-    else
+    else {
+      // Filters live in the address (#/runs?model=…&env=…), so a link can set them and Back restores them.
+      if (hash.startsWith('#/runs?')) filter = filterOf(hash);
+      if (scoped) filter = { ...filter, model: scoped };
       leave = renderRuns(main, api, me, filter, (f) => {
         filter = scoped ? { ...f, model: scoped } : f;
-        route();
+        const next = hashOf(scoped ? { ...f, model: undefined } : f);
+        if (location.hash === next) route();
+        else location.hash = next;
       }, !!scoped).stop;
+    }
   };
   window.addEventListener('hashchange', route);
   route();
   void app.notifySuccess();
+}
+
+const FILTER_KEYS = ['model', 'status', 'env', 'requester'] as const;
+
+function filterOf(hash: string): RunsFilter {
+  const q = new URLSearchParams(hash.slice(hash.indexOf('?') + 1));
+  const f: RunsFilter = {};
+  for (const k of FILTER_KEYS) {
+    const v = q.get(k)?.trim();
+    if (v) f[k] = v.slice(0, 200);
+  }
+  return f;
+}
+
+function hashOf(f: RunsFilter): string {
+  const q = new URLSearchParams();
+  for (const k of FILTER_KEYS) if (f[k]) q.set(k, f[k]);
+  const text = q.toString();
+  return text ? `#/runs?${text}` : '#/runs';
 }
 
 function outsideTeams(): void {

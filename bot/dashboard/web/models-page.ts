@@ -92,6 +92,11 @@ function envItem(model: string, e: EnvironmentDto, api: Api, reload: () => void)
 
 function history(model: string, e: EnvironmentDto): HTMLElement {
   if (!e.history.length) return h('p', { class: 'muted' }, `No runs of ${model} in ${e.name} yet.`);
+  const all = h('a', { href: `#/runs?${new URLSearchParams({ model, env: e.name }).toString()}`, class: 'all-runs' }, `All runs of ${model} in ${e.name}`);
+  return h('div', {}, table(model, e), all);
+}
+
+function table(model: string, e: EnvironmentDto): HTMLElement {
   return h(
     'table',
     { class: 'history' },
