@@ -110,6 +110,7 @@ run('dashboard tab: models, subscriptions and schedules (headless Chromium)', ()
     // Once per run, as on its card: the button gives way to who promoted it.
     await tab.locator('li[data-env="staging"]').getByText(`v${live.ext.modelVersion!} was promoted to production by Megan Bowen`).waitFor();
     expect(await promote.count()).toBe(0);
+    expect(await tab.locator('li[data-env="staging"] h4').evaluate((el) => el === document.activeElement)).toBe(true);
     await page.screenshot({ path: join(OUT, 'dashboard-models-promoted-light.png'), fullPage: true });
     await dark(page, tab);
     await page.screenshot({ path: join(OUT, 'dashboard-models-dark.png'), fullPage: true });

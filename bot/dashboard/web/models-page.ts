@@ -24,7 +24,8 @@ export function renderModels(main: HTMLElement, api: Api, model?: string): { sto
       const focused = (document.activeElement as HTMLElement | null)?.dataset.focus;
       shown = page;
       replace(main, h('h2', {}, 'Models'), ...page.models.map((m) => modelSection(m, api, () => void load())));
-      if (focused) main.querySelector<HTMLElement>(`[data-focus="${CSS.escape(focused)}"]`)?.focus();
+      // A button that went away (a promotion done) leaves the focus on its environment's heading.
+      if (focused) (main.querySelector<HTMLElement>(`[data-focus="${CSS.escape(focused)}"]`) ?? main.querySelector<HTMLElement>(`[data-focus="${CSS.escape(focused.split('/').slice(0, 2).join('/'))}"]`))?.focus();
     } catch (error) {
       replace(main, h('h2', {}, 'Models'), h('p', { class: 'error', role: 'alert' }, (error as Error).message));
     }
@@ -78,7 +79,7 @@ function envItem(model: string, e: EnvironmentDto, api: Api, reload: () => void)
   return h(
     'li',
     { class: 'env', 'data-env': e.name, 'data-health': e.health.state },
-    h('h4', {}, e.name),
+    h('h4', { tabindex: -1, 'data-focus': `${model}/${e.name}` }, e.name),
     h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     promoted && e.promote
       ? h('p', {}, `v${e.version ?? '?'} was promoted to ${e.promote.to} by ${promoted.by} on ${when(promoted.at)} (`, h('a', { href: `#/runs/${encodeURIComponent(promoted.runId)}` }, `run ${promoted.runId}`), ').')
