@@ -52,7 +52,7 @@ export class EnvironmentHealth {
       const why = e instanceof ServiceError ? `ACI answered ${e.status ?? 'no status'}${e.code ? ` (${e.code})` : ''}` : 'the request did not complete';
       return { state: 'unknown', summary: `Could not read container group ${env.containerGroup}: ${why}. ${smoke}` };
     }
-    const version = live.ext.modelVersion;
+    const version = live.registered?.version;
     const running = group.tags['mlops-version'];
     if (group.status === 'Provisioning') return { state: 'unknown', summary: `Container group ${env.containerGroup} is being provisioned (${group.provisioningState}). ${smoke}`, checkedAt };
     if (group.status !== 'Running') return { state: 'unhealthy', summary: `Container group ${env.containerGroup} is ${group.status.toLowerCase()}${group.instanceState ? ` (${group.instanceState})` : ''}. ${smoke}`, checkedAt };

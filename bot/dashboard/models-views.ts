@@ -32,7 +32,7 @@ export async function modelView(name: string, m: ModelConfig, runs: RunStore, us
     environments.push({
       name: env.name,
       ...(version ? { version } : {}),
-      ...(live?.ext.scoringUri ? { scoringUri: live.ext.scoringUri } : {}),
+      ...(live?.deploy?.scoringUri ? { scoringUri: live.deploy?.scoringUri } : {}),
       ...(live ? { liveRun: live.id, since: live.updatedAt } : {}),
       health: await health.of(name, env, live),
       history: history.filter((r) => r.target === env.name).slice(0, HISTORY_PER_ENV).map(runSummary),

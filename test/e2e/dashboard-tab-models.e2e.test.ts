@@ -79,8 +79,8 @@ run('dashboard tab: models, subscriptions and schedules (headless Chromium)', ()
     const staging = tab.locator('li[data-env="staging"]');
     await staging.waitFor({ timeout: 20_000 });
     expect(await staging.getAttribute('data-health')).toBe('healthy');
-    expect(await staging.locator('dl.facts dd').first().textContent()).toBe(`v${live.ext.modelVersion!}`);
-    await staging.getByRole('link', { name: live.ext.scoringUri! }).waitFor();
+    expect(await staging.locator('dl.facts dd').first().textContent()).toBe(`v${live.registered!.version!}`);
+    await staging.getByRole('link', { name: live.deploy!.scoringUri! }).waitFor();
     await staging.locator('table.history').getByRole('link', { name: live.id }).waitFor();
     expect(await tab.locator('li[data-env="production"]').getAttribute('data-health')).toBe('not-deployed');
     await staging.getByText('Your roles do not allow you to promote to production').waitFor();
@@ -99,16 +99,16 @@ run('dashboard tab: models, subscriptions and schedules (headless Chromium)', ()
     await tab.getByRole('link', { name: 'Models' }).click();
     const promote = tab.locator('li[data-env="staging"] [data-action="promote"]');
     await promote.waitFor({ timeout: 20_000 });
-    expect((await promote.textContent())?.trim()).toBe(`Promote v${live.ext.modelVersion!} to production`);
+    expect((await promote.textContent())?.trim()).toBe(`Promote v${live.registered!.version!} to production`);
     await promote.focus();
     await page.keyboard.press('Enter');
-    await tab.locator('#notice').getByText(`Promoting version ${live.ext.modelVersion!} of fashion-cnn to production`).waitFor({ timeout: 10_000 });
+    await tab.locator('#notice').getByText(`Promoting version ${live.registered!.version!} of fashion-cnn to production`).waitFor({ timeout: 10_000 });
     const waiting = await waitFor('the production approval', async () => (await bot.store.runs.listRuns({ status: 'waiting_approval' })).find((r) => r.target === 'production'), 60_000);
     expect(waiting).toMatchObject({ promotedFrom: live.id, requester: { name: 'Megan Bowen' } });
     // The page redraws itself with the new run in production's history.
     await tab.locator(`li[data-env="production"] tr[data-run="${waiting.id}"]`).waitFor({ timeout: 40_000 });
     // Once per run, as on its card: the button gives way to who promoted it.
-    await tab.locator('li[data-env="staging"]').getByText(`v${live.ext.modelVersion!} was promoted to production by Megan Bowen`).waitFor();
+    await tab.locator('li[data-env="staging"]').getByText(`v${live.registered!.version!} was promoted to production by Megan Bowen`).waitFor();
     expect(await promote.count()).toBe(0);
     expect(await tab.locator('li[data-env="staging"] h4').evaluate((el) => el === document.activeElement)).toBe(true);
     await page.screenshot({ path: join(OUT, 'dashboard-models-promoted-light.png'), fullPage: true });

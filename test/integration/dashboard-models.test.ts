@@ -59,8 +59,8 @@ describe('dashboard API: models', () => {
     expect(m?.name).toBe('fashion-cnn');
     expect(m?.environments.map((e) => e.name)).toEqual(['staging', 'production']);
     const [staging, production] = m!.environments;
-    expect(staging).toMatchObject({ version: trained.ext.modelVersion, scoringUri: trained.ext.scoringUri, liveRun: trained.id, promote: { to: 'production', version: trained.ext.modelVersion, allowed: true } });
-    expect(staging!.health).toMatchObject({ state: 'healthy', summary: expect.stringContaining(`Container group fashion-cnn-staging is running version ${trained.ext.modelVersion!}`) as string });
+    expect(staging).toMatchObject({ version: trained.registered?.version, scoringUri: trained.deploy?.scoringUri, liveRun: trained.id, promote: { to: 'production', version: trained.registered?.version, allowed: true } });
+    expect(staging!.health).toMatchObject({ state: 'healthy', summary: expect.stringContaining(`Container group fashion-cnn-staging is running version ${trained.registered!.version!}`) as string });
     expect(staging!.health.summary).toContain(`The smoke test of ${trained.id} passed`);
     expect(staging!.history.map((r) => r.id)).toEqual([trained.id]);
     // Nothing earlier was live in staging: no rollback target, so no button.
@@ -90,8 +90,8 @@ describe('dashboard API: models', () => {
     const res = await post('/api/dashboard/models/fashion-cnn/environments/staging/promote', token(megan));
     expect(res.status).toBe(201);
     const body = (await res.json()) as ActionDto;
-    expect(body.message).toBe(`Promoting version ${trained.ext.modelVersion!} of fashion-cnn to production (${body.run.id}).`);
-    expect(body.run).toMatchObject({ env: 'production', modelVersion: trained.ext.modelVersion, requester: 'Megan Bowen' });
+    expect(body.message).toBe(`Promoting version ${trained.registered!.version!} of fashion-cnn to production (${body.run.id}).`);
+    expect(body.run).toMatchObject({ env: 'production', modelVersion: trained.registered?.version, requester: 'Megan Bowen' });
     const waiting = await waitFor('the production approval', async () => {
       const r = await bot.store.runs.getRun(body.run.id);
       return r?.status === 'waiting_approval' ? r : undefined;
@@ -122,7 +122,7 @@ describe('dashboard API: models', () => {
   it('rolls back to the version live before the current one, as a deploy run in that environment', async () => {
     // An older version that was live in staging before: a stored run, as the history would hold it.
     const { id: _id, version: _v, ...shape } = trained;
-    const older = await bot.store.runs.createRun({ ...shape, createdAt: '2020-01-01T00:00:00.000Z', ext: { ...shape.ext, modelVersion: '900' } });
+    const older = await bot.store.runs.createRun({ ...shape, createdAt: '2020-01-01T00:00:00.000Z', registered: { ...shape.registered, version: '900' } });
     // The newest succeeded run is what is live: make the trained version newest again.
     await bot.store.runs.createRun({ ...shape });
     expect((await models(alex)).models[0]?.environments[0]?.rollback).toEqual({ to: '900', allowed: true });

@@ -5,7 +5,7 @@ import { STAGE_IDS, type RunRecord } from '../../services/workflow/run.types';
 const at = '2026-01-01T00:00:00.000Z';
 const run = (target: string): Omit<RunRecord, 'id' | 'version'> => ({
   model: 'm', target, kind: 'deploy', params: {}, branch: 'main', requester: { id: 'u', name: 'U' }, conversationId: 'c', status: 'succeeded',
-  stages: STAGE_IDS.map((id) => ({ id, state: 'succeeded' })), ext: {}, metrics: [], createdAt: at, updatedAt: at,
+  stages: STAGE_IDS.map((id) => ({ id, state: 'succeeded' })), metrics: [], createdAt: at, updatedAt: at,
 });
 
 /** The environment filter the store does not have: pages hold only that environment's runs, newest first, and page on without gaps. */
