@@ -6,7 +6,7 @@ import type { RunRecord } from '../../services/workflow/run.types';
 import { EnvironmentHealth, HEALTH_TTL_MS } from '../../bot/dashboard/environment-health';
 
 const ENV = { name: 'staging', containerGroup: 'fashion-cnn-staging', resourceGroup: 'rg-staging' } as EnvironmentConfig;
-const LIVE = { id: 'r-7', ext: { modelVersion: '3' }, smoke: { ok: true, status: 200, latencyMs: 40, detail: 'HTTP 200 in 40 ms' } } as unknown as RunRecord;
+const LIVE = { id: 'r-7', registered: { version: '3' }, smoke: { ok: true, status: 200, latencyMs: 40, detail: 'HTTP 200 in 40 ms' } } as unknown as RunRecord;
 const group = (o: Partial<ContainerGroupState>): ContainerGroupState => ({ status: 'Running', provisioningState: 'Succeeded', instanceState: 'Running', tags: { 'mlops-version': '3' }, ...o }) as ContainerGroupState;
 
 /** An ACI client whose get answers from a script, recording the resource group and name asked for. */
