@@ -64,8 +64,14 @@ export function startWatching(deps: { config: Readonly<AppConfig>; clients: Serv
       logger.warn('watch.webhooks.create is set but publicUrl or WEBHOOK_SECRET is missing: no subscriptions were created (polling still runs)');
       return undefined;
     }
-    const jobIds = [...new Set(watchTargets(config.mlops, await store.runs.listSubscriptions()).filter((t) => t.source === 'databricks' && /^\d+$/.test(t.ref)).map((t) => Number(t.ref)))];
-    const result = await ensureWebhooks({ devops: clients.devops, databricks: clients.databricks, publicUrl: w.webhooks.publicUrl, secret: config.webhookSecret, destinationName: w.webhooks.databricksDestinationName, jobIds, logger });
+    // Jobs are named by id or by name (config and /subscribe --job); a name is resolved to every job of that name.
+    const jobRefs = watchTargets(config.mlops, await store.runs.listSubscriptions()).filter((t) => t.source === 'databricks');
+    const jobIds = new Set<number>();
+    for (const t of jobRefs) {
+      if (/^\d+$/.test(t.ref)) jobIds.add(Number(t.ref));
+      else for (const j of (await clients.databricks?.findJobsByName(t.ref)) ?? []) jobIds.add(j.jobId);
+    }
+    const result = await ensureWebhooks({ devops: clients.devops, databricks: clients.databricks, publicUrl: w.webhooks.publicUrl, secret: config.webhookSecret, destinationName: w.webhooks.databricksDestinationName, jobIds: [...jobIds], logger });
     const id = result.databricks.destinationId;
     if (id && deps.destinations && !deps.destinations.includes(id)) deps.destinations.push(id);
     logger.info('webhook subscriptions checked', { devops: result.devops, databricks: result.databricks.destination, jobs: result.databricks.jobs });
