@@ -111,6 +111,7 @@ export class SqliteRunStore implements RunStore {
     if (f.status) add('status = ?', f.status);
     if (f.requesterObjectId) add("lower(json_extract(body, '$.requester.aadObjectId')) = lower(?)", f.requesterObjectId);
     if (f.requesterName) add("lower(json_extract(body, '$.requester.name')) = lower(?)", f.requesterName);
+    if (f.target) add("json_extract(body, '$.target') = ?", f.target);
     // Keyset paging: runs older than the cursor run (seq is the listing order), stable under inserts.
     if (f.before) add('seq < (SELECT seq FROM runs WHERE id = ?)', f.before);
     const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;

@@ -97,6 +97,8 @@ export interface RunFilter {
   requesterObjectId?: string;
   /** The requester's display name, compared case-insensitively. */
   requesterName?: string;
+  /** The environment a run deploys to (`run.target`). */
+  target?: string;
   limit?: number;
 }
 
