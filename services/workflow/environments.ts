@@ -45,7 +45,7 @@ export function versionOf(run: RunRecord): string | undefined {
 
 /** Succeeded runs of a model in an environment, newest first: what was live there, in order. */
 export async function liveHistory(runs: RunStore, model: string, env: string): Promise<RunRecord[]> {
-  return (await runs.listRuns({ model, limit: 500 })).filter((r) => r.target === env && r.status === 'succeeded' && versionOf(r) !== undefined && r.kind !== 'relay');
+  return (await runs.listRuns({ model, target: env, status: 'succeeded', limit: 500 })).filter((r) => versionOf(r) !== undefined && r.kind !== 'relay');
 }
 
 /**
