@@ -151,4 +151,19 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
     await bot.watching.pass();
     expect(bot.store.watch.getReport(`databricks:${trained}`)).toBeUndefined();
   }, 60_000);
+
+  it('posts a success only where it was asked for (--events succeeded), once', async () => {
+    await world.subscribe(bot, 'conv-c', ALEX, '--pipeline mlops-ci --events succeeded');
+    const before = { a: postsOf(world.connector, 'conv-a', 'Pipeline mlops-ci').length, b: postsOf(world.connector, 'conv-b', 'Pipeline mlops-ci').length };
+    const { id } = await queueFromUi(undefined);
+    const card = await waitFor('the success card in conv-c', () => postsOf(world.connector, 'conv-c', 'Pipeline mlops-ci')[0], 30_000);
+    expect(card.body).toContain('mlops-ci succeeded');
+    expect(card.body).toContain(`_build/results?buildId=${id}`);
+    expect(card.body).not.toContain('retryExternal');
+    await world.sandbox.azureDevOps.state.hooks.flush();
+    await bot.watching.pass();
+    await bot.watching.pass();
+    expect(postsOf(world.connector, 'conv-c', 'Pipeline mlops-ci')).toHaveLength(1);
+    expect({ a: postsOf(world.connector, 'conv-a', 'Pipeline mlops-ci').length, b: postsOf(world.connector, 'conv-b', 'Pipeline mlops-ci').length }).toEqual(before);
+  }, 60_000);
 });
