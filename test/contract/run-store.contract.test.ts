@@ -45,7 +45,7 @@ describe.each(backends)('the state store on $name', (backend) => {
 
   it('lets exactly one of several concurrent transitions from the same version win', async () => {
     const run = await runs.createRun(runShape({ status: 'waiting_approval' }));
-    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => runs.saveRun({ ...run, status: 'succeeded', branch: `b${i}` } as RunRecord, { outbox: [{ kind: 'notice', payload: `winner ${i}` }] })));
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => runs.saveRun({ ...run, status: 'succeeded', branch: `b${i}` }, { outbox: [{ kind: 'notice', payload: `winner ${i}` }] })));
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof VersionConflictError)).toHaveLength(5);
