@@ -151,6 +151,8 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
       });
   };
   const timer = setInterval(tick, config.pollIntervalMs);
+  // Several instances: a transition taken on another one reaches the leader's dispatcher only through the store, so it looks every 2 s.
+  const announceTimer = shared !== store ? setInterval(wake, Math.min(2000, config.pollIntervalMs)) : undefined;
   // The leader (always this instance with SQLite) polls, announces, watches and fires schedules; a new leader starts at once.
   leadership.onChange((leading) => {
     if (leading) {
@@ -178,6 +180,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     dispatcher,
     stop: async () => {
       clearInterval(timer);
+      clearInterval(announceTimer);
       await server.close();
       await ticking;
       await leadership.stop();

@@ -139,7 +139,7 @@ function stateStore(env: Env, cwd: string): AppConfig['stateStore'] {
   if (env.STATE_STORE.startsWith('sqlite:')) return { kind: 'sqlite', path: env.STATE_STORE === 'sqlite::memory:' ? ':memory:' : resolve(cwd, env.STATE_STORE.slice('sqlite:'.length)) };
   const target = env.STATE_STORE.slice('azure-table:'.length);
   const isEndpoint = target.startsWith('https://') && !target.includes(';');
-  return { kind: 'azure-table', connectionString: isEndpoint ? undefined : target, endpoint: isEndpoint ? target.replace(/\/+$/, '') : undefined, table: env.STATE_TABLE, leaseTtlMs: env.LEASE_TTL_MS, path: resolve(cwd, './data/mlops-chatops.db') };
+  return { kind: 'azure-table', connectionString: isEndpoint ? undefined : target, endpoint: isEndpoint ? target.replace(/\/+$/, '') : undefined, table: env.STATE_TABLE, leaseTtlMs: env.LEASE_TTL_MS, path: resolve(cwd, env.LOCAL_STATE_PATH) };
 }
 
 /** The account key of a connection string, scrubbed from every log line. */

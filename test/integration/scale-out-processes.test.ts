@@ -1,0 +1,119 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAzuriteTable, type AzuriteTable } from '../../sandbox/azurite/azurite-table';
+import { SandboxClock } from '../../sandbox/common/clock';
+import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import { AzureTableStore } from '../../services/store/azure-table/azure-table.store';
+import type { RunRecord } from '../../services/workflow/run.types';
+import { freePort } from '../support/browser';
+import { invokeActivity, messageActivity, postActivity, waitFor } from '../support/bot-activities';
+import { REPO_ROOT } from '../support/context';
+import { MockConnector } from '../support/mock-connector';
+
+const ALEX = { id: 'user-id-0', name: 'Alex Wilber' };
+const MEGAN = { id: 'user-id-1', name: 'Megan Bowen' };
+
+interface Instance {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess;
+}
+
+/**
+ * Three real bot processes (dist/bot/index.js) on one Azure table (Azurite): the run is started on
+ * one, approved with concurrent clicks spread over all three, and the instance that holds the
+ * leader lease is killed with SIGKILL mid-deploy. Another takes the lease over and finishes.
+ */
+describe('three bot instances on one Azure table', () => {
+  let sandbox: Sandbox;
+  let connector: MockConnector;
+  let azurite: AzuriteTable;
+  let state: AzureTableStore;
+  const table = `scale${Date.now().toString(36)}`;
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(join(REPO_ROOT, 'dist/bot/index.js'))) {
+      const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+      if (built.status !== 0) throw new Error('build failed');
+    }
+    sandbox = await startSandbox({ clock: new SandboxClock(60) });
+    connector = await MockConnector.start();
+    azurite = await startAzuriteTable();
+    state = await AzureTableStore.open({ target: { connectionString: azurite.connectionString, table } });
+    const dir = mkdtempSync(join(tmpdir(), 'mlops-scale-'));
+    for (const name of ['A', 'B', 'C']) {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['dist/bot/index.js'], {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env, ...sandbox.env, MLOPS_SANDBOX: '1', PORT: String(port), STATE_STORE: `azure-table:${azurite.connectionString}`, STATE_TABLE: table,
+          LOCAL_STATE_PATH: join(dir, `${name}.db`), LEASE_TTL_MS: '3000', POLL_INTERVAL_MS: '200', LOG_LEVEL: 'error', MicrosoftAppId: '',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      instances.push({ name, port, url: `http://127.0.0.1:${port}`, child });
+    }
+    for (const i of instances) await waitFor(`instance ${i.name} to be ready`, async () => (await fetch(`${i.url}/readyz`).catch(() => undefined))?.ok || undefined, 30_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const i of instances) i.child.kill('SIGKILL');
+    await connector?.close();
+    await sandbox?.close();
+    await azurite?.stop();
+  });
+
+  const run = (): Promise<RunRecord | undefined> => state.runs.getRun('r-1');
+  const leaderPid = async (): Promise<number | undefined> => {
+    const row = await state.table.get('lease', 'leader');
+    return typeof row?.holder === 'string' && Number(row.expiresAt) > Date.now() ? Number(row.holder.split('/')[1]) : undefined;
+  };
+
+  it('decides once on concurrent clicks over all instances and finishes the run after its leader is killed', async () => {
+    const [a] = instances;
+    if (!a) throw new Error('no instance');
+    expect((await postActivity(a.url, messageActivity(connector.serviceUrl, 'conv-1', ALEX, '/train fashion-cnn epochs=3'))).status).toBe(200);
+    await waitFor('the approval stage', async () => ((await run())?.status === 'waiting_approval' || undefined), 90_000);
+
+    // 30 Approve clicks from the approver, spread over the three instances, all at once.
+    const clicks = await Promise.all(
+      Array.from({ length: 30 }, (_, k) => postActivity(instances[k % 3]?.url ?? '', invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-1', approvalId: 'r-1-approval', cardVersion: 0 }))),
+    );
+    expect(clicks.every((c) => c.status === 200)).toBe(true);
+    const decided = await waitFor('the decision', async () => {
+      const r = await run();
+      return r?.approval?.state === 'approved' ? r : undefined;
+    });
+    expect(decided.approval?.decisions).toHaveLength(1);
+
+    // Kill the instance that leads (polls and announces) while the deploy is under way.
+    const pid = await waitFor('a leader', leaderPid);
+    const leader = instances.find((i) => i.child.pid === pid);
+    if (!leader) throw new Error(`the lease names pid ${pid}, which is none of the instances`);
+    leader.child.kill('SIGKILL');
+    await new Promise((r) => leader.child.once('exit', r));
+    // The kill came before the end: what follows is the other instances' work.
+    const atKill = await run();
+    expect(atKill?.status).toBe('running');
+
+    const done = await waitFor('the run to end on another instance', async () => {
+      const r = await run();
+      return r && ['succeeded', 'failed'].includes(r.status) ? r : undefined;
+    }, 120_000);
+    expect(done.status).toBe('succeeded');
+    const successor = await waitFor('another instance to hold the lease', async () => {
+      const p = await leaderPid();
+      return p !== undefined && p !== pid ? p : undefined;
+    });
+    expect(instances.filter((i) => i !== leader).map((i) => i.child.pid)).toContain(successor);
+    expect(sandbox.arm.state.groups.size).toBe(1);
+    const live = (): number => connector.requests.filter((r) => JSON.stringify(r.body).includes('r-1: fashion-cnn version') && JSON.stringify(r.body).includes('is live at')).length;
+    await waitFor('the live notice', () => live() > 0 || undefined, 30_000);
+    await waitFor('every announcement of r-1 to be delivered', async () => ((await state.runs.pendingOutbox(100)).length === 0 || undefined), 30_000);
+    expect(live()).toBe(1);
+  }, 300_000);
+});
