@@ -14,6 +14,7 @@ import { MockConnector } from '../support/mock-connector';
 
 const ALEX = { id: 'user-id-0', name: 'Alex Wilber' };
 const MEGAN = { id: 'user-id-1', name: 'Megan Bowen' };
+const SECRET = 'scale-out-webhook-secret-0123456789';
 
 interface Instance {
   name: string;
@@ -24,7 +25,7 @@ interface Instance {
 
 /**
  * Three real bot processes (dist/bot/index.js) on one Azure table (Azurite): the run is started on
- * one, approved with concurrent clicks spread over all three, and the instance that holds the
+ * A, the sandbox's service hooks go to B, the run is approved with concurrent clicks spread over all three, and the instance that holds the
  * leader lease is killed with SIGKILL mid-deploy. Another takes the lease over and finishes.
  */
 describe('three bot instances on one Azure table', () => {
@@ -40,18 +41,21 @@ describe('three bot instances on one Azure table', () => {
       const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
       if (built.status !== 0) throw new Error('build failed');
     }
-    sandbox = await startSandbox({ clock: new SandboxClock(60) });
+    const ports = [await freePort(), await freePort(), await freePort()];
+    // The service hooks and job notifications go to instance B only.
+    const hooks = `http://127.0.0.1:${ports[1] ?? 0}/api/webhooks`;
+    sandbox = await startSandbox({ clock: new SandboxClock(60), webhooks: { azureDevOpsUrl: `${hooks}/azure-devops`, databricksUrl: `${hooks}/databricks`, secret: SECRET } });
     connector = await MockConnector.start();
     azurite = await startAzuriteTable();
     state = await AzureTableStore.open({ target: { connectionString: azurite.connectionString, table } });
     const dir = mkdtempSync(join(tmpdir(), 'mlops-scale-'));
-    for (const name of ['A', 'B', 'C']) {
-      const port = await freePort();
+    for (const [k, name] of ['A', 'B', 'C'].entries()) {
+      const port = ports[k] ?? 0;
       const child = spawn(process.execPath, ['dist/bot/index.js'], {
         cwd: REPO_ROOT,
         env: {
           ...process.env, ...sandbox.env, MLOPS_SANDBOX: '1', PORT: String(port), STATE_STORE: `azure-table:${azurite.connectionString}`, STATE_TABLE: table,
-          LOCAL_STATE_PATH: join(dir, `${name}.db`), LEASE_TTL_MS: '3000', POLL_INTERVAL_MS: '200', LOG_LEVEL: 'error', MicrosoftAppId: '',
+          LOCAL_STATE_PATH: join(dir, `${name}.db`), LEASE_TTL_MS: '3000', POLL_INTERVAL_MS: '200', WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'error', MicrosoftAppId: '',
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -79,9 +83,9 @@ describe('three bot instances on one Azure table', () => {
     expect((await postActivity(a.url, messageActivity(connector.serviceUrl, 'conv-1', ALEX, '/train fashion-cnn epochs=3'))).status).toBe(200);
     await waitFor('the approval stage', async () => ((await run())?.status === 'waiting_approval' || undefined), 90_000);
 
-    // 30 Approve clicks from the approver, spread over the three instances, all at once.
+    // 50 Approve clicks from the approver, spread over the three instances, all at once.
     const clicks = await Promise.all(
-      Array.from({ length: 30 }, (_, k) => postActivity(instances[k % 3]?.url ?? '', invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-1', approvalId: 'r-1-approval', cardVersion: 0 }))),
+      Array.from({ length: 50 }, (_, k) => postActivity(instances[k % 3]?.url ?? '', invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-1', approvalId: 'r-1-approval', cardVersion: 0 }))),
     );
     expect(clicks.every((c) => c.status === 200)).toBe(true);
     const decided = await waitFor('the decision', async () => {
