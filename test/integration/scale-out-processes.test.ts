@@ -114,6 +114,10 @@ describe('three bot instances on one Azure table', () => {
       return p !== undefined && p !== pid ? p : undefined;
     });
     expect(instances.filter((i) => i !== leader).map((i) => i.child.pid)).toContain(successor);
+    // /readyz says which instance leads: exactly one of the two left.
+    const leads = async (): Promise<boolean[]> => Promise.all(instances.filter((i) => i !== leader).map(async (i) => ((await (await fetch(`${i.url}/readyz`)).json()) as { leads?: boolean }).leads === true));
+    await waitFor('one instance to say it leads', async () => ((await leads()).filter(Boolean).length === 1 || undefined), 10_000);
+    expect((await leads()).sort()).toEqual([false, true]);
     expect(sandbox.arm.state.groups.size).toBe(1);
     const live = (): number => connector.requests.filter((r) => JSON.stringify(r.body).includes('r-1: fashion-cnn version') && JSON.stringify(r.body).includes('is live at')).length;
     await waitFor('the live notice', () => live() > 0 || undefined, 30_000);
