@@ -17,13 +17,15 @@ export interface StateStores {
   local: SqliteStore;
   /** Who runs the tracker, the dispatcher, reminders, watching and schedules. */
   leadership: Leadership;
+  /** Reminders already sent: shared with azure-table. */
+  marks: Pick<SqliteStore, 'markReminder' | 'unmarkReminder'> | Pick<AzureTableStore, 'markReminder' | 'unmarkReminder'>;
 }
 
 /** Opens the store STATE_STORE names (the composition root's only store decision). */
 export async function openStateStores(config: Readonly<AppConfig>, credential: TokenCredential, logger: Logger): Promise<StateStores> {
   const s = config.stateStore;
   const local = new SqliteStore(s.path);
-  if (s.kind === 'sqlite') return { shared: local, local, leadership: soleInstance };
+  if (s.kind === 'sqlite') return { shared: local, local, leadership: soleInstance, marks: local };
   const shared = await AzureTableStore.open({
     target: { table: s.table, ...(s.connectionString ? { connectionString: s.connectionString } : { endpoint: s.endpoint ?? '' }) },
     ...(s.connectionString ? {} : { credential }),
@@ -31,5 +33,5 @@ export async function openStateStores(config: Readonly<AppConfig>, credential: T
   // The holder name says which instance leads (an App Service instance has its own host name); the rest keeps two processes on one host apart.
   const holder = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const lease = new TableLease(shared.table, 'leader', holder, s.leaseTtlMs);
-  return { shared, local, leadership: leaseLeadership(lease, logger.child({ component: 'lease' })) };
+  return { shared, local, leadership: leaseLeadership(lease, logger.child({ component: 'lease' })), marks: shared };
 }

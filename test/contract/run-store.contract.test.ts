@@ -166,6 +166,16 @@ describe.each(backends)('the state store on $name', (backend) => {
     expect(store.ready()).toBe(true);
   });
 
+  it('records one reminder and one expiry notice per run, and forgets one whose sending failed', async () => {
+    const at = new Date().toISOString();
+    expect(await store.markReminder('r-1', 'reminder', at)).toBe(true);
+    expect(await store.markReminder('r-1', 'reminder', at)).toBe(false);
+    expect(await store.markReminder('r-1', 'expired', at)).toBe(true);
+    expect(await store.markReminder('r-2', 'reminder', at)).toBe(true);
+    await store.unmarkReminder('r-1', 'reminder');
+    expect(await store.markReminder('r-1', 'reminder', at)).toBe(true);
+  });
+
   it('keeps runs larger than a table property (64 KiB) or entity (1 MiB) allows, and shrinks them again', async () => {
     // Random hex compresses to about half: ~400 KB and ~2 MB of JSON (~1.1 MB compressed, more than one entity holds).
     const mid = randomBytes(200_000).toString('hex');

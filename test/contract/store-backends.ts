@@ -6,7 +6,11 @@ import type { Store } from '../../services/store/store';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
 
-export type SharedStore = Store & { runs: RunStore };
+export type SharedStore = Store & {
+  runs: RunStore;
+  markReminder(runId: string, kind: 'reminder' | 'expired', at: string): boolean | Promise<boolean>;
+  unmarkReminder(runId: string, kind: 'reminder' | 'expired'): void | Promise<void>;
+};
 
 /** A backend of the contract: opens a fresh, empty store per test. */
 export interface Backend {

@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { ConversationRecord, Store } from '../store';
 import { decodeBody, encodeBody } from './body-codec';
 import { AzureRunStore } from './azure-runs.store';
-import { AzureTable, type Row, type TableTarget } from './table.client';
+import { AzureTable, TableConflictError, type Row, type TableTarget } from './table.client';
 import { P, safeKey } from './table-keys';
 
 /**
@@ -49,6 +49,21 @@ export class AzureTableStore implements Store {
 
   async removeConversation(id: string): Promise<void> {
     await this.table.delete(P.conversations, safeKey(id));
+  }
+
+  /** Records a reminder of `kind` for a run; false if one was already recorded (by any instance). */
+  async markReminder(runId: string, kind: 'reminder' | 'expired', at: string): Promise<boolean> {
+    try {
+      await this.table.create({ partitionKey: P.run(runId), rowKey: `reminder-${kind}`, at });
+      return true;
+    } catch (e) {
+      if (e instanceof TableConflictError && e.status === 409) return false;
+      throw e;
+    }
+  }
+
+  async unmarkReminder(runId: string, kind: 'reminder' | 'expired'): Promise<void> {
+    await this.table.delete(P.run(runId), `reminder-${kind}`);
   }
 
   ready(): boolean {
