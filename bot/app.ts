@@ -60,7 +60,7 @@ export interface RunningBot {
  */
 export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits>; routes?: Array<(kit: RouteKit) => void> } = {}): Promise<RunningBot> {
   const clients = createServiceClients(config, logger);
-  const { shared, local: store, leadership, marks } = await openStateStores(config, clients.credential, logger);
+  const { shared, local: store, leadership, marks, schedules } = await openStateStores(config, clients.credential, logger);
   const botFrameworkAuth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
   const adapter = new CheckedCloudAdapter(botFrameworkAuth);
   adapter.onTurnError = async (ctx: TurnContext, error: Error) => {
@@ -99,7 +99,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   // Runs the bot did not start (issue 10): reports, their cards, the poller and the webhook subscriptions.
   const watching = startWatching({ config, clients, store, runs: shared.runs, auth, notifier, people: approvers, logger, destinations });
 
-  const scheduling = await startScheduling({ config, store, runs: shared.runs, engine, notifier, logger });
+  const scheduling = await startScheduling({ config, store, runs: shared.runs, schedules, engine, notifier, logger });
   const reminders = new ApprovalReminders({ runs: shared.runs, conversations: shared, marks, notifier, approvers, admins: config.mlops.roles.admins, remindBeforeMs: config.mlops.reminders.approvalBefore, logger: logger.child({ component: 'reminders' }) });
 
   const registry = createCommandRegistry();

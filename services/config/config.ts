@@ -24,7 +24,7 @@ export interface AppConfig {
         endpoint: string | undefined;
         table: string;
         leaseTtlMs: number;
-        /** A local SQLite file for the state not yet moved to the table (watch reports, schedules, reminder marks): per instance. */
+        /** A local SQLite file for the state not yet moved to the table (watch reports): per instance. */
         path: string;
       };
   /** Microsoft Graph, for roles that name Entra groups. */

@@ -66,7 +66,7 @@ export const envSchema = z
     ),
     /** The table of the azure-table store (one table holds everything; letters and digits, 3-63, starting with a letter). */
     STATE_TABLE: z.preprocess(empty, z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'STATE_TABLE must be a table name: 3-63 letters and digits, starting with a letter').default('mlopschatops')),
-    /** With STATE_STORE=azure-table: the per-instance SQLite file for the state not yet on the table (watch reports, schedules, reminder marks). */
+    /** With STATE_STORE=azure-table: the per-instance SQLite file for the state not yet on the table (watch reports). */
     LOCAL_STATE_PATH: z.preprocess(empty, z.string().min(1).default('./data/mlops-chatops.db')),
     /** How long a lease of shared work (tracker, outbox) lasts without renewal: another instance takes over after it. */
     LEASE_TTL_MS: z.preprocess(empty, z.coerce.number().int().min(2000, 'LEASE_TTL_MS must be at least 2000').max(600_000, 'LEASE_TTL_MS must be at most 600000 (10 minutes)').default(30_000)),

@@ -176,6 +176,27 @@ describe.each(backends)('the state store on $name', (backend) => {
     expect(await store.markReminder('r-1', 'reminder', at)).toBe(true);
   });
 
+  it('keeps one schedule per model and lets exactly one of several claims of a due occurrence win', async () => {
+    const s = store.schedules;
+    const base = { model: 'fashion-cnn', cron: '0 2 * * *', timeZone: 'Europe/Paris', owner: { id: 'user-1', name: 'Megan Bowen' }, conversationId: 'conv-1', nextDue: '2026-11-02T01:00:00.000Z' };
+    await s.put(base, '2026-11-01T00:00:00.000Z');
+    await s.put({ ...base, model: 'a-model' }, '2026-11-01T00:00:00.000Z');
+    expect((await s.list()).map((x) => x.model)).toEqual(['a-model', 'fashion-cnn']);
+    const claims = await Promise.all([1, 2, 3].map(async () => s.claim('fashion-cnn', base.nextDue, '2026-11-03T01:00:00.000Z')));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await s.get('fashion-cnn')).toMatchObject({ nextDue: '2026-11-03T01:00:00.000Z', firingDue: base.nextDue });
+    // A stale expected due time claims nothing.
+    expect(await s.claim('fashion-cnn', base.nextDue, '2026-11-04T01:00:00.000Z')).toBe(false);
+    await s.fired('fashion-cnn', 'r-7', '2026-11-02T01:00:05.000Z');
+    expect(await s.get('fashion-cnn')).toEqual({ ...base, nextDue: '2026-11-03T01:00:00.000Z', firingDue: undefined, lastRunId: 'r-7', lastFiredAt: '2026-11-02T01:00:05.000Z' });
+    // An edit keeps the last run and moves the next due time.
+    await s.put({ ...base, cron: '0 3 * * *', nextDue: '2026-11-03T02:00:00.000Z' }, '2026-11-02T12:00:00.000Z');
+    expect(await s.get('fashion-cnn')).toMatchObject({ cron: '0 3 * * *', nextDue: '2026-11-03T02:00:00.000Z', firingDue: undefined, lastRunId: 'r-7' });
+    expect(await s.remove('fashion-cnn')).toBe(true);
+    expect(await s.remove('fashion-cnn')).toBe(false);
+    expect(await s.get('fashion-cnn')).toBeUndefined();
+  });
+
   it('keeps runs larger than a table property (64 KiB) or entity (1 MiB) allows, and shrinks them again', async () => {
     // Random hex compresses to about half: ~400 KB and ~2 MB of JSON (~1.1 MB compressed, more than one entity holds).
     const mid = randomBytes(200_000).toString('hex');

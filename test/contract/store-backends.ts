@@ -3,6 +3,7 @@ import { startAzuriteTable, type AzuriteTable } from '../../sandbox/azurite/azur
 import { AzureTableStore } from '../../services/store/azure-table/azure-table.store';
 import { SqliteStore } from '../../services/store/sqlite.store';
 import type { Store } from '../../services/store/store';
+import type { ScheduleStore } from '../../services/schedule/schedule.store';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
 
@@ -10,6 +11,7 @@ export type SharedStore = Store & {
   runs: RunStore;
   markReminder(runId: string, kind: 'reminder' | 'expired', at: string): boolean | Promise<boolean>;
   unmarkReminder(runId: string, kind: 'reminder' | 'expired'): void | Promise<void>;
+  schedules: ScheduleStore;
 };
 
 /** A backend of the contract: opens a fresh, empty store per test. */

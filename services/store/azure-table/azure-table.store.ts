@@ -4,6 +4,7 @@ import { decodeBody, encodeBody } from './body-codec';
 import { AzureRunStore } from './azure-runs.store';
 import { AzureTable, TableConflictError, type Row, type TableTarget } from './table.client';
 import { P, safeKey } from './table-keys';
+import { TableScheduleStore } from './table-schedules';
 
 /**
  * The bot's shared state on Azure Table Storage or Azure Cosmos DB for Table (same protocol, same
@@ -13,11 +14,14 @@ import { P, safeKey } from './table-keys';
 export class AzureTableStore implements Store {
   readonly table: AzureTable;
   readonly runs: AzureRunStore;
+  /** Retraining schedules, shared: one instance claims each due occurrence. */
+  readonly schedules: TableScheduleStore;
   private open = false;
 
   private constructor(table: AzureTable, now: () => number) {
     this.table = table;
     this.runs = new AzureRunStore(table, now);
+    this.schedules = new TableScheduleStore(table);
   }
 
   /** Connects and creates the table if it is missing (the bot's role may create tables: Storage Table Data Contributor). */

@@ -20,6 +20,7 @@ export const P = {
   subs: 'sub',
   conversations: 'conv',
   leases: 'lease',
+  schedules: 'schedule',
   auditDays: 'auditdays',
   auditDay: (at: number): string => `auditday-${new Date(at).toISOString().slice(0, 10).replace(/-/g, '')}`,
 } as const;
