@@ -35,6 +35,7 @@ describe('three bot instances on one Azure table', () => {
   let state: AzureTableStore;
   const table = `scale${Date.now().toString(36)}`;
   const instances: Instance[] = [];
+  let dir: string;
 
   beforeAll(async () => {
     if (!existsSync(join(REPO_ROOT, 'dist/bot/index.js'))) {
@@ -48,21 +49,22 @@ describe('three bot instances on one Azure table', () => {
     connector = await MockConnector.start();
     azurite = await startAzuriteTable();
     state = await AzureTableStore.open({ target: { connectionString: azurite.connectionString, table } });
-    const dir = mkdtempSync(join(tmpdir(), 'mlops-scale-'));
-    for (const [k, name] of ['A', 'B', 'C'].entries()) {
-      const port = ports[k] ?? 0;
-      const child = spawn(process.execPath, ['dist/bot/index.js'], {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env, ...sandbox.env, MLOPS_SANDBOX: '1', PORT: String(port), STATE_STORE: `azure-table:${azurite.connectionString}`, STATE_TABLE: table,
-          LOCAL_STATE_PATH: join(dir, `${name}.db`), LEASE_TTL_MS: '3000', POLL_INTERVAL_MS: '200', WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'error', MicrosoftAppId: '',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      instances.push({ name, port, url: `http://127.0.0.1:${port}`, child });
-    }
+    dir = mkdtempSync(join(tmpdir(), 'mlops-scale-'));
+    for (const [k, name] of ['A', 'B', 'C'].entries()) instances.push(spawnInstance(name, ports[k] ?? 0));
     for (const i of instances) await waitFor(`instance ${i.name} to be ready`, async () => (await fetch(`${i.url}/readyz`).catch(() => undefined))?.ok || undefined, 30_000);
   }, 120_000);
+
+  function spawnInstance(name: string, port: number): Instance {
+    const child = spawn(process.execPath, ['dist/bot/index.js'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env, ...sandbox.env, MLOPS_SANDBOX: '1', PORT: String(port), STATE_STORE: `azure-table:${azurite.connectionString}`, STATE_TABLE: table,
+        LOCAL_STATE_PATH: join(dir, `${name}.db`), LEASE_TTL_MS: '3000', POLL_INTERVAL_MS: '200', WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'error', MicrosoftAppId: '',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    return { name, port, url: `http://127.0.0.1:${port}`, child };
+  }
 
   afterAll(async () => {
     for (const i of instances) i.child.kill('SIGKILL');
@@ -123,5 +125,44 @@ describe('three bot instances on one Azure table', () => {
     await waitFor('the live notice', () => live() > 0 || undefined, 30_000);
     await waitFor('every announcement of r-1 to be delivered', async () => ((await state.runs.pendingOutbox(100)).length === 0 || undefined), 30_000);
     expect(live()).toBe(1);
+    // App Service would start the instance again: so does the test, for the next one.
+    const k = instances.indexOf(leader);
+    instances[k] = spawnInstance(`${leader.name}2`, await freePort());
+    await waitFor('the restarted instance to be ready', async () => (await fetch(`${instances[k]?.url ?? ''}/readyz`).catch(() => undefined))?.ok || undefined, 30_000);
+  }, 300_000);
+
+  it('starts many runs over the three instances and shows each one card and one approval card', async () => {
+    const n = Number(process.env.SCALE_RUNS ?? 30);
+    const first = 2;
+    const ids = Array.from({ length: n }, (_, i) => `r-${first + i}`);
+    // Started one by one on alternating instances (a Teams user waits for each answer too).
+    for (let i = 0; i < n; i++) {
+      const on = instances[i % 3]?.url ?? '';
+      expect((await postActivity(on, messageActivity(connector.serviceUrl, `conv-${i}`, ALEX, '/train fashion-cnn epochs=1'))).status).toBe(200);
+    }
+    // A newer run of the same model cancels the older ones that have not been approved (the engine's rule), so
+    // every run settles as waiting for approval or canceled.
+    let seen: string[] = [];
+    const settled = await waitFor('every run to wait for approval or be superseded', async () => {
+      const runs = await Promise.all(ids.map((id) => state.runs.getRun(id)));
+      seen = runs.map((r, i) => `${ids[i] ?? ''}:${r?.status ?? 'missing'}`);
+      return runs.every((r) => r?.status === 'waiting_approval' || r?.status === 'canceled') ? (runs as RunRecord[]) : undefined;
+    }, 240_000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}: ${seen.join(' ')}`);
+    });
+    expect(settled.filter((r) => r.status === 'waiting_approval').length).toBeGreaterThan(0);
+    await waitFor('every announcement to be delivered', async () => ((await state.runs.pendingOutbox(1000)).length === 0 || undefined), 60_000);
+    const sends = connector.requests.filter((r) => r.kind === 'send').map((r) => ({ conversationId: r.conversationId, body: JSON.stringify(r.body) }));
+    const updates = connector.requests.filter((r) => r.kind === 'update').map((r) => JSON.stringify(r.body));
+    for (const [i, run] of settled.entries()) {
+      const title = `fashion-cnn \u00b7 run ${run.id}"`;
+      const cards = sends.filter((x) => x.body.includes(title));
+      const approvals = sends.filter((x) => x.body.includes('Approval needed:') && x.body.includes(`(run ${run.id})`));
+      // One card per run, in its conversation; an approval card only for a run still waiting; a superseded run's card shows it.
+      expect([run.id, cards.length, cards[0]?.conversationId]).toEqual([run.id, 1, `conv-${i}`]);
+      expect([run.id, Math.min(approvals.length, 2)]).toEqual([run.id, run.status === 'waiting_approval' ? 1 : Math.min(approvals.length, 1)]);
+      if (run.status === 'waiting_approval') expect(approvals[0]?.conversationId).toBe(`conv-${i}`);
+      else expect([run.id, updates.some((u) => u.includes(title) && /[Cc]anceled/.test(u))]).toEqual([run.id, true]);
+    }
   }, 300_000);
 });
