@@ -5,6 +5,7 @@ import { AzureTableStore } from '../../services/store/azure-table/azure-table.st
 import { AzureOutbox } from '../../services/store/azure-table/azure-outbox';
 import { TableLease } from '../../services/store/azure-table/table-lease';
 import { VersionConflictError } from '../../services/workflow/run-store';
+import { ServiceError } from '../../services/http/errors';
 import type { RunRecord } from '../../services/workflow/run.types';
 import { runShape } from './store-backends';
 
@@ -54,6 +55,17 @@ describe('the Azure Table store on Azurite', () => {
     now += 11 * 60_000;
     expect(await outbox.pending(100, now)).toEqual([]);
     expect(await s.table.get('obpending', 'r-1')).toBeUndefined();
+  });
+
+  it('fails a refused call as a typed error with service, status and code, and names no key', async () => {
+    const wrongKey = az.connectionString.replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.from('not the key').toString('base64')}`);
+    const error = await AzureTableStore.open({ target: { connectionString: wrongKey, table: tableName() } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ServiceError);
+    expect(error).toMatchObject({ service: 'azure-table', operation: 'createTable', status: 403 });
+    expect((error as ServiceError).describe()).not.toContain('AccountKey');
   });
 
   it('gives a lease to one instance at a time, and to another once the holder stops renewing it', async () => {
