@@ -50,6 +50,43 @@ export class AzureRunStore implements RunStore {
     return full;
   }
 
+  /**
+   * Copies a run from another store with its id and version (services/store/import-state.ts): the
+   * index row, the marker if unfinished, then the run with its undelivered announcements. A run that
+   * is here already is left as it is (false), so an import can be run again.
+   */
+  async importRun(run: RunRecord, outbox: Array<{ kind: OutboxItem['kind']; payload?: string }>): Promise<boolean> {
+    const seq = seqOf(run.id);
+    if (seq === undefined) throw new Error(`run id ${run.id} is not r-<number>`);
+    if (await this.table.get(P.run(run.id), HEAD)) return false;
+    await this.table.upsert({
+      partitionKey: P.index, rowKey: indexKey(seq), runId: run.id, seq, model: run.model, requesterId: run.requester.id,
+      requesterObjectId: (run.requester.aadObjectId ?? '').toLowerCase(), requesterName: run.requester.name.toLowerCase(), createdAt: run.createdAt,
+    }, 'Replace');
+    if (!FINAL_STATUSES.has(run.status)) await this.table.upsert({ partitionKey: P.active, rowKey: run.id, runId: run.id, seq }, 'Replace');
+    for (let i = 0; i < outbox.length || i === 0; i += 90) await this.commitImported(run, seq, outbox.slice(i, i + 90), i === 0);
+    // New runs must number after the imported ones.
+    for (;;) {
+      const row = await this.table.get(P.counter, 'runs');
+      const next = typeof row?.next === 'number' ? row.next : 0;
+      if (next >= seq) break;
+      try {
+        if (row) await this.table.update({ partitionKey: P.counter, rowKey: 'runs', next: seq }, row.etag, 'Replace');
+        else await this.table.create({ partitionKey: P.counter, rowKey: 'runs', next: seq });
+      } catch (e) {
+        if (!(e instanceof TableConflictError)) throw e;
+      }
+    }
+    return true;
+  }
+
+  private async commitImported(run: RunRecord, seq: number, outbox: Array<{ kind: OutboxItem['kind']; payload?: string }>, first: boolean): Promise<void> {
+    if (first) return this.commit(run, seq, undefined, { outbox });
+    const row = await this.table.get(P.run(run.id), HEAD);
+    // The same version again: a second batch of the run's announcements (a transaction holds at most 100).
+    if (row) await this.commit(run, seq, headOf(row), { outbox });
+  }
+
   /** Run numbers from one counter row, bumped with If-Match; a lost race reads again. */
   private async nextSeq(): Promise<number> {
     for (let attempt = 0; ; attempt++) {
