@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     model: 'fashion-cnn', target: 'production', kind: 'train', params: { lr: 0.01, epochs: 5 }, branch: 'main',
     requester: { id: 'user-id-0', name: 'Alex Wilber' }, conversationId: 'c', status: 'succeeded',
     stages: STAGE_IDS.map((id) => ({ id, state: 'succeeded', startedAt: now, finishedAt: now })),
-    ext: { modelVersion: '3' }, metrics: [{ name: 'loss', points: Array.from({ length: 50 }, (_, i) => ({ step: i, value: 1 / (i + 1) })) }], createdAt: now, updatedAt: now,
+    registered: { version: '3' }, metrics: [{ name: 'loss', points: Array.from({ length: 50 }, (_, i) => ({ step: i, value: 1 / (i + 1) })) }], createdAt: now, updatedAt: now,
   };
   for (let i = 0; i < 1000; i++) await bot.store.runs.createRun(template);
   const first = (await bot.store.runs.listRuns({ limit: 25 })).map(runSummary);

@@ -49,7 +49,7 @@ export async function microBench(): Promise<void> {
 
   const store = new SqliteStore(':memory:');
   const base = { model: 'fashion-cnn', target: 'production', kind: 'train' as const, params: {}, branch: 'main', requester: { id: 'u', name: 'U' }, conversationId: 'c', status: 'running' as const,
-    stages: STAGE_IDS.map((id) => ({ id, state: 'pending' as const })), ext: {}, metrics: [{ name: 'loss', points }], createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
+    stages: STAGE_IDS.map((id) => ({ id, state: 'pending' as const })), metrics: [{ name: 'loss', points }], createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() };
   let current: RunRecord | undefined;
   await store.runs.createRun(base).then(async (r) => {
     current = r;

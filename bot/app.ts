@@ -27,8 +27,8 @@ import { CheckedCloudAdapter } from './http/checked-adapter';
 import { createBotServer, type BotServer, type HttpLimits } from './server';
 import { TeamsBot } from './teams-bot';
 import { createWebhookHandlers } from './webhooks';
-import { registerDashboardApi, type RouteKit } from './dashboard/dashboard-routes';
-import { registerDashboardStatic } from './dashboard/dashboard-static';
+import type { RouteKit } from './dashboard/dashboard-routes';
+import { registerDashboard } from './dashboard/dashboard-wiring';
 import { SsoValidator } from './dashboard/sso-validator';
 import { dashboardLink, type DashboardLinks } from './dashboard/deep-link';
 import { startWatching, type Watching } from './watch/watching';
@@ -115,10 +115,8 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const readiness = async (): Promise<Record<string, unknown>> => ({ outbox: { parked: (await shared.runs.parkedOutbox(0)).count }, leads: leadership.held() });
   // The dashboard tab and its API: the same store, engine and roles as the chat.
   const sso = config.tabSso ? new SsoValidator(config.tabSso) : undefined;
-  const dashboard = (kit: RouteKit): void => {
-    registerDashboardStatic(kit);
-    registerDashboardApi(kit, { sso, runs: shared.runs, engine, auth, config: config.mlops, now: Date.now });
-  };
+  const dashboard = (kit: RouteKit): void =>
+    registerDashboard(kit, { sso, runs: shared.runs, engine, auth, config: config.mlops, aci: clients.aci, conversations: shared, members: approvers, schedules: scheduling.service, now: Date.now });
   const server = createBotServer({
     adapter,
     bot,

@@ -146,7 +146,7 @@ export class Dispatcher {
   private async approvalCard(run: RunRecord): Promise<void> {
     const approvers = await this.deps.approvers.approversOf(run);
     const card = approvalCard({ ...approvalCardView(run, { approvers, canAct: false }), buttonsForEveryone: true, ...this.cards.dashboardUrl(run.id) });
-    const message = { card, summary: `Approval needed: ${run.model} version ${run.ext.modelVersion ?? '?'} to ${run.target} (run ${run.id})` };
+    const message = { card, summary: `Approval needed: ${run.model} version ${run.registered?.version ?? '?'} to ${run.target} (run ${run.id})` };
     const existing = await this.deps.runs.getMessage(run.id, 'approvalCard');
     if (existing) {
       await this.deps.notifier.update(existing.conversationId, existing.activityId, message);

@@ -29,7 +29,7 @@ export class RunCardWriter {
   async card(run: RunRecord): Promise<AdaptiveCard> {
     const m = this.deps.models?.[run.model];
     const names = m ? m.environments.map((e) => e.name) : [run.target];
-    const offersRollback = run.status === 'succeeded' && !!run.ext.modelVersion && run.kind !== 'relay';
+    const offersRollback = run.status === 'succeeded' && !!run.registered?.version && run.kind !== 'relay';
     // One read of the model's history serves both what is live per environment and the rollback offer.
     const history = names.length > 1 || offersRollback ? await this.deps.runs.listRuns({ model: run.model, limit: 200 }) : [];
     const live = new Map<string, RunRecord>();
@@ -38,7 +38,7 @@ export class RunCardWriter {
       for (const r of history) if (r.status === 'succeeded' && r.kind !== 'relay' && !live.has(r.target)) live.set(r.target, r);
     }
     const next = m ? nextEnvironment(m, run.target) : undefined;
-    const version = run.ext.modelVersion;
+    const version = run.registered?.version;
     const promote = next && version && run.status === 'succeeded' && !run.promotion && run.kind !== 'relay' ? { version, env: next.name } : undefined;
     return runCard({
       ...runCardView(run, this.deps.now(), { environments: environmentViews(run, names, live), ...(promote ? { promote } : {}) }),
@@ -79,5 +79,5 @@ export class RunCardWriter {
 /** "Roll back to vN" on the card of the run whose version is live in its environment (rule: services/workflow/rollback-target.ts). */
 function rollbackOffer(run: RunRecord, history: readonly RunRecord[]): { rollbackVersion?: string; rollbackEnv?: string } {
   const target = rollbackTarget(history, run.target);
-  return target && target.current === run.ext.modelVersion ? { rollbackVersion: target.previous, rollbackEnv: run.target } : {};
+  return target && target.current === run.registered?.version ? { rollbackVersion: target.previous, rollbackEnv: run.target } : {};
 }

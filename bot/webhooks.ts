@@ -4,7 +4,7 @@ import { parseDatabricksNotification } from '../services/databricks/databricks-n
 import type { Logger } from '../services/logger';
 import type { RunEngine } from '../services/workflow/run-engine';
 import type { RunStore } from '../services/workflow/run-store';
-import type { RunRecord } from '../services/workflow/run.types';
+import { devopsRunOf, type RunRecord } from '../services/workflow/run.types';
 import type { WatchService } from '../services/watch/watch.service';
 
 export interface WebhookResult {
@@ -85,7 +85,7 @@ export function createWebhookHandlers(deps: WebhookDeps): {
       }
       const id = event.kind === 'buildCompleted' ? event.build.id : event.kind === 'runStateChanged' || event.kind === 'stageStateChanged' ? event.run.id : event.runId;
       const active = await deps.runs.listRuns({ active: true });
-      const answer = nudge(active.filter((r) => id !== undefined && r.ext.devopsRunId === id), 'azure-devops');
+      const answer = nudge(active.filter((r) => id !== undefined && devopsRunOf(r) === id), 'azure-devops');
       // A finished run the bot did not start: the watch service reads it and reports a failure once.
       const finished = (event.kind === 'buildCompleted' && event.build.state === 'completed') || (event.kind === 'runStateChanged' && event.run.state === 'completed');
       if (deps.watch && finished && id !== undefined) {
@@ -105,7 +105,7 @@ export function createWebhookHandlers(deps: WebhookDeps): {
       }
       const ids = [n.runId, n.parentRunId].filter((x): x is string => !!x).map(Number);
       const active = await deps.runs.listRuns({ active: true });
-      const answer = nudge(active.filter((r) => r.ext.databricksRunId !== undefined && ids.includes(r.ext.databricksRunId)), 'databricks');
+      const answer = nudge(active.filter((r) => r.training?.databricksRunId !== undefined && ids.includes(r.training?.databricksRunId)), 'databricks');
       // A job run that ended: the job run id (a task-level event names it as parent_run_id).
       const jobRunId = Number(n.parentRunId ?? n.runId);
       const ended = n.eventType === 'jobs.on_failure' || n.eventType === 'jobs.on_success';

@@ -40,7 +40,7 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
   const sha = inlineText(view.commit.sha.slice(0, 10), 10);
   const facts = [
     { title: 'Target', value: inlineText(view.target, 120) },
-    { title: 'In production', value: view.productionVersion ? `version ${inlineText(view.productionVersion, 20)}` : 'nothing yet' },
+    { title: 'In production', value: view.productionVersion ? `version ${inlineText(view.productionVersion, 20)}` : view.productionUnknown ? 'not known (the pipeline named no model version)' : 'nothing yet' },
     { title: 'Commit', value: `${commit ? `[${sha}](${commit})` : sha}${view.commit.message ? ` ${inlineText(view.commit.message, 100)}` : ''}` },
     { title: 'Approvals', value: `${approvals} of ${view.requiredApprovals} required` },
     { title: pending ? 'Expires' : 'Expiry', value: inlineText(view.expiresAt, 40) },

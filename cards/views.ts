@@ -134,6 +134,8 @@ export interface ApprovalCardView {
   /** e.g. "ACI fashion-cnn-prod (westeurope)". */
   target: string;
   productionVersion?: string;
+  /** What is live is not known (a relayed CD run that named no version): say so instead of "nothing yet". */
+  productionUnknown?: boolean;
   metrics: readonly ApprovalMetricView[];
   commit: { sha: string; message?: string; url?: string };
   requester: PersonView;

@@ -40,7 +40,7 @@ export function seededRun(status: 'running' | 'waiting_approval', conversationId
       state: ['ci', 'training', 'registered'].includes(id) ? ('succeeded' as const) : id === 'approval' && waiting ? ('waiting' as const) : id === 'ci' ? ('running' as const) : ('pending' as const),
       ...(id === 'approval' && waiting ? { startedAt: at } : {}),
     })),
-    ext: { modelVersion: String(i + 1) }, metrics: [{ name: 'loss', points }, { name: 'accuracy', points }],
+    registered: { version: String(i + 1) }, metrics: [{ name: 'loss', points }, { name: 'accuracy', points }],
     ...(waiting ? { approval: { required: 1, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), decisions: [], state: 'pending' as const } } : {}),
     createdAt: at, updatedAt: at,
   };

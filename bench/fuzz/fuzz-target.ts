@@ -85,7 +85,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const at = new Date().toISOString();
   const guarded = await bot.store.runs.createRun({
     model: 'fashion-cnn', target: 'production', kind: 'train', params: { lr: 0.01 }, branch: 'main', requester: REQUESTER, conversationId: 'a:fuzz-conv',
-    status: 'waiting_approval', stages: STAGE_IDS.map((id) => ({ id, state: id === 'approval' ? ('waiting' as const) : ['ci', 'training', 'registered'].includes(id) ? ('succeeded' as const) : ('pending' as const), ...(id === 'approval' ? { startedAt: at } : {}) })), ext: { modelVersion: '3' }, metrics: [],
+    status: 'waiting_approval', stages: STAGE_IDS.map((id) => ({ id, state: id === 'approval' ? ('waiting' as const) : ['ci', 'training', 'registered'].includes(id) ? ('succeeded' as const) : ('pending' as const), ...(id === 'approval' ? { startedAt: at } : {}) })), registered: { version: '3' }, metrics: [],
     approval: { required: 1, expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(), decisions: [], state: 'pending' }, createdAt: at, updatedAt: at,
   });
   return {

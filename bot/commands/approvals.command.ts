@@ -35,7 +35,7 @@ export const approvalsCommand = defineCommand({
       card: listCard({
         title: 'Approvals waiting for you',
         rows: waiting.map((r) => ({
-          title: `${r.model} version ${r.ext.modelVersion ?? '?'} (run ${r.id})`,
+          title: `${r.model} version ${r.registered?.version ?? '?'} (run ${r.id})`,
           status: `${approvalCount(r.approval?.decisions ?? [])} of ${r.approval?.required ?? 1}`,
           facts: [
             { title: 'Requested by', value: r.requester.name },

@@ -27,7 +27,7 @@ export const runsCommand = defineCommand({
         rows: runs.map((r) => {
           const stage = currentStage(r);
           return {
-            title: `${r.id} · ${r.model}${r.ext.modelVersion ? ` v${r.ext.modelVersion}` : ''}`,
+            title: `${r.id} · ${r.model}${r.registered?.version ? ` v${r.registered?.version}` : ''}`,
             status: r.status.replace('_', ' '),
             facts: [
               { title: 'Requested by', value: r.requester.name },

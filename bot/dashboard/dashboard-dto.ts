@@ -10,6 +10,8 @@ export interface RunSummaryDto {
   kind: 'train' | 'deploy' | 'relay';
   status: RunStatusDto;
   requester: string;
+  /** The environment the run deploys to (staging, production...). */
+  env: string;
   modelVersion?: string;
   createdAt: string;
   updatedAt: string;
@@ -47,7 +49,8 @@ export interface MeDto {
   name: string;
   upn: string | null;
   tenantId: string;
-  models: { name: string; roles: string[] }[];
+  /** Roles per model (the chat's role table) and the model's environments in promotion order. */
+  models: { name: string; roles: string[]; environments: string[] }[];
 }
 
 export interface RunsPageDto {
@@ -77,4 +80,89 @@ export interface ApprovalsDto {
 export interface DecisionDto {
   message: string;
   run: RunSummaryDto;
+}
+
+/** Whether what runs in an environment answers: see docs/dashboard.md, "What health means". */
+export interface HealthDto {
+  state: 'healthy' | 'unhealthy' | 'unknown' | 'not-deployed';
+  /** One sentence: what was checked and what it said. */
+  summary: string;
+  /** When the container group was read (absent when it was not). */
+  checkedAt?: string;
+}
+
+export interface EnvironmentDto {
+  name: string;
+  /** The live version: that of the newest succeeded deploy there. */
+  version?: string;
+  scoringUri?: string;
+  /** The run that made it live, and when. */
+  liveRun?: string;
+  since?: string;
+  health: HealthDto;
+  /** Runs of the model in this environment, newest first (at most 10; the runs page has them all). */
+  history: RunSummaryDto[];
+  /**
+   * Promote: the next environment and the version that would go there; absent for the last
+   * environment. `done`: the live run's version was promoted already (once per run, as on its card).
+   */
+  promote?: { to: string; version?: string; allowed: boolean; done?: { runId: string; by: string; at: string } };
+  /** Roll back: the version live there before the current one (rule: rollback-target.ts), if any. */
+  rollback?: { to?: string; allowed: boolean };
+}
+
+export interface ModelDto {
+  name: string;
+  description?: string;
+  registeredModel: string;
+  environments: EnvironmentDto[];
+}
+
+export interface ModelsDto {
+  models: ModelDto[];
+}
+
+/** The answer to Promote and Roll back: the engine's sentence and the run it started. */
+export interface ActionDto {
+  message: string;
+  run: RunSummaryDto;
+}
+
+export interface SubscriptionDto {
+  conversationId: string;
+  /** Where it posts, in words ("your chat with the bot", "a team channel"...). */
+  conversation: string;
+  /** What it follows, as stored: a model, `*` (everything), `pipeline:<id or name>` or `job:<id or name>`. */
+  target: string;
+  /** The same, in words. */
+  what: string;
+  events: string[];
+  /** Declared in mlops.config.yaml: removing it lasts until the bot restarts. */
+  fromConfig: boolean;
+}
+
+export interface SubscriptionsDto {
+  subscriptions: SubscriptionDto[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  next?: string;
+}
+
+export interface ScheduleDto {
+  model: string;
+  cron: string;
+  timeZone: string;
+  nextDue: string;
+  owner: string;
+  lastRunId?: string;
+  lastFiredAt?: string;
+  /** Whether you may remove it: the role /unschedule needs (train, for the model). */
+  mayRemove: boolean;
+}
+
+export interface SchedulesDto {
+  schedules: ScheduleDto[];
+}
+
+export interface MessageDto {
+  message: string;
 }

@@ -19,6 +19,7 @@ export function runSummary(run: RunRecord): RunSummaryDto {
     kind: run.kind,
     status: run.status,
     requester: run.requester.name,
+    env: run.target,
     ...(view.modelVersion ? { modelVersion: view.modelVersion } : {}),
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,

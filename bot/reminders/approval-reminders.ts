@@ -60,12 +60,12 @@ export class ApprovalReminders {
     const people = await this.deps.approvers.approversOf(run);
     const mentioned = people.filter((p) => p.mri);
     const names = people.map((p) => (p.mri ? `<at>${p.name}</at>` : p.name)).join(', ') || 'approvers';
-    const text = `\u23f0 ${names}: the approval of ${run.model} version ${run.ext.modelVersion ?? '?'} (run ${run.id}) expires in ${durationText(leftMs)}. Approve or reject it on its card, or it expires and nothing is deployed.`;
+    const text = `\u23f0 ${names}: the approval of ${run.model} version ${run.registered?.version ?? '?'} (run ${run.id}) expires in ${durationText(leftMs)}. Approve or reject it on its card, or it expires and nothing is deployed.`;
     await this.deps.notifier.send(run.conversationId, { text, summary: `Approval of ${run.model} expires in ${durationText(leftMs)}`, mentions: mentioned.map((p) => ({ id: p.mri ?? '', name: p.name })) });
   }
 
   private async tellAdmins(run: RunRecord): Promise<void> {
-    const text = `The approval of ${run.model} version ${run.ext.modelVersion ?? '?'} (run ${run.id}, requested by ${run.requester.name}) expired at ${run.approval?.expiresAt ?? '?'} without a decision; nothing was deployed. /retry is on the run card.`;
+    const text = `The approval of ${run.model} version ${run.registered?.version ?? '?'} (run ${run.id}, requested by ${run.requester.name}) expired at ${run.approval?.expiresAt ?? '?'} without a decision; nothing was deployed. /retry is on the run card.`;
     for (const c of await adminChats(this.deps.conversations, this.deps.admins)) await this.deps.notifier.send(c, { text, summary: `Approval of ${run.model} expired` });
   }
 }

@@ -57,9 +57,9 @@ export function runCardView(run: RunRecord, now: number, extras: RunCardExtras =
     stages,
     progressPercent: progressPercent(run),
     metrics: run.metrics,
-    ...(run.ext.modelVersion ? { modelVersion: run.ext.modelVersion } : {}),
-    ...(run.ext.scoringUri && run.status === 'succeeded' ? { scoringUri: run.ext.scoringUri } : {}),
-    ...(failedStage?.link ? { logsUrl: failedStage.link } : run.ext.databricksUrl ? { logsUrl: run.ext.databricksUrl } : run.ext.devopsUrl ? { logsUrl: run.ext.devopsUrl } : {}),
+    ...(run.registered?.version ? { modelVersion: run.registered?.version } : {}),
+    ...(run.deploy?.scoringUri && run.status === 'succeeded' ? { scoringUri: run.deploy?.scoringUri } : {}),
+    ...(failedStage?.link ? { logsUrl: failedStage.link } : run.training?.url ? { logsUrl: run.training?.url } : run.ci?.url ? { logsUrl: run.ci?.url } : {}),
     ...(extras.environments ? { environments: extras.environments } : {}),
     ...(extras.promote ? { promote: extras.promote } : {}),
     canCancel: active,
@@ -77,12 +77,12 @@ export function environmentViews(run: RunRecord, names: readonly string[], live:
     const here = name === run.target;
     const shown = here && run.status === 'succeeded' ? run : live.get(name);
     let note: string | undefined;
-    if (here) note = run.status === 'succeeded' ? 'this run' : `this run: v${run.ext.modelVersion ?? '?'} ${run.status === 'running' || run.status === 'waiting_approval' ? 'in progress' : run.status}`;
+    if (here) note = run.status === 'succeeded' ? 'this run' : `this run: v${run.registered?.version ?? '?'} ${run.status === 'running' || run.status === 'waiting_approval' ? 'in progress' : run.status}`;
     else if (run.promotion?.env === name) note = `promoted as run ${run.promotion.runId}`;
     return {
       name,
-      ...(shown?.ext.modelVersion ? { version: shown.ext.modelVersion } : {}),
-      ...(shown?.ext.scoringUri ? { scoringUri: shown.ext.scoringUri } : {}),
+      ...(shown?.registered?.version ? { version: shown.registered?.version } : {}),
+      ...(shown?.deploy?.scoringUri ? { scoringUri: shown.deploy?.scoringUri } : {}),
       ...(note ? { note } : {}),
     };
   });
@@ -96,13 +96,14 @@ export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; c
     approvalId: `${run.id}-approval`,
     cardVersion: run.version,
     model: run.model,
-    version: run.ext.modelVersion ?? '?',
-    target: `${run.target}: ACI ${run.ext.containerGroup ?? run.target}`,
-    ...(run.ext.productionVersion ? { productionVersion: run.ext.productionVersion } : {}),
+    version: run.registered?.version ?? '?',
+    target: `${run.target}: ACI ${run.deploy?.containerGroup ?? run.target}`,
+    ...(run.registered?.liveVersion ? { productionVersion: run.registered.liveVersion } : {}),
+    ...(run.kind === 'relay' && !run.registered ? { productionUnknown: true } : {}),
     metrics: run.metrics
-      .map((m) => ({ name: m.name, candidate: last(m.name) ?? NaN, ...(run.ext.productionMetrics?.[m.name] !== undefined ? { production: run.ext.productionMetrics[m.name] } : {}) }))
+      .map((m) => ({ name: m.name, candidate: last(m.name) ?? NaN, ...(run.registered?.liveMetrics?.[m.name] !== undefined ? { production: run.registered?.liveMetrics[m.name] } : {}) }))
       .filter((m) => Number.isFinite(m.candidate)),
-    commit: { sha: run.ext.commit ? run.ext.commit.slice(0, 8) : run.branch, ...(run.ext.commit ? { message: `on ${run.branch}` } : {}), ...(run.ext.devopsUrl ? { url: run.ext.devopsUrl } : {}) },
+    commit: { sha: run.ci?.commit ? run.ci?.commit.slice(0, 8) : run.branch, ...(run.ci?.commit ? { message: `on ${run.branch}` } : {}), ...(run.ci?.url ? { url: run.ci?.url } : {}) },
     requester: person(run.requester),
     expiresAt: formatTime(a?.expiresAt),
     requiredApprovals: a?.required ?? 1,

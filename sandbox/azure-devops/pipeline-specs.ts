@@ -119,7 +119,7 @@ export function defaultPipelines(): PipelineSpec[] {
               name: 'TrainModel',
               displayName: 'Train model',
               tasks: [
-                { name: 'Run the training job and wait for it', durationMs: 100 * s, lines: ['python infra/pipelines/scripts/run_training_job.py --host $(DATABRICKS_HOST) --job-id 1024 --lr 0.001 --epochs 5 --batch_size 64 --optimizer adam', "Run 6021 started with {'lr': '0.001', 'epochs': '5', 'batch_size': '64', 'optimizer': 'adam'}", 'Run 6021 state: PENDING', 'Run 6021 state: RUNNING', 'Run 6021 state: TERMINATED', '##vso[task.setvariable variable=MODEL_VERSION;isOutput=true]7'] },
+                { name: 'Run the training job and wait for it', durationMs: 100 * s, lines: ['python infra/pipelines/scripts/run_training_job.py --host $(DATABRICKS_HOST) --job-id 1024 --lr 0.001 --epochs 5 --batch_size 64 --optimizer adam', "Run 6021 started with {'lr': '0.001', 'epochs': '5', 'batch_size': '64', 'optimizer': 'adam'}", 'Run 6021 state: PENDING', 'Run 6021 state: RUNNING', 'Run 6021 state: TERMINATED', '##vso[task.setvariable variable=MODEL_VERSION;isOutput=true]7', '##vso[build.addbuildtag]model-version-7'] },
               ],
             },
           ],

@@ -64,7 +64,7 @@ export function wireBuild(ctx: WireContext, run: RunRec): Record<string, unknown
   const base = projectBase(ctx);
   const plainVariables = Object.fromEntries(Object.entries(run.variables).filter(([, v]) => !v.isSecret).map(([k, v]) => [k, v.value]));
   return {
-    tags: [],
+    tags: buildTags(run),
     _links: {
       self: { href: `${base}/_apis/build/Builds/${run.id}` },
       web: { href: `${base}/_build/results?buildId=${run.id}` },
@@ -154,6 +154,26 @@ export function wireTimeline(ctx: WireContext, run: RunRec): Record<string, unkn
 }
 
 /** A task's log lines visible at `now`: they appear as the task runs, each with its ISO timestamp prefix. */
+/**
+ * Build tags added by the logging command `##vso[build.addbuildtag]<tag>` (Microsoft Learn,
+ * "Logging commands": AddBuildTag), as Builds - Get returns them in `tags` (sorted, no duplicates,
+ * as the service keeps them). The agent applies the command when the line is printed; the sandbox
+ * applies it when the step that printed it has finished.
+ */
+export function buildTags(run: RunRec): string[] {
+  const tags = new Set<string>();
+  for (const stage of run.stages)
+    for (const job of stage.jobs)
+      for (const task of job.tasks) {
+        if (task.state !== 'completed') continue;
+        for (const line of task.lines) {
+          const m = /^##vso\[build\.addbuildtag\](.+)$/.exec(line.trim());
+          if (m?.[1]) tags.add(m[1].trim());
+        }
+      }
+  return [...tags].sort();
+}
+
 export function visibleLogLines(task: TaskRec, now: number): string[] {
   const start = task.start;
   if (start === undefined) return [];

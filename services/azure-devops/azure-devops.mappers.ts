@@ -95,6 +95,7 @@ export function mapBuild(wire: unknown): PipelineRun {
     webUrl: href(b._links, 'web'),
     requestedFor: identityOf(b.requestedFor),
     reason: typeof b.reason === 'number' ? BUILD_REASON[b.reason] : str(b.reason),
+    tags: Array.isArray(b.tags) ? b.tags.filter((t): t is string => typeof t === 'string') : [],
   };
 }
 

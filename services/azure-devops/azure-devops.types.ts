@@ -25,6 +25,8 @@ export interface PipelineRun {
   webUrl: string | undefined;
   /** Who the run was queued for (Builds API `requestedFor`): a person, or a service identity for schedules. */
   requestedFor?: { id: string | undefined; displayName: string; uniqueName: string | undefined } | undefined;
+  /** Build tags (Builds API `tags`), e.g. `model-version-7` added by the CD pipeline's training step. */
+  tags?: string[] | undefined;
   /** Why it was queued (Builds API `reason`): manual, schedule, pullRequest, individualCI ... */
   reason?: string | undefined;
 }

@@ -4,10 +4,14 @@ import Database from 'better-sqlite3';
 import type { ConversationRecord, Store } from './store';
 import { statementCache } from './statement-cache';
 import { RUN_MIGRATIONS, SqliteRunStore } from './sqlite-runs';
+import { upgradeStoredRuns } from './run-upgrade';
 import { SqliteWatchStore, WATCH_MIGRATION } from '../watch/watch.store';
 import { SCHEDULE_MIGRATION, SqliteScheduleStore } from '../schedule/schedule.store';
 
-const MIGRATIONS: readonly string[] = [
+/** SQL, or a function for a change SQL cannot express; each runs once, in order, in one transaction. */
+type Migration = string | ((db: Database.Database) => void);
+
+const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE conversations (
      conversation_id TEXT PRIMARY KEY,
      conversation_type TEXT NOT NULL,
@@ -22,6 +26,8 @@ const MIGRATIONS: readonly string[] = [
   SCHEDULE_MIGRATION,
   // Issue 10: approval reminders and expiry notices already sent (one of each per run).
   `CREATE TABLE approval_reminders (run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (run_id, kind));`,
+  // Issue 8: the run's `ext` bag became typed per-stage records (ci, training, registered, deploy, relay).
+  upgradeStoredRuns,
 ];
 
 interface ConversationRow {
@@ -67,7 +73,11 @@ export class SqliteStore implements Store {
     const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
     const current = row?.version ?? 0;
     db.transaction(() => {
-      for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] ?? '');
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        const m = MIGRATIONS[v];
+        if (typeof m === 'function') m(db);
+        else if (m) db.exec(m);
+      }
       if (row) db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
       else db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
     })();

@@ -1,3 +1,4 @@
+import { KeyedLock } from '../workflow/keyed-lock';
 import type { Authorizer, Forbidden } from '../auth/authorizer';
 import type { Principal } from '../auth/roles';
 import type { AzureDevOpsClient } from '../azure-devops/azure-devops.client';
@@ -37,6 +38,7 @@ export type RetryOutcome = { ok: true; text: string; report: ExternalRunReport }
 export class WatchService {
   /** Deliveries of the same run that arrive together (build.complete and run-state-changed) share one read. */
   private readonly inFlight = new Map<string, Promise<Seen>>();
+  private readonly retryLock = new KeyedLock();
 
   constructor(private readonly deps: WatchServiceDeps) {}
 
@@ -131,7 +133,18 @@ export class WatchService {
    * against the clicker's role now (the `retry` action of the model the pipeline belongs to, or
    * the global role), audited either way, refused while an earlier retry still runs.
    */
-  async retry(key: string, user: Principal): Promise<RetryOutcome> {
+  /**
+   * Retry of a failed external run. Clicks on one report are serialized in this process, so a
+   * double click (or the same card clicked in two conversations) sees the first retry as running
+   * and starts nothing: an Azure DevOps queue call has no idempotency key, so two at once would
+   * queue two pipeline runs. Across processes (issue 11) the report's version check alone is not
+   * enough; see docs/known-limits.md.
+   */
+  retry(key: string, user: Principal): Promise<RetryOutcome> {
+    return this.retryLock.run(key, () => this.retryOnce(key, user));
+  }
+
+  private async retryOnce(key: string, user: Principal): Promise<RetryOutcome> {
     const stored = this.deps.store.getReport(key);
     if (!stored) return { ok: false, text: `There is no report ${key}. Nothing was started.` };
     const r = stored.report;

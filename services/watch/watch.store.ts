@@ -78,8 +78,9 @@ export class SqliteWatchStore {
 
   /** Whether a run of the bot's own workflow used this pipeline run or job run (those have run cards already). */
   isBotRun(source: WatchSource, runId: number): boolean {
-    const path = source === 'azure-devops' ? '$.ext.devopsRunId' : '$.ext.databricksRunId';
-    return !!this.db().prepare(`SELECT 1 FROM runs WHERE json_extract(body, '${path}') = ? LIMIT 1`).get(runId);
+    // A relay run mirrors a CD pipeline run with its own card, so that pipeline run counts as the bot's too.
+    const where = source === 'azure-devops' ? "COALESCE(json_extract(body, '$.ci.devopsRunId'), json_extract(body, '$.relay.devopsRunId'))" : "json_extract(body, '$.training.databricksRunId')";
+    return !!this.db().prepare(`SELECT 1 FROM runs WHERE ${where} = ? LIMIT 1`).get(runId);
   }
 
   getCursor(name: string): string | undefined {

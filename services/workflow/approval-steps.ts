@@ -24,7 +24,7 @@ export function openApprovalTransition(run: RunRecord, m: ModelConfig | undefine
 export function supersedeTransition(older: RunRecord, newer: RunRecord, now: number): Transition {
   const t = begin(older);
   if (t.run.approval) t.run.approval.state = 'stale';
-  finishStage(t, 'approval', 'canceled', now, `superseded by run ${newer.id} (version ${newer.ext.modelVersion ?? '?'})`);
+  finishStage(t, 'approval', 'canceled', now, `superseded by run ${newer.id} (version ${newer.registered?.version ?? '?'})`);
   t.run.status = 'canceled';
   t.effects.outbox.push({ kind: 'approvalUpdated' });
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'approval.stale', outcome: 'ok', detail: { supersededBy: newer.id } });
@@ -38,14 +38,14 @@ export function decisionTransition(run: RunRecord, user: PersonRef, decision: De
   const a = t.run.approval;
   if (!a) throw new Error(`run ${run.id} has no approval`);
   a.decisions.push({ by: user, decision, comment: comment.slice(0, 500), at: iso(now) });
-  t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.ext.modelVersion } });
+  t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: `approval.${decision}`, outcome: 'ok', detail: { comment, version: run.registered?.version } });
   t.effects.outbox.push({ kind: 'approvalUpdated' });
   let message: string;
   if (decision === 'rejected') {
     a.state = 'rejected';
     finishStage(t, 'approval', 'failed', now, `rejected by ${user.name}${comment ? `: ${comment}` : ''}`);
     t.run.status = 'canceled';
-    message = `Rejected. Version ${run.ext.modelVersion ?? '?'} of ${run.model} will not be deployed.`;
+    message = `Rejected. Version ${run.registered?.version ?? '?'} of ${run.model} will not be deployed.`;
   } else {
     // Counted per person (the identity rule of auth/principal), not per click.
     const approvals = approvalCount(a.decisions);
@@ -54,7 +54,7 @@ export function decisionTransition(run: RunRecord, user: PersonRef, decision: De
       finishStage(t, 'approval', 'succeeded', now, `approved by ${a.decisions.filter((d) => d.decision === 'approved').map((d) => d.by.name).join(', ')}`);
       t.run.status = 'running';
       advanceTo(t, 'approval', now);
-      message = `Approved. Deploying version ${run.ext.modelVersion ?? '?'} of ${run.model} to ${run.target}.`;
+      message = `Approved. Deploying version ${run.registered?.version ?? '?'} of ${run.model} to ${run.target}.`;
     } else {
       stageOf(t.run, 'approval').detail = `${approvals} of ${a.required} approvals`;
       message = `Your approval is recorded (${approvals} of ${a.required}).`;
@@ -76,7 +76,7 @@ export function cancelTransition(run: RunRecord, user: PersonRef, now: number): 
   if (stage) finishStage(t, stage.id, 'canceled', now, `canceled by ${user.name}`);
   if (t.run.approval?.state === 'pending') t.run.approval.state = 'stale';
   t.run.status = 'canceled';
-  t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ext.devopsRunId, databricksRunId: run.ext.databricksRunId } });
+  t.effects.audit.push({ at: iso(now), actor: principalKey(user), action: 'run.cancel', outcome: 'ok', detail: { stage: stage?.id, devopsRunId: run.ci?.devopsRunId, databricksRunId: run.training?.databricksRunId } });
   if (run.approval) t.effects.outbox.push({ kind: 'approvalUpdated' });
   touch(t, now);
   return t;

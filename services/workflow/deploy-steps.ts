@@ -15,7 +15,7 @@ export function stepApproval(run: RunRecord, deps: StepDeps): Transition | undef
   if (t.run.approval) t.run.approval.state = 'expired';
   finishStage(t, 'approval', 'expired', now, `no decision before ${a.expiresAt}`);
   t.run.status = 'expired';
-  t.effects.outbox.push({ kind: 'approvalUpdated' }, { kind: 'notice', payload: `Run ${run.id}: the approval expired, so version ${run.ext.modelVersion ?? '?'} of ${run.model} was not deployed.` });
+  t.effects.outbox.push({ kind: 'approvalUpdated' }, { kind: 'notice', payload: `Run ${run.id}: the approval expired, so version ${run.registered?.version ?? '?'} of ${run.model} was not deployed.` });
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'approval.expired', outcome: 'ok', detail: { expiresAt: a.expiresAt } });
   touch(t, now);
   return t;
@@ -47,7 +47,7 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
     return t;
   }
   const stage = stageOf(run, 'deploy');
-  if (!run.ext.deployRequestedAt) {
+  if (!run.deploy?.requestedAt) {
     const holder = await deploySlotHolder(run, runs);
     if (holder) {
       const detail = `waiting for run ${holder.id} to finish deploying`;
@@ -57,20 +57,20 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
       return t;
     }
     // Persist the intent first: after a restart the PUT (idempotent in ARM) is simply sent again.
-    t.run.ext.deployRequestedAt = iso(now);
-    t.run.ext.containerGroup = env.containerGroup;
-    startStage(t, 'deploy', now, `deploying version ${run.ext.modelVersion ?? '?'} to ${env.name} (${env.containerGroup})`);
+    (t.run.deploy ??= {}).requestedAt = iso(now);
+    (t.run.deploy ??= {}).containerGroup = env.containerGroup;
+    startStage(t, 'deploy', now, `deploying version ${run.registered?.version ?? '?'} to ${env.name} (${env.containerGroup})`);
     stageOf(t.run, 'deploy').state = 'running';
-    t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.deploy', outcome: 'ok', detail: { env: env.name, containerGroup: env.containerGroup, ...(env.resourceGroup ? { resourceGroup: env.resourceGroup } : {}), image: run.ext.scoringImage, version: run.ext.modelVersion } });
+    t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.deploy', outcome: 'ok', detail: { env: env.name, containerGroup: env.containerGroup, ...(env.resourceGroup ? { resourceGroup: env.resourceGroup } : {}), image: run.registered?.scoringImage, version: run.registered?.version } });
     touch(t, now);
     t.next = 'now'; // the intent is on disk: send the PUT right away
     return t;
   }
   const aci = deps.aci.inResourceGroup(env.resourceGroup);
-  if (!run.ext.deploySentAt) {
+  if (!run.deploy?.sentAt) {
     // Sends the PUT and returns after ARM accepted it; later steps read the group's state.
-    await aci.beginCreateOrUpdate(scoringContainerSpec(run, m, env, run.ext.scoringImage ?? '', run.ext.modelVersion ?? '', deps.scoring));
-    t.run.ext.deploySentAt = iso(now);
+    await aci.beginCreateOrUpdate(scoringContainerSpec(run, m, env, run.registered?.scoringImage ?? '', run.registered?.version ?? '', deps.scoring));
+    (t.run.deploy ??= {}).sentAt = iso(now);
     t.next = 'now';
     return t;
   }
@@ -83,7 +83,7 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
     return t;
   }
   if (state.provisioningState !== 'Succeeded' || state.status !== 'Running' || !state.scoringBaseUrl) return undefined;
-  t.run.ext.scoringUri = `${state.scoringBaseUrl.replace(/\/+$/, '')}/score`;
+  (t.run.deploy ??= {}).scoringUri = `${state.scoringBaseUrl.replace(/\/+$/, '')}/score`;
   finishStage(t, 'deploy', 'succeeded', now, `${state.name} running`);
   advanceTo(t, 'deploy', now);
   touch(t, now);

@@ -39,7 +39,7 @@ export function relayRunRecord(req: RelayRequest, m: ModelConfig, conversationId
     conversationId,
     status: 'waiting_approval',
     stages,
-    ext: { devopsRunId: req.devopsRunId },
+    relay: { devopsRunId: req.devopsRunId },
     metrics: [],
     approval: {
       required: Math.max(1, req.approval.minRequiredApprovers || 1),
@@ -84,7 +84,7 @@ export async function confirmWebhookRelay(deps: { devops: AzureDevOpsClient | un
 
 /** One step of a relay run: mirror a decision taken in Azure DevOps itself, then follow the CD run. */
 export async function stepRelay(run: RunRecord, devops: AzureDevOpsClient | undefined, now: number): Promise<Transition | undefined> {
-  if (!devops || run.ext.devopsRunId === undefined) return undefined;
+  if (!devops || run.relay?.devopsRunId === undefined) return undefined;
   const t = begin(run);
   const a = run.approval;
   if (a?.state === 'pending' && a.devopsApprovalId) {
@@ -97,7 +97,7 @@ export async function stepRelay(run: RunRecord, devops: AzureDevOpsClient | unde
       t.run.approval.decisions.push({ by: { id: by?.id ?? 'azure-devops', name: `${by?.displayName ?? 'someone'} (in Azure DevOps)` }, decision: decided, comment: remote.steps.find((s) => s.comment)?.comment ?? '', at: iso(now) });
     }
     // Decided in Azure DevOps itself: nothing to relay back.
-    t.run.ext.relayedAt = iso(now);
+    if (t.run.relay) t.run.relay.relayedAt = iso(now);
     finishStage(t, 'approval', decided === 'approved' ? 'succeeded' : 'failed', now, `${decided} in Azure DevOps (${remote.status})`);
     if (decided === 'approved') advanceTo(t, 'approval', now);
     else t.run.status = 'canceled';
@@ -106,13 +106,13 @@ export async function stepRelay(run: RunRecord, devops: AzureDevOpsClient | unde
     return t;
   }
   if (stageOf(run, 'deploy').state !== 'running') return undefined;
-  const pr = await devops.getBuild(run.ext.devopsRunId);
+  const pr = await devops.getBuild(run.relay?.devopsRunId);
   if (pr.state !== 'completed') return undefined;
   if (pr.result === 'succeeded' || pr.result === 'partiallySucceeded') {
     finishStage(t, 'deploy', 'succeeded', now, `Azure DevOps run ${pr.id} ${pr.result}`);
     advanceTo(t, 'deploy', now);
   } else {
-    const failed = await devops.getFailedTaskLog(run.ext.devopsRunId, { lines: 200 }).catch(() => undefined);
+    const failed = await devops.getFailedTaskLog(run.relay?.devopsRunId, { lines: 200 }).catch(() => undefined);
     fail(t, 'deploy', `The Azure DevOps CD run ended ${pr.result ?? 'unsuccessfully'}${failed?.task ? ` at "${failed.task.name}"` : ''}`, failed?.lines ?? [], now);
   }
   touch(t, now);
@@ -153,15 +153,15 @@ export async function findPendingApprovals(devops: AzureDevOpsClient, models: Ml
 /** A relay run: send a decision taken in Teams to Azure DevOps once, then mirror Azure DevOps. */
 export async function stepRelayRun(run: RunRecord, devops: AzureDevOpsClient | undefined, now: number): Promise<Transition | undefined> {
   const a = run.approval;
-  if (a && (a.state === 'approved' || a.state === 'rejected') && !run.ext.relayedAt) {
+  if (a && (a.state === 'approved' || a.state === 'rejected') && !run.relay?.relayedAt) {
     const problem = await relayDecision(run, devops);
     const t = begin(run);
     if (problem) {
       t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: a.devopsApprovalId, problem } });
       fail(t, 'approval', `The decision could not be sent to Azure DevOps: ${problem}`, [], now);
     } else {
-      t.run.ext.relayedAt = iso(now);
-      t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'ok', detail: { approvalId: a.devopsApprovalId, decision: a.state, devopsRunId: run.ext.devopsRunId } });
+      if (t.run.relay) t.run.relay.relayedAt = iso(now);
+      t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'ok', detail: { approvalId: a.devopsApprovalId, decision: a.state, devopsRunId: run.relay?.devopsRunId } });
     }
     touch(t, now);
     return t;
@@ -173,7 +173,10 @@ export async function stepRelayRun(run: RunRecord, devops: AzureDevOpsClient | u
  * Opens the relay run of an Azure DevOps approval (the engine checks it is not open yet), in the first
  * conversation subscribed to the model's approval events; none without such a conversation.
  */
-export async function openRelayRun(req: RelayRequest, deps: { runs: RunStore; models: MlopsConfig['models']; logger: Logger; now: number }): Promise<RunRecord | undefined> {
+export async function openRelayRun(
+  req: RelayRequest,
+  deps: { runs: RunStore; models: MlopsConfig['models']; logger: Logger; now: number; describe?: (record: Omit<RunRecord, 'id' | 'version'>, m: ModelConfig) => Promise<Omit<RunRecord, 'id' | 'version'>> },
+): Promise<RunRecord | undefined> {
   const m = deps.models[req.model];
   if (!m) return undefined;
   const subs = (await deps.runs.listSubscriptions(req.model)).filter((s) => s.events.includes('approval'));
@@ -182,7 +185,8 @@ export async function openRelayRun(req: RelayRequest, deps: { runs: RunStore; mo
     deps.logger.warn('an Azure DevOps approval waits, but no conversation subscribed to approvals of this model', { model: req.model, approvalId: req.approval.id });
     return undefined;
   }
-  return deps.runs.createRun(relayRunRecord(req, m, conversationId, deps.now), {
+  const record = relayRunRecord(req, m, conversationId, deps.now);
+  return deps.runs.createRun(deps.describe ? await deps.describe(record, m) : record, {
     audit: [{ at: iso(deps.now), actor: 'system', action: 'devops.approval.pending', outcome: 'ok', detail: { approvalId: req.approval.id, devopsRunId: req.devopsRunId, pipelineId: req.pipelineId } }],
     outbox: [{ kind: 'progress' }, { kind: 'approvalRequested' }],
   });

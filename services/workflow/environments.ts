@@ -40,7 +40,7 @@ export function nextEnvironment(m: ModelConfig, name: string): EnvironmentConfig
 
 /** The deployed model version of a run (set by the registry stage, or chosen by /deploy). */
 export function versionOf(run: RunRecord): string | undefined {
-  return run.ext.modelVersion;
+  return run.registered?.version;
 }
 
 /** Succeeded runs of a model in an environment, newest first: what was live there, in order. */

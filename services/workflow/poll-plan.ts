@@ -22,8 +22,8 @@ export interface PollPlanDeps {
 const MAX_BUSY_PAGES = 50;
 
 export async function runsToAdvance(runs: readonly RunRecord[], deps: PollPlanDeps, pass: number, refreshEvery = 5): Promise<RunRecord[]> {
-  const inCi = runs.filter((r) => currentStage(r)?.id === 'ci' && r.ext.devopsRunId !== undefined);
-  const inTraining = runs.filter((r) => currentStage(r)?.id === 'training' && r.ext.databricksRunId !== undefined);
+  const inCi = runs.filter((r) => currentStage(r)?.id === 'ci' && r.ci?.devopsRunId !== undefined);
+  const inTraining = runs.filter((r) => currentStage(r)?.id === 'training' && r.training?.databricksRunId !== undefined);
   const busyBuilds = new Set<number>();
   const busyDatabricks = new Map<number, string>();
   try {
@@ -50,11 +50,11 @@ export async function runsToAdvance(runs: readonly RunRecord[], deps: PollPlanDe
   const refresh = pass % refreshEvery === 0;
   return runs.filter((r) => {
     const stage = currentStage(r);
-    if (stage?.id === 'ci' && inCi.length > 1 && r.ext.devopsRunId !== undefined && busyBuilds.has(r.ext.devopsRunId)) return false;
-    if (stage?.id === 'training' && inTraining.length > 1 && r.ext.databricksRunId !== undefined && !refresh) {
-      const state = busyDatabricks.get(r.ext.databricksRunId);
+    if (stage?.id === 'ci' && inCi.length > 1 && r.ci?.devopsRunId !== undefined && busyBuilds.has(r.ci?.devopsRunId)) return false;
+    if (stage?.id === 'training' && inTraining.length > 1 && r.training?.databricksRunId !== undefined && !refresh) {
+      const state = busyDatabricks.get(r.training?.databricksRunId);
       // Still active and in the life-cycle state last stored for it: nothing new but metrics.
-      if (state && r.ext.databricksLifeCycle === state) return false;
+      if (state && r.training?.lifeCycle === state) return false;
     }
     return true;
   });

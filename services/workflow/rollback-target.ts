@@ -7,8 +7,8 @@ import type { RunRecord } from './run.types';
  */
 export function rollbackTarget(runsNewestFirst: readonly RunRecord[], env?: string): { current: string; previous: string } | undefined {
   // Per environment when one is named (what is live in staging is not what is live in production).
-  const live = runsNewestFirst.filter((r) => r.status === 'succeeded' && r.kind !== 'relay' && r.ext.modelVersion && (env === undefined || r.target === env));
-  const current = live[0]?.ext.modelVersion;
-  const previous = live.find((r) => r.ext.modelVersion !== current)?.ext.modelVersion;
+  const live = runsNewestFirst.filter((r) => r.status === 'succeeded' && r.kind !== 'relay' && r.registered?.version && (env === undefined || r.target === env));
+  const current = live[0]?.registered?.version;
+  const previous = live.find((r) => r.registered?.version !== current)?.registered?.version;
   return current && previous ? { current, previous } : undefined;
 }

@@ -72,7 +72,7 @@ export async function startDeploy(ctx: ActionContext, req: DeployRequest): Promi
   let version = req.version;
   const before = m.environments[m.environments.indexOf(env) - 1];
   if (!version && before) {
-    version = versionOf((await liveHistory(ctx.runs, req.model, before.name))[0] ?? ({ ext: {} } as RunRecord));
+    version = versionOf((await liveHistory(ctx.runs, req.model, before.name))[0] ?? ({} as RunRecord));
     if (!version) return stateRefusal(`No version of ${req.model} has passed ${before.name} yet, so there is nothing to deploy to ${env.name}. Nothing was started.`);
   }
   const why = version ? await promotionRefusal(ctx.runs, m, req.model, env.name, version) : undefined;
@@ -152,8 +152,8 @@ export async function cancel(ctx: ActionContext, runId: string, user: PersonRef)
   if (FINAL_STATUSES.has(run.status)) return stateRefusal(`Run ${run.id} is already ${run.status}.`, run);
   const stage = currentStage(run);
   try {
-    if (stage?.id === 'ci' && run.ext.devopsRunId !== undefined) await ctx.devops?.cancelRun(run.ext.devopsRunId);
-    if (stage?.id === 'training' && run.ext.databricksRunId !== undefined) await ctx.databricks?.cancelRun(run.ext.databricksRunId);
+    if (stage?.id === 'ci' && run.ci?.devopsRunId !== undefined) await ctx.devops?.cancelRun(run.ci?.devopsRunId);
+    if (stage?.id === 'training' && run.training?.databricksRunId !== undefined) await ctx.databricks?.cancelRun(run.training?.databricksRunId);
   } catch (e) {
     return stateRefusal(`Could not cancel: ${errorText(e)}`, run);
   }

@@ -13,6 +13,7 @@ import type { NewRun, StartRollbackRequest, StartTrainRequest } from './run-fact
 import * as actions from './run-actions';
 import type { ActionContext, DeployRequest } from './run-actions';
 import { confirmWebhookRelay, openRelayRun, stepRelayRun, type RelayRequest } from './devops-relay';
+import { describeRelayedVersion } from './relay-version';
 import { KeyedLock } from './keyed-lock';
 import { begin, fail, type Transition } from './transitions';
 
@@ -176,7 +177,13 @@ export class RunEngine {
     return this.exclusive(`relay:${req.approval.id}`, async () => {
       const known = await this.deps.runs.findRunByDevOpsApproval(req.approval.id);
       if (known) return known;
-      const created = await openRelayRun(req, { runs: this.deps.runs, models: this.deps.config.models, logger: this.deps.logger, now: this.deps.now() });
+      const created = await openRelayRun(req, {
+        runs: this.deps.runs,
+        models: this.deps.config.models,
+        logger: this.deps.logger,
+        now: this.deps.now(),
+        describe: (record, m) => describeRelayedVersion(record, req.devopsRunId, m, this.deps),
+      });
       if (created) this.deps.onPersisted?.(created);
       return created;
     });

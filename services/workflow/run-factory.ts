@@ -58,7 +58,7 @@ export function newTrainRun(req: StartTrainRequest, m: ModelConfig, now: number)
   return {
     run: {
       model: req.model, target: env.name, kind: 'train', params: req.params, branch, requester: req.requester, conversationId: req.conversationId,
-      status: 'running', stages, ext: {}, metrics: [], ...(req.retryOf ? { retryOf: req.retryOf } : {}), createdAt: iso(now), updatedAt: iso(now),
+      status: 'running', stages, metrics: [], ...(req.retryOf ? { retryOf: req.retryOf } : {}), createdAt: iso(now), updatedAt: iso(now),
     },
     effects: { audit, outbox: [{ kind: 'progress' }] },
   };
@@ -73,7 +73,7 @@ export function newDeployRun(req: StartDeployRequest, m: ModelConfig, now: numbe
   return {
     run: {
       model: req.model, target: env.name, kind: 'deploy', params: {}, branch: m.ci?.branch ?? 'main', requester: req.requester, conversationId: req.conversationId,
-      status: 'running', stages, ext: req.version ? { modelVersion: req.version } : {}, metrics: [], ...(req.promotedFrom ? { promotedFrom: req.promotedFrom } : {}), createdAt: iso(now), updatedAt: iso(now),
+      status: 'running', stages, ...(req.version ? { registered: { version: req.version } } : {}), metrics: [], ...(req.promotedFrom ? { promotedFrom: req.promotedFrom } : {}), createdAt: iso(now), updatedAt: iso(now),
     },
     effects: { audit: [{ at: iso(now), actor: principalKey(req.requester), action: `run.${req.reason}`, outcome: 'ok', detail: { model: req.model, version: req.version ?? 'latest', env: env.name, ...(req.promotedFrom ? { promotedFrom: req.promotedFrom } : {}) } }], outbox: [{ kind: 'progress' }] },
   };

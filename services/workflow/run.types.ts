@@ -51,6 +51,51 @@ export interface Decision {
 
 export type ParamValue = string | number | boolean;
 
+/**
+ * Typed per-stage records of a run (issue 8: they replace the old `ext` bag of 18 optional fields;
+ * stores written before are migrated by services/store/run-upgrade.ts).
+ */
+export interface CiRecord {
+  devopsRunId: number;
+  url?: string;
+  /** The commit the pipeline built (the training job checks it out). */
+  commit?: string;
+}
+
+export interface TrainingRecord {
+  databricksRunId?: number;
+  url?: string;
+  /** The Databricks runtime (spark_version) the job ran on. */
+  runtime?: string;
+  /** The Databricks life-cycle state last seen (the poll plan compares it with the list of active runs). */
+  lifeCycle?: string;
+  mlflowRunId?: string;
+}
+
+export interface RegisteredRecord {
+  version?: string;
+  scoringImage?: string;
+  /** What ran in the target environment when this version was registered: the approval compares with it, a failed smoke test returns to it. */
+  liveVersion?: string;
+  /** Latest metrics of the live version's training run, for the approval card. */
+  liveMetrics?: Record<string, number>;
+}
+
+export interface DeployRecord {
+  containerGroup?: string;
+  /** Set once the deploy has been requested from ARM, so a restart does not send it twice. */
+  requestedAt?: string;
+  /** Set once ARM accepted the PUT; from then on the group's state is read. */
+  sentAt?: string;
+  scoringUri?: string;
+}
+
+export interface RelayRecord {
+  devopsRunId: number;
+  /** When the Teams decision reached Azure DevOps. */
+  relayedAt?: string;
+}
+
 export interface RunRecord {
   id: string;
   model: string;
@@ -67,30 +112,16 @@ export interface RunRecord {
   conversationId: string;
   status: RunStatus;
   stages: StageRecord[];
-  ext: {
-    devopsRunId?: number;
-    devopsUrl?: string;
-    commit?: string;
-    databricksRunId?: number;
-    databricksUrl?: string;
-    /** The Databricks life-cycle state last seen (the poll plan compares it with the list of active runs). */
-    databricksLifeCycle?: string;
-    runtime?: string;
-    mlflowRunId?: string;
-    modelVersion?: string;
-    scoringImage?: string;
-    productionVersion?: string;
-    /** Latest metrics of the production version's training run, for the approval card. */
-    productionMetrics?: Record<string, number>;
-    containerGroup?: string;
-    scoringUri?: string;
-    /** Set once the deploy has been requested from ARM, so a restart does not send it twice. */
-    deployRequestedAt?: string;
-    /** Set once ARM accepted the PUT; from then on the group's state is read. */
-    deploySentAt?: string;
-    /** Relay runs: when the Teams decision reached Azure DevOps. */
-    relayedAt?: string;
-  };
+  /** CI (train runs): the Azure DevOps pipeline run that built the commit and the scoring image. */
+  ci?: CiRecord;
+  /** Training: the Databricks job run, and the MLflow run of the version's training (also for deploy runs, from the registry). */
+  training?: TrainingRecord;
+  /** The registered model version this run deploys: named at the start (/deploy, promote, rollback) or registered by training. */
+  registered?: RegisteredRecord;
+  /** Deploy: the container group, the persisted intent and PUT, and where the version answers. */
+  deploy?: DeployRecord;
+  /** Relay runs: the Azure DevOps CD pipeline run whose environment approval this run mirrors. */
+  relay?: RelayRecord;
   metrics: { name: string; points: { step: number; value: number }[] }[];
   approval?: {
     required: number;
@@ -112,6 +143,11 @@ export interface RunRecord {
   createdAt: string;
   updatedAt: string;
   version: number;
+}
+
+/** The Azure DevOps pipeline run a run follows: its CI run, or the CD run a relay run mirrors. */
+export function devopsRunOf(run: RunRecord): number | undefined {
+  return run.ci?.devopsRunId ?? run.relay?.devopsRunId;
 }
 
 export function stageOf(run: RunRecord, id: StageId): StageRecord {

@@ -15,13 +15,13 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   const now = deps.now();
   const t = begin(run);
   const m = deps.models[run.model];
-  if (!m || !run.ext.scoringUri) return undefined;
+  if (!m || !run.deploy?.scoringUri) return undefined;
   const env = environmentOf(run, m);
   const aci = deps.aci?.inResourceGroup(env.resourceGroup);
   let result: { status: number; latencyMs: number; body: string } | undefined;
   let problem: string | undefined;
   try {
-    result = await deps.smokeTest(run.ext.scoringUri, env.smokeTest.sample, Math.max(5_000, env.smokeTest.maxLatencyMs * 3));
+    result = await deps.smokeTest(run.deploy?.scoringUri, env.smokeTest.sample, Math.max(5_000, env.smokeTest.maxLatencyMs * 3));
     if (result.status < 200 || result.status >= 300) problem = `POST /score answered HTTP ${result.status}`;
     else if (result.latencyMs > env.smokeTest.maxLatencyMs) problem = `POST /score took ${result.latencyMs} ms (limit ${env.smokeTest.maxLatencyMs} ms)`;
     else if (!looksLikePrediction(result.body)) problem = 'POST /score answered something that is not a prediction';
@@ -31,15 +31,15 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   t.run.smoke = { status: result?.status ?? 0, latencyMs: result?.latencyMs ?? 0, ok: !problem, detail: problem ?? `HTTP ${result?.status ?? 0} in ${result?.latencyMs ?? 0} ms` };
   if (!problem) {
     finishStage(t, 'smoke', 'succeeded', now, t.run.smoke.detail);
-    if (deps.registry && run.ext.modelVersion) await deps.registry.models(m.registry).promote(m.registeredModel, run.ext.modelVersion, run.target);
+    if (deps.registry && run.registered?.version) await deps.registry.models(m.registry).promote(m.registeredModel, run.registered?.version, run.target);
     advanceTo(t, 'smoke', now);
-    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.ext.modelVersion ?? '?'} is live at ${run.ext.scoringUri} (${env.name})` });
+    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.registered?.version ?? '?'} is live at ${run.deploy?.scoringUri} (${env.name})` });
     touch(t, now);
     return t;
   }
   const logs = aci ? (await aci.getLogs(env.containerGroup, { tail: 50 }).catch(() => '')).split('\n').filter(Boolean) : [];
-  const prev = run.ext.productionVersion;
-  if (!prev || prev === run.ext.modelVersion || !deps.registry || !aci) {
+  const prev = run.registered?.liveVersion;
+  if (!prev || prev === run.registered?.version || !deps.registry || !aci) {
     fail(t, 'smoke', `Smoke test failed: ${problem}. There is no previous version in ${env.name} to roll back to.`, logs, now);
     touch(t, now);
     return t;

@@ -54,7 +54,7 @@ export function advanceTo(t: Transition, done: RunRecord['stages'][number]['id']
   const next = nextStage(t.run, done);
   if (!next) {
     t.run.status = 'succeeded';
-    t.effects.audit.push({ at: iso(now), actor: 'system', action: 'run.succeeded', outcome: 'ok', detail: { ...t.run.ext } });
+    t.effects.audit.push({ at: iso(now), actor: 'system', action: 'run.succeeded', outcome: 'ok', detail: { version: t.run.registered?.version, devopsRunId: t.run.ci?.devopsRunId, databricksRunId: t.run.training?.databricksRunId, containerGroup: t.run.deploy?.containerGroup, scoringUri: t.run.deploy?.scoringUri } });
     return;
   }
   startStage(t, next, now);
@@ -70,12 +70,11 @@ export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition
     fail(t, 'ci', notConfigured('Azure DevOps', 'AZURE_DEVOPS_ORG_URL and AZURE_DEVOPS_PROJECT'), [], now);
     return t;
   }
-  if (run.ext.devopsRunId === undefined) {
+  if (run.ci?.devopsRunId === undefined) {
     // The CI pipeline declares only `modelName` (infra/pipelines/azure-pipelines.ci.yml); Azure DevOps
     // refuses undeclared template parameters, and training parameters go to Databricks instead.
     const pr = await deps.devops.runPipeline(m.ci.azureDevOpsPipelineId, { branch: run.branch, templateParameters: { modelName: run.model } });
-    t.run.ext.devopsRunId = pr.id;
-    if (pr.webUrl) t.run.ext.devopsUrl = pr.webUrl;
+    t.run.ci = { devopsRunId: pr.id, ...(pr.webUrl ? { url: pr.webUrl } : {}) };
     startStage(t, 'ci', now, `pipeline run ${pr.name || pr.id}`);
     const stage = t.run.stages.find((s) => s.id === 'ci');
     if (stage && pr.webUrl) stage.link = pr.webUrl;
@@ -83,9 +82,9 @@ export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition
     touch(t, now);
     return t;
   }
-  const pr = await deps.devops.getBuild(run.ext.devopsRunId);
+  const pr = await deps.devops.getBuild(run.ci.devopsRunId);
   if (pr.state !== 'completed') return undefined;
-  if (pr.sourceVersion) t.run.ext.commit = pr.sourceVersion;
+  if (pr.sourceVersion) t.run.ci = { ...run.ci, commit: pr.sourceVersion };
   if (pr.result === 'succeeded' || pr.result === 'partiallySucceeded') {
     finishStage(t, 'ci', 'succeeded', now);
     advanceTo(t, 'ci', now);
@@ -93,7 +92,7 @@ export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition
     finishStage(t, 'ci', 'canceled', now, 'canceled in Azure DevOps');
     t.run.status = 'canceled';
   } else {
-    const failed = await deps.devops.getFailedTaskLog(run.ext.devopsRunId, { lines: MAX_LOG_LINES }).catch(() => undefined);
+    const failed = await deps.devops.getFailedTaskLog(run.ci?.devopsRunId, { lines: MAX_LOG_LINES }).catch(() => undefined);
     const f = failed as { task?: { name?: string; issues?: { message: string }[] }; lines?: string[] } | undefined;
     const issue = f?.task?.issues?.[0]?.message;
     fail(t, 'ci', `${f?.task?.name ? `Task "${f.task.name}" failed` : 'The pipeline failed'}${issue ? `: ${issue}` : ''}`, f?.lines ?? [], now);
@@ -110,19 +109,19 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
     fail(t, 'training', notConfigured('Databricks', 'DATABRICKS_HOST'), [], now);
     return t;
   }
-  if (run.ext.databricksRunId === undefined) {
+  if (run.training?.databricksRunId === undefined) {
     let runtime = deps.runtimeCache.get(m.training.gpu);
     if (!runtime) {
       runtime = resolveMlRuntime(await deps.databricks.listSparkVersions(), { gpu: m.training.gpu }).key;
       deps.runtimeCache.set(m.training.gpu, runtime);
     }
     const numeric = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
-    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ext.commit ? { commit: run.ext.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}`, webhookDestinationIds: [...(deps.webhookDestinationIds ?? [])] });
+    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ci?.commit ? { commit: run.ci?.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}`, webhookDestinationIds: [...(deps.webhookDestinationIds ?? [])] });
     const poller = await deps.databricks.beginSubmitRun(spec);
     const dr = await poller.poll();
-    t.run.ext.databricksRunId = dr.runId;
-    t.run.ext.runtime = runtime;
-    if (dr.runPageUrl) t.run.ext.databricksUrl = dr.runPageUrl;
+    (t.run.training ??= {}).databricksRunId = dr.runId;
+    (t.run.training ??= {}).runtime = runtime;
+    if (dr.runPageUrl) (t.run.training ??= {}).url = dr.runPageUrl;
     startStage(t, 'training', now, `runtime ${runtime}`);
     const stage = t.run.stages.find((s) => s.id === 'training');
     if (stage && dr.runPageUrl) stage.link = dr.runPageUrl;
@@ -130,10 +129,10 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
     touch(t, now);
     return t;
   }
-  const dr = await deps.databricks.getRun(run.ext.databricksRunId);
+  const dr = await deps.databricks.getRun(run.training?.databricksRunId);
   const task = dr.tasks[0];
   // The task output names the MLflow run (once) and, at the end, the registered version and any error.
-  const needOutput = !run.ext.mlflowRunId || dr.state.terminal;
+  const needOutput = !run.training?.mlflowRunId || dr.state.terminal;
   // At the end the output decides the outcome (the registered version), so a service that is
   // still failing after the client's retries makes the run wait for the next pass, not fail.
   const output =
@@ -143,23 +142,23 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
           return undefined;
         })
       : undefined;
-  if (output?.training?.mlflowRunId && !t.run.ext.mlflowRunId) t.run.ext.mlflowRunId = output.training.mlflowRunId;
+  if (output?.training?.mlflowRunId && !t.run.training?.mlflowRunId) (t.run.training ??= {}).mlflowRunId = output.training.mlflowRunId;
   const metricsChanged = await refreshMetrics(t, deps);
   const stage = t.run.stages.find((s) => s.id === 'training');
-  const detail = `runtime ${t.run.ext.runtime ?? '?'} · ${dr.state.lifeCycleState.toLowerCase().replace(/_/g, ' ')}`;
+  const detail = `runtime ${t.run.training?.runtime ?? '?'} · ${dr.state.lifeCycleState.toLowerCase().replace(/_/g, ' ')}`;
   if (!dr.state.terminal) {
-    if (stage?.detail === detail && !metricsChanged && run.ext.databricksLifeCycle === dr.state.lifeCycleState) return undefined;
+    if (stage?.detail === detail && !metricsChanged && run.training?.lifeCycle === dr.state.lifeCycleState) return undefined;
     if (stage) stage.detail = detail;
-    t.run.ext.databricksLifeCycle = dr.state.lifeCycleState;
+    (t.run.training ??= {}).lifeCycle = dr.state.lifeCycleState;
     touch(t, now);
     return t;
   }
   if (dr.state.result === 'SUCCESS') {
-    t.run.ext.modelVersion = output?.training?.modelVersion;
-    if (!t.run.ext.modelVersion) {
+    (t.run.registered ??= {}).version = output?.training?.modelVersion;
+    if (!t.run.registered?.version) {
       fail(t, 'training', 'Training finished but reported no registered model version (no MLOPS_RESULT line in its output)', tail(output?.logs), now);
     } else {
-      finishStage(t, 'training', 'succeeded', now, `runtime ${t.run.ext.runtime ?? '?'}`);
+      finishStage(t, 'training', 'succeeded', now, `runtime ${t.run.training?.runtime ?? '?'}`);
       advanceTo(t, 'training', now);
     }
   } else if (dr.state.result === 'CANCELED' && dr.state.canceledBy !== 'platform') {
@@ -183,14 +182,14 @@ export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Tr
     return t;
   }
   const registry = deps.registry.models(m.registry);
-  const version = run.ext.modelVersion ?? (await registry.getLatestVersion(m.registeredModel))?.version;
+  const version = run.registered?.version ?? (await registry.getLatestVersion(m.registeredModel))?.version;
   if (!version) {
     fail(t, 'registered', `${m.registeredModel} has no registered version to deploy`, [], now);
     return t;
   }
-  t.run.ext.modelVersion = version;
+  (t.run.registered ??= {}).version = version;
   const mv = await registry.getVersion(m.registeredModel, version);
-  if (mv.runId && !t.run.ext.mlflowRunId) t.run.ext.mlflowRunId = mv.runId;
+  if (mv.runId && !t.run.training?.mlflowRunId) (t.run.training ??= {}).mlflowRunId = mv.runId;
   if (t.run.metrics.length === 0) await refreshMetrics(t, deps);
   // "Only model versions in READY status can be loaded for inference or served": wait while the files are copied.
   if (mv.status === 'FAILED_REGISTRATION') {
@@ -209,14 +208,14 @@ export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Tr
     fail(t, 'registered', `Model version ${version} has no scoring_image tag, so there is nothing to deploy`, [], now);
     return t;
   }
-  t.run.ext.scoringImage = mv.scoringImage;
+  (t.run.registered ??= {}).scoringImage = mv.scoringImage;
   const prod = await registry.getDeployed(m.registeredModel, run.target);
   if (prod) {
-    t.run.ext.productionVersion = prod.version;
+    (t.run.registered ??= {}).liveVersion = prod.version;
     // The approval card compares this version's metrics with the version in production.
     if (prod.runId) {
       const pr = await deps.registry.getRun(prod.runId).catch(() => undefined);
-      if (pr) t.run.ext.productionMetrics = { ...pr.metrics };
+      if (pr) (t.run.registered ??= {}).liveMetrics = { ...pr.metrics };
     }
   }
   finishStage(t, 'registered', 'succeeded', now, `version ${version}`);

@@ -13,7 +13,7 @@ export function tail(text: string | undefined): string[] {
 
 /** Reads the MLflow metric histories of the training run; true if anything changed. */
 export async function refreshMetrics(t: Transition, deps: StepDeps): Promise<boolean> {
-  const id = t.run.ext.mlflowRunId;
+  const id = t.run.training?.mlflowRunId;
   if (!id || !deps.registry) return false;
   try {
     const mr = await deps.registry.getRun(id);

@@ -67,6 +67,9 @@ describe('commands and card actions, turn by turn', () => {
   });
 
   it('starts a run from /train and answers with its card, which then updates in place', async () => {
+    // r-1 must reach its approval first: a newer approval of the same target makes the older one
+    // stale (canceled), and under load r-1 could otherwise arrive after r-2 and cancel it.
+    await waitFor('r-1 to reach approval', async () => ((await bot.store.runs.getRun('r-1'))?.status === 'waiting_approval' ? true : undefined), 30_000);
     const card = await say('/train fashion-cnn epochs=2 lr=0.02');
     expect(card).toContain('fashion-cnn · run r-2');
     const update = await waitFor('an in-place update of r-2', () => connector.requests.find((r) => r.kind === 'update' && JSON.stringify(r.body).includes('run r-2')));

@@ -82,7 +82,7 @@ describe('the bot process killed mid-run', () => {
     const cardPost = await waitFor('the run card', () => connector.requests.find((r) => r.kind === 'send' && JSON.stringify(r.body).includes('run r-1')));
     expect(cardPost.conversationId).toBe('conv-1');
 
-    await waitFor('training to be submitted', () => readRun('r-1')?.ext.databricksRunId);
+    await waitFor('training to be submitted', () => readRun('r-1')?.training?.databricksRunId);
     const killed = child;
     killed.kill('SIGKILL');
     await new Promise((r) => killed.once('exit', r));
@@ -91,13 +91,13 @@ describe('the bot process killed mid-run', () => {
     child = startChild();
     await ready();
     const waiting = await waitFor('the approval stage', () => (readRun('r-1')?.status === 'waiting_approval' ? readRun('r-1') : undefined), 60_000);
-    expect(waiting.ext.databricksRunId).toBeDefined();
+    expect(waiting.training?.databricksRunId).toBeDefined();
     expect(connector.requests.filter((r) => r.kind === 'update').length).toBeGreaterThan(updatesBefore);
 
     const approved = await postActivity(bot, invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-1', approvalId: 'r-1-approval', cardVersion: 0 }));
     expect(approved.status).toBe(200);
     const done = await waitFor('the deploy', () => (readRun('r-1')?.status === 'succeeded' ? readRun('r-1') : undefined), 60_000);
-    expect(done.ext.scoringUri).toMatch(/\/score$/);
+    expect(done.deploy?.scoringUri).toMatch(/\/score$/);
 
     await waitFor('the live notice', () => connector.requests.find((r) => JSON.stringify(r.body).includes('is live at')));
     // The run is final, so nothing enqueues another notice; once its outbox is drained every announcement was sent.

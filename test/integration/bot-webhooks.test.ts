@@ -61,18 +61,18 @@ describe('webhooks', () => {
   it('moves a run on from the sandbox service hooks alone, and a duplicate delivery changes nothing', async () => {
     const run = await started(bot.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: { id: 'user-id-0', name: 'Alex' }, conversationId: 'nowhere' }));
     await bot.engine.advance(run.id); // queues the CI pipeline; from here on only hooks nudge the run
-    const trained = await waitFor('training to start from a service hook', async () => ((await bot.store.runs.getRun(run.id))?.ext.databricksRunId ? bot.store.runs.getRun(run.id) : undefined), 30_000);
+    const trained = await waitFor('training to start from a service hook', async () => ((await bot.store.runs.getRun(run.id))?.training?.databricksRunId ? bot.store.runs.getRun(run.id) : undefined), 30_000);
     const delivered = sandbox.azureDevOps.state.hooks.deliveries.find((d) => JSON.stringify(d).includes('run-state-changed'));
     expect(delivered).toBeDefined();
     const before = await bot.store.runs.getRun(run.id);
-    const duplicate = { event_type: 'jobs.on_start', workspace_id: '1', run: { run_id: String(trained?.ext.databricksRunId) }, job: { job_id: '1', name: 'train' } };
+    const duplicate = { event_type: 'jobs.on_start', workspace_id: '1', run: { run_id: String(trained?.training?.databricksRunId) }, job: { job_id: '1', name: 'train' } };
     const again = await post('databricks', duplicate, { authorization: basic(SECRET) });
     expect(again).toMatchObject({ status: 202, body: { runs: [run.id] } });
     expect(await post('databricks', duplicate, { authorization: basic(SECRET) })).toMatchObject({ status: 202, body: { runs: [run.id] } });
     // The nudges queued advances on this run; the engine runs them in order, so this returns after them.
     await bot.engine.advance(run.id);
     const after = await bot.store.runs.getRun(run.id);
-    expect(after?.ext.databricksRunId).toBe(before?.ext.databricksRunId);
+    expect(after?.training?.databricksRunId).toBe(before?.training?.databricksRunId);
     expect((await bot.store.runs.listAudit({ runId: run.id })).filter((a) => a.action === 'databricks.submit')).toHaveLength(1);
   }, 60_000);
 

@@ -66,7 +66,7 @@ describe('runs never wait for a poll they do not need', () => {
     expect(click.status).toBe(200);
     await waitFor('the ACI create request', () => (calls(sandbox.arm.server, 'containerGroups.createOrUpdate') > before ? true : undefined), WELL_BELOW_A_POLL);
     // …and ARM's acceptance is recorded (the call returns before the record is written: wait for it).
-    const sent = await waitFor('the PUT recorded as sent', async () => ((await bot.store.runs.getRun(waiting.id))?.ext.deploySentAt ? true : undefined), WELL_BELOW_A_POLL);
+    const sent = await waitFor('the PUT recorded as sent', async () => ((await bot.store.runs.getRun(waiting.id))?.deploy?.sentAt ? true : undefined), WELL_BELOW_A_POLL);
     expect(sent).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ function noticeRun(conversationId: string): Omit<RunRecord, 'id' | 'version'> {
   const at = '2026-11-26T10:00:00.000Z';
   return {
     model: 'fashion-cnn', target: 'production', kind: 'train', params: {}, branch: 'main',
-    requester: { id: 'azure-devops:1', name: 'pipeline' }, conversationId, status: 'running', stages: [], ext: {}, metrics: [], createdAt: at, updatedAt: at,
+    requester: { id: 'azure-devops:1', name: 'pipeline' }, conversationId, status: 'running', stages: [], metrics: [], createdAt: at, updatedAt: at,
   };
 }
 

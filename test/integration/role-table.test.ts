@@ -84,7 +84,7 @@ async function world(m: string): Promise<World> {
     r.target = env;
     r.status = 'succeeded';
     r.stages.forEach((s) => (s.state = 'succeeded'));
-    r.ext.modelVersion = version;
+    (r.registered ??= {}).version = version;
   };
   await seed(done('1'));
   await seed(done('2'));
@@ -94,7 +94,7 @@ async function world(m: string): Promise<World> {
     r.status = 'waiting_approval';
     ['ci', 'training', 'registered'].forEach((s) => (r.stages.find((x) => x.id === s)!.state = 'succeeded'));
     r.stages.find((x) => x.id === 'approval')!.state = 'waiting';
-    r.ext.modelVersion = '3';
+    (r.registered ??= {}).version = '3';
     r.approval = { required: 1, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), decisions: [], state: 'pending' };
   });
   const running = await seed(() => undefined);

@@ -27,7 +27,7 @@ describe('one-click rollback', () => {
       return r && ['succeeded', 'failed'].includes(r.status) ? r : undefined;
     }, 60_000);
     expect(done.status).toBe('succeeded');
-    return { id: done.id, version: done.ext.modelVersion ?? '' };
+    return { id: done.id, version: done.registered?.version ?? '' };
   };
 
   it('offers the previous production version on the live run\'s card, and the click opens the rollback approval', async () => {
@@ -45,6 +45,6 @@ describe('one-click rollback', () => {
     const [rollback] = await bot.store.runs.listRuns({ model: 'fashion-cnn', limit: 1 });
     expect(rollback).toMatchObject({ kind: 'deploy', requester: { id: MEGAN.id } });
     const waiting = await waitFor('the rollback approval', async () => ((await bot.store.runs.getRun(rollback?.id ?? ''))?.status === 'waiting_approval' ? bot.store.runs.getRun(rollback?.id ?? '') : undefined), 60_000);
-    expect(waiting?.ext.modelVersion).toBe(first.version);
+    expect(waiting?.registered?.version).toBe(first.version);
   }, 180_000);
 });

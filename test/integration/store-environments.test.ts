@@ -23,7 +23,7 @@ describe('a store written before environments, under a staging → production co
     const h = await startWorkflowHarness({ storePath: join(dir, 'v1.sqlite'), yaml: STAGING_THEN_PRODUCTION });
     try {
       const r1 = (await h.store.runs.getRun('r-1'))!;
-      expect(r1).toMatchObject({ target: 'production', status: 'succeeded', ext: { modelVersion: '1' } });
+      expect(r1).toMatchObject({ target: 'production', status: 'succeeded', registered: { version: '1' } });
       const card = JSON.stringify(await new RunCardWriter({ runs: h.store.runs, models: h.config.mlops.models, now: Date.now }).card(r1));
       expect(card).toContain('"title":"staging","value":"not deployed yet"');
       expect(card).toContain('"title":"production","value":"**v1** · this run');

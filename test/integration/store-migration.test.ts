@@ -48,9 +48,9 @@ describe('a store written by the previous version', () => {
     try {
       // The old version's runs name their image; a new sandbox's registry holds it as CI had pushed it.
       const old = await h.store.runs.getRun('r-4');
-      h.sandbox.acr.push(old!.ext.scoringImage!, h.sandbox.clock.now());
-      const sent = await h.untilRun('r-4', 'deploy sent', (r) => r.ext.deploySentAt !== undefined);
-      expect(sent.ext.deployRequestedAt).toBeDefined();
+      h.sandbox.acr.push(old!.registered!.scoringImage!, h.sandbox.clock.now());
+      const sent = await h.untilRun('r-4', 'deploy sent', (r) => r.deploy?.sentAt !== undefined);
+      expect(sent.deploy?.requestedAt).toBeDefined();
       expect(await h.clients.aci!.get('fashion-cnn-prod')).toMatchObject({ name: 'fashion-cnn-prod' });
     } finally {
       await h.close();
@@ -58,3 +58,4 @@ describe('a store written by the previous version', () => {
     }
   });
 });
+

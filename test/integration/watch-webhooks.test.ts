@@ -115,9 +115,37 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
     expect(postsOf(world.connector, 'conv-b', 'Job train-fashion-cnn')).toHaveLength(1);
   }, 60_000);
 
+  it('Retry of a failed Databricks job run re-runs the job with the same parameters, starts one run for a double click, and updates the same cards', async () => {
+    const res = await fetch(`${world.sandbox.databricks.url}/_control/databricks/run-as`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ job_id: TRAINING_JOB_ID, user: MEGAN_UPN, trigger: 'ONE_TIME', fail: 'training', job_parameters: { epochs: '3', lr: '0.01' } }),
+    });
+    const { run_id: runId } = (await res.json()) as { run_id: number };
+    const key = `databricks:${runId}`;
+    await waitFor('the report of the failed job run', () => bot.store.watch.getReport(key)?.report.outcome === 'failed' || undefined, 30_000);
+    await waitFor('its card', () => postsOf(world.connector, 'conv-a', 'Job train-fashion-cnn').length === 2 || undefined, 30_000);
+    const runs = world.sandbox.databricks.state.workspace.runs;
+    const before = runs.size;
+    const [first, second] = await Promise.all(
+      [1, 2].map((n) => postActivity(bot.url, invokeActivity(world.connector.serviceUrl, 'conv-a', ALEX, 'retryExternal', { watchKey: key, cardVersion: n }))),
+    );
+    const answers = [JSON.stringify(first?.body), JSON.stringify(second?.body)];
+    expect(answers.filter((a) => a.includes('Retrying train-fashion-cnn'))).toHaveLength(1);
+    expect(answers.filter((a) => a.includes('already running'))).toHaveLength(1);
+    expect(runs.size).toBe(before + 1);
+    const retried = [...runs.values()].at(-1);
+    expect(retried?.jobId).toBe(TRAINING_JOB_ID);
+    expect(Object.fromEntries((retried?.jobParameters ?? []).filter((p) => p.name === 'epochs' || p.name === 'lr').map((p) => [p.name, p.value]))).toEqual({ epochs: '3', lr: '0.01' });
+    await waitFor('the cards to say the retry succeeded', () => (world.connector.requests.filter((r) => r.kind === 'update' && JSON.stringify(r.body).includes('Job train-fashion-cnn') && JSON.stringify(r.body).includes('Retry succeeded')).length >= 2 ? true : undefined), 30_000);
+    expect(postsOf(world.connector, 'conv-a', 'Job train-fashion-cnn')).toHaveLength(2);
+    const audit = await bot.store.runs.listAudit({ limit: 50 });
+    expect(audit.filter((e) => e.action === 'watch.retry' && e.detail.key === key).map((e) => `${e.actor}:${e.outcome}`)).toEqual(['user-id-0:ok']);
+  }, 60_000);
+
   it("sends the bot's own training runs' on_start/on_success to the bot, and never reports them as external runs", async () => {
     const run = await started(bot.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: { id: ALEX.id, name: ALEX.name }, conversationId: 'conv-a' }));
-    const trained = await waitFor('training to be submitted', async () => (await bot.store.runs.getRun(run.id))?.ext.databricksRunId, 30_000);
+    const trained = await waitFor('training to be submitted', async () => (await bot.store.runs.getRun(run.id))?.training?.databricksRunId, 30_000);
     await waitFor('the on_start notification of our own run', () => world.sandbox.databricks.state.sentNotifications.find((n) => n.event_type === 'jobs.on_start' && (n.run as { run_id: string }).run_id === String(trained)), 30_000);
     await waitFor('the on_success notification of our own run', () => world.sandbox.databricks.state.sentNotifications.find((n) => n.event_type === 'jobs.on_success' && (n.run as { run_id: string }).run_id === String(trained)), 30_000);
     await bot.watching.pass();

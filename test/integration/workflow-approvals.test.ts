@@ -88,7 +88,7 @@ describe('approvals', () => {
     // Run a deploys at once after the click; ARM answering 503 to reads keeps it in its deploy
     // (a retryable outage: it waits) while the second run arrives.
     h.sandbox.faults.add({ service: 'arm', operation: 'containerGroups.get', kind: 'status', status: 503 });
-    await h.untilRun(a.id, 'deploy requested', (r) => r.ext.deployRequestedAt !== undefined);
+    await h.untilRun(a.id, 'deploy requested', (r) => r.deploy?.requestedAt !== undefined);
     // A /deploy-like second run that reaches the deploy stage while the first holds the slot.
     const b = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     await h.until(b.id, ['waiting_approval']);

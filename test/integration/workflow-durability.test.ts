@@ -16,12 +16,12 @@ describe('durability', () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
     const first = await startWorkflowHarness({ sandbox, storePath: db });
     const run = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 2 }, requester: ALEX, conversationId: 'c' }));
-    const mid = await first.untilRun(run.id, 'training submitted', (r) => r.ext.databricksRunId !== undefined);
+    const mid = await first.untilRun(run.id, 'training submitted', (r) => r.training?.databricksRunId !== undefined);
     await first.close(); // the process is gone; only the database file remains
 
     const second = await startWorkflowHarness({ sandbox, storePath: db });
     const resumed = await second.store.runs.getRun(run.id);
-    expect(resumed?.ext.databricksRunId).toBe(mid.ext.databricksRunId);
+    expect(resumed?.training?.databricksRunId).toBe(mid.training?.databricksRunId);
     await second.tracker.tick();
     await second.until(run.id, ['waiting_approval']);
     await second.engine.decide(run.id, MEGAN, 'approved', '');
@@ -48,15 +48,15 @@ describe('durability', () => {
     // The rollback is on disk as an intent (and its PUT sent) while the smoke stage is still open.
     const rolling = await first.untilRun(bad.id, 'rollback recorded', (r) => r.rollback !== undefined);
     expect(rolling.status).toBe('running');
-    expect(rolling.rollback).toMatchObject({ toVersion: live.ext.modelVersion, problem: expect.stringContaining('HTTP 500') as string });
+    expect(rolling.rollback).toMatchObject({ toVersion: live.registered?.version, problem: expect.stringContaining('HTTP 500') as string });
     await first.close(); // the process is gone mid-rollback
 
     const second = await startWorkflowHarness({ sandbox, storePath: db });
     const failed = await second.until(bad.id, ['failed', 'succeeded']);
-    expect(failed.failure?.message).toContain(`Rolled back to version ${live.ext.modelVersion!}`);
-    expect(failed.rolledBackTo).toBe(live.ext.modelVersion);
+    expect(failed.failure?.message).toContain(`Rolled back to version ${live.registered!.version!}`);
+    expect(failed.rolledBackTo).toBe(live.registered?.version);
     const group = await second.clients.aci!.get('fashion-cnn-prod');
-    expect(group.containers[0]?.image).toBe(live.ext.scoringImage);
+    expect(group.containers[0]?.image).toBe(live.registered?.scoringImage);
     const phases = (await second.store.runs.listAudit({ runId: bad.id })).filter((a) => a.action === 'aci.rollback').map((a) => a.detail.phase);
     expect(phases.sort()).toEqual(['requested', 'running']);
     await second.close();
@@ -99,7 +99,7 @@ describe('durability', () => {
     const h = await startWorkflowHarness({ sandbox });
     try {
       const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
-      await h.untilRun(run.id, 'CI queued', (r) => r.ext.devopsRunId !== undefined);
+      await h.untilRun(run.id, 'CI queued', (r) => r.ci?.devopsRunId !== undefined);
       // Every Azure DevOps call fails with 503 for a while: more than the client's retries.
       sandbox.faults.add({ service: 'azure-devops', operation: '*', kind: 'status', status: 503, count: 40 });
       for (let i = 0; i < 4; i++) {

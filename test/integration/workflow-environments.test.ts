@@ -33,22 +33,22 @@ describe('environments: staging then production', () => {
   it('deploys a trained version to staging only, with no approval, in its own resource group and size', async () => {
     expect(first).toMatchObject({ status: 'succeeded', target: 'staging' });
     expect(stageOf(first, 'approval')).toMatchObject({ state: 'skipped', detail: 'approval not required for staging' });
-    expect(alias('staging')).toBe(first.ext.modelVersion);
+    expect(alias('staging')).toBe(first.registered?.version);
     expect(alias('production')).toBeUndefined();
     expect(groups()).toEqual([expect.objectContaining({ name: 'fashion-cnn-staging', resourceGroup: 'rg-mlops-staging' })]);
     const aci = h.clients.aci!.inResourceGroup('rg-mlops-staging');
     expect(await aci.get('fashion-cnn-staging')).toMatchObject({ provisioningState: 'Succeeded', status: 'Running' });
     const card = await json(first);
-    expect(card).toContain(`Promote v${first.ext.modelVersion} to production`);
+    expect(card).toContain(`Promote v${first.registered?.version} to production`);
     expect(card).toContain('"title":"staging"');
     expect(card).toContain('"title":"production","value":"not deployed yet"');
   }, 60_000);
 
   it('refuses production for a version that has not passed staging, and a promotion of a run that did not pass', async () => {
-    const later = String(Number(first.ext.modelVersion) + 1000);
+    const later = String(Number(first.registered?.version) + 1000);
     const refused = await h.engine.startDeploy({ model: 'fashion-cnn', version: later, env: 'production', requester: ALEX, conversationId: 'conv-env' });
     expect(refused).toMatchObject({ ok: false, refusal: { kind: 'state', message: expect.stringContaining(`has not passed staging yet, so it cannot go to production`) as string } });
-    const running = await started(h.engine.startDeploy({ model: 'fashion-cnn', version: first.ext.modelVersion!, env: 'staging', requester: ALEX, conversationId: 'conv-env' }));
+    const running = await started(h.engine.startDeploy({ model: 'fashion-cnn', version: first.registered!.version!, env: 'staging', requester: ALEX, conversationId: 'conv-env' }));
     expect(await h.engine.promote(running.id, ALEX, 'conv-env')).toMatchObject({ ok: false, refusal: { kind: 'state', message: expect.stringContaining('has not passed staging') as string } });
     await h.until(running.id, ['succeeded', 'failed']);
     expect(await h.engine.startDeploy({ model: 'fashion-cnn', env: 'qa', requester: ALEX, conversationId: 'conv-env' })).toMatchObject({ ok: false, refusal: { message: expect.stringContaining('has no environment "qa"; its environments are staging, production') as string } });
@@ -59,7 +59,7 @@ describe('environments: staging then production', () => {
     expect(clicks.filter((c) => c.ok)).toHaveLength(1);
     expect(clicks.find((c) => !c.ok)).toMatchObject({ refusal: { message: expect.stringContaining('was already promoted to production by Adele Vance') as string } });
     const prod = clicks.find((c) => c.ok)!.run;
-    expect(prod).toMatchObject({ target: 'production', kind: 'deploy', promotedFrom: first.id, ext: { modelVersion: first.ext.modelVersion } });
+    expect(prod).toMatchObject({ target: 'production', kind: 'deploy', promotedFrom: first.id, registered: { version: first.registered?.version } });
     const waiting = await h.until(prod.id, ['waiting_approval', 'failed']);
     expect(waiting.approval).toMatchObject({ required: 1, state: 'pending' });
     // Adele approves staging, not production; Megan is production's approver.
@@ -67,22 +67,22 @@ describe('environments: staging then production', () => {
     expect(await h.engine.decide(prod.id, MEGAN, 'approved', 'ship')).toMatchObject({ ok: true });
     const done = await h.until(prod.id, ['succeeded', 'failed']);
     expect(done.failure).toBeUndefined();
-    expect(alias('production')).toBe(first.ext.modelVersion);
+    expect(alias('production')).toBe(first.registered?.version);
     expect(groups().map((g) => `${g.resourceGroup}/${g.name}`).sort()).toEqual([`${h.config.azure!.resourceGroup}/fashion-cnn-prod`, 'rg-mlops-staging/fashion-cnn-staging']);
     // Both cards show both environments with version and URI; the promoted one has no button left.
     const source = await json(first);
     expect(source).not.toContain('Promote v');
     expect(source).toContain(`promoted as run ${prod.id}`);
     for (const card of [source, await json(done)]) {
-      expect(card).toContain(`"title":"staging","value":"**v${first.ext.modelVersion}**`);
-      expect(card).toContain(`"title":"production","value":"**v${first.ext.modelVersion}**`);
-      expect(card).toContain(done.ext.scoringUri!);
+      expect(card).toContain(`"title":"staging","value":"**v${first.registered?.version}**`);
+      expect(card).toContain(`"title":"production","value":"**v${first.registered?.version}**`);
+      expect(card).toContain(done.deploy!.scoringUri!);
     }
-    expect(done.ext.scoringUri).not.toBe(first.ext.scoringUri);
+    expect(done.deploy?.scoringUri).not.toBe(first.deploy?.scoringUri);
   }, 60_000);
 
   it('deploys per model and environment at once: another environment goes on, the same one queues', async () => {
-    const v = first.ext.modelVersion!;
+    const v = first.registered!.version!;
     const deploying = (r: RunRecord): boolean => stageOf(r, 'deploy').state === 'running';
     const c = await started(h.engine.startDeploy({ model: 'fashion-cnn', version: v, env: 'production', requester: ALEX, conversationId: 'conv-env' }));
     await h.until(c.id, ['waiting_approval']);
@@ -116,17 +116,17 @@ describe('environments: staging then production', () => {
     const refused = await registry.execute('/rollback fashion-cnn --env staging', ctx(MEGAN));
     expect(refused).toMatchObject({ kind: 'text', text: expect.stringContaining('You are not allowed to roll back fashion-cnn in staging') as string });
     const rollback = await registry.execute('/rollback fashion-cnn --env staging', ctx(ADELE));
-    expect(rollback).toMatchObject({ kind: 'card', summary: expect.stringContaining(`Rollback of fashion-cnn in staging to version ${first.ext.modelVersion}`) as string });
+    expect(rollback).toMatchObject({ kind: 'card', summary: expect.stringContaining(`Rollback of fashion-cnn in staging to version ${first.registered?.version}`) as string });
     const rb = (await h.store.runs.listRuns({ model: 'fashion-cnn', limit: 1 }))[0]!;
-    expect(rb).toMatchObject({ target: 'staging', ext: { modelVersion: first.ext.modelVersion } });
+    expect(rb).toMatchObject({ target: 'staging', registered: { version: first.registered?.version } });
     expect((await h.until(rb.id, ['succeeded', 'failed'])).status).toBe('succeeded');
-    expect(alias('staging')).toBe(first.ext.modelVersion);
+    expect(alias('staging')).toBe(first.registered?.version);
     // /deploy --env production without a version takes the version live in staging.
     const deploy = await registry.execute('/deploy fashion-cnn --env production', ctx(ADELE));
     expect(deploy).toMatchObject({ kind: 'card', summary: expect.stringContaining('to production started') as string });
     const dp = (await h.store.runs.listRuns({ model: 'fashion-cnn', limit: 1 }))[0]!;
-    expect(dp).toMatchObject({ target: 'production', ext: { modelVersion: first.ext.modelVersion } });
-    expect(await registry.execute(`/deploy fashion-cnn ${second.ext.modelVersion!} --env nowhere`, ctx(ADELE))).toMatchObject({ kind: 'text', text: expect.stringContaining('has no environment "nowhere"') as string });
+    expect(dp).toMatchObject({ target: 'production', registered: { version: first.registered?.version } });
+    expect(await registry.execute(`/deploy fashion-cnn ${second.registered!.version!} --env nowhere`, ctx(ADELE))).toMatchObject({ kind: 'text', text: expect.stringContaining('has no environment "nowhere"') as string });
     expect(await registry.execute('/deploy fashion-cnn --env Prod!', ctx(ADELE))).toMatchObject({ kind: 'text', text: expect.stringContaining('environment') as string });
     await h.engine.cancel(dp.id, ADELE);
   }, 90_000);

@@ -41,7 +41,7 @@ describe('workflow failures against the sandbox', () => {
     h.sandbox.databricks.state.workspace.nextScoringImage('untagged');
     const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     const failed = await h.until(run.id, ['failed', 'waiting_approval']);
-    expect(failed.failure).toMatchObject({ stage: 'registered', system: 'MLflow', message: `Model version ${failed.ext.modelVersion!} has no scoring_image tag, so there is nothing to deploy` });
+    expect(failed.failure).toMatchObject({ stage: 'registered', system: 'MLflow', message: `Model version ${failed.registered!.version!} has no scoring_image tag, so there is nothing to deploy` });
   });
 
   it('fails at deploy when the container crashes, with the container log', async () => {
@@ -64,26 +64,26 @@ describe('workflow failures against the sandbox', () => {
     h.sandbox.databricks.state.workspace.nextScoringImage({ suffix: 'score-500' });
     const bad = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     const waiting = await h.until(bad.id, ['waiting_approval']);
-    expect(waiting.ext.productionVersion).toBe(live.ext.modelVersion);
-    expect(Object.keys(waiting.ext.productionMetrics ?? {})).toEqual(expect.arrayContaining(['val_accuracy']));
+    expect(waiting.registered?.liveVersion).toBe(live.registered?.version);
+    expect(Object.keys(waiting.registered?.liveMetrics ?? {})).toEqual(expect.arrayContaining(['val_accuracy']));
     await h.engine.decide(bad.id, MEGAN, 'approved', '');
     const failed = await h.until(bad.id, ['failed', 'succeeded']);
     expect(failed.failure?.stage).toBe('smoke');
-    expect(failed.failure?.message).toContain(`Rolled back to version ${live.ext.modelVersion!}`);
-    expect(failed.rolledBackTo).toBe(live.ext.modelVersion);
+    expect(failed.failure?.message).toContain(`Rolled back to version ${live.registered!.version!}`);
+    expect(failed.rolledBackTo).toBe(live.registered?.version);
     const group = await h.clients.aci!.get('fashion-cnn-prod');
-    expect(group.containers[0]?.image).toBe(live.ext.scoringImage);
+    expect(group.containers[0]?.image).toBe(live.registered?.scoringImage);
     const res = await fetch(`${group.scoringBaseUrl!}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [Array.from({ length: 784 }, () => 0.5)] }) });
     expect(res.status).toBe(200);
   });
 
   it('cancels a run in training and cancels the Databricks run too', async () => {
     const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
-    const training = await h.untilRun(run.id, 'training submitted', (r) => r.ext.databricksRunId !== undefined);
+    const training = await h.untilRun(run.id, 'training submitted', (r) => r.training?.databricksRunId !== undefined);
     const res = await h.engine.cancel(run.id, ALEX);
     expect(res.ok).toBe(true);
     expect(res.run?.status).toBe('canceled');
-    const dr = await fetch(`${h.sandbox.databricks.url}/api/2.2/jobs/runs/get?run_id=${training.ext.databricksRunId!}`, { headers: { authorization: 'Bearer dapi-sandbox-token' } });
+    const dr = await fetch(`${h.sandbox.databricks.url}/api/2.2/jobs/runs/get?run_id=${training.training!.databricksRunId!}`, { headers: { authorization: 'Bearer dapi-sandbox-token' } });
     const body = (await dr.json()) as { state: { life_cycle_state: string } };
     expect(['TERMINATING', 'TERMINATED']).toContain(body.state.life_cycle_state);
     const again = await h.engine.advance(run.id);

@@ -16,11 +16,11 @@ describe('the /train workflow against the sandbox', () => {
     const waiting = await h.until(run.id, ['waiting_approval', 'failed']);
     expect(waiting.failure).toBeUndefined();
     expect(waiting.status).toBe('waiting_approval');
-    expect(waiting.ext.devopsRunId).toEqual(expect.any(Number));
-    expect(waiting.ext.commit).toMatch(/^[0-9a-f]{40}$/);
-    expect(waiting.ext.runtime).toMatch(/^\d+\.\d+\.x-cpu-ml-scala2\.1[23]$/);
-    expect(waiting.ext.modelVersion).toMatch(/^\d+$/);
-    expect(waiting.ext.scoringImage).toMatch(/^mlopsacr.azurecr.io\/mlops-scoring:[0-9a-f]{40}$/); // the image CI built from the same commit
+    expect(waiting.ci?.devopsRunId).toEqual(expect.any(Number));
+    expect(waiting.ci?.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(waiting.training?.runtime).toMatch(/^\d+\.\d+\.x-cpu-ml-scala2\.1[23]$/);
+    expect(waiting.registered?.version).toMatch(/^\d+$/);
+    expect(waiting.registered?.scoringImage).toMatch(/^mlopsacr.azurecr.io\/mlops-scoring:[0-9a-f]{40}$/); // the image CI built from the same commit
     expect(waiting.metrics.map((m) => m.name).length).toBeGreaterThan(0);
     expect(stageOf(waiting, 'training').link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
 
@@ -33,12 +33,12 @@ describe('the /train workflow against the sandbox', () => {
     const done = await h.until(run.id, ['succeeded', 'failed']);
     expect(done.failure).toBeUndefined();
     expect(done.status).toBe('succeeded');
-    expect(done.ext.scoringUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/score$/);
+    expect(done.deploy?.scoringUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/score$/);
     expect(done.smoke?.ok).toBe(true);
-    const res = await fetch(done.ext.scoringUri!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [Array.from({ length: 784 }, () => 0.2)] }) });
+    const res = await fetch(done.deploy!.scoringUri!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inputs: [Array.from({ length: 784 }, () => 0.2)] }) });
     expect(res.status).toBe(200);
     // Unity Catalog: the good smoke test moved the `production` alias to this version (PUT …/aliases/production).
-    expect(h.sandbox.databricks.state.mlflow.model('main.mlops.fashion_cnn', 'unity-catalog').aliases.get('production')).toBe(done.ext.modelVersion);
+    expect(h.sandbox.databricks.state.mlflow.model('main.mlops.fashion_cnn', 'unity-catalog').aliases.get('production')).toBe(done.registered?.version);
 
     const audit = await h.store.runs.listAudit({ runId: run.id });
     expect(audit.map((a) => `${a.action}:${a.outcome}`)).toEqual(expect.arrayContaining(['run.start:ok', 'devops.run:ok', 'databricks.submit:ok', 'approval.approved:refused', 'approval.approved:ok', 'aci.deploy:ok', 'run.succeeded:ok']));

@@ -17,7 +17,7 @@ describe('polling every unfinished run', () => {
 
   it('covers runs waiting on CI with one list call, not one call per run', async () => {
     const runs = await Promise.all(Array.from({ length: 6 }, () => started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }))));
-    for (const r of runs) await h.untilRun(r.id, 'CI queued', (x) => x.ext.devopsRunId !== undefined);
+    for (const r of runs) await h.untilRun(r.id, 'CI queued', (x) => x.ci?.devopsRunId !== undefined);
     sandbox.azureDevOps.server.calls.clear();
     await h.tracker.tick();
     const calls = Object.fromEntries(sandbox.azureDevOps.server.calls);

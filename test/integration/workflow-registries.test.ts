@@ -12,7 +12,7 @@ async function trainAndApprove(h: WorkflowHarness): Promise<string> {
   await h.engine.decide(run.id, MEGAN, 'approved', '');
   const done = await h.until(run.id, ['succeeded', 'failed']);
   expect(done.failure).toBeUndefined();
-  return done.ext.modelVersion!;
+  return done.registered!.version!;
 }
 
 describe('promotion after a good smoke test on the Workspace Model Registry', () => {

@@ -1,5 +1,15 @@
 import { stageOf } from '../../services/workflow/run.types';
+import { approvalCard } from '../../cards/approval.card';
+import { approvalCardView } from '../../bot/views/run-views';
+import { relayRunRecord } from '../../services/workflow/devops-relay';
+import type { RunRecord } from '../../services/workflow/run.types';
 import { MEGAN, startWorkflowHarness, type WorkflowHarness } from '../support/workflow-harness';
+
+const relayShape = (): RunRecord => ({
+  ...relayRunRecord({ model: 'fashion-cnn', pipelineId: 2, devopsRunId: 5, approval: { id: 'a-1', minRequiredApprovers: 1 } as never }, { ci: { branch: 'main' }, environments: [{ name: 'production' }] } as never, 'conv', Date.parse('2026-11-29T12:00:00Z')),
+  id: 'r-1',
+  version: 1,
+});
 
 describe('Azure DevOps environment approvals relayed to Teams', () => {
   let h: WorkflowHarness;
@@ -23,10 +33,13 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
     const devopsRunId = await cdRunWaitingForApproval();
     await h.tracker.tick();
     await h.tracker.tick(); // seen twice: still one relay run
-    const relays = (await h.store.runs.listRuns({ active: true })).filter((r) => r.kind === 'relay' && r.ext.devopsRunId === devopsRunId);
+    const relays = (await h.store.runs.listRuns({ active: true })).filter((r) => r.kind === 'relay' && r.relay?.devopsRunId === devopsRunId);
     expect(relays).toHaveLength(1);
     const relay = relays[0]!;
     expect(relay).toMatchObject({ status: 'waiting_approval', conversationId: 'channel-ops' });
+    // The CD run tags the version it registered; this sandbox's registry does not hold it, so the card shows the version without metrics.
+    expect(relay.registered).toEqual({ version: '7' });
+    expect(relay.metrics).toEqual([]);
     const outbox = (await h.store.runs.pendingOutbox()).filter((o) => o.runId === relay.id).map((o) => o.kind);
     expect(outbox).toContain('approvalRequested');
 
@@ -44,7 +57,7 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
   it('mirrors a decision taken in Azure DevOps itself, and does not relay it back', async () => {
     const devopsRunId = await cdRunWaitingForApproval();
     await h.tracker.tick();
-    const relay = (await h.store.runs.listRuns({ active: true })).find((r) => r.kind === 'relay' && r.ext.devopsRunId === devopsRunId)!;
+    const relay = (await h.store.runs.listRuns({ active: true })).find((r) => r.kind === 'relay' && r.relay?.devopsRunId === devopsRunId)!;
     const [approval] = await h.clients.devops!.listPendingApprovals(devopsRunId);
     await h.clients.devops!.reject(approval!.id, 'not today');
     const after = await h.until(relay.id, ['canceled', 'failed'], 20_000);
@@ -66,7 +79,38 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
     expect(refused.map((a) => a.detail.reason)).toEqual(expect.arrayContaining([expect.stringContaining('is not pending'), expect.stringContaining('has no run 999999')]));
     // The payload may lie about the approval's details too: the run keeps what Azure DevOps says.
     const relay = await h.engine.relayFromWebhook({ model: 'fashion-cnn', pipelineId: 2, devopsRunId, approval: { ...real!, minRequiredApprovers: 99 } });
-    expect(relay).toMatchObject({ kind: 'relay', ext: { devopsRunId } });
+    expect(relay).toMatchObject({ kind: 'relay', relay: { devopsRunId } });
     expect(relay?.approval?.required).toBe(Math.max(1, real!.minRequiredApprovers || 1));
   }, 60_000);
+
+  it('shows on the relayed approval card the version the CD run tagged, its metrics, and what is live in production', async () => {
+    // The registry as the CD pipeline left it: versions 1-7 registered, version 6 live in production.
+    const mlflow = h.sandbox.databricks.state.mlflow;
+    const now = h.sandbox.clock.now();
+    const name = 'main.mlops.fashion_cnn';
+    mlflow.createModel(name, now, 'unity-catalog');
+    for (let v = 1; v <= 7; v++) {
+      const run = mlflow.createRun({ runName: `cd ${v}`, userId: 'pipeline', startTime: now, params: {}, tags: {} });
+      for (let step = 0; step < 3; step++) run.history.push({ key: 'val_accuracy', value: 0.5 + v / 100 + step / 1000, timestamp: now, step });
+      mlflow.createVersion(name, 'unity-catalog', { source: `runs:/${run.runId}/model`, runId: run.runId, userId: 'pipeline', now, tags: { scoring_image: `mlopsacr.azurecr.io/mlops-scoring:v${v}` } });
+    }
+    mlflow.settle(now + 60_000, 0);
+    mlflow.model(name, 'unity-catalog').aliases.set('production', '6');
+
+    const devopsRunId = await cdRunWaitingForApproval();
+    await h.tracker.tick();
+    const relay = (await h.store.runs.listRuns({ active: true })).find((r) => r.kind === 'relay' && r.relay?.devopsRunId === devopsRunId)!;
+    expect(relay.registered).toMatchObject({ version: '7', liveVersion: '6', liveMetrics: { val_accuracy: 0.5 + 6 / 100 + 2 / 1000 } });
+    expect(relay.metrics).toEqual([{ name: 'val_accuracy', points: [0, 1, 2].map((step) => ({ step, value: 0.5 + 7 / 100 + step / 1000 })) }]);
+    const card = JSON.stringify(approvalCard(approvalCardView(relay, { approvers: [], canAct: true })));
+    expect(card).toContain('version 6');
+    expect(card).not.toContain('nothing yet');
+    expect(card).toContain('v7');
+    expect(card).toContain('0.572');
+  }, 60_000);
+
+  it('says what is live is not known when the CD run names no version', () => {
+    const view = approvalCardView({ ...relayShape(), kind: 'relay' }, { approvers: [], canAct: true });
+    expect(JSON.stringify(approvalCard(view))).toContain('not known (the pipeline named no model version)');
+  });
 });

@@ -10,11 +10,11 @@ describe('a service still failing after the client retries', () => {
 
   it('makes a finished training wait for its output instead of failing the run', async () => {
     const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: ALEX, conversationId: 'c' }));
-    const training = await h.untilRun(run.id, 'MLflow run known', (r) => r.ext.mlflowRunId !== undefined);
+    const training = await h.untilRun(run.id, 'MLflow run known', (r) => r.training?.mlflowRunId !== undefined);
     // Two passes' worth of answers (the harness client tries 4 times per call) fail with 503.
     h.sandbox.faults.add({ service: 'databricks', operation: 'runs/get-output', kind: 'status', status: 503, count: 8 });
     const terminal = async (): Promise<boolean> => {
-      const dr = await h.clients.databricks!.getRun(training.ext.databricksRunId!);
+      const dr = await h.clients.databricks!.getRun(training.training!.databricksRunId!);
       return dr.state.terminal;
     };
     while (!(await terminal())) await new Promise((r) => setTimeout(r, 20));

@@ -70,7 +70,7 @@ export function approvalBench(wrap: (inner: RunStore) => RunStore = (s) => s): A
       const approval = r.stages.find((s) => s.id === 'approval');
       Object.assign(approval ?? {}, { state: 'waiting', startedAt: new Date(clock.now).toISOString(), detail: 'approvals needed' });
       r.status = 'waiting_approval';
-      r.ext.modelVersion = o.version ?? '7';
+      (r.registered ??= {}).version = o.version ?? '7';
       r.approval = { required: o.required ?? 1, expiresAt: new Date(clock.now + (o.expiresInMs ?? 3_600_000)).toISOString(), decisions: [], state: 'pending' };
       return store.runs.createRun(r);
     },
@@ -79,7 +79,7 @@ export function approvalBench(wrap: (inner: RunStore) => RunStore = (s) => s): A
       done(r, 'approval');
       const approval = r.stages.find((s) => s.id === 'approval');
       Object.assign(approval ?? {}, { state: 'running', startedAt: new Date(clock.now).toISOString() });
-      r.ext.modelVersion = o.version ?? '8';
+      (r.registered ??= {}).version = o.version ?? '8';
       if (o.target) r.target = o.target;
       return store.runs.createRun(r);
     },

@@ -32,10 +32,27 @@ export const MEGAN = { id: 'user-id-1', name: 'Megan Bowen', aadObjectId: '00000
 export const ADELE = { id: 'user-id-2', name: 'Adele Vance', aadObjectId: '00000000-0000-0000-0000-0000000000022' };
 
 /** The whole workflow over real HTTP against the sandbox, on a fast clock. */
-export async function startWorkflowHarness(
-  o: { speed?: number; yaml?: (text: string) => string; storePath?: string; sandbox?: Sandbox; logger?: Logger; clientTimeoutInMs?: number } = {},
-): Promise<WorkflowHarness> {
+interface HarnessOptions {
+  speed?: number;
+  yaml?: (text: string) => string;
+  storePath?: string;
+  sandbox?: Sandbox;
+  logger?: Logger;
+  clientTimeoutInMs?: number;
+}
+
+export async function startWorkflowHarness(o: HarnessOptions = {}): Promise<WorkflowHarness> {
   const sandbox = o.sandbox ?? (await startSandbox({ clock: new SandboxClock(o.speed ?? 200) }));
+  try {
+    return build(sandbox, o);
+  } catch (e) {
+    // A sandbox left listening keeps jest from exiting, so a failed set-up must not leak it.
+    if (!o.sandbox) await sandbox.close();
+    throw e;
+  }
+}
+
+function build(sandbox: Sandbox, o: HarnessOptions): WorkflowHarness {
   const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${o.storePath ?? ':memory:'}` }, o.yaml ? (p) => o.yaml!(readFileSync(p, 'utf8')) : undefined, REPO_ROOT);
   const store = new SqliteStore(config.stateStore.path);
   // Short client backoff: faults in these tests should cost milliseconds, not the production seconds.

@@ -14,7 +14,7 @@ async function seed(store: SqliteStore, n: number, finishedEvery: number): Promi
     const finished = finishedEvery > 0 && i % finishedEvery === 0;
     const r = await store.runs.createRun({
       model: 'fashion-cnn', target: 'production', kind: 'train', params: {}, branch: 'main', requester: { id: 'u', name: 'U' }, conversationId: 'c',
-      status: finished ? 'succeeded' : 'running', stages: [], ext: {}, metrics: [], createdAt: '2026-11-26T10:00:00Z', updatedAt: '2026-11-26T10:00:00Z',
+      status: finished ? 'succeeded' : 'running', stages: [], metrics: [], createdAt: '2026-11-26T10:00:00Z', updatedAt: '2026-11-26T10:00:00Z',
     } as unknown as Omit<RunRecord, 'id' | 'version'>);
     if (!finished) active.push(r.id);
   }

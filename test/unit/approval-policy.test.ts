@@ -12,7 +12,7 @@ function run(over: Partial<RunRecord> = {}, approval: Partial<NonNullable<RunRec
     id: 'r-9', model: 'fashion-cnn', target: 'production', kind: 'train', params: {}, branch: 'main', requester: ALEX, conversationId: 'c',
     status: 'waiting_approval',
     stages: [{ id: 'approval', state: 'waiting' }],
-    ext: { modelVersion: '7' }, metrics: [],
+    registered: { version: '7' }, metrics: [],
     approval: { required: 2, expiresAt: new Date(T0 + 3_600_000).toISOString(), decisions: [], state: 'pending', ...approval },
     createdAt: new Date(T0).toISOString(), updatedAt: new Date(T0).toISOString(), version: 3,
     ...over,

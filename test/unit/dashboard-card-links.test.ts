@@ -50,7 +50,7 @@ describe('Open in dashboard on the cards', () => {
   });
 
   it('is on the approval and failure cards when their view carries it, and they still validate', () => {
-    const waiting: RunRecord = { ...run, status: 'waiting_approval', ext: { modelVersion: '7' }, approval: { required: 1, expiresAt: '2026-11-30T10:00:00Z', decisions: [], state: 'pending' } };
+    const waiting: RunRecord = { ...run, status: 'waiting_approval', registered: { version: '7' }, approval: { required: 1, expiresAt: '2026-11-30T10:00:00Z', decisions: [], state: 'pending' } };
     const approval = approvalCard({ ...approvalCardView(waiting, { approvers: [], canAct: true }), dashboardUrl: LINK('r-42') });
     const failed: RunRecord = { ...run, status: 'failed', failure: { stage: 'training', system: 'Databricks', message: 'boom', logTail: ['a', 'b'] } };
     const failure = failureCard({ ...failureCardView(failed)!, dashboardUrl: LINK('r-42') });

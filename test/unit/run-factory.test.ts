@@ -27,7 +27,7 @@ describe('new runs', () => {
   it('starts a /deploy or /rollback run at the registry with the chosen version', () => {
     const { run, effects } = newDeployRun({ model: 'fashion-cnn', version: '7', requester, conversationId: 'c', reason: 'rollback' }, model, now);
     expect(run.stages.map((s) => s.state)).toEqual(['skipped', 'skipped', 'running', 'pending', 'pending', 'pending']);
-    expect(run.ext.modelVersion).toBe('7');
+    expect(run.registered?.version).toBe('7');
     expect(effects.audit?.[0]).toMatchObject({ action: 'run.rollback', detail: { version: '7' } });
   });
 });

@@ -19,9 +19,9 @@ function fakes(failing = false): { runs: RunStore; engine: RunEngine; calls: str
   const logger = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => warnings.push([msg, fields]), child: () => logger } as unknown as Logger;
   // r-3 has no external ids yet: an event without a run id must not match it.
   const active = [
-    { id: 'r-1', ext: { devopsRunId: 11, databricksRunId: 2001 } },
-    { id: 'r-2', ext: { devopsRunId: 12 } },
-    { id: 'r-3', ext: {} },
+    { id: 'r-1', ci: { devopsRunId: 11 }, training: { databricksRunId: 2001 } },
+    { id: 'r-2', ci: { devopsRunId: 12 } },
+    { id: 'r-3' },
   ] as unknown as RunRecord[];
   const runs = {
     listRuns: async (filter: unknown) => {

@@ -54,7 +54,7 @@ describe('the relay run record', () => {
     expect(r.stages.map((s) => `${s.id}:${s.state}`)).toEqual(['ci:succeeded', 'training:skipped', 'registered:skipped', 'approval:waiting', 'deploy:pending', 'smoke:skipped']);
     expect(r.stages.map((s) => s.detail)).toEqual(['Azure DevOps CD run 42', 'done by the Azure DevOps pipeline', 'done by the Azure DevOps pipeline', 'Azure DevOps approval ap-1', 'deployed by the Azure DevOps pipeline', 'done by the Azure DevOps pipeline']);
     expect(stageOf(r as RunRecord, 'approval').startedAt).toBe('2026-11-26T10:00:00.000Z');
-    expect(r).toMatchObject({ kind: 'relay', status: 'waiting_approval', conversationId: 'conv', branch: 'main', target: model.target, ext: { devopsRunId: 42 }, requester: { id: 'azure-devops:2', name: 'Azure DevOps pipeline 2' } });
+    expect(r).toMatchObject({ kind: 'relay', status: 'waiting_approval', conversationId: 'conv', branch: 'main', target: model.target, relay: { devopsRunId: 42 }, requester: { id: 'azure-devops:2', name: 'Azure DevOps pipeline 2' } });
     expect(r.approval).toEqual({ required: 1, expiresAt: '2026-11-27T10:00:00.000Z', decisions: [], state: 'pending', devopsApprovalId: 'ap-1' });
   });
 
@@ -83,7 +83,7 @@ describe("confirming a webhook's approval with Azure DevOps", () => {
 describe('a relay step', () => {
   it('does nothing without Azure DevOps, without a run id, or while the approval is pending there', async () => {
     expect(await stepRelay(relayRun(), undefined, now)).toBeUndefined();
-    expect(await stepRelay({ ...relayRun(), ext: {} }, devops().client, now)).toBeUndefined();
+    expect(await stepRelay((({ relay: _relay, ...r }) => r)(relayRun()), devops().client, now)).toBeUndefined();
     expect(await stepRelay(relayRun(), devops({ getApproval: async () => remote('pending') }).client, now)).toBeUndefined();
   });
 
@@ -91,7 +91,7 @@ describe('a relay step', () => {
     const steps = [{ assignedApprover: { id: 'g', displayName: 'G' }, actualApprover: undefined, status: 'approved' as const, comment: undefined }, { assignedApprover: { id: 'g', displayName: 'G' }, actualApprover: { id: 'megan', displayName: 'Megan' }, status: 'approved' as const, comment: 'ship it' }];
     const t = await stepRelay(relayRun(), devops({ getApproval: async () => remote('approved', steps) }).client, now + 1000);
     expect(t?.run.approval).toMatchObject({ state: 'approved', decisions: [{ by: { id: 'megan', name: 'Megan (in Azure DevOps)' }, decision: 'approved', comment: 'ship it', at: '2026-11-26T10:00:01.000Z' }] });
-    expect(t?.run.ext.relayedAt).toBe('2026-11-26T10:00:01.000Z');
+    expect(t?.run.relay?.relayedAt).toBe('2026-11-26T10:00:01.000Z');
     expect(stageOf(t!.run, 'approval')).toMatchObject({ state: 'succeeded', detail: 'approved in Azure DevOps (approved)' });
     expect(stageOf(t!.run, 'deploy').state).toBe('running');
     expect(t?.run.status).toBe('waiting_approval');
@@ -164,20 +164,20 @@ describe('a decision taken in Teams, sent to Azure DevOps', () => {
 
   it('records the relay once (audit), or fails the approval stage with the problem', async () => {
     const ok = await stepRelayRun(decided(relayRun(), 'approved'), devops().client, now);
-    expect(ok?.run.ext.relayedAt).toBe('2026-11-26T10:00:00.000Z');
+    expect(ok?.run.relay?.relayedAt).toBe('2026-11-26T10:00:00.000Z');
     expect(ok?.effects.audit).toEqual([{ at: '2026-11-26T10:00:00.000Z', actor: 'system', action: 'devops.approval.relay', outcome: 'ok', detail: { approvalId: 'ap-1', decision: 'approved', devopsRunId: 42 } }]);
     expect(ok?.effects.outbox).toEqual([{ kind: 'progress' }]);
     const refusing = devops({ reject: async () => Promise.reject(new Error('nope')) });
     const failed = await stepRelayRun(decided(relayRun(), 'rejected'), refusing.client, now);
     expect(failed?.run.status).toBe('failed');
     expect(failed?.run.failure?.message).toBe('The decision could not be sent to Azure DevOps: nope');
-    expect(failed?.run.ext.relayedAt).toBeUndefined();
+    expect(failed?.run.relay?.relayedAt).toBeUndefined();
     expect(failed?.effects.audit[0]).toMatchObject({ action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: 'ap-1', problem: 'nope' } });
   });
 
   it('once relayed, or while pending, follows Azure DevOps instead of relaying again', async () => {
     const d = devops({ getApproval: async () => remote('pending') });
-    const relayed = { ...decided(relayRun(), 'approved'), ext: { devopsRunId: 42, relayedAt: 'x' } };
+    const relayed = { ...decided(relayRun(), 'approved'), relay: { devopsRunId: 42, relayedAt: 'x' } };
     expect(await stepRelayRun(relayed, d.client, now)).toBeUndefined();
     expect(await stepRelayRun(relayRun(), d.client, now)).toBeUndefined();
     expect(d.calls.approve).toEqual([]);

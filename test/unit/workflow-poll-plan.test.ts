@@ -18,11 +18,11 @@ const models: MlopsConfig['models'] = {
 };
 
 let seq = 0;
-function run(stage: StageId, model: string, ext: RunRecord['ext']): RunRecord {
+function run(stage: StageId, model: string, ids: { devopsRunId?: number; databricksRunId?: number; databricksLifeCycle?: string }): RunRecord {
   const at = STAGE_IDS.indexOf(stage);
   return {
     id: `r${++seq}`, version: 1, model, target: 'production', kind: 'train', params: {}, branch: 'main', requester: { id: 'u', name: 'U' }, conversationId: 'c',
-    status: 'running', stages: STAGE_IDS.map((id, i) => ({ id, state: i < at ? 'succeeded' : i === at ? 'running' : 'pending' })), ext, metrics: [], createdAt: '', updatedAt: '',
+    status: 'running', stages: STAGE_IDS.map((id, i) => ({ id, state: i < at ? 'succeeded' : i === at ? 'running' : 'pending' })), ...(ids.devopsRunId !== undefined ? { ci: { devopsRunId: ids.devopsRunId } } : {}), ...(ids.databricksRunId !== undefined ? { training: { databricksRunId: ids.databricksRunId, lifeCycle: ids.databricksLifeCycle } } : {}), metrics: [], createdAt: '', updatedAt: '',
   };
 }
 

@@ -11,8 +11,9 @@ const at = '2026-11-26T10:00:00.000Z';
 describe('a new training run', () => {
   it("records who started it with what, on the model's CI branch unless one is given, at the start time", () => {
     const { run, effects } = newTrainRun({ model: 'fashion-cnn', params: { lr: 0.1 }, requester, conversationId: 'conv-1' }, { ...model, ci: { azureDevOpsPipelineId: 1, branch: 'release' } }, now);
-    expect(run).toMatchObject({ model: 'fashion-cnn', kind: 'train', params: { lr: 0.1 }, branch: 'release', requester, conversationId: 'conv-1', ext: {}, metrics: [], createdAt: at, updatedAt: at });
+    expect(run).toMatchObject({ model: 'fashion-cnn', kind: 'train', params: { lr: 0.1 }, branch: 'release', requester, conversationId: 'conv-1', metrics: [], createdAt: at, updatedAt: at });
     expect(run).not.toHaveProperty('retryOf');
+    for (const record of ['ci', 'training', 'registered', 'deploy', 'relay']) expect(run).not.toHaveProperty(record);
     expect(stageOf(run as RunRecord, 'ci')).toEqual({ id: 'ci', state: 'running', startedAt: at });
     expect(stageOf(run as RunRecord, 'training')).toEqual({ id: 'training', state: 'pending' });
     expect(effects.audit).toEqual([{ at, actor: 'oid:00000000-0000-0000-0000-0000000000aa', action: 'run.start', outcome: 'ok', detail: { model: 'fashion-cnn', params: { lr: 0.1 }, branch: 'release', retryOf: undefined } }]);
@@ -48,7 +49,7 @@ describe('a new deploy or rollback run', () => {
       { id: 'training', state: 'skipped', detail: 'deploy of a registered version' },
     ]);
     expect(stageOf(run as RunRecord, 'registered')).toEqual({ id: 'registered', state: 'running', startedAt: at });
-    expect(run).toMatchObject({ kind: 'deploy', status: 'running', params: {}, ext: {}, branch: 'main', conversationId: 'c', createdAt: at, updatedAt: at });
+    expect(run).toMatchObject({ kind: 'deploy', status: 'running', params: {}, branch: 'main', conversationId: 'c', createdAt: at, updatedAt: at });
     expect(effects).toEqual({ audit: [{ at, actor: 'oid:00000000-0000-0000-0000-0000000000aa', action: 'run.deploy', outcome: 'ok', detail: { model: 'fashion-cnn', version: 'latest', env: 'production' } }], outbox: [{ kind: 'progress' }] });
     expect(newDeployRun({ model: 'fashion-cnn', requester, conversationId: 'c', reason: 'rollback' }, model, now).run.stages[0]?.detail).toBe('rollback of a registered version');
   });

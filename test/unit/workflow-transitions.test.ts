@@ -7,7 +7,7 @@ const T1 = T0 + 90_000;
 function run(): RunRecord {
   return {
     id: 'r-1', model: 'fashion-cnn', target: 'production', kind: 'train', params: {}, branch: 'main', requester: { id: 'u', name: 'U' }, conversationId: 'c',
-    status: 'running', stages: STAGE_IDS.map((id) => ({ id, state: 'pending' })), ext: {}, metrics: [],
+    status: 'running', stages: STAGE_IDS.map((id) => ({ id, state: 'pending' })), metrics: [],
     createdAt: iso(T0), updatedAt: iso(T0), version: 4,
   };
 }
@@ -17,9 +17,9 @@ describe('transitions', () => {
     const r = run();
     const t = begin(r);
     t.run.stages[0]!.state = 'failed';
-    t.run.ext.commit = 'abc';
+    t.run.ci = { devopsRunId: 1, commit: 'abc' };
     expect(r.stages[0]!.state).toBe('pending');
-    expect(r.ext.commit).toBeUndefined();
+    expect(r.ci).toBeUndefined();
     expect(t.effects).toEqual({ audit: [], outbox: [] });
   });
 

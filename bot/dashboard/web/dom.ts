@@ -27,3 +27,15 @@ export function when(iso: string | undefined): string {
 export function statusText(status: string): string {
   return status === 'waiting_approval' ? 'waiting for approval' : status;
 }
+
+/** A time in a named time zone, with the zone's name (a schedule's next run, as /schedule words it). */
+export function whenIn(iso: string, timeZone: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  try {
+    return `${d.toLocaleString(document.documentElement.lang || undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone })} ${timeZone}`;
+  } catch {
+    // A zone this browser does not know: the local time says the same instant.
+    return when(iso);
+  }
+}

@@ -9,7 +9,9 @@ import { renderApprovals } from './approvals-page';
 import { renderConfigure } from './configure-page';
 import { h, replace } from './dom';
 import { renderRun } from './run-page';
+import { renderModels } from './models-page';
 import { renderRuns, type RunsFilter } from './runs-page';
+import { renderSchedules, renderSubscriptions } from './watch-page';
 import { applyTheme } from './theme';
 
 /**
@@ -63,15 +65,43 @@ async function start(): Promise<void> {
     const failed = (error: unknown): void => replace(main, h('p', { class: 'error', role: 'alert' }, (error as Error).message));
     if (run?.[1]) leave = renderRun(main, api, run[1]).stop;
     else if (hash === '#/approvals') renderApprovals(main, api, route).catch(failed);
-    else
-      renderRuns(main, api, me, filter, (f) => {
+    else if (hash === '#/models') leave = renderModels(main, api, scoped).stop;
+    else if (hash === '#/subscriptions') renderSubscriptions(main, api, route).catch(failed);
+    else if (hash === '#/schedules') renderSchedules(main, api, route).catch(failed);
+    else {
+      // Filters live in the address (#/runs?model=…&env=…), so a link can set them and Back restores them.
+      if (hash.startsWith('#/runs?')) filter = filterOf(hash);
+      if (scoped) filter = { ...filter, model: scoped };
+      leave = renderRuns(main, api, me, filter, (f) => {
         filter = scoped ? { ...f, model: scoped } : f;
-        route();
-      }, !!scoped).catch(failed);
+        const next = hashOf(scoped ? { ...f, model: undefined } : f);
+        if (location.hash === next) route();
+        else location.hash = next;
+      }, !!scoped).stop;
+    }
   };
   window.addEventListener('hashchange', route);
   route();
   void app.notifySuccess();
+}
+
+const FILTER_KEYS = ['model', 'status', 'env', 'requester'] as const;
+
+function filterOf(hash: string): RunsFilter {
+  const q = new URLSearchParams(hash.slice(hash.indexOf('?') + 1));
+  const f: RunsFilter = {};
+  for (const k of FILTER_KEYS) {
+    const v = q.get(k)?.trim();
+    if (v) f[k] = v.slice(0, 200);
+  }
+  return f;
+}
+
+function hashOf(f: RunsFilter): string {
+  const q = new URLSearchParams();
+  for (const k of FILTER_KEYS) if (f[k]) q.set(k, f[k]);
+  const text = q.toString();
+  return text ? `#/runs?${text}` : '#/runs';
 }
 
 function outsideTeams(): void {

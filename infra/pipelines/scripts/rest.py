@@ -44,6 +44,11 @@ def call(method, url, body=None, query=None, token=None, attempts=5, timeout=30,
     raise AssertionError("unreachable")
 
 
+def add_build_tag(tag):
+    """A tag on the pipeline run (logging command `build.addbuildtag`): Builds - Get returns it in `tags`."""
+    print(f"##vso[build.addbuildtag]{tag}", flush=True)
+
+
 def set_output(name, value):
     """An Azure Pipelines output variable (logging command `task.setvariable`)."""
     print(f"##vso[task.setvariable variable={name};isOutput=true]{value}", flush=True)

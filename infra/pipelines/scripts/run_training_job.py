@@ -69,6 +69,9 @@ def main(argv, call=rest.call, sleep=time.sleep, clock=time.monotonic):
         return 1
     rest.set_output("MODEL_VERSION", result["model_version"])
     rest.set_output("MLFLOW_RUN_ID", result["mlflow_run_id"])
+    # Output variables cannot be read through the REST API; a tag can: the bot's relayed approval
+    # card reads it to show the version and its metrics against what is live.
+    rest.add_build_tag(f"model-version-{result['model_version']}")
     return 0
 
 

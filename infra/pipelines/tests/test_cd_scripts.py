@@ -52,6 +52,7 @@ def test_training_job_gets_the_declared_parameters_and_reads_the_latest_attempt(
     assert fake.calls[-1][3] == {"run_id": 61}  # the retried attempt's output
     out = capsys.readouterr().out
     assert "##vso[task.setvariable variable=MODEL_VERSION;isOutput=true]7" in out
+    assert "##vso[build.addbuildtag]model-version-7" in out.splitlines()
 
 
 def test_training_job_reports_a_platform_cancel(capsys):
