@@ -3,6 +3,7 @@
  * started here is the baseline of the turn figures), one line per figure with its target; the
  * exit code is 1 when a figure misses its target by more than the noise margin (bench/e2e/report.ts).
  * BENCH_QUICK=1 runs shorter rounds and 100 instead of 1,000 tracked runs; BENCH_RUNS sets that number.
+ * `store` runs the tracking workflow on SQLite and on Azure Tables (Azurite) and says what a transition costs in table requests.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ async function main(): Promise<number> {
   await microBench();
   process.stdout.write('\nend to end (ratios within this run; alternating rounds, medians):\n');
   let missed = 0;
-  for (const name of ['turns', 'tracking', 'process']) {
+  for (const name of ['turns', 'tracking', 'process', 'store']) {
     let figures: Figure[];
     try {
       figures = await part(name);

@@ -8,7 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { createServiceClients } from '../services/clients';
 import type { AppConfig } from '../services/config/config';
 import type { Logger } from '../services/logger';
-import { SqliteStore } from '../services/store/sqlite.store';
+import type { SqliteStore } from '../services/store/sqlite.store';
+import { openStateStores } from '../services/store/open-state-store';
+import type { Store } from '../services/store/store';
+import type { RunStore } from '../services/workflow/run-store';
+import type { Leadership } from '../services/store/leadership';
 import type { RunEngine } from '../services/workflow/run-engine';
 import { createAuthorizer, createRunEngine, createTracker } from '../services/workflow/workflow';
 import type { Tracker } from '../services/workflow/tracker';
@@ -35,7 +39,11 @@ import { subscriptionTarget } from '../services/watch/watch.types';
 export interface RunningBot {
   url: string;
   server: BotServer;
+  /** Watch reports, schedules, reminder marks (SQLite); with STATE_STORE=sqlite also everything below. */
   store: SqliteStore;
+  /** Runs and conversations: the same SQLite store, or the Azure table every instance shares. */
+  shared: Store & { runs: RunStore };
+  leadership: Leadership;
   engine: RunEngine;
   tracker: Tracker;
   notifier: Notifier;
@@ -51,7 +59,8 @@ export interface RunningBot {
  * with process.env; the sandbox launcher and the tests call it with their own config.
  */
 export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits>; routes?: Array<(kit: RouteKit) => void> } = {}): Promise<RunningBot> {
-  const store = new SqliteStore(config.stateStore.path);
+  const clients = createServiceClients(config, logger);
+  const { shared, local: store, leadership, marks, schedules } = await openStateStores(config, clients.credential, logger);
   const botFrameworkAuth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
   const adapter = new CheckedCloudAdapter(botFrameworkAuth);
   adapter.onTurnError = async (ctx: TurnContext, error: Error) => {
@@ -64,10 +73,9 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   };
 
   const appId = config.botAuth?.appId ?? '';
-  const notifier = createNotifier({ adapter, appId, references: storeReferences(store), logger });
-  const clients = createServiceClients(config, logger);
+  const notifier = createNotifier({ adapter, appId, references: storeReferences(shared), logger });
   const auth = createAuthorizer(config, clients, logger);
-  const approvers = new TeamsApproverDirectory({ conversations: store, adapter, appId, auth, logger });
+  const approvers = new TeamsApproverDirectory({ conversations: shared, adapter, appId, auth, logger });
   // "Open in dashboard": a Teams deep link; in the sandbox (no Teams app id), the sandbox's Teams host page on this server.
   const own: { url?: string } = {};
   const links = (): DashboardLinks | undefined =>
@@ -76,42 +84,44 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     const l = links();
     return l ? dashboardLink(l, runId) : undefined;
   };
-  const cards = new RunCardWriter({ runs: store.runs, models: config.mlops.models, now: Date.now, dashboardLink: dashboardLinkOf });
-  const dispatcher = new Dispatcher({ runs: store.runs, conversations: store, notifier, approvers, auth, logger, admins: config.mlops.roles.admins, cards });
+  const cards = new RunCardWriter({ runs: shared.runs, models: config.mlops.models, now: Date.now, dashboardLink: dashboardLinkOf });
+  const dispatcher = new Dispatcher({ runs: shared.runs, conversations: shared, notifier, approvers, auth, logger, admins: config.mlops.roles.admins, cards });
+  // With several instances only the leader announces (one dispatcher); the others' transitions reach it within a poll interval.
   const wake = (): void => {
+    if (!leadership.held()) return;
     dispatcher.nudge().catch((error: unknown) => logger.warn('dispatch failed', { error }));
   };
   // The bot's own training runs carry its Databricks notification destination (once known) for on_start/on_success/on_failure.
   const destinations: string[] = config.mlops.watch.webhooks.databricksDestinationId ? [config.mlops.watch.webhooks.databricksDestinationId] : [];
-  const engine = createRunEngine(config, clients, store.runs, logger, { onPersisted: wake, auth, webhookDestinationIds: destinations });
-  const tracker = createTracker(config, clients, engine, store.runs, logger);
+  const engine = createRunEngine(config, clients, shared.runs, logger, { onPersisted: wake, auth, webhookDestinationIds: destinations });
+  const tracker = createTracker(config, clients, engine, shared.runs, logger);
 
   // Runs the bot did not start (issue 10): reports, their cards, the poller and the webhook subscriptions.
-  const watching = startWatching({ config, clients, store, auth, notifier, people: approvers, logger, destinations });
+  const watching = startWatching({ config, clients, store, runs: shared.runs, auth, notifier, people: approvers, logger, destinations });
 
-  const scheduling = await startScheduling({ config, store, engine, notifier, logger });
-  const reminders = new ApprovalReminders({ runs: store.runs, conversations: store, marks: store, notifier, approvers, admins: config.mlops.roles.admins, remindBeforeMs: config.mlops.reminders.approvalBefore, logger: logger.child({ component: 'reminders' }) });
+  const scheduling = await startScheduling({ config, store, runs: shared.runs, schedules, engine, notifier, logger });
+  const reminders = new ApprovalReminders({ runs: shared.runs, conversations: shared, marks, notifier, approvers, admins: config.mlops.roles.admins, remindBeforeMs: config.mlops.reminders.approvalBefore, logger: logger.child({ component: 'reminders' }) });
 
   const registry = createCommandRegistry();
-  const bot = new TeamsBot({ config, registry, auth, store, logger, workflow: { config, auth, engine, runs: store.runs, approvers, cards, now: Date.now, watch: watching.service, schedules: scheduling.service } });
+  const bot = new TeamsBot({ config, registry, auth, store: shared, logger, workflow: { config, auth, engine, runs: shared.runs, approvers, cards, now: Date.now, watch: watching.service, schedules: scheduling.service } });
   const cdPipelines = new Map(Object.entries(config.mlops.models).flatMap(([name, m]) => (m.cd ? [[m.cd.azureDevOpsPipelineId, name] as const] : [])));
-  const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: store.runs, engine, logger, watch: watching.service });
+  const webhooks = createWebhookHandlers({ secret: config.webhookSecret, cdPipelines, runs: shared.runs, engine, logger, watch: watching.service });
   // Subscriptions declared in mlops.config.yaml join those made with /subscribe.
   for (const sub of config.mlops.subscriptions) {
-    for (const model of sub.models) await store.runs.putSubscription({ conversationId: sub.conversationId, model, events: [...sub.events] });
-    for (const p of sub.pipelines) await store.runs.putSubscription({ conversationId: sub.conversationId, model: subscriptionTarget('azure-devops', String(p)), events: [...sub.events] });
-    for (const j of sub.jobs) await store.runs.putSubscription({ conversationId: sub.conversationId, model: subscriptionTarget('databricks', String(j)), events: [...sub.events] });
+    for (const model of sub.models) await shared.runs.putSubscription({ conversationId: sub.conversationId, model, events: [...sub.events] });
+    for (const p of sub.pipelines) await shared.runs.putSubscription({ conversationId: sub.conversationId, model: subscriptionTarget('azure-devops', String(p)), events: [...sub.events] });
+    for (const j of sub.jobs) await shared.runs.putSubscription({ conversationId: sub.conversationId, model: subscriptionTarget('databricks', String(j)), events: [...sub.events] });
   }
-  const readiness = async (): Promise<Record<string, unknown>> => ({ outbox: { parked: (await store.runs.parkedOutbox(0)).count } });
+  const readiness = async (): Promise<Record<string, unknown>> => ({ outbox: { parked: (await shared.runs.parkedOutbox(0)).count }, leads: leadership.held() });
   // The dashboard tab and its API: the same store, engine and roles as the chat.
   const sso = config.tabSso ? new SsoValidator(config.tabSso) : undefined;
   const dashboard = (kit: RouteKit): void =>
-    registerDashboard(kit, { sso, runs: store.runs, engine, auth, config: config.mlops, aci: clients.aci, conversations: store, members: approvers, schedules: scheduling.service, now: Date.now });
+    registerDashboard(kit, { sso, runs: shared.runs, engine, auth, config: config.mlops, aci: clients.aci, conversations: shared, members: approvers, schedules: scheduling.service, now: Date.now });
   const server = createBotServer({
     adapter,
     bot,
     logger,
-    isReady: () => store.ready(),
+    isReady: () => store.ready() && shared.ready(),
     readiness,
     authRequired: !!config.botAuth,
     webhooks,
@@ -124,7 +134,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   // The tracker: polls every unfinished run (after a restart, this resumes them) and retries announcements.
   let ticking: Promise<void> | undefined;
   const tick = (): void => {
-    if (ticking) return;
+    if (ticking || !leadership.held()) return;
     // The announcements are woken, not awaited: a pass paced to Teams' limits can take minutes,
     // and polling must not wait for it.
     ticking = tracker
@@ -139,14 +149,26 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
       });
   };
   const timer = setInterval(tick, config.pollIntervalMs);
-  tick();
-  watching.start();
-  scheduling.start();
+  // Several instances: a transition taken on another one reaches the leader's dispatcher only through the store, so it looks every 2 s.
+  const announceTimer = shared !== store ? setInterval(wake, Math.min(2000, config.pollIntervalMs)) : undefined;
+  // The leader (always this instance with SQLite) polls, announces, watches and fires schedules; a new leader starts at once.
+  leadership.onChange((leading) => {
+    if (leading) {
+      tick();
+      watching.start();
+      scheduling.start();
+    } else {
+      Promise.all([watching.stop(), scheduling.stop()]).catch((error: unknown) => logger.warn('stopping the leader\'s work failed', { error }));
+    }
+  });
+  leadership.start();
 
   return {
     url,
     server,
     store,
+    shared,
+    leadership,
     engine,
     tracker,
     notifier,
@@ -156,12 +178,15 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     dispatcher,
     stop: async () => {
       clearInterval(timer);
+      clearInterval(announceTimer);
       await server.close();
       await ticking;
+      await leadership.stop();
       await watching.stop();
       await scheduling.stop();
       await notifier.close();
       await store.close();
+      if (shared !== store) await shared.close();
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { Figure } from './figure';
 import { processFigures } from './process.bench';
+import { storeFigures } from './store.bench';
 import { trackingFigures } from './tracking.bench';
 import { turnFigures } from './turns.bench';
 
@@ -17,6 +18,8 @@ async function main(part: string | undefined): Promise<Figure[]> {
       return trackingFigures({ small: 10, big: Number(process.env.BENCH_RUNS ?? (quick ? 100 : 1_000)), timeoutMs: Number(process.env.BENCH_TRACK_TIMEOUT_MS ?? 300_000) });
     case 'process':
       return processFigures({ rounds: quick ? 3 : 5 });
+    case 'store':
+      return storeFigures({ runs: quick ? 10 : 50, rounds: quick ? 2 : 3 });
     default:
       throw new Error(`unknown bench part ${String(part)}`);
   }

@@ -36,7 +36,7 @@ export const scheduleCommand = defineCommand({
     const schedules = ctx.workflow.schedules;
     if (!schedules) return { kind: 'text', text: 'Schedules are not available here.' };
     if (!positionals.model) {
-      const list = schedules.list();
+      const list = await schedules.list();
       return { kind: 'text', text: list.length ? `Retraining schedules:\n\n${list.map((s) => `- ${describeSchedule(s)}`).join('\n')}` : 'No model is retrained on a schedule. Add one with /schedule <model> "<cron>" --tz <zone>.' };
     }
     if (!positionals.cron) return { kind: 'text', text: `Give the cron expression in quotes, e.g. /schedule ${positionals.model} "0 2 * * *" --tz Europe/Paris. Nothing was changed.` };
@@ -44,7 +44,7 @@ export const scheduleCommand = defineCommand({
     const forbidden = await ctx.auth.check(ctx.user, 'train', positionals.model);
     if (forbidden) return refuse(ctx, 'schedule.set', forbidden);
     try {
-      const saved = schedules.set(positionals.model, positionals.cron, flags.tz ?? 'UTC', ctx.user, ctx.conversation.id);
+      const saved = await schedules.set(positionals.model, positionals.cron, flags.tz ?? 'UTC', ctx.user, ctx.conversation.id);
       await ctx.workflow.runs.appendAudit({ at: new Date(ctx.workflow.now()).toISOString(), actor: ctx.user.id, action: 'schedule.set', outcome: 'ok', detail: { model: saved.model, cron: saved.cron, timeZone: saved.timeZone } });
       return { kind: 'text', text: `Scheduled: ${describeSchedule(saved)}. Runs start as yours and post their card here.` };
     } catch (e) {
@@ -69,7 +69,7 @@ export const unscheduleCommand = defineCommand({
     if (!schedules) return { kind: 'text', text: 'Schedules are not available here.' };
     const forbidden = await ctx.auth.check(ctx.user, 'train', positionals.model);
     if (forbidden) return refuse(ctx, 'schedule.remove', forbidden);
-    const removed = schedules.remove(positionals.model);
+    const removed = await schedules.remove(positionals.model);
     await ctx.workflow.runs.appendAudit({ at: new Date(ctx.workflow.now()).toISOString(), actor: ctx.user.id, action: 'schedule.remove', outcome: removed ? 'ok' : 'refused', detail: { model: positionals.model } });
     return { kind: 'text', text: removed ? `${positionals.model} is no longer retrained on a schedule.` : `${positionals.model} had no schedule. Nothing was changed.` };
   },

@@ -103,7 +103,7 @@ export function registerWatchApi(kit: RouteKit, deps: WatchApiDeps): void {
     if (!user) return;
     // One schedule per model at most, so the list is as long as the models: no paging.
     const schedules: ScheduleDto[] = [];
-    for (const s of deps.schedules?.list() ?? []) {
+    for (const s of (await deps.schedules?.list()) ?? []) {
       schedules.push({
         model: s.model, cron: s.cron, timeZone: s.timeZone, nextDue: s.nextDue, owner: s.owner.name,
         ...(s.lastRunId ? { lastRunId: s.lastRunId } : {}), ...(s.lastFiredAt ? { lastFiredAt: s.lastFiredAt } : {}),
@@ -126,7 +126,7 @@ export function registerWatchApi(kit: RouteKit, deps: WatchApiDeps): void {
       await deps.runs.appendAudit({ at, actor: user.id, action: 'schedule.remove', outcome: 'refused', detail: { reason: 'forbidden', model: forbidden.model, needs: forbidden.needs, via: 'dashboard' } });
       return kit.refuse(res, 'dashboard unschedule', { status: 403, message: refusalWords(forbidden) }, 'forbidden');
     }
-    const removed = deps.schedules.remove(body.model);
+    const removed = await deps.schedules.remove(body.model);
     await deps.runs.appendAudit({ at, actor: user.id, action: 'schedule.remove', outcome: removed ? 'ok' : 'refused', detail: { model: body.model, via: 'dashboard' } });
     if (!removed) return kit.refuse(res, 'dashboard unschedule', { status: 404, message: `${body.model} had no schedule. Nothing was changed.` }, 'no schedule');
     json(res, 200, { message: `${body.model} is no longer retrained on a schedule.` });

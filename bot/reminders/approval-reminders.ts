@@ -10,8 +10,8 @@ import type { Notifier } from '../notifier';
 export interface ApprovalRemindersDeps {
   runs: RunStore;
   conversations: Pick<Store, 'listConversations'>;
-  /** One reminder and one expiry notice per run, persisted (SqliteStore.markReminder). */
-  marks: { markReminder(runId: string, kind: 'reminder' | 'expired', at: string): boolean; unmarkReminder(runId: string, kind: 'reminder' | 'expired'): void };
+  /** One reminder and one expiry notice per run, persisted (SqliteStore.markReminder, or AzureTableStore's shared by every instance). */
+  marks: { markReminder(runId: string, kind: 'reminder' | 'expired', at: string): boolean | Promise<boolean>; unmarkReminder(runId: string, kind: 'reminder' | 'expired'): void | Promise<void> };
   notifier: Notifier;
   approvers: ApproverDirectory;
   admins: readonly string[];
@@ -35,10 +35,10 @@ export class ApprovalReminders {
       if (!a) continue;
       const expiresAt = Date.parse(a.expiresAt);
       const at = new Date(now).toISOString();
-      if (a.state === 'pending' && now < expiresAt && expiresAt - now <= this.deps.remindBeforeMs && this.deps.marks.markReminder(run.id, 'reminder', at)) {
+      if (a.state === 'pending' && now < expiresAt && expiresAt - now <= this.deps.remindBeforeMs && (await this.deps.marks.markReminder(run.id, 'reminder', at))) {
         if (await this.send(run, 'reminder', () => this.remind(run, expiresAt - now))) out.reminded.push(run.id);
       }
-      if (((a.state === 'pending' && now >= expiresAt) || a.state === 'expired') && this.deps.marks.markReminder(run.id, 'expired', at)) {
+      if (((a.state === 'pending' && now >= expiresAt) || a.state === 'expired') && (await this.deps.marks.markReminder(run.id, 'expired', at))) {
         if (await this.send(run, 'expired', () => this.tellAdmins(run))) out.expired.push(run.id);
       }
     }
@@ -50,7 +50,7 @@ export class ApprovalReminders {
       await work();
       return true;
     } catch (error) {
-      this.deps.marks.unmarkReminder(run.id, kind);
+      await this.deps.marks.unmarkReminder(run.id, kind);
       this.deps.logger.warn('approval reminder not delivered; retried on the next check', { runId: run.id, kind, error });
       return false;
     }

@@ -3,6 +3,7 @@ import type { ServiceClients } from '../../services/clients';
 import type { AppConfig } from '../../services/config/config';
 import type { Logger } from '../../services/logger';
 import type { SqliteStore } from '../../services/store/sqlite.store';
+import type { RunStore } from '../../services/workflow/run-store';
 import { ensureWebhooks, type HookSetupResult } from '../../services/watch/hook-setup';
 import { WatchPoller } from '../../services/watch/watch-poller';
 import { WatchService } from '../../services/watch/watch.service';
@@ -23,15 +24,16 @@ export interface Watching {
 }
 
 /** Wires external-run watching: service (webhooks and poller feed it), announcer, poll timer, hook setup. */
-export function startWatching(deps: { config: Readonly<AppConfig>; clients: ServiceClients; store: SqliteStore; auth: Authorizer; notifier: Notifier; people: WatchAnnouncerDeps['people']; logger: Logger; /** Filled with the destination id once found or created. */ destinations?: string[] }): Watching {
+export function startWatching(deps: { config: Readonly<AppConfig>; clients: ServiceClients; store: SqliteStore; /** The shared runs and subscriptions (default store.runs; another with STATE_STORE=azure-table). */ runs?: RunStore; auth: Authorizer; notifier: Notifier; people: WatchAnnouncerDeps['people']; logger: Logger; /** Filled with the destination id once found or created. */ destinations?: string[] }): Watching {
   const { config, clients, store } = deps;
+  const runs = deps.runs ?? store.runs;
   const logger = deps.logger.child({ component: 'watch' });
   const w = config.mlops.watch;
   // The service tells the announcer about changes; the announcer reads the service: one is built first.
   const late: { announcer?: WatchAnnouncer } = {};
   const service = new WatchService({
     store: store.watch,
-    runs: store.runs,
+    runs,
     devops: clients.devops,
     databricks: clients.databricks,
     config: config.mlops,
@@ -42,7 +44,7 @@ export function startWatching(deps: { config: Readonly<AppConfig>; clients: Serv
       late.announcer?.nudge().catch((error: unknown) => logger.warn('announcing external runs failed', { error }));
     },
   });
-  const announcer = new WatchAnnouncer({ store: store.watch, service, notifier: deps.notifier, runs: store.runs, people: deps.people, logger });
+  const announcer = new WatchAnnouncer({ store: store.watch, service, notifier: deps.notifier, runs, people: deps.people, logger });
   late.announcer = announcer;
   const poller = new WatchPoller({ service, store: store.watch, devops: clients.devops, databricks: clients.databricks, now: Date.now, logger, maxListCalls: w.maxListCallsPerPass, lookbackMs: w.lookback });
   const a = announcer;
@@ -65,7 +67,7 @@ export function startWatching(deps: { config: Readonly<AppConfig>; clients: Serv
       return undefined;
     }
     // Jobs are named by id or by name (config and /subscribe --job); a name is resolved to every job of that name.
-    const jobRefs = watchTargets(config.mlops, await store.runs.listSubscriptions()).filter((t) => t.source === 'databricks');
+    const jobRefs = watchTargets(config.mlops, await runs.listSubscriptions()).filter((t) => t.source === 'databricks');
     const jobIds = new Set<number>();
     for (const t of jobRefs) {
       if (/^\d+$/.test(t.ref)) jobIds.add(Number(t.ref));

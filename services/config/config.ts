@@ -15,7 +15,18 @@ export interface AppConfig {
   databricks: { host: string; token: string | undefined } | undefined;
   mlflow: { trackingUri: string; token: string | undefined } | undefined;
   azure: { subscriptionId: string; resourceGroup: string; location: string; armEndpoint: string; scoringIdentity: { id: string; clientId: string } | undefined } | undefined;
-  stateStore: { kind: 'sqlite'; path: string };
+  /** SQLite (one instance), or Azure Tables (several instances; docs/scale-out.md). */
+  stateStore:
+    | { kind: 'sqlite'; path: string }
+    | {
+        kind: 'azure-table';
+        connectionString: string | undefined;
+        endpoint: string | undefined;
+        table: string;
+        leaseTtlMs: number;
+        /** A local SQLite file for the state not yet moved to the table (watch reports): per instance. */
+        path: string;
+      };
   /** Microsoft Graph, for roles that name Entra groups. */
   graphEndpoint: string;
   /** How the bot gets Entra tokens: an explicit managed-identity endpoint, or DefaultAzureCredential. */
@@ -107,7 +118,7 @@ export function loadConfig(
           }
         : undefined,
     graphEndpoint: env.GRAPH_ENDPOINT,
-    stateStore: { kind: 'sqlite', path: env.STATE_STORE === 'sqlite::memory:' ? ':memory:' : resolve(cwd, env.STATE_STORE.slice('sqlite:'.length)) },
+    stateStore: stateStore(env, cwd),
     identity:
       env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER
         ? { kind: 'managed-identity-endpoint', endpoint: env.IDENTITY_ENDPOINT, header: env.IDENTITY_HEADER, clientId: env.AZURE_CLIENT_ID }
@@ -119,9 +130,21 @@ export function loadConfig(
     pollIntervalMs: env.POLL_INTERVAL_MS,
     configPath,
     mlops: fileResult.data,
-    secrets: [env.MicrosoftAppPassword, env.AZURE_DEVOPS_PAT, env.DATABRICKS_TOKEN, env.WEBHOOK_SECRET, env.IDENTITY_HEADER].filter((s): s is string => !!s),
+    secrets: [env.MicrosoftAppPassword, env.AZURE_DEVOPS_PAT, env.DATABRICKS_TOKEN, env.WEBHOOK_SECRET, env.IDENTITY_HEADER, accountKey(env.STATE_STORE)].filter((s): s is string => !!s),
   };
   return deepFreeze(cfg);
+}
+
+function stateStore(env: Env, cwd: string): AppConfig['stateStore'] {
+  if (env.STATE_STORE.startsWith('sqlite:')) return { kind: 'sqlite', path: env.STATE_STORE === 'sqlite::memory:' ? ':memory:' : resolve(cwd, env.STATE_STORE.slice('sqlite:'.length)) };
+  const target = env.STATE_STORE.slice('azure-table:'.length);
+  const isEndpoint = target.startsWith('https://') && !target.includes(';');
+  return { kind: 'azure-table', connectionString: isEndpoint ? undefined : target, endpoint: isEndpoint ? target.replace(/\/+$/, '') : undefined, table: env.STATE_TABLE, leaseTtlMs: env.LEASE_TTL_MS, path: resolve(cwd, env.LOCAL_STATE_PATH) };
+}
+
+/** The account key of a connection string, scrubbed from every log line. */
+function accountKey(stateStore: string): string | undefined {
+  return /AccountKey=([^;]+)/i.exec(stateStore)?.[1];
 }
 
 /** The tab's API is the bot's own app unless another is named; its tenant is the bot's unless a list is given. */

@@ -56,8 +56,20 @@ export const envSchema = z
     GRAPH_ENDPOINT: z.preprocess(empty, url('GRAPH_ENDPOINT', 'leave it unset for https://graph.microsoft.com').default('https://graph.microsoft.com')),
     STATE_STORE: z.preprocess(
       empty,
-      z.string().regex(/^sqlite:.+$/, 'STATE_STORE must be sqlite:<path> (e.g. sqlite:./data/mlops-chatops.db); other backends are not built yet').default('sqlite:./data/mlops-chatops.db'),
+      z
+        .string()
+        .regex(
+          /^(sqlite:.+|azure-table:(https:\/\/[^\s/]+\/?|(?=.*AccountName=)(?=.*AccountKey=)(?=.*TableEndpoint=https?:\/\/)[^\s]+))$/,
+          'STATE_STORE must be sqlite:<path> (e.g. sqlite:./data/mlops-chatops.db), azure-table:<table endpoint> (e.g. azure-table:https://acct.table.core.windows.net, with the bot\'s managed identity) or azure-table:<connection string with AccountName, AccountKey and TableEndpoint>; see docs/scale-out.md',
+        )
+        .default('sqlite:./data/mlops-chatops.db'),
     ),
+    /** The table of the azure-table store (one table holds everything; letters and digits, 3-63, starting with a letter). */
+    STATE_TABLE: z.preprocess(empty, z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'STATE_TABLE must be a table name: 3-63 letters and digits, starting with a letter').default('mlopschatops')),
+    /** With STATE_STORE=azure-table: the per-instance SQLite file for the state not yet on the table (watch reports). */
+    LOCAL_STATE_PATH: z.preprocess(empty, z.string().min(1).default('./data/mlops-chatops.db')),
+    /** How long a lease of shared work (tracker, outbox) lasts without renewal: another instance takes over after it. */
+    LEASE_TTL_MS: z.preprocess(empty, z.coerce.number().int().min(2000, 'LEASE_TTL_MS must be at least 2000').max(600_000, 'LEASE_TTL_MS must be at most 600000 (10 minutes)').default(30_000)),
     WEBHOOK_SECRET: z.preprocess(empty, z.string().min(16, 'WEBHOOK_SECRET must be at least 16 characters; generate one with `openssl rand -hex 32`').optional()),
     /** App Service's managed-identity endpoint (set by the platform; the sandbox serves the same protocol). */
     IDENTITY_ENDPOINT: z.preprocess(empty, url('IDENTITY_ENDPOINT', 'it is set by App Service; unset it elsewhere').optional()),

@@ -3,7 +3,7 @@
  * request on the other side (service, operation, HTTP status, the service's own error code and
  * message, the request id) and never the request's credentials.
  */
-export type ServiceName = 'azure-devops' | 'databricks' | 'mlflow' | 'aci' | 'teams' | 'identity' | 'graph';
+export type ServiceName = 'azure-devops' | 'databricks' | 'mlflow' | 'aci' | 'teams' | 'identity' | 'graph' | 'azure-table';
 
 export interface ServiceErrorInit {
   service: ServiceName;

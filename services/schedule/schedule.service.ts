@@ -4,10 +4,10 @@ import type { Logger } from '../logger';
 import type { RunEngine } from '../workflow/run-engine';
 import type { RunStore } from '../workflow/run-store';
 import type { RunRecord } from '../workflow/run.types';
-import type { ScheduleRecord, SqliteScheduleStore } from './schedule.store';
+import type { ScheduleRecord, ScheduleStore } from './schedule.store';
 
 export interface ScheduleServiceDeps {
-  store: SqliteScheduleStore;
+  store: ScheduleStore;
   runs: RunStore;
   engine: Pick<RunEngine, 'startTrain'>;
   models: readonly string[];
@@ -43,28 +43,28 @@ export class ScheduleService {
     }
   }
 
-  list(): ScheduleRecord[] {
+  async list(): Promise<ScheduleRecord[]> {
     return this.deps.store.list();
   }
 
-  set(model: string, cron: string, timeZone: string, owner: Principal, conversationId: string): ScheduleRecord {
+  async set(model: string, cron: string, timeZone: string, owner: Principal, conversationId: string): Promise<ScheduleRecord> {
     if (!this.deps.models.includes(model)) throw new ScheduleError(`There is no model "${model}".`);
     const now = this.deps.now();
     const nextDue = ScheduleService.next(cron, timeZone, now).toISOString();
-    this.deps.store.put({ model, cron, timeZone, owner: { id: owner.id, name: owner.name }, conversationId, nextDue }, new Date(now).toISOString());
-    const saved = this.deps.store.get(model);
+    await this.deps.store.put({ model, cron, timeZone, owner: { id: owner.id, name: owner.name }, conversationId, nextDue }, new Date(now).toISOString());
+    const saved = await this.deps.store.get(model);
     if (!saved) throw new Error('schedule not saved');
     return saved;
   }
 
-  remove(model: string): boolean {
+  async remove(model: string): Promise<boolean> {
     return this.deps.store.remove(model);
   }
 
   /** Starts every due schedule once; `now` may be given (tests of downtime). */
   async tick(now = this.deps.now()): Promise<RunRecord[]> {
     const started: RunRecord[] = [];
-    for (const s of this.deps.store.list()) {
+    for (const s of await this.deps.store.list()) {
       try {
         if (s.firingDue) {
           const run = await this.finishClaim(s, s.firingDue, now);
@@ -73,7 +73,7 @@ export class ScheduleService {
         }
         if (Date.parse(s.nextDue) > now) continue;
         const next = ScheduleService.next(s.cron, s.timeZone, now).toISOString();
-        if (!this.deps.store.claim(s.model, s.nextDue, next)) continue;
+        if (!(await this.deps.store.claim(s.model, s.nextDue, next))) continue;
         const run = await this.start({ ...s, nextDue: next, firingDue: s.nextDue }, s.nextDue, now);
         if (run) started.push(run);
       } catch (error) {
@@ -87,7 +87,7 @@ export class ScheduleService {
   private async finishClaim(s: ScheduleRecord, due: string, now: number): Promise<RunRecord | undefined> {
     const existing = (await this.deps.runs.listRuns({ model: s.model, requesterId: s.owner.id, limit: 20 })).find((r) => r.kind === 'train' && Date.parse(r.createdAt) >= Date.parse(due));
     if (existing) {
-      this.deps.store.fired(s.model, existing.id, new Date(now).toISOString());
+      await this.deps.store.fired(s.model, existing.id, new Date(now).toISOString());
       return undefined;
     }
     return this.start(s, due, now);
@@ -98,10 +98,10 @@ export class ScheduleService {
     if (!result.ok) {
       // Refused (the owner lost the trainer role): recorded as fired so it is not retried every tick.
       this.deps.logger.warn('scheduled run refused', { model: s.model, owner: s.owner.id, refusal: result.refusal });
-      this.deps.store.fired(s.model, undefined, new Date(now).toISOString());
+      await this.deps.store.fired(s.model, undefined, new Date(now).toISOString());
       return undefined;
     }
-    this.deps.store.fired(s.model, result.run.id, new Date(now).toISOString());
+    await this.deps.store.fired(s.model, result.run.id, new Date(now).toISOString());
     const lateByMs = now - Date.parse(due);
     this.deps.onStarted({ schedule: s, run: result.run, due, lateByMs: lateByMs > (this.deps.lateAfterMs ?? 5 * 60_000) ? lateByMs : 0 });
     return result.run;

@@ -22,6 +22,20 @@ export interface ScheduleRecord {
   lastFiredAt: string | undefined;
 }
 
+/**
+ * What the schedule service needs of a store: the SQLite store answers at once, the shared one
+ * (services/store/azure-table/table-schedules.ts) with promises.
+ */
+export interface ScheduleStore {
+  list(): ScheduleRecord[] | Promise<ScheduleRecord[]>;
+  get(model: string): ScheduleRecord | undefined | Promise<ScheduleRecord | undefined>;
+  put(s: Omit<ScheduleRecord, 'firingDue' | 'lastRunId' | 'lastFiredAt'>, now: string): void | Promise<void>;
+  remove(model: string): boolean | Promise<boolean>;
+  /** Claims a due occurrence: moves next_due on and marks it firing, only if nobody did already. */
+  claim(model: string, expectedDue: string, nextDue: string): boolean | Promise<boolean>;
+  fired(model: string, runId: string | undefined, at: string): void | Promise<void>;
+}
+
 interface Row {
   model: string; cron: string; time_zone: string; owner_id: string; owner_name: string; conversation_id: string;
   next_due: string; firing_due: string | null; last_run_id: string | null; last_fired_at: string | null;
@@ -33,7 +47,7 @@ const toRecord = (r: Row): ScheduleRecord => ({
 });
 
 /** One schedule per model, in the bot's SQLite file. */
-export class SqliteScheduleStore {
+export class SqliteScheduleStore implements ScheduleStore {
   constructor(private readonly db: () => Database.Database) {}
 
   list(): ScheduleRecord[] {

@@ -162,7 +162,7 @@ run('dashboard tab: models, subscriptions and schedules (headless Chromium)', ()
     await remove.click();
     await tab.locator('#notice').getByText('fashion-cnn is no longer retrained on a schedule.').waitFor({ timeout: 10_000 });
     await tab.getByText('No model is retrained on a schedule.').waitFor({ timeout: 10_000 });
-    expect(bot.scheduling.service.list()).toEqual([]);
+    expect(await bot.scheduling.service.list()).toEqual([]);
     await page.close();
   });
 });

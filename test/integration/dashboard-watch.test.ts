@@ -50,7 +50,7 @@ describe('dashboard API: subscriptions and schedules', () => {
     // Alex's 1:1 chat with the bot: a subscription and a schedule, made in chat.
     await say('/subscribe fashion-cnn --events failed,approval');
     await say('/schedule fashion-cnn "0 2 * * *" --tz Europe/Paris');
-    await waitFor('the subscription and the schedule', async () => ((await bot.store.runs.listSubscriptions()).length === 1 && bot.scheduling.service.list().length === 1) || undefined);
+    await waitFor('the subscription and the schedule', async () => ((await bot.store.runs.listSubscriptions()).length === 1 && (await bot.scheduling.service.list()).length === 1) || undefined);
     // A team channel whose Teams roster has Alex and Megan (not Adele), following a pipeline.
     const personal = (await bot.store.getConversation('conv-alex'))!;
     const ref = personal.reference as { conversation: Record<string, unknown> };
@@ -114,11 +114,11 @@ describe('dashboard API: subscriptions and schedules', () => {
     const refused = await post('/api/dashboard/schedules/remove', token(adele), { model: 'fashion-cnn' });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: string }).error).toBe('You are not allowed to start training runs of fashion-cnn: it needs the trainer role for fashion-cnn (admins hold every role). Nothing was changed.');
-    expect(bot.scheduling.service.list()).toHaveLength(1);
+    expect(await bot.scheduling.service.list()).toHaveLength(1);
     const done = await post('/api/dashboard/schedules/remove', token(megan), { model: 'fashion-cnn' });
     expect(done.status).toBe(200);
     expect(((await done.json()) as { message: string }).message).toBe('fashion-cnn is no longer retrained on a schedule.');
-    expect(bot.scheduling.service.list()).toEqual([]);
+    expect(await bot.scheduling.service.list()).toEqual([]);
     expect((await post('/api/dashboard/schedules/remove', token(megan), { model: 'fashion-cnn' })).status).toBe(404);
   });
 

@@ -103,7 +103,7 @@ async function world(m: string): Promise<World> {
   });
   const registry = createCommandRegistry();
   const schedules = new ScheduleService({ store: store.schedules, runs: store.runs, engine, models: Object.keys(config.mlops.models), now: Date.now, logger: silentLogger, onStarted: () => undefined });
-  schedules.set(m, '0 3 * * *', 'UTC', PEOPLE.requester, 'conv-1');
+  await schedules.set(m, '0 3 * * *', 'UTC', PEOPLE.requester, 'conv-1');
   const cards = new RunCardWriter({ runs: store.runs, models: config.mlops.models, now: Date.now });
   const workflow = { engine, runs: store.runs, now: Date.now, cards, schedules };
   // A failed pipeline run of the model's CI, as the watcher reported it; Retry queues through this client.

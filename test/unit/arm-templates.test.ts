@@ -90,6 +90,11 @@ const byType = (t: ArmTemplate, type: string): ArmResource => {
   if (!r) throw new Error(`template has no ${type}`);
   return r;
 };
+/**
+ * Microsoft.Authorization is not in the offline schemas: the schema checks see the template without
+ * its role assignment, which is checked against the REST API's shape below (as aci-access.json's).
+ */
+const schemaChecked: ArmTemplate = { ...template, resources: template.resources.filter((r) => r.type !== 'Microsoft.Authorization/roleAssignments') };
 const webApp = byType(template, 'Microsoft.Web/sites');
 const siteConfig = (webApp.properties as { siteConfig: Json & { appSettings: Array<{ name: string; value: string }> } }).siteConfig;
 const appSettings = new Map(siteConfig.appSettings.map((s) => [s.name, s.value]));
@@ -103,17 +108,17 @@ beforeAll(() => {
 
 describe('infra/azure/azuredeploy.json against the offline ARM schemas', () => {
   it('uses only resource types and apiVersions whose provider schema is in the fixtures', () => {
-    const missing = template.resources.map(resourceSchemaUrl).filter((u) => !ajv.getSchema(u));
+    const missing = schemaChecked.resources.map(resourceSchemaUrl).filter((u) => !ajv.getSchema(u));
     expect(missing).toEqual([]);
   });
 
   it('validates as a whole against deploymentTemplate.json', () => {
-    const ok = validateTemplate(template);
+    const ok = validateTemplate(schemaChecked);
     expect(ok ? [] : explain(validateTemplate.errors)).toEqual([]);
     expect(ok).toBe(true);
   });
 
-  it.each(template.resources.map((r) => [`${r.type}@${r.apiVersion}`, r] as const))('validates %s against its provider schema', (_label, r) => {
+  it.each(schemaChecked.resources.map((r) => [`${r.type}@${r.apiVersion}`, r] as const))('validates %s against its provider schema', (_label, r) => {
     const v = schemaFor(resourceSchemaUrl(r));
     expect(v(r) ? [] : explain(v.errors)).toEqual([]);
   });
@@ -131,7 +136,7 @@ describe('infra/azure/azuredeploy.json against the offline ARM schemas', () => {
 
 describe('the validator can fail', () => {
   it('rejects a web app whose httpsOnly is a string, as a resource and in the whole template', () => {
-    const bad = structuredClone(template);
+    const bad = structuredClone(schemaChecked);
     const site = byType(bad, 'Microsoft.Web/sites');
     (site.properties as Json).httpsOnly = 'yes';
     const v = schemaFor(resourceSchemaUrl(site));
@@ -144,7 +149,7 @@ describe('the validator can fail', () => {
     const bot = structuredClone(byType(template, 'Microsoft.BotService/botServices'));
     (bot.properties as Json).msaAppType = 'UserAssignedMsi'; // ARM spells it UserAssignedMSI
     expect(schemaFor(resourceSchemaUrl(bot))(bot)).toBe(false);
-    const bad = structuredClone(template);
+    const bad = structuredClone(schemaChecked);
     bad.resources.push({ type: 'Microsoft.Authorization/roleAssignments', apiVersion: '2022-04-01', name: 'x', properties: {} });
     expect(validateTemplate(bad)).toBe(false);
   });
@@ -181,9 +186,35 @@ describe('web app settings', () => {
     expect(plainSecretParams).toEqual([]);
   });
 
-  it('stores state in SQLite on the persistent /home share', () => {
-    expect(template.variables).toMatchObject({ stateStore: 'sqlite:/home/data/mlops-chatops.db' });
-    expect(appSettings.get('STATE_STORE')).toBe("[variables('stateStore')]");
+  it('stores state in SQLite on the persistent /home share by default, or in the account\'s table with several instances', () => {
+    expect(template.variables).toMatchObject({ sqliteStateStore: 'sqlite:/home/data/mlops-chatops.db' });
+    expect(template.parameters.stateStore).toMatchObject({ defaultValue: 'sqlite', allowedValues: ['sqlite', 'azure-table'] });
+    expect(appSettings.get('STATE_STORE')).toBe(
+      "[if(equals(parameters('stateStore'), 'azure-table'), format('azure-table:{0}', reference(resourceId('Microsoft.Storage/storageAccounts', variables('storageName')), '2023-05-01').primaryEndpoints.table), variables('sqliteStateStore'))]",
+    );
+    // ARM does not allow reference() in variables: the expression lives in the setting (and the output) itself.
+    expect(JSON.stringify(template.variables)).not.toContain('reference(');
+    // Scale-out only with the shared store: SQLite is one file on one instance.
+    expect(byType(template, 'Microsoft.Web/serverfarms').sku).toMatchObject({ capacity: "[variables('instances')]" });
+    expect(template.variables).toMatchObject({ instances: "[if(equals(parameters('stateStore'), 'azure-table'), parameters('instanceCount'), 1)]" });
+    expect(template.parameters.instanceCount).toMatchObject({ type: 'int', defaultValue: 1, minValue: 1 });
+    expect(webApp.properties).toMatchObject({ clientAffinityEnabled: false });
+  });
+
+  it('grants the bot\'s identity Storage Table Data Contributor on the account, only with the table store', () => {
+    const ra = byType(template, 'Microsoft.Authorization/roleAssignments');
+    expect(ra).toMatchObject({
+      condition: "[equals(parameters('stateStore'), 'azure-table')]",
+      apiVersion: '2022-04-01',
+      scope: "[format('Microsoft.Storage/storageAccounts/{0}', variables('storageName'))]",
+      properties: { roleDefinitionId: "[variables('tableDataContributor')]", principalId: "[reference(variables('identityId'), '2023-01-31').principalId]", principalType: 'ServicePrincipal' },
+    });
+    expect(ra.name).toMatch(/^\[guid\(resourceId\('Microsoft\.Storage\/storageAccounts', variables\('storageName'\)\), variables\('identityId'\), variables\('tableDataContributor'\)\)\]$/);
+    // Built-in "Storage Table Data Contributor" (learn.microsoft.com/azure/role-based-access-control/built-in-roles).
+    expect(template.variables).toMatchObject({ tableDataContributor: "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3')]" });
+    // The account takes Entra only (no shared key), which the bot's credential uses.
+    expect(byType(template, 'Microsoft.Storage/storageAccounts').properties).toMatchObject({ allowSharedKeyAccess: false });
+    expect(webApp.dependsOn as string[]).toContain("[resourceId('Microsoft.Storage/storageAccounts', variables('storageName'))]");
   });
 
   it('runs Node 20 with the compiled entry, HTTPS only, always on, probing /healthz', () => {

@@ -1,0 +1,40 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { TokenCredential } from '@azure/identity';
+import type { AppConfig } from '../config/config';
+import type { Logger } from '../logger';
+import type { RunStore } from '../workflow/run-store';
+import { AzureTableStore } from './azure-table/azure-table.store';
+import { TableLease } from './azure-table/table-lease';
+import { leaseLeadership, soleInstance, type Leadership } from './leadership';
+import { SqliteStore } from './sqlite.store';
+import type { Store } from './store';
+import type { ScheduleStore } from '../schedule/schedule.store';
+
+export interface StateStores {
+  /** Runs, outbox, audit, subscriptions and conversation references: shared by every instance with azure-table. */
+  shared: Store & { runs: RunStore };
+  /** Watch reports (and, with SQLite, schedules and reminder marks); with azure-table a per-instance file, used by the leader only. */
+  local: SqliteStore;
+  /** Who runs the tracker, the dispatcher, reminders, watching and schedules. */
+  leadership: Leadership;
+  /** Retraining schedules: shared with azure-table. */
+  schedules: ScheduleStore;
+  /** Reminders already sent: shared with azure-table. */
+  marks: Pick<SqliteStore, 'markReminder' | 'unmarkReminder'> | Pick<AzureTableStore, 'markReminder' | 'unmarkReminder'>;
+}
+
+/** Opens the store STATE_STORE names (the composition root's only store decision). */
+export async function openStateStores(config: Readonly<AppConfig>, credential: TokenCredential, logger: Logger): Promise<StateStores> {
+  const s = config.stateStore;
+  const local = new SqliteStore(s.path);
+  if (s.kind === 'sqlite') return { shared: local, local, leadership: soleInstance, marks: local, schedules: local.schedules };
+  const shared = await AzureTableStore.open({
+    target: { table: s.table, ...(s.connectionString ? { connectionString: s.connectionString } : { endpoint: s.endpoint ?? '' }) },
+    ...(s.connectionString ? {} : { credential }),
+  });
+  // The holder name says which instance leads (an App Service instance has its own host name); the rest keeps two processes on one host apart.
+  const holder = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  const lease = new TableLease(shared.table, 'leader', holder, s.leaseTtlMs);
+  return { shared, local, leadership: leaseLeadership(lease, logger.child({ component: 'lease' })), marks: shared, schedules: shared.schedules };
+}
