@@ -132,7 +132,7 @@ describe('three bot instances on one Azure table', () => {
   }, 300_000);
 
   it('starts many runs over the three instances and shows each one card and one approval card', async () => {
-    const n = Number(process.env.SCALE_RUNS ?? 30);
+    const n = Number(process.env.SCALE_RUNS ?? 100);
     const first = 2;
     const ids = Array.from({ length: n }, (_, i) => `r-${first + i}`);
     // Started one by one on alternating instances (a Teams user waits for each answer too).
