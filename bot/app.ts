@@ -60,7 +60,7 @@ export interface RunningBot {
  */
 export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits>; routes?: Array<(kit: RouteKit) => void> } = {}): Promise<RunningBot> {
   const clients = createServiceClients(config, logger);
-  const { shared, local: store, leadership, marks, schedules } = await openStateStores(config, clients.credential, logger);
+  const { shared, local: store, leadership, marks, schedules, watch } = await openStateStores(config, clients.credential, logger);
   const botFrameworkAuth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
   const adapter = new CheckedCloudAdapter(botFrameworkAuth);
   adapter.onTurnError = async (ctx: TurnContext, error: Error) => {
@@ -97,7 +97,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   const tracker = createTracker(config, clients, engine, shared.runs, logger);
 
   // Runs the bot did not start (issue 10): reports, their cards, the poller and the webhook subscriptions.
-  const watching = startWatching({ config, clients, store, runs: shared.runs, auth, notifier, people: approvers, logger, destinations });
+  const watching = startWatching({ config, clients, store, watch, leads: () => leadership.held(), runs: shared.runs, auth, notifier, people: approvers, logger, destinations });
 
   const scheduling = await startScheduling({ config, store, runs: shared.runs, schedules, engine, notifier, logger });
   const reminders = new ApprovalReminders({ runs: shared.runs, conversations: shared, marks, notifier, approvers, admins: config.mlops.roles.admins, remindBeforeMs: config.mlops.reminders.approvalBefore, logger: logger.child({ component: 'reminders' }) });
@@ -150,7 +150,14 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   };
   const timer = setInterval(tick, config.pollIntervalMs);
   // Several instances: a transition taken on another one reaches the leader's dispatcher only through the store, so it looks every 2 s.
-  const announceTimer = shared !== store ? setInterval(wake, Math.min(2000, config.pollIntervalMs)) : undefined;
+  // External-run reports recorded on another instance (a webhook landed there) are announced by the leader the same way.
+  const announceTimer =
+    shared !== store
+      ? setInterval(() => {
+          wake();
+          if (leadership.held()) watching.announcer.nudge().catch((error: unknown) => logger.warn('announcing external runs failed', { error }));
+        }, Math.min(2000, config.pollIntervalMs))
+      : undefined;
   // The leader (always this instance with SQLite) polls, announces, watches and fires schedules; a new leader starts at once.
   leadership.onChange((leading) => {
     if (leading) {

@@ -1,7 +1,7 @@
 import { externalRunCard, type ExternalRunCardView } from '../../cards/external-run.card';
 import type { PersonView } from '../../cards/views';
 import type { Logger } from '../../services/logger';
-import type { SqliteWatchStore, StoredReport } from '../../services/watch/watch.store';
+import type { StoredReport, WatchStore } from '../../services/watch/watch.store';
 import type { ExternalRunReport } from '../../services/watch/watch.types';
 import type { WatchService } from '../../services/watch/watch.service';
 import { rollbackTarget } from '../../services/workflow/rollback-target';
@@ -10,7 +10,7 @@ import type { Notifier, OutgoingMessage } from '../notifier';
 import { formatTime } from '../views/run-views';
 
 export interface WatchAnnouncerDeps {
-  store: SqliteWatchStore;
+  store: WatchStore;
   service: WatchService;
   notifier: Notifier;
   runs: RunStore;
@@ -46,7 +46,7 @@ export class WatchAnnouncer {
       try {
         do {
           this.again = false;
-          for (const stored of this.deps.store.unannounced()) await this.announce(stored);
+          for (const stored of await this.deps.store.unannounced()) await this.announce(stored);
         } while (this.again);
       } finally {
         this.pumping = undefined;
@@ -57,7 +57,7 @@ export class WatchAnnouncer {
 
   private async announce(stored: StoredReport): Promise<void> {
     const { report, version } = stored;
-    const existing = this.deps.store.messages(report.key);
+    const existing = await this.deps.store.messages(report.key);
     // Conversations are chosen once, when the report is first announced; later versions update those messages.
     const audience = stored.announcedVersion === 0 ? await this.deps.service.audienceOf(report) : [];
     let failures = 0;
@@ -65,7 +65,7 @@ export class WatchAnnouncer {
       if (m.version >= version) continue;
       try {
         await this.deps.notifier.update(m.conversationId, m.activityId, await this.message(report, version, m.conversationId));
-        this.deps.store.setMessage(report.key, m.conversationId, m.activityId, version);
+        await this.deps.store.setMessage(report.key, m.conversationId, m.activityId, version);
       } catch (error) {
         failures++;
         this.deps.logger.warn('could not update an external-run card; retried on the next pass', { key: report.key, conversationId: m.conversationId, error });
@@ -75,7 +75,7 @@ export class WatchAnnouncer {
       if (existing.some((m) => m.conversationId === conversationId)) continue;
       try {
         const activityId = await this.deps.notifier.send(conversationId, await this.message(report, version, conversationId));
-        this.deps.store.setMessage(report.key, conversationId, activityId, version);
+        await this.deps.store.setMessage(report.key, conversationId, activityId, version);
       } catch (error) {
         failures++;
         this.deps.logger.warn('could not post an external-run card; retried on the next pass', { key: report.key, conversationId, error });
@@ -84,7 +84,7 @@ export class WatchAnnouncer {
     const tries = (this.attempts.get(report.key) ?? 0) + 1;
     if (failures === 0 || tries >= (this.deps.maxAttempts ?? 5)) {
       if (failures > 0) this.deps.logger.error('gave up announcing an external run to some conversations', { key: report.key, failures });
-      this.deps.store.markAnnounced(report.key, version);
+      await this.deps.store.markAnnounced(report.key, version);
       this.attempts.delete(report.key);
     } else this.attempts.set(report.key, tries);
   }

@@ -1,3 +1,4 @@
+import type { WatchStore } from '../../services/watch/watch.store';
 import type { Authorizer } from '../../services/auth/authorizer';
 import type { ServiceClients } from '../../services/clients';
 import type { AppConfig } from '../../services/config/config';
@@ -24,15 +25,16 @@ export interface Watching {
 }
 
 /** Wires external-run watching: service (webhooks and poller feed it), announcer, poll timer, hook setup. */
-export function startWatching(deps: { config: Readonly<AppConfig>; clients: ServiceClients; store: SqliteStore; /** The shared runs and subscriptions (default store.runs; another with STATE_STORE=azure-table). */ runs?: RunStore; auth: Authorizer; notifier: Notifier; people: WatchAnnouncerDeps['people']; logger: Logger; /** Filled with the destination id once found or created. */ destinations?: string[] }): Watching {
+export function startWatching(deps: { config: Readonly<AppConfig>; clients: ServiceClients; store: SqliteStore; /** The shared watch reports (default store.watch). */ watch?: WatchStore; /** The shared runs and subscriptions (default store.runs; another with STATE_STORE=azure-table). */ runs?: RunStore; auth: Authorizer; notifier: Notifier; people: WatchAnnouncerDeps['people']; logger: Logger; /** Filled with the destination id once found or created. */ destinations?: string[]; /** Whether this instance announces (the leader; always with SQLite). */ leads?: () => boolean }): Watching {
   const { config, clients, store } = deps;
   const runs = deps.runs ?? store.runs;
+  const watchStore = deps.watch ?? store.watch;
   const logger = deps.logger.child({ component: 'watch' });
   const w = config.mlops.watch;
   // The service tells the announcer about changes; the announcer reads the service: one is built first.
   const late: { announcer?: WatchAnnouncer } = {};
   const service = new WatchService({
-    store: store.watch,
+    store: watchStore,
     runs,
     devops: clients.devops,
     databricks: clients.databricks,
@@ -41,12 +43,13 @@ export function startWatching(deps: { config: Readonly<AppConfig>; clients: Serv
     now: Date.now,
     logger,
     onChange: () => {
+      if (deps.leads && !deps.leads()) return; // the leader announces what another instance recorded
       late.announcer?.nudge().catch((error: unknown) => logger.warn('announcing external runs failed', { error }));
     },
   });
-  const announcer = new WatchAnnouncer({ store: store.watch, service, notifier: deps.notifier, runs, people: deps.people, logger });
+  const announcer = new WatchAnnouncer({ store: watchStore, service, notifier: deps.notifier, runs, people: deps.people, logger });
   late.announcer = announcer;
-  const poller = new WatchPoller({ service, store: store.watch, devops: clients.devops, databricks: clients.databricks, now: Date.now, logger, maxListCalls: w.maxListCallsPerPass, lookbackMs: w.lookback });
+  const poller = new WatchPoller({ service, store: watchStore, devops: clients.devops, databricks: clients.databricks, now: Date.now, logger, maxListCalls: w.maxListCallsPerPass, lookbackMs: w.lookback });
   const a = announcer;
   let running: Promise<void> | undefined;
   const pass = (): Promise<void> => {

@@ -10,16 +10,19 @@ import { leaseLeadership, soleInstance, type Leadership } from './leadership';
 import { SqliteStore } from './sqlite.store';
 import type { Store } from './store';
 import type { ScheduleStore } from '../schedule/schedule.store';
+import type { WatchStore } from '../watch/watch.store';
 
 export interface StateStores {
   /** Runs, outbox, audit, subscriptions and conversation references: shared by every instance with azure-table. */
   shared: Store & { runs: RunStore };
-  /** Watch reports (and, with SQLite, schedules and reminder marks); with azure-table a per-instance file, used by the leader only. */
+  /** The SQLite file: everything with STATE_STORE=sqlite; with azure-table, unused by the shared state (kept for the process's own needs). */
   local: SqliteStore;
   /** Who runs the tracker, the dispatcher, reminders, watching and schedules. */
   leadership: Leadership;
   /** Retraining schedules: shared with azure-table. */
   schedules: ScheduleStore;
+  /** External-run watch reports: shared with azure-table. */
+  watch: WatchStore;
   /** Reminders already sent: shared with azure-table. */
   marks: Pick<SqliteStore, 'markReminder' | 'unmarkReminder'> | Pick<AzureTableStore, 'markReminder' | 'unmarkReminder'>;
 }
@@ -28,7 +31,7 @@ export interface StateStores {
 export async function openStateStores(config: Readonly<AppConfig>, credential: TokenCredential, logger: Logger): Promise<StateStores> {
   const s = config.stateStore;
   const local = new SqliteStore(s.path);
-  if (s.kind === 'sqlite') return { shared: local, local, leadership: soleInstance, marks: local, schedules: local.schedules };
+  if (s.kind === 'sqlite') return { shared: local, local, leadership: soleInstance, marks: local, schedules: local.schedules, watch: local.watch };
   const shared = await AzureTableStore.open({
     target: { table: s.table, ...(s.connectionString ? { connectionString: s.connectionString } : { endpoint: s.endpoint ?? '' }) },
     ...(s.connectionString ? {} : { credential }),
@@ -36,5 +39,5 @@ export async function openStateStores(config: Readonly<AppConfig>, credential: T
   // The holder name says which instance leads (an App Service instance has its own host name); the rest keeps two processes on one host apart.
   const holder = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const lease = new TableLease(shared.table, 'leader', holder, s.leaseTtlMs);
-  return { shared, local, leadership: leaseLeadership(lease, logger.child({ component: 'lease' })), marks: shared, schedules: shared.schedules };
+  return { shared, local, leadership: leaseLeadership(lease, logger.child({ component: 'lease' })), marks: shared, schedules: shared.schedules, watch: shared.watch };
 }

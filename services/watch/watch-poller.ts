@@ -1,12 +1,12 @@
 import type { AzureDevOpsClient } from '../azure-devops/azure-devops.client';
 import type { DatabricksClient } from '../databricks/databricks.client';
 import type { Logger } from '../logger';
-import type { SqliteWatchStore } from './watch.store';
+import type { WatchStore } from './watch.store';
 import type { WatchService } from './watch.service';
 
 export interface WatchPollerDeps {
   service: WatchService;
-  store: SqliteWatchStore;
+  store: WatchStore;
   devops: AzureDevOpsClient | undefined;
   databricks: DatabricksClient | undefined;
   now: () => number;
@@ -40,9 +40,9 @@ export class WatchPoller {
    * the point stays at it and the next pass starts there.
    */
   private async devopsPass(client: AzureDevOpsClient): Promise<number> {
-    const saved = this.deps.store.getCursor(CURSOR.devops);
+    const saved = await this.deps.store.getCursor(CURSOR.devops);
     if (!saved) {
-      this.deps.store.setCursor(CURSOR.devops, new Date(this.deps.now()).toISOString());
+      await this.deps.store.setCursor(CURSOR.devops, new Date(this.deps.now()).toISOString());
       return 0;
     }
     let point = saved;
@@ -61,7 +61,7 @@ export class WatchPoller {
     } catch (error) {
       this.deps.logger.warn('azure devops watch pass failed; it resumes from the last handled run', { error });
     }
-    this.deps.store.setCursor(CURSOR.devops, point);
+    await this.deps.store.setCursor(CURSOR.devops, point);
     return calls;
   }
 
@@ -72,9 +72,9 @@ export class WatchPoller {
    */
   private async databricksPass(client: DatabricksClient): Promise<number> {
     const passStart = this.deps.now();
-    const saved = this.deps.store.getCursor(CURSOR.databricks);
+    const saved = await this.deps.store.getCursor(CURSOR.databricks);
     if (!saved) {
-      this.deps.store.setCursor(CURSOR.databricks, String(passStart));
+      await this.deps.store.setCursor(CURSOR.databricks, String(passStart));
       return 0;
     }
     let token: string | undefined;
@@ -91,7 +91,7 @@ export class WatchPoller {
         token = page.nextPageToken;
       } while (token && calls < this.deps.maxListCalls);
       if (token) this.deps.logger.warn('databricks watch pass hit its list-call bound; older runs of the window are not listed', { calls });
-      this.deps.store.setCursor(CURSOR.databricks, String(passStart));
+      await this.deps.store.setCursor(CURSOR.databricks, String(passStart));
     } catch (error) {
       this.deps.logger.warn('databricks watch pass failed; the next pass covers the same window', { error });
     }

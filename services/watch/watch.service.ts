@@ -9,12 +9,12 @@ import { ServiceError } from '../http/errors';
 import type { Logger } from '../logger';
 import type { RunStore } from '../workflow/run-store';
 import { databricksReport, devopsFailed, devopsReport } from './run-reports';
-import type { SqliteWatchStore } from './watch.store';
+import type { WatchStore } from './watch.store';
 import { audience, findTarget, watchTargets } from './watch-targets';
 import { reportKey, type ExternalRunReport, type RetryRecord, type WatchSource } from './watch.types';
 
 export interface WatchServiceDeps {
-  store: SqliteWatchStore;
+  store: WatchStore;
   /** Subscriptions and the audit log. */
   runs: RunStore;
   devops: AzureDevOpsClient | undefined;
@@ -67,11 +67,11 @@ export class WatchService {
   private async devopsRun(runId: number, build?: PipelineRun): Promise<Seen> {
     const client = this.deps.devops;
     if (!client) return 'not-watched';
-    if (this.deps.store.isBotRun('azure-devops', runId)) return 'own-run';
-    if (this.deps.store.getReport(reportKey('azure-devops', runId))) return 'duplicate';
+    if (await this.deps.store.isBotRun('azure-devops', runId)) return 'own-run';
+    if (await this.deps.store.getReport(reportKey('azure-devops', runId))) return 'duplicate';
     const b = build ?? (await client.getBuild(runId));
     if (b.state !== 'completed') return 'not-finished';
-    const retryOf = this.deps.store.retryOf('azure-devops', runId);
+    const retryOf = await this.deps.store.retryOf('azure-devops', runId);
     if (retryOf) return this.retryFinished(retryOf, runId, devopsFailed(b) ? 'failed' : 'succeeded', b.result === 'canceled', b.webUrl, undefined);
     const target = findTarget(watchTargets(this.deps.config, await this.deps.runs.listSubscriptions()), 'azure-devops', b.pipelineId ?? -1, b.pipelineName);
     if (!target) return 'not-watched';
@@ -82,9 +82,9 @@ export class WatchService {
   private async databricksRun(runId: number, hint?: { jobId: number; jobName: string | undefined; failed: boolean | undefined }): Promise<Seen> {
     const client = this.deps.databricks;
     if (!client) return 'not-watched';
-    if (this.deps.store.isBotRun('databricks', runId)) return 'own-run';
-    if (this.deps.store.getReport(reportKey('databricks', runId))) return 'duplicate';
-    const retryOf = this.deps.store.retryOf('databricks', runId);
+    if (await this.deps.store.isBotRun('databricks', runId)) return 'own-run';
+    if (await this.deps.store.getReport(reportKey('databricks', runId))) return 'duplicate';
+    const retryOf = await this.deps.store.retryOf('databricks', runId);
     const targets = watchTargets(this.deps.config, await this.deps.runs.listSubscriptions());
     // The hint (payload or list entry) avoids reading runs of jobs nobody watches.
     if (!retryOf && hint && !findTarget(targets, 'databricks', hint.jobId, hint.jobName)) return 'not-watched';
@@ -103,8 +103,8 @@ export class WatchService {
     return audience(probe, await this.deps.runs.listSubscriptions()).length > 0;
   }
 
-  private record(report: ExternalRunReport): Seen {
-    const inserted = this.deps.store.insertReport(report, new Date(this.deps.now()).toISOString());
+  private async record(report: ExternalRunReport): Promise<Seen> {
+    const inserted = await this.deps.store.insertReport(report, new Date(this.deps.now()).toISOString());
     if (!inserted) return 'duplicate';
     this.deps.logger.info('external run reported', { key: report.key, outcome: report.outcome, target: report.targetName });
     this.deps.onChange();
@@ -114,13 +114,13 @@ export class WatchService {
   /** A retry the bot queued has finished: the original report (and its card) says how. */
   private async retryFinished(originalKey: string, runId: number, outcome: 'failed' | 'succeeded', canceled: boolean, url: string | undefined, error: string | undefined): Promise<Seen> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stored = this.deps.store.getReport(originalKey);
+      const stored = await this.deps.store.getReport(originalKey);
       if (!stored) return 'not-watched';
       const retry = stored.report.retries.find((r) => r.runId === runId);
       const state: RetryRecord['state'] = canceled ? 'canceled' : outcome;
       if (!retry || retry.state === state) return 'duplicate';
       const report = { ...stored.report, retries: stored.report.retries.map((r) => (r.runId === runId ? { ...r, state, url: url ?? r.url, error } : r)) };
-      if (this.deps.store.updateReport(report, stored.version, new Date(this.deps.now()).toISOString())) {
+      if (await this.deps.store.updateReport(report, stored.version, new Date(this.deps.now()).toISOString())) {
         this.deps.onChange();
         return 'retry-updated';
       }
@@ -145,7 +145,7 @@ export class WatchService {
   }
 
   private async retryOnce(key: string, user: Principal): Promise<RetryOutcome> {
-    const stored = this.deps.store.getReport(key);
+    const stored = await this.deps.store.getReport(key);
     if (!stored) return { ok: false, text: `There is no report ${key}. Nothing was started.` };
     const r = stored.report;
     const at = new Date(this.deps.now()).toISOString();
@@ -176,12 +176,12 @@ export class WatchService {
       await audit('failed', { error: error instanceof ServiceError ? error.describe() : String(error) });
       throw error;
     }
-    this.deps.store.addRetry(r.source, newRunId, key);
+    await this.deps.store.addRetry(r.source, newRunId, key);
     const report: ExternalRunReport = { ...r, retries: [...r.retries, { runId: newRunId, by: user.name, at, state: 'running', url, error: undefined }] };
     // The report changed only by us or by a finished retry: reread once if the version moved.
-    if (!this.deps.store.updateReport(report, stored.version, at)) {
-      const again = this.deps.store.getReport(key);
-      if (again) this.deps.store.updateReport({ ...again.report, retries: [...again.report.retries, ...report.retries.slice(-1)] }, again.version, at);
+    if (!await this.deps.store.updateReport(report, stored.version, at)) {
+      const again = await this.deps.store.getReport(key);
+      if (again) await this.deps.store.updateReport({ ...again.report, retries: [...again.report.retries, ...report.retries.slice(-1)] }, again.version, at);
     }
     await audit('ok', { newRunId, branch: r.branch, parameters: r.parameters });
     this.deps.onChange();

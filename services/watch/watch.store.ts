@@ -24,70 +24,90 @@ export interface StoredReport {
 
 /**
  * Durable state of external-run watching: one report per run (the dedupe key), which Teams
- * messages show it, the retries the bot queued, and the pollers' last-seen points. Same SQLite
- * file as the runs, so a restart neither forgets a report nor repeats one.
+ * messages show it, the retries the bot queued, and the pollers' last-seen points. SQLite (same
+ * file as the runs) or Azure Tables (shared by every instance: services/store/azure-table/table-watch.ts).
  */
-export class SqliteWatchStore {
+export interface WatchStore {
+  getReport(key: string): Promise<StoredReport | undefined>;
+  /** Inserts a new report; false when one with this key exists (a duplicate or late delivery). */
+  insertReport(report: ExternalRunReport, now: string): Promise<boolean>;
+  /** Replaces the body if the version is still `expected`; false when someone else changed it. */
+  updateReport(report: ExternalRunReport, expected: number, now: string): Promise<boolean>;
+  unannounced(limit?: number): Promise<StoredReport[]>;
+  markAnnounced(key: string, version: number): Promise<void>;
+  /** Newest first. */
+  listReports(limit?: number): Promise<ExternalRunReport[]>;
+  messages(key: string): Promise<Array<{ conversationId: string; activityId: string; version: number }>>;
+  setMessage(key: string, conversationId: string, activityId: string, version: number): Promise<void>;
+  addRetry(source: WatchSource, runId: number, originalKey: string): Promise<void>;
+  retryOf(source: WatchSource, runId: number): Promise<string | undefined>;
+  /** Whether a run of the bot's own workflow used this pipeline run or job run (those have run cards already). */
+  isBotRun(source: WatchSource, runId: number): Promise<boolean>;
+  getCursor(name: string): Promise<string | undefined>;
+  setCursor(name: string, value: string): Promise<void>;
+}
+
+/** The SQLite watch store: the same file as the runs, so a restart neither forgets a report nor repeats one. */
+export class SqliteWatchStore implements WatchStore {
   constructor(private readonly db: () => Database.Database) {}
 
-  getReport(key: string): StoredReport | undefined {
+  async getReport(key: string): Promise<StoredReport | undefined> {
     const row = this.db().prepare('SELECT body, version, announced_version FROM watch_reports WHERE key = ?').get(key) as { body: string; version: number; announced_version: number } | undefined;
     return row ? { report: JSON.parse(row.body) as ExternalRunReport, version: row.version, announcedVersion: row.announced_version } : undefined;
   }
 
-  /** Inserts a new report; false when one with this key exists (a duplicate or late delivery). */
-  insertReport(report: ExternalRunReport, now: string): boolean {
+  async insertReport(report: ExternalRunReport, now: string): Promise<boolean> {
     const r = this.db().prepare('INSERT OR IGNORE INTO watch_reports (key, source, run_id, body, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)').run(report.key, report.source, report.runId, JSON.stringify(report), now, now);
     return r.changes === 1;
   }
 
   /** Replaces the body if the version is still `expected`; false when someone else changed it. */
-  updateReport(report: ExternalRunReport, expected: number, now: string): boolean {
+  async updateReport(report: ExternalRunReport, expected: number, now: string): Promise<boolean> {
     const r = this.db().prepare('UPDATE watch_reports SET body = ?, version = version + 1, updated_at = ? WHERE key = ? AND version = ?').run(JSON.stringify(report), now, report.key, expected);
     return r.changes === 1;
   }
 
-  unannounced(limit = 50): StoredReport[] {
+  async unannounced(limit = 50): Promise<StoredReport[]> {
     const rows = this.db().prepare('SELECT body, version, announced_version FROM watch_reports WHERE announced_version < version ORDER BY created_at LIMIT ?').all(limit) as Array<{ body: string; version: number; announced_version: number }>;
     return rows.map((r) => ({ report: JSON.parse(r.body) as ExternalRunReport, version: r.version, announcedVersion: r.announced_version }));
   }
 
-  markAnnounced(key: string, version: number): void {
+  async markAnnounced(key: string, version: number): Promise<void> {
     this.db().prepare('UPDATE watch_reports SET announced_version = MAX(announced_version, ?) WHERE key = ?').run(version, key);
   }
 
-  listReports(limit = 20): ExternalRunReport[] {
+  async listReports(limit = 20): Promise<ExternalRunReport[]> {
     return (this.db().prepare('SELECT body FROM watch_reports ORDER BY created_at DESC LIMIT ?').all(limit) as Array<{ body: string }>).map((r) => JSON.parse(r.body) as ExternalRunReport);
   }
 
-  messages(key: string): Array<{ conversationId: string; activityId: string; version: number }> {
+  async messages(key: string): Promise<Array<{ conversationId: string; activityId: string; version: number }>> {
     return (this.db().prepare('SELECT conversation_id, activity_id, version FROM watch_messages WHERE key = ?').all(key) as Array<{ conversation_id: string; activity_id: string; version: number }>).map((r) => ({ conversationId: r.conversation_id, activityId: r.activity_id, version: r.version }));
   }
 
-  setMessage(key: string, conversationId: string, activityId: string, version: number): void {
+  async setMessage(key: string, conversationId: string, activityId: string, version: number): Promise<void> {
     this.db().prepare('INSERT OR REPLACE INTO watch_messages (key, conversation_id, activity_id, version) VALUES (?, ?, ?, ?)').run(key, conversationId, activityId, version);
   }
 
-  addRetry(source: WatchSource, runId: number, originalKey: string): void {
+  async addRetry(source: WatchSource, runId: number, originalKey: string): Promise<void> {
     this.db().prepare('INSERT OR REPLACE INTO watch_retries (source, run_id, original_key) VALUES (?, ?, ?)').run(source, runId, originalKey);
   }
 
-  retryOf(source: WatchSource, runId: number): string | undefined {
+  async retryOf(source: WatchSource, runId: number): Promise<string | undefined> {
     return (this.db().prepare('SELECT original_key FROM watch_retries WHERE source = ? AND run_id = ?').get(source, runId) as { original_key: string } | undefined)?.original_key;
   }
 
   /** Whether a run of the bot's own workflow used this pipeline run or job run (those have run cards already). */
-  isBotRun(source: WatchSource, runId: number): boolean {
+  async isBotRun(source: WatchSource, runId: number): Promise<boolean> {
     // A relay run mirrors a CD pipeline run with its own card, so that pipeline run counts as the bot's too.
     const where = source === 'azure-devops' ? "COALESCE(json_extract(body, '$.ci.devopsRunId'), json_extract(body, '$.relay.devopsRunId'))" : "json_extract(body, '$.training.databricksRunId')";
     return !!this.db().prepare(`SELECT 1 FROM runs WHERE ${where} = ? LIMIT 1`).get(runId);
   }
 
-  getCursor(name: string): string | undefined {
+  async getCursor(name: string): Promise<string | undefined> {
     return (this.db().prepare('SELECT value FROM watch_cursors WHERE name = ?').get(name) as { value: string } | undefined)?.value;
   }
 
-  setCursor(name: string, value: string): void {
+  async setCursor(name: string, value: string): Promise<void> {
     this.db().prepare('INSERT OR REPLACE INTO watch_cursors (name, value) VALUES (?, ?)').run(name, value);
   }
 }

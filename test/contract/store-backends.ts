@@ -4,6 +4,7 @@ import { AzureTableStore } from '../../services/store/azure-table/azure-table.st
 import { SqliteStore } from '../../services/store/sqlite.store';
 import type { Store } from '../../services/store/store';
 import type { ScheduleStore } from '../../services/schedule/schedule.store';
+import type { WatchStore } from '../../services/watch/watch.store';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
 
@@ -12,6 +13,7 @@ export type SharedStore = Store & {
   markReminder(runId: string, kind: 'reminder' | 'expired', at: string): boolean | Promise<boolean>;
   unmarkReminder(runId: string, kind: 'reminder' | 'expired'): void | Promise<void>;
   schedules: ScheduleStore;
+  watch: WatchStore;
 };
 
 /** A backend of the contract: opens a fresh, empty store per test. */

@@ -107,7 +107,7 @@ async function world(m: string): Promise<World> {
   const cards = new RunCardWriter({ runs: store.runs, models: config.mlops.models, now: Date.now });
   const workflow = { engine, runs: store.runs, now: Date.now, cards, schedules };
   // A failed pipeline run of the model's CI, as the watcher reported it; Retry queues through this client.
-  store.watch.insertReport({ key: 'azure-devops:41', source: 'azure-devops', runId: 41, targetId: 1, targetName: 'ci', runName: '1', outcome: 'failed', result: 'failed', failedStep: undefined, error: undefined, logLines: [], url: undefined, triggeredBy: undefined, reason: 'manual', branch: 'refs/heads/main', parameters: {}, finishedAt: undefined, model: m, retries: [] }, new Date().toISOString());
+  await store.watch.insertReport({ key: 'azure-devops:41', source: 'azure-devops', runId: 41, targetId: 1, targetName: 'ci', runName: '1', outcome: 'failed', result: 'failed', failedStep: undefined, error: undefined, logLines: [], url: undefined, triggeredBy: undefined, reason: 'manual', branch: 'refs/heads/main', parameters: {}, finishedAt: undefined, model: m, retries: [] }, new Date().toISOString());
   const devops = { runPipeline: async () => ({ id: 42, webUrl: undefined }) } as unknown as AzureDevOpsClient;
   const watch = new WatchService({ store: store.watch, runs: store.runs, devops, databricks: undefined, config: config.mlops, auth, now: Date.now, logger: silentLogger, onChange: () => undefined });
   const deps: CardActionDeps = { config, auth, engine, runs: store.runs, approvers: { approversOf: async () => [] }, cards, now: Date.now, watch, schedules };
@@ -164,7 +164,7 @@ async function card(w: World, who: Who, verb: string, data: Record<string, unkno
 async function snapshot(store: SqliteStore): Promise<string> {
   const runs = await store.runs.listRuns({});
   // Schedules and watched-run retries are side effects too.
-  const others = [store.schedules.list().map((s) => [s.model, s.cron, s.timeZone]), store.watch.listReports().map((r) => r.retries.length)];
+  const others = [store.schedules.list().map((s) => [s.model, s.cron, s.timeZone]), (await store.watch.listReports()).map((r) => r.retries.length)];
   return JSON.stringify([runs.map((r) => [r.id, r.status, r.approval?.decisions.length ?? 0, r.kind === 'train' ? stageOf(r, 'approval').state : '']), others]);
 }
 

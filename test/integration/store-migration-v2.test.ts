@@ -53,10 +53,10 @@ describe('a store written before the typed per-stage records', () => {
     // A relay run's pipeline run is the CD run it mirrors, not a CI run.
     expect(byId.get('r-6')).toMatchObject({ relay: { devopsRunId: 4 } });
     expect(byId.get('r-6')).not.toHaveProperty('ci');
-    expect(store.watch.isBotRun('azure-devops', 4)).toBe(true);
-    expect(store.watch.isBotRun('azure-devops', 1)).toBe(true);
-    expect(store.watch.isBotRun('databricks', 455645300)).toBe(true);
-    expect(store.watch.isBotRun('azure-devops', 99)).toBe(false);
+    expect(await store.watch.isBotRun('azure-devops', 4)).toBe(true);
+    expect(await store.watch.isBotRun('azure-devops', 1)).toBe(true);
+    expect(await store.watch.isBotRun('databricks', 455645300)).toBe(true);
+    expect(await store.watch.isBotRun('azure-devops', 99)).toBe(false);
   });
 
   it('keeps the announcements, messages, subscriptions and schedules', async () => {

@@ -64,7 +64,7 @@ describe('failures of runs the bot did not start, found by polling', () => {
     await finished(ok);
     await bot.watching.pass();
     expect(postsOf(world.connector, 'conv-p', 'Job train-fashion-cnn')).toHaveLength(2);
-    expect(bot.store.watch.getReport(`databricks:${ok}`)).toBeUndefined();
+    expect(await bot.store.watch.getReport(`databricks:${ok}`)).toBeUndefined();
     await bot.stop();
   }, 120_000);
 });

@@ -68,7 +68,7 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
   }, 60_000);
 
   it('Retry is refused without the trainer role, then re-queues with the same branch and parameters and updates the same cards', async () => {
-    const [report] = bot.store.watch.listReports(1);
+    const [report] = await bot.store.watch.listReports(1);
     expect(report?.source).toBe('azure-devops');
     const key = report?.key ?? '';
     const refused = await postActivity(bot.url, invokeActivity(world.connector.serviceUrl, 'conv-a', MEGAN, 'retryExternal', { watchKey: key, cardVersion: 1 }));
@@ -123,7 +123,7 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
     });
     const { run_id: runId } = (await res.json()) as { run_id: number };
     const key = `databricks:${runId}`;
-    await waitFor('the report of the failed job run', () => bot.store.watch.getReport(key)?.report.outcome === 'failed' || undefined, 30_000);
+    await waitFor('the report of the failed job run', async () => (await bot.store.watch.getReport(key))?.report.outcome === 'failed' || undefined, 30_000);
     await waitFor('its card', () => postsOf(world.connector, 'conv-a', 'Job train-fashion-cnn').length === 2 || undefined, 30_000);
     const runs = world.sandbox.databricks.state.workspace.runs;
     const before = runs.size;
@@ -149,7 +149,7 @@ describe('failures of pipelines and jobs the bot did not start (webhooks)', () =
     await waitFor('the on_start notification of our own run', () => world.sandbox.databricks.state.sentNotifications.find((n) => n.event_type === 'jobs.on_start' && (n.run as { run_id: string }).run_id === String(trained)), 30_000);
     await waitFor('the on_success notification of our own run', () => world.sandbox.databricks.state.sentNotifications.find((n) => n.event_type === 'jobs.on_success' && (n.run as { run_id: string }).run_id === String(trained)), 30_000);
     await bot.watching.pass();
-    expect(bot.store.watch.getReport(`databricks:${trained}`)).toBeUndefined();
+    expect(await bot.store.watch.getReport(`databricks:${trained}`)).toBeUndefined();
   }, 60_000);
 
   it('posts a success only where it was asked for (--events succeeded), once', async () => {

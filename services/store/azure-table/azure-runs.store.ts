@@ -1,3 +1,4 @@
+import { W, botRunKeys } from './table-watch';
 import type { TransactionAction } from '@azure/data-tables';
 import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunFilter, RunStore, Subscription, TransitionEffects } from '../../workflow/run-store';
 import { VersionConflictError } from '../../workflow/run-store';
@@ -21,6 +22,8 @@ import { SubscriptionRows } from './subscription-rows';
 export class AzureRunStore implements RunStore {
   /** The ETag of each run's head as last seen here: a transition on a run just read costs no extra read. */
   private readonly heads = new Map<string, RunHead>();
+  /** Bot-run markers already written by this instance (each is written once, before the run that names it). */
+  private readonly botRunsWritten = new Set<string>();
   private readonly outbox: AzureOutbox;
   private readonly audit: AuditRows;
   private readonly subs: SubscriptionRows;
@@ -142,6 +145,12 @@ export class AzureRunStore implements RunStore {
     const audits = (effects?.audit ?? []).map((a) => ({ ...a, runId: a.runId ?? run.id }));
     const devops = run.approval?.devopsApprovalId ?? prev?.devopsApprovalId ?? '';
     if (outbox.length) await this.outbox.markPending(run.id);
+    // Before the transition, like the index row: the external run exists once a step has its id, whether or not this write wins.
+    for (const key of botRunKeys(run)) {
+      if (this.botRunsWritten.has(key)) continue;
+      await this.table.upsert({ partitionKey: W.botRuns, rowKey: key, runId: run.id }, 'Replace');
+      this.botRunsWritten.add(key);
+    }
     if (devops && devops !== prev?.devopsApprovalId) {
       await this.table.upsert({ partitionKey: P.devops, rowKey: `${safeKey(devops)}|${pad(seq, 12)}`, runId: run.id, approvalId: devops }, 'Replace');
     }

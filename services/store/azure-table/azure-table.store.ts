@@ -5,6 +5,7 @@ import { AzureRunStore } from './azure-runs.store';
 import { AzureTable, TableConflictError, type Row, type TableTarget } from './table.client';
 import { P, safeKey } from './table-keys';
 import { TableScheduleStore } from './table-schedules';
+import { TableWatchStore } from './table-watch';
 
 /**
  * The bot's shared state on Azure Table Storage or Azure Cosmos DB for Table (same protocol, same
@@ -16,12 +17,15 @@ export class AzureTableStore implements Store {
   readonly runs: AzureRunStore;
   /** Retraining schedules, shared: one instance claims each due occurrence. */
   readonly schedules: TableScheduleStore;
+  /** External-run watch reports, shared: any instance finds a report, a new leader goes on from it. */
+  readonly watch: TableWatchStore;
   private open = false;
 
   private constructor(table: AzureTable, now: () => number) {
     this.table = table;
     this.runs = new AzureRunStore(table, now);
     this.schedules = new TableScheduleStore(table);
+    this.watch = new TableWatchStore(table);
   }
 
   /** Connects and creates the table if it is missing (the bot's role may create tables: Storage Table Data Contributor). */
