@@ -68,7 +68,7 @@ function build(view: ExternalRunCardView): AdaptiveCard {
     ...(view.error ? [{ type: 'TextBlock', text: inlineText(view.error, 500), wrap: true, weight: 'Bolder', spacing: 'Medium' }] : []),
     ...(facts.length ? [{ type: 'FactSet', facts }] : []),
     ...(retry
-      ? [{ type: 'TextBlock', text: `${RETRY_TEXT[retry.state]}: run ${retry.runId}, asked by ${inlineText(retry.by, 80)}${retry.error ? ` \u2014 ${inlineText(retry.error, 200)}` : ''}`, wrap: true, spacing: 'Medium', color: retry.state === 'succeeded' ? 'Good' : retry.state === 'running' ? 'Accent' : 'Attention' }]
+      ? [{ type: 'TextBlock', text: `${RETRY_TEXT[retry.state]}: ${retry.runId ? `run ${retry.runId}` : 'starting'}, asked by ${inlineText(retry.by, 80)}${retry.error ? ` \u2014 ${inlineText(retry.error, 200)}` : ''}`, wrap: true, spacing: 'Medium', color: retry.state === 'succeeded' ? 'Good' : retry.state === 'running' ? 'Accent' : 'Attention' }]
       : []),
   ];
   if (view.logLines.length > 0) {

@@ -35,6 +35,11 @@ export type RetryOutcome = { ok: true; text: string; report: ExternalRunReport }
  * run. Webhooks only name the run: the state is read from the service, so a duplicate, late or
  * out-of-order delivery finds the same report and changes nothing.
  */
+/** The run id of a retry that is being started (claimed on the report, its run not created yet). */
+const CLAIM = 0;
+/** A claim older than this (its instance stopped between claim and start) no longer blocks a retry. */
+const CLAIM_LAPSE_MS = 10 * 60_000;
+
 export class WatchService {
   /** Deliveries of the same run that arrive together (build.complete and run-state-changed) share one read. */
   private readonly inFlight = new Map<string, Promise<Seen>>();
@@ -137,8 +142,9 @@ export class WatchService {
    * Retry of a failed external run. Clicks on one report are serialized in this process, so a
    * double click (or the same card clicked in two conversations) sees the first retry as running
    * and starts nothing: an Azure DevOps queue call has no idempotency key, so two at once would
-   * queue two pipeline runs. Across processes (issue 11) the report's version check alone is not
-   * enough; see docs/known-limits.md.
+   * queue two pipeline runs. Across instances (issue 11) the retry is first claimed on the report
+   * itself, version-checked: of two clicks on two instances one claims it and the other is told a
+   * retry is being started. A claim whose start never finished (a crash) lapses after CLAIM_LAPSE_MS.
    */
   retry(key: string, user: Principal): Promise<RetryOutcome> {
     return this.retryLock.run(key, () => this.retryOnce(key, user));
@@ -156,8 +162,15 @@ export class WatchService {
       return { ok: false, forbidden, text: `Retrying ${r.targetName} needs the ${forbidden.needs.join(' or ')} role${r.model ? ` for ${r.model}` : ''}. Nothing was started.` };
     }
     if (r.outcome !== 'failed') return { ok: false, text: `${r.targetName} run ${r.runName} did not fail. Nothing was started.` };
-    const running = r.retries.find((x) => x.state === 'running');
-    if (running) return { ok: false, text: `A retry of ${r.targetName} is already running (run ${running.runId}). Nothing else was started.` };
+    const now = this.deps.now();
+    const running = r.retries.find((x) => x.state === 'running' && !(x.runId === CLAIM && now - Date.parse(x.at) > CLAIM_LAPSE_MS));
+    if (running) return { ok: false, text: running.runId === CLAIM ? `A retry of ${r.targetName} is being started by ${running.by}. Nothing else was started.` : `A retry of ${r.targetName} is already running (run ${running.runId}). Nothing else was started.` };
+    const mine = (x: RetryRecord): boolean => x.runId === CLAIM && x.at === at && x.by === user.name;
+    const claim: RetryRecord = { runId: CLAIM, by: user.name, at, state: 'running', url: undefined, error: undefined };
+    const retries = r.retries.filter((x) => x.runId !== CLAIM);
+    if (!(await this.deps.store.updateReport({ ...r, retries: [...retries, claim] }, stored.version, at))) {
+      return { ok: false, text: `${r.targetName} changed while you clicked (another retry may be starting). Nothing was started; look at the card again.` };
+    }
     let newRunId: number;
     let url: string | undefined;
     try {
@@ -173,19 +186,28 @@ export class WatchService {
         newRunId = poller.runId;
       }
     } catch (error) {
+      await this.editRetries(key, (list) => list.filter((x) => !mine(x)), at);
       await audit('failed', { error: error instanceof ServiceError ? error.describe() : String(error) });
       throw error;
     }
     await this.deps.store.addRetry(r.source, newRunId, key);
-    const report: ExternalRunReport = { ...r, retries: [...r.retries, { runId: newRunId, by: user.name, at, state: 'running', url, error: undefined }] };
-    // The report changed only by us or by a finished retry: reread once if the version moved.
-    if (!await this.deps.store.updateReport(report, stored.version, at)) {
-      const again = await this.deps.store.getReport(key);
-      if (again) await this.deps.store.updateReport({ ...again.report, retries: [...again.report.retries, ...report.retries.slice(-1)] }, again.version, at);
-    }
+    const started: RetryRecord = { runId: newRunId, by: user.name, at, state: 'running', url, error: undefined };
+    const report = await this.editRetries(key, (list) => (list.some(mine) ? list.map((x) => (mine(x) ? started : x)) : [...list, started]), at);
     await audit('ok', { newRunId, branch: r.branch, parameters: r.parameters });
     this.deps.onChange();
-    return { ok: true, text: `Retrying ${r.targetName} (run ${newRunId})${r.branch ? ` on ${r.branch.replace(/^refs\/heads\//, '')}` : ''} with the same parameters.`, report };
+    return { ok: true, text: `Retrying ${r.targetName} (run ${newRunId})${r.branch ? ` on ${r.branch.replace(/^refs\/heads\//, '')}` : ''} with the same parameters.`, report: report ?? { ...r, retries: [...retries, started] } };
+  }
+
+  /** Changes a report's retries from its latest version (a finished retry may change it meanwhile). */
+  private async editRetries(key: string, edit: (retries: RetryRecord[]) => RetryRecord[], at: string): Promise<ExternalRunReport | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.deps.store.getReport(key);
+      if (!current) return undefined;
+      const next = { ...current.report, retries: edit(current.report.retries) };
+      if (await this.deps.store.updateReport(next, current.version, at)) return next;
+    }
+    this.deps.logger.warn('a retry could not be recorded on its report after 5 attempts', { key });
+    return undefined;
   }
 
   audienceOf(report: ExternalRunReport): Promise<string[]> {
