@@ -4,47 +4,13 @@ import type { OperationOptions } from '../http/http-pipeline';
 import type { RetryOptions } from '../http/retry';
 import { withRetries } from '../http/with-retries';
 import { silentLogger, type Logger } from '../logger';
-import { AzureDevOpsConnection, type AzureDevOpsAuth } from './azure-devops.connection';
+import { AzureDevOpsConnection } from './azure-devops.connection';
+import type { AzureDevOpsClientOptions, CreateHookSubscriptionOptions, FailedTaskLog, ListRunsOptions, RunPipelineOptions } from './azure-devops.options';
 import { classifyAzureDevOpsError } from './azure-devops.errors';
 import { mapApproval, mapBuild, mapRun, mapTimeline } from './azure-devops.mappers';
-import type { Approval, HookEventType, HookSubscription, PipelineRun, RunState, Stage, Task } from './azure-devops.types';
+import type { Approval, HookEventType, HookSubscription, PipelineRun, Stage } from './azure-devops.types';
 
-export interface AzureDevOpsClientOptions {
-  /** e.g. https://dev.azure.com/contoso (or the sandbox's `${url}/<org>`). */
-  orgUrl: string;
-  project: string;
-  auth: AzureDevOpsAuth;
-  timeoutInMs?: number;
-  retry?: Partial<RetryOptions>;
-  logger?: Logger;
-}
-
-export interface RunPipelineOptions extends OperationOptions {
-  /** Branch name or full ref; default: the pipeline's default branch. */
-  branch?: string;
-  templateParameters?: Record<string, string | number | boolean>;
-  variables?: Record<string, string>;
-}
-
-export interface ListRunsOptions extends OperationOptions {
-  state?: Exclude<RunState, 'unknown' | 'canceling'>;
-  /** Page size asked of the service. */
-  pageSize?: number;
-}
-
-export interface CreateHookSubscriptionOptions extends OperationOptions {
-  eventType: HookEventType;
-  url: string;
-  pipelineId?: number;
-  basicAuth?: { username: string; password: string };
-  httpHeaders?: Record<string, string>;
-}
-
-export interface FailedTaskLog {
-  stage: Stage;
-  task: Task;
-  lines: string[];
-}
+export type { AzureDevOpsClientOptions, CreateHookSubscriptionOptions, FailedTaskLog, ListRunsOptions, RunPipelineOptions } from './azure-devops.options';
 
 const API = '7.1';
 const APPROVALS_API = '7.1-preview.1';
