@@ -52,6 +52,15 @@ describe.each(backends)('the watch store on $name', (backend) => {
     expect(await watch.unannounced()).toEqual([]);
   });
 
+  it('does not take an announcement being marked for a change of the report', async () => {
+    await watch.insertReport(report(7), now);
+    for (let v = 1; v <= 10; v++) {
+      const [, changed] = await Promise.all([watch.markAnnounced('azure-devops:7', v), watch.updateReport(report(7, { error: `e${v}` }), v, now)]);
+      expect([v, changed]).toEqual([v, true]);
+    }
+    expect(await watch.getReport('azure-devops:7')).toMatchObject({ version: 11, report: { error: 'e10' } });
+  });
+
   it('lists reports newest first, and keeps messages, retries and poll points', async () => {
     await watch.insertReport(report(1), '2026-11-29T10:00:00.000Z');
     await watch.insertReport(report(2), '2026-11-29T11:00:00.000Z');

@@ -68,16 +68,23 @@ export class TableWatchStore implements WatchStore {
     }
   }
 
+  /**
+   * Version-checked like the SQLite store: false only when the version moved. The row's ETag also
+   * changes when an announcement is marked (markAnnounced), which is not a change of the report, so
+   * a 412 with the version still `expected` reads the row again and tries once more.
+   */
   async updateReport(report: ExternalRunReport, expected: number, now: string): Promise<boolean> {
-    const row = await this.table.get(W.reports, safeKey(report.key));
-    if (!row || num(row.version) !== expected) return false;
-    try {
-      await this.table.update({ partitionKey: W.reports, rowKey: row.rowKey, key: report.key, source: report.source, runId: report.runId, version: expected + 1, announced: num(row.announced), pending: true, createdAt: String(row.createdAt), updatedAt: now, ...this.body(report) }, row.etag, 'Replace');
-      return true;
-    } catch (e) {
-      if (e instanceof TableConflictError) return false;
-      throw e;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const row = await this.table.get(W.reports, safeKey(report.key));
+      if (!row || num(row.version) !== expected) return false;
+      try {
+        await this.table.update({ partitionKey: W.reports, rowKey: row.rowKey, key: report.key, source: report.source, runId: report.runId, version: expected + 1, announced: num(row.announced), pending: true, createdAt: String(row.createdAt), updatedAt: now, ...this.body(report) }, row.etag, 'Replace');
+        return true;
+      } catch (e) {
+        if (!(e instanceof TableConflictError)) throw e;
+      }
     }
+    return false;
   }
 
   async unannounced(limit = 50): Promise<StoredReport[]> {
