@@ -1,7 +1,7 @@
 import type { ModelConfig } from '../config/mlops-config.schema';
 import type { RunRecord } from './run.types';
 import { errorText, type StepDeps } from './stage-steps';
-import { refreshMetrics } from './training-metrics';
+import { liveInEnvironment, refreshMetrics } from './training-metrics';
 import { begin } from './transitions';
 
 /** The tag the CD pipeline's training step adds (infra/pipelines/scripts/run_training_job.py). */
@@ -43,12 +43,7 @@ export async function describeRelayedVersion(record: Omit<RunRecord, 'id' | 'ver
       const mv = await registry.getVersion(m.registeredModel, version);
       if (mv.runId) t.run.training = { mlflowRunId: mv.runId };
       if (mv.scoringImage) t.run.registered.scoringImage = mv.scoringImage;
-      const live = await registry.getDeployed(m.registeredModel, record.target);
-      if (live) {
-        t.run.registered.liveVersion = live.version;
-        const lr = live.runId ? await deps.registry.getRun(live.runId).catch(() => undefined) : undefined;
-        if (lr) t.run.registered.liveMetrics = { ...lr.metrics };
-      }
+      t.run.registered = { ...t.run.registered, ...(await liveInEnvironment(deps, m, record.target)) };
       await refreshMetrics(t, deps);
     } catch (e) {
       deps.logger.warn('the registry did not describe the version of a relayed approval; the card shows the version without metrics', { devopsRunId, version, error: errorText(e) });

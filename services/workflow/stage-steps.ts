@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import { ServiceError } from '../http/errors';
 import type { RunRecord } from './run.types';
 import { begin, fail, finishStage, iso, nextStage, startStage, touch, type Transition } from './transitions';
-import { refreshMetrics, tail } from './training-metrics';
+import { liveInEnvironment, refreshMetrics, tail } from './training-metrics';
 
 export interface StepDeps {
   devops: AzureDevOpsClient | undefined;
@@ -209,15 +209,7 @@ export async function stepRegistered(run: RunRecord, deps: StepDeps): Promise<Tr
     return t;
   }
   (t.run.registered ??= {}).scoringImage = mv.scoringImage;
-  const prod = await registry.getDeployed(m.registeredModel, run.target);
-  if (prod) {
-    (t.run.registered ??= {}).liveVersion = prod.version;
-    // The approval card compares this version's metrics with the version in production.
-    if (prod.runId) {
-      const pr = await deps.registry.getRun(prod.runId).catch(() => undefined);
-      if (pr) (t.run.registered ??= {}).liveMetrics = { ...pr.metrics };
-    }
-  }
+  t.run.registered = { ...t.run.registered, ...(await liveInEnvironment(deps, m, run.target)) };
   finishStage(t, 'registered', 'succeeded', now, `version ${version}`);
   const stage = t.run.stages.find((s) => s.id === 'registered');
   const link = deps.registryLink(m.registeredModel, version);

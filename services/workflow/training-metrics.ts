@@ -1,4 +1,5 @@
-import type { RunRecord } from './run.types';
+import type { ModelConfig } from '../config/mlops-config.schema';
+import type { RegisteredRecord, RunRecord } from './run.types';
 import type { StepDeps } from './stage-steps';
 import { errorText } from './stage-steps';
 import type { Transition } from './transitions';
@@ -33,3 +34,16 @@ export async function refreshMetrics(t: Transition, deps: StepDeps): Promise<boo
   }
 }
 
+
+/**
+ * What is live in an environment (its registry alias or stage) and the latest metrics of that
+ * version's training run: the approval card compares the candidate with it. Used by the registry
+ * stage of bot runs and by relayed Azure DevOps approvals.
+ */
+export async function liveInEnvironment(deps: StepDeps, m: ModelConfig, env: string): Promise<Pick<RegisteredRecord, 'liveVersion' | 'liveMetrics'>> {
+  if (!deps.registry) return {};
+  const live = await deps.registry.models(m.registry).getDeployed(m.registeredModel, env);
+  if (!live) return {};
+  const run = live.runId ? await deps.registry.getRun(live.runId).catch(() => undefined) : undefined;
+  return { liveVersion: live.version, ...(run ? { liveMetrics: { ...run.metrics } } : {}) };
+}
