@@ -1,8 +1,5 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SqliteStore } from '../../services/store/sqlite.store';
-import { REPO_ROOT } from '../support/context';
+import { copyStoreFixture } from '../support/store-fixtures';
 import { STAGING_THEN_PRODUCTION } from '../support/environments';
 import { MEGAN, startWorkflowHarness } from '../support/workflow-harness';
 
@@ -13,16 +10,15 @@ import { MEGAN, startWorkflowHarness } from '../support/workflow-harness';
  * test/fixtures/stores/README.md.
  */
 describe('a store written before the typed per-stage records', () => {
-  let dir: string;
+  let fixture: ReturnType<typeof copyStoreFixture>;
   let store: SqliteStore;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'store-v2-'));
-    copyFileSync(join(REPO_ROOT, 'test', 'fixtures', 'stores', 'v2.sqlite'), join(dir, 'v2.sqlite'));
-    store = new SqliteStore(join(dir, 'v2.sqlite'));
+    fixture = copyStoreFixture('v2.sqlite');
+    store = new SqliteStore(fixture.path);
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    fixture.remove();
   });
 
   it('moves every field of the old bag to its stage record, and keeps no bag', async () => {
@@ -68,7 +64,7 @@ describe('a store written before the typed per-stage records', () => {
 
   it('finishes an old run waiting for production approval with the current engine', async () => {
     await store.close();
-    const h = await startWorkflowHarness({ storePath: join(dir, 'v2.sqlite'), yaml: STAGING_THEN_PRODUCTION });
+    const h = await startWorkflowHarness({ storePath: fixture.path, yaml: STAGING_THEN_PRODUCTION });
     try {
       const old = await h.store.runs.getRun('r-4');
       h.sandbox.acr.push(old!.registered!.scoringImage!, h.sandbox.clock.now());
@@ -86,7 +82,7 @@ describe('a store written before the typed per-stage records', () => {
       expect(mlflow.model('main.mlops.fashion_cnn', 'unity-catalog').aliases.get('production')).toBe('2');
     } finally {
       await h.close();
-      store = new SqliteStore(join(dir, 'v2.sqlite'));
+      store = new SqliteStore(fixture.path);
     }
   });
 });

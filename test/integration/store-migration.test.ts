@@ -1,8 +1,5 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SqliteStore } from '../../services/store/sqlite.store';
-import { REPO_ROOT } from '../support/context';
+import { copyStoreFixture } from '../support/store-fixtures';
 import { startWorkflowHarness } from '../support/workflow-harness';
 
 /**
@@ -10,16 +7,15 @@ import { startWorkflowHarness } from '../support/workflow-harness';
  * redesign of issue 8) from real runs against the sandbox: see test/fixtures/stores/README.md.
  */
 describe('a store written by the previous version', () => {
-  let dir: string;
+  let fixture: ReturnType<typeof copyStoreFixture>;
   let store: SqliteStore;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'store-v1-'));
-    copyFileSync(join(REPO_ROOT, 'test', 'fixtures', 'stores', 'v1.sqlite'), join(dir, 'v1.sqlite'));
-    store = new SqliteStore(join(dir, 'v1.sqlite'));
+    fixture = copyStoreFixture('v1.sqlite');
+    store = new SqliteStore(fixture.path);
   });
   afterEach(async () => {
     await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    fixture.remove();
   });
 
   it('still loads every run, with its status, stages and versions', async () => {
@@ -44,7 +40,7 @@ describe('a store written by the previous version', () => {
 
   it('advances an old run with the current engine: the recorded deploy intent is sent once', async () => {
     await store.close();
-    const h = await startWorkflowHarness({ storePath: join(dir, 'v1.sqlite') });
+    const h = await startWorkflowHarness({ storePath: fixture.path });
     try {
       // The old version's runs name their image; a new sandbox's registry holds it as CI had pushed it.
       const old = await h.store.runs.getRun('r-4');
@@ -54,7 +50,7 @@ describe('a store written by the previous version', () => {
       expect(await h.clients.aci!.get('fashion-cnn-prod')).toMatchObject({ name: 'fashion-cnn-prod' });
     } finally {
       await h.close();
-      store = new SqliteStore(join(dir, 'v1.sqlite'));
+      store = new SqliteStore(fixture.path);
     }
   });
 });
