@@ -73,6 +73,19 @@ describe('three bot instances on one Azure table', () => {
     await azurite?.stop();
   });
 
+  /** App Service starts a stopped instance again on the same address: so does the test. */
+  async function restart(stopped: Instance): Promise<Instance> {
+    if (stopped.child.exitCode === null && stopped.child.signalCode === null) {
+      stopped.child.kill('SIGKILL');
+      await new Promise((r) => stopped.child.once('exit', r));
+    }
+    const k = instances.indexOf(stopped);
+    const again = spawnInstance(`${stopped.name}2`, stopped.port);
+    instances[k] = again;
+    await waitFor(`${again.name} to be ready`, async () => (await fetch(`${again.url}/readyz`).catch(() => undefined))?.ok || undefined, 30_000);
+    return again;
+  }
+
   const run = (): Promise<RunRecord | undefined> => state.runs.getRun('r-1');
   const leaderPid = async (): Promise<number | undefined> => {
     const row = await state.table.get('lease', 'leader');
@@ -85,6 +98,9 @@ describe('three bot instances on one Azure table', () => {
     expect((await postActivity(a.url, messageActivity(connector.serviceUrl, 'conv-1', ALEX, '/train fashion-cnn epochs=3'))).status).toBe(200);
     await waitFor('the approval stage', async () => ((await run())?.status === 'waiting_approval' || undefined), 90_000);
 
+    // Hold the deploy after its create request went out: ARM answers reads of the group with 503 (a transient
+    // fault: the run waits for the next pass), so the kill below lands mid-deploy whatever the machine's speed.
+    sandbox.faults.add({ service: 'arm', operation: 'containerGroups.get', kind: 'status', status: 503, retryAfterSeconds: 1 });
     // 50 Approve clicks from the approver, spread over the three instances, all at once.
     const clicks = await Promise.all(
       Array.from({ length: 50 }, (_, k) => postActivity(instances[k % 3]?.url ?? '', invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-1', approvalId: 'r-1-approval', cardVersion: 0 }))),
@@ -96,7 +112,8 @@ describe('three bot instances on one Azure table', () => {
     });
     expect(decided.approval?.decisions).toHaveLength(1);
 
-    // Kill the instance that leads (polls and announces) while the deploy is under way.
+    // Kill the instance that leads (polls and announces) while the deploy is under way: the create was sent.
+    await waitFor('the create request', async () => ((await run())?.deploy?.sentAt !== undefined && sandbox.arm.state.groups.size === 1) || undefined, 60_000);
     const pid = await waitFor('a leader', leaderPid);
     const leader = instances.find((i) => i.child.pid === pid);
     if (!leader) throw new Error(`the lease names pid ${pid}, which is none of the instances`);
@@ -105,6 +122,7 @@ describe('three bot instances on one Azure table', () => {
     // The kill came before the end: what follows is the other instances' work.
     const atKill = await run();
     expect(atKill?.status).toBe('running');
+    sandbox.faults.clear();
 
     const done = await waitFor('the run to end on another instance', async () => {
       const r = await run();
@@ -126,9 +144,7 @@ describe('three bot instances on one Azure table', () => {
     await waitFor('every announcement of r-1 to be delivered', async () => ((await state.runs.pendingOutbox(100)).length === 0 || undefined), 30_000);
     expect(live()).toBe(1);
     // App Service would start the instance again: so does the test, for the next one.
-    const k = instances.indexOf(leader);
-    instances[k] = spawnInstance(`${leader.name}2`, await freePort());
-    await waitFor('the restarted instance to be ready', async () => (await fetch(`${instances[k]?.url ?? ''}/readyz`).catch(() => undefined))?.ok || undefined, 30_000);
+    await restart(leader);
   }, 300_000);
 
   it('starts many runs over the three instances and shows each one card and one approval card', async () => {
@@ -166,4 +182,40 @@ describe('three bot instances on one Azure table', () => {
     }
   }, 300_000);
 
+  it('reports a pipeline failure once when its webhook lands on a non-leader, and a Retry click on another instance finds the report', async () => {
+    // The sandbox's hooks go to the second address. If the instance there leads, stop it (a restart keeps the address)
+    // so that another instance takes the lease: the report is then recorded by one instance and posted by another.
+    // A restarted instance may win the lease again; each restart is another chance for the others.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const hooked = instances[1];
+      if (!hooked) throw new Error('no instance B');
+      if ((await waitFor('a leader', leaderPid)) !== hooked.child.pid) break;
+      await restart(hooked);
+      await waitFor('the lease to be taken after the stop', async () => ((await leaderPid()) ?? hooked.child.pid) !== hooked.child.pid || undefined, 30_000);
+    }
+    const receiver = instances[1];
+    expect(await leaderPid()).not.toBe(receiver?.child.pid);
+    expect((await postActivity(instances[0]?.url ?? '', messageActivity(connector.serviceUrl, 'conv-watch', ALEX, '/subscribe --events failed'))).status).toBe(200);
+    const queued = await fetch(`${sandbox.azureDevOps.url}/_control/azure-devops/queue-as`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pipelineId: 1, branch: 'feature/x', requestedFor: { displayName: MEGAN.name, uniqueName: 'meganb@example.com' }, reason: 'manual', failTask: 'Run unit tests' }),
+    });
+    const { id } = (await queued.json()) as { id: number };
+    const key = `azure-devops:${id}`;
+    const cards = (): Array<{ conversationId: string; activityId: string | undefined }> =>
+      connector.requests.filter((r) => r.kind === 'send' && r.conversationId === 'conv-watch' && JSON.stringify(r.body).includes(`buildId=${id}`)).map((r) => ({ conversationId: r.conversationId, activityId: r.activityId }));
+    await waitFor('the failure card', () => cards().length > 0 || undefined, 60_000);
+    // Every instance sees the one shared report (B recorded it from the webhook).
+    expect((await state.watch.getReport(key))?.report.outcome).toBe('failed');
+    const retry = await postActivity(instances[2]?.url ?? '', invokeActivity(connector.serviceUrl, 'conv-watch', ALEX, 'retryExternal', { watchKey: key, cardVersion: 1 }));
+    expect(JSON.stringify(retry.body)).toContain('Retrying mlops-ci');
+    await waitFor('the card to show the retry', () => connector.requests.some((r) => r.kind === 'update' && r.conversationId === 'conv-watch' && JSON.stringify(r.body).includes('Retry')) || undefined, 60_000);
+    // Several instances announce nothing twice: once every version of the report is announced, still one card.
+    await waitFor('every version of the report to be announced', async () => {
+      const s = await state.watch.getReport(key);
+      return (s && s.announcedVersion >= s.version && s.report.retries.every((r) => r.state !== 'running')) || undefined;
+    }, 60_000);
+    expect(cards()).toHaveLength(1);
+  }, 120_000);
 });
