@@ -36,7 +36,7 @@ async function main(file: string | undefined): Promise<number> {
   const to = await AzureTableStore.open({ target: { table: s.table, ...(s.connectionString ? { connectionString: s.connectionString } : { endpoint: s.endpoint ?? '' }) }, ...(s.connectionString ? {} : { credential }) });
   try {
     const n = await importState(from, to, (line) => process.stdout.write(`${line}\n`));
-    process.stdout.write(`copied ${n.runs} runs (${n.skippedRuns} were there already), ${n.announcements} undelivered announcements, ${n.auditLines} audit lines, ${n.subscriptions} subscriptions, ${n.conversations} conversations, ${n.schedules} schedules into table ${s.table}\n`);
+    process.stdout.write(`copied ${n.runs} runs (${n.skippedRuns} were there already), ${n.announcements} undelivered announcements (+${n.parkedAnnouncements} parked), ${n.auditLines} audit lines, ${n.subscriptions} subscriptions, ${n.conversations} conversations, ${n.schedules} schedules, ${n.watchReports} watch reports (${n.watchMessages} cards, ${n.watchRetries} retries, ${n.watchCursors} poll cursors), ${n.reminders} reminder marks into table ${s.table}\n`);
     return 0;
   } finally {
     await from.close();

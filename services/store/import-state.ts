@@ -1,10 +1,14 @@
 import type { SqliteStore } from './sqlite.store';
 import type { AzureTableStore } from './azure-table/azure-table.store';
+import type { ImportedOutboxItem } from './azure-table/azure-runs.store';
+import type { OutboxItem, ParkedOutboxItem } from '../workflow/run-store';
+import { importWatchState, type WatchImportCounts } from './import-watch';
 
-export interface ImportCounts {
+export interface ImportCounts extends WatchImportCounts {
   runs: number;
   skippedRuns: number;
   announcements: number;
+  parkedAnnouncements: number;
   auditLines: number;
   subscriptions: number;
   conversations: number;
@@ -13,14 +17,17 @@ export interface ImportCounts {
 
 /**
  * Copies the state of a SQLite store into an Azure table (the switch of docs/deploy-azure.md):
- * every run with its id, version, audit lines, card messages and undelivered announcements, then
- * subscriptions, conversation references and schedules. Runs already in the table are left alone,
- * so it can be run again after a partial copy. Watch reports and reminder marks are not copied
- * (the first stays per instance; a reminder may be sent once more).
+ * every run with its id, version, audit lines, card messages and undelivered announcements (parked
+ * ones stay parked), then subscriptions, conversation references, schedules, and the watch state
+ * and reminder marks (./import-watch). Runs already in the table are left alone, so it can be run
+ * again after a partial copy.
  */
 export async function importState(from: SqliteStore, to: AzureTableStore, progress: (line: string) => void = () => undefined): Promise<ImportCounts> {
-  const n: ImportCounts = { runs: 0, skippedRuns: 0, announcements: 0, auditLines: 0, subscriptions: 0, conversations: 0, schedules: 0 };
+  const n: ImportCounts = { runs: 0, skippedRuns: 0, announcements: 0, parkedAnnouncements: 0, auditLines: 0, subscriptions: 0, conversations: 0, schedules: 0, watchReports: 0, watchMessages: 0, watchRetries: 0, watchCursors: 0, reminders: 0 };
   const pending = await from.runs.pendingOutbox(1_000_000, Number.MAX_SAFE_INTEGER);
+  const parked = (await from.runs.parkedOutbox(1_000_000)).items;
+  // Every undelivered item of a run, in the order it was written (parked ones included, marked).
+  const undelivered: Array<OutboxItem & { parked?: ParkedOutboxItem }> = [...pending, ...parked.map((p) => ({ ...p, parked: p }))].sort((a, b) => a.id - b.id);
   // Oldest first, page by page (the listing is newest first with a keyset cursor).
   const all = [];
   for (let before: string | undefined; ; ) {
@@ -30,13 +37,18 @@ export async function importState(from: SqliteStore, to: AzureTableStore, progre
     before = page[page.length - 1]?.id;
   }
   for (const run of all.reverse()) {
-    const outbox = pending.filter((o) => o.runId === run.id).map((o) => ({ kind: o.kind, ...(o.payload !== undefined ? { payload: o.payload } : {}) }));
+    const outbox = undelivered.filter((o) => o.runId === run.id).map((o): ImportedOutboxItem => ({
+      kind: o.kind,
+      ...(o.payload !== undefined ? { payload: o.payload } : {}),
+      ...(o.parked ? { parked: { attempts: o.parked.attempts, parkedAt: o.parked.parkedAt, lastError: o.parked.lastError } } : {}),
+    }));
     if (!(await to.runs.importRun(run, outbox))) {
       n.skippedRuns++;
       continue;
     }
     n.runs++;
-    n.announcements += outbox.length;
+    n.parkedAnnouncements += outbox.filter((o) => o.parked).length;
+    n.announcements += outbox.length - outbox.filter((o) => o.parked).length;
     for (const a of (await from.runs.listAudit({ runId: run.id, limit: 1_000_000 })).reverse()) {
       await to.runs.appendAudit(a);
       n.auditLines++;
@@ -68,5 +80,5 @@ export async function importState(from: SqliteStore, to: AzureTableStore, progre
     if (s.lastFiredAt) await to.schedules.fired(s.model, s.lastRunId, s.lastFiredAt);
     n.schedules++;
   }
-  return n;
+  return { ...n, ...(await importWatchState(from, to)) };
 }

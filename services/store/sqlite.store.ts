@@ -55,6 +55,11 @@ export class SqliteStore implements Store {
     this.conn.prepare('DELETE FROM approval_reminders WHERE run_id = ? AND kind = ?').run(runId, kind);
   }
 
+  /** Every reminder mark (for the copy into a shared table). */
+  listReminders(): Array<{ runId: string; kind: 'reminder' | 'expired'; at: string }> {
+    return (this.conn.prepare('SELECT run_id, kind, at FROM approval_reminders ORDER BY run_id, kind').all() as Array<{ run_id: string; kind: 'reminder' | 'expired'; at: string }>).map((r) => ({ runId: r.run_id, kind: r.kind, at: r.at }));
+  }
+
   /** Retraining schedules (services/schedule). */
   readonly schedules = new SqliteScheduleStore(() => this.conn);
 

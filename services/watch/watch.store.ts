@@ -22,6 +22,14 @@ export interface StoredReport {
   announcedVersion: number;
 }
 
+/** Everything a SQLite watch store holds, for the copy into a shared table (services/store/import-watch.ts). */
+export interface WatchDump {
+  reports: Array<StoredReport & { createdAt: string }>;
+  messages: Array<{ key: string; conversationId: string; activityId: string; version: number }>;
+  retries: Array<{ source: WatchSource; runId: number; originalKey: string }>;
+  cursors: Array<{ name: string; value: string }>;
+}
+
 /**
  * Durable state of external-run watching: one report per run (the dedupe key), which Teams
  * messages show it, the retries the bot queued, and the pollers' last-seen points. SQLite (same
@@ -101,6 +109,19 @@ export class SqliteWatchStore implements WatchStore {
     // A relay run mirrors a CD pipeline run with its own card, so that pipeline run counts as the bot's too.
     const where = source === 'azure-devops' ? "COALESCE(json_extract(body, '$.ci.devopsRunId'), json_extract(body, '$.relay.devopsRunId'))" : "json_extract(body, '$.training.databricksRunId')";
     return !!this.db().prepare(`SELECT 1 FROM runs WHERE ${where} = ? LIMIT 1`).get(runId);
+  }
+
+  /** Every row, oldest report first (a one-off copy: not paged). */
+  dump(): WatchDump {
+    const db = this.db();
+    const reports = (db.prepare('SELECT body, version, announced_version, created_at FROM watch_reports ORDER BY created_at, key').all() as Array<{ body: string; version: number; announced_version: number; created_at: string }>)
+      .map((r) => ({ report: JSON.parse(r.body) as ExternalRunReport, version: r.version, announcedVersion: r.announced_version, createdAt: r.created_at }));
+    const messages = (db.prepare('SELECT key, conversation_id, activity_id, version FROM watch_messages ORDER BY key, conversation_id').all() as Array<{ key: string; conversation_id: string; activity_id: string; version: number }>)
+      .map((r) => ({ key: r.key, conversationId: r.conversation_id, activityId: r.activity_id, version: r.version }));
+    const retries = (db.prepare('SELECT source, run_id, original_key FROM watch_retries ORDER BY source, run_id').all() as Array<{ source: WatchSource; run_id: number; original_key: string }>)
+      .map((r) => ({ source: r.source, runId: r.run_id, originalKey: r.original_key }));
+    const cursors = db.prepare('SELECT name, value FROM watch_cursors ORDER BY name').all() as Array<{ name: string; value: string }>;
+    return { reports, messages, retries, cursors };
   }
 
   async getCursor(name: string): Promise<string | undefined> {

@@ -92,6 +92,14 @@ export class AzureOutbox {
     return parked;
   }
 
+  /** An item copied from another store as parked (its attempts spent there): marker first, as in `fail`. */
+  async parkImported(runId: string, n: number, parked: { attempts: number; parkedAt: string; lastError: string }): Promise<void> {
+    const seq = seqOf(runId);
+    if (seq === undefined) return;
+    await this.table.upsert({ partitionKey: P.parked, rowKey: pad(outboxId(seq, n), 18), id: outboxId(seq, n) }, 'Replace');
+    await this.table.update({ partitionKey: P.run(runId), rowKey: outboxKey(n), attempts: parked.attempts, parked: true, parkedAt: parked.parkedAt, lastError: parked.lastError }, '*');
+  }
+
   async parkedItems(limit = 20): Promise<{ count: number; items: ParkedOutboxItem[] }> {
     const markers = await this.table.query(`PartitionKey eq '${P.parked}'`);
     const items: ParkedOutboxItem[] = [];

@@ -11,6 +11,13 @@ import { TableConflictError, type AzureTable } from './table.client';
 import { indexKey, outboxKey, P, pad, safeKey, seqOf } from './table-keys';
 import { SubscriptionRows } from './subscription-rows';
 
+/** An announcement copied with its run; `parked` when it had spent its attempts in the store it came from. */
+export interface ImportedOutboxItem {
+  kind: OutboxItem['kind'];
+  payload?: string;
+  parked?: { attempts: number; parkedAt: string; lastError: string };
+}
+
 /**
  * The RunStore on Azure Tables. A transition is one entity-group transaction in the run's own
  * partition: the head updated with If-Match on the ETag that was read (the version check of the
@@ -58,7 +65,11 @@ export class AzureRunStore implements RunStore {
    * index row, the marker if unfinished, then the run with its undelivered announcements. A run that
    * is here already is left as it is (false), so an import can be run again.
    */
-  async importRun(run: RunRecord, outbox: Array<{ kind: OutboxItem['kind']; payload?: string }>): Promise<boolean> {
+  /**
+   * A run copied from another store with its id and version. Its undelivered announcements are
+   * committed with it, numbered 1, 2, ... in order; those parked there stay parked here.
+   */
+  async importRun(run: RunRecord, outbox: ImportedOutboxItem[]): Promise<boolean> {
     const seq = seqOf(run.id);
     if (seq === undefined) throw new Error(`run id ${run.id} is not r-<number>`);
     if (await this.table.get(P.run(run.id), HEAD)) return false;
@@ -67,7 +78,8 @@ export class AzureRunStore implements RunStore {
       requesterObjectId: (run.requester.aadObjectId ?? '').toLowerCase(), requesterName: run.requester.name.toLowerCase(), target: run.target, createdAt: run.createdAt,
     }, 'Replace');
     if (!FINAL_STATUSES.has(run.status)) await this.table.upsert({ partitionKey: P.active, rowKey: run.id, runId: run.id, seq }, 'Replace');
-    for (let i = 0; i < outbox.length || i === 0; i += 90) await this.commitImported(run, seq, outbox.slice(i, i + 90), i === 0);
+    for (let i = 0; i < outbox.length || i === 0; i += 90) await this.commitImported(run, seq, outbox.slice(i, i + 90).map((o) => ({ kind: o.kind, ...(o.payload !== undefined ? { payload: o.payload } : {}) })), i === 0);
+    for (const [i, o] of outbox.entries()) if (o.parked) await this.outbox.parkImported(run.id, i + 1, o.parked);
     // New runs must number after the imported ones.
     for (;;) {
       const row = await this.table.get(P.counter, 'runs');

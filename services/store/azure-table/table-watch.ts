@@ -68,6 +68,18 @@ export class TableWatchStore implements WatchStore {
     }
   }
 
+  /** A report copied from another store with its version and announced version; false when the key exists. */
+  async importReport(stored: StoredReport, createdAt: string): Promise<boolean> {
+    const { report, version, announcedVersion } = stored;
+    try {
+      await this.table.create({ partitionKey: W.reports, rowKey: safeKey(report.key), key: report.key, source: report.source, runId: report.runId, version, announced: announcedVersion, pending: announcedVersion < version, createdAt, updatedAt: createdAt, ...this.body(report) });
+      return true;
+    } catch (e) {
+      if (e instanceof TableConflictError && e.status === 409) return false;
+      throw e;
+    }
+  }
+
   /**
    * Version-checked like the SQLite store: false only when the version moved. The row's ETag also
    * changes when an announcement is marked (markAnnounced), which is not a change of the report, so
