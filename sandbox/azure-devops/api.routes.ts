@@ -1,7 +1,7 @@
 import { HttpFault, type Handler, type SandboxReply, type SandboxRequest, type SandboxServer } from '../common/http-server';
 import type { SandboxIdentity } from '../common/sandbox-auth';
 import type { AzureDevOpsSandboxState } from './sandbox-state';
-import { SUPPORTED_EVENT_TYPES } from './service-hooks';
+import { registerHookRoutes } from './hooks.routes';
 import { buildStatus, projectRef, visibleLogLines, wireApproval, wireBuild, wireLogRef, wireRun, wireTimeline } from './wire-shapes';
 
 /**
@@ -58,6 +58,13 @@ export function checkApiVersion(req: SandboxRequest): void {
   if (!m[3] && major === LATEST_API.major && minor === LATEST_API.minor && !LATEST_API.released) {
     throw new HttpFault(400, 'VssInvalidPreviewVersionException', `The requested version "${raw}" of the resource is under preview. The -preview flag must be supplied in the api-version for such requests. For example: "${raw}-preview"`);
   }
+}
+
+/** What every route of this service is built with (shared with ./hooks.routes). */
+export interface ApiRouteKit {
+  api: (h: (req: SandboxRequest, caller: SandboxIdentity) => ReturnType<Handler>) => Handler;
+  ok: (body: unknown, headers?: Record<string, string>) => SandboxReply;
+  body: (req: SandboxRequest) => Record<string, unknown>;
 }
 
 export function registerApiRoutes(server: SandboxServer, state: AzureDevOpsSandboxState, authorize: (req: SandboxRequest) => SandboxIdentity): void {
@@ -228,44 +235,5 @@ export function registerApiRoutes(server: SandboxServer, state: AzureDevOpsSandb
     return ok({ count: updated.length, value: updated });
   };
 
-  // Service hooks
-  // List subscriptions (filters as in [H71] Subscriptions - List): how a client avoids a second copy.
-  server.route('GET', '/:org/_apis/hooks/subscriptions', 'subscriptions.list', api((req) => {
-    const q = req.query;
-    const c = ctx();
-    const list = state.hooks.subscriptions
-      .filter((s) => !q.get('publisherId') || s.publisherId === q.get('publisherId'))
-      .filter((s) => !q.get('eventType') || s.eventType === q.get('eventType'))
-      .filter((s) => !q.get('consumerId') || s.consumerId === q.get('consumerId'))
-      .filter((s) => !q.get('consumerActionId') || s.consumerActionId === q.get('consumerActionId'));
-    return ok({ count: list.length, value: list.map((s) => {
-      const { basicAuthPassword, ...shown } = s.consumerInputs;
-      return { id: s.id, url: `${c.baseUrl}/${c.org}/_apis/hooks/subscriptions/${s.id}`, status: 'enabled', publisherId: s.publisherId, eventType: s.eventType, resourceVersion: s.resourceVersion, consumerId: s.consumerId, consumerActionId: s.consumerActionId, createdDate: s.createdDate, publisherInputs: s.publisherInputs, consumerInputs: basicAuthPassword !== undefined ? { ...shown, basicAuthPassword: '********' } : shown };
-    }) });
-  }));
-  server.route('POST', '/:org/_apis/hooks/subscriptions', 'subscriptions.create', api((req) => {
-    const b = body(req);
-    const consumerInputs = (b.consumerInputs ?? {}) as Record<string, string>;
-    if (b.consumerId !== 'webHooks' || b.consumerActionId !== 'httpRequest') throw new HttpFault(400, 'SubscriptionInputException', 'The sandbox supports the webHooks consumer with the httpRequest action only.');
-    if (typeof b.eventType !== 'string' || !SUPPORTED_EVENT_TYPES.has(b.eventType)) throw new HttpFault(400, 'SubscriptionInputException', `Event type '${String(b.eventType)}' is not supported by publisher '${String(b.publisherId)}'.`);
-    if (!/^https?:\/\//.test(consumerInputs.url ?? '')) throw new HttpFault(400, 'SubscriptionInputException', "The input 'url' is required and must be an absolute URL.");
-    const sub = state.hooks.add({
-      publisherId: text(b.publisherId, 'pipelines'), eventType: b.eventType, resourceVersion: text(b.resourceVersion, '5.1-preview.1'),
-      consumerId: 'webHooks', consumerActionId: 'httpRequest',
-      publisherInputs: (b.publisherInputs ?? {}) as Record<string, string>, consumerInputs,
-    });
-    const c = ctx();
-    // The service never echoes the basic-auth password back.
-    const { basicAuthPassword, ...shownInputs } = sub.consumerInputs;
-    return ok({
-      id: sub.id, url: `${c.baseUrl}/${c.org}/_apis/hooks/subscriptions/${sub.id}`, status: 'enabled',
-      publisherId: sub.publisherId, eventType: sub.eventType, resourceVersion: sub.resourceVersion,
-      eventDescription: `Pipeline ${sub.publisherInputs.pipelineId ?? 'any'}`, consumerId: sub.consumerId, consumerActionId: sub.consumerActionId,
-      actionDescription: `To host ${new URL(consumerInputs.url ?? 'http://x').host}`,
-      createdBy: { id: '00ca946b-2fe9-4f2a-ae2f-40d5c48001bc' }, createdDate: sub.createdDate,
-      modifiedBy: { id: '00ca946b-2fe9-4f2a-ae2f-40d5c48001bc' }, modifiedDate: sub.createdDate,
-      publisherInputs: { ...sub.publisherInputs, hostId: 'd81542e4-cdfa-4333-b082-1ae2d6c3ad16', tfsSubscriptionId: sub.id },
-      consumerInputs: basicAuthPassword !== undefined ? { ...shownInputs, basicAuthPassword: '********' } : shownInputs,
-    });
-  }));
+  registerHookRoutes(server, state, { api, ok, body });
 }

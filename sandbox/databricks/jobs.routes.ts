@@ -4,7 +4,8 @@ import type { MlflowStore } from './mlflow.store';
 import { outputJson, runJson } from './run.serializer';
 import { SANDBOX_SPARK_VERSIONS } from './spark-versions.data';
 import { validateSubmitTasks } from './runs-submit.validation';
-import { parseTaskParameters, type Workspace } from './workspace.state';
+import { parseTaskParameters } from './task-parameters';
+import type { Workspace } from './workspace.state';
 
 /**
  * Jobs 2.1/2.2 and Clusters routes. Missing ids answer 400 INVALID_PARAMETER_VALUE "... does not
