@@ -18,6 +18,7 @@ module.exports = {
     '<rootDir>/test/unit/command-*.test.ts',
     '<rootDir>/test/unit/config.test.ts',
     '<rootDir>/test/unit/roles.test.ts',
+    '<rootDir>/test/unit/identity-rule.test.ts',
     '<rootDir>/test/unit/workflow-*.test.ts',
     '<rootDir>/test/integration/retry-after.test.ts',
     '<rootDir>/test/integration/http-pipeline*.test.ts',

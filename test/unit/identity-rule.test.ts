@@ -71,6 +71,8 @@ describe('one identity rule for every check', () => {
       ];
       expect(approvalCount(decisions)).toBe(1);
       expect(approvalCount([...decisions, { by: megan, decision: 'approved', comment: '', at }])).toBe(2);
+      // A rejection is no approval, whoever gave it.
+      expect(approvalCount([{ by: megan, decision: 'rejected', comment: '', at }, ...decisions])).toBe(1);
     });
 
     it('is written to the audit under one key whenever the variant carries the object id', () => {
