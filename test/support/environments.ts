@@ -1,8 +1,39 @@
+import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
+
+/**
+ * Environment layouts of fashion-cnn for tests. The shipped mlops.config.yaml deploys through
+ * staging (no approval) then production (one approval); tests that tell that story load it as
+ * it is. A test whose subject is something else (an approval rule, one failing stage, the
+ * dashboard's API...) and that needs `/train` to stop at an approval pins PRODUCTION_ONLY below,
+ * by name, so a reader sees that it does.
+ */
+
+type Doc = { models: Record<string, Record<string, unknown>> };
+
+/**
+ * The shipped mlops.config.yaml with fashion-cnn's environments cut to the last one, production
+ * (container group fashion-cnn-prod, the model's approval: one approver, 24 h): `/train` deploys
+ * straight to production through its approval, as the shipped config did before staging.
+ */
+export const PRODUCTION_ONLY = (text: string): string => {
+  const doc = parse(text) as Doc;
+  const m = doc.models['fashion-cnn']!;
+  const envs = m.environments as Array<{ name: string }> | undefined;
+  if (!envs?.some((e) => e.name === 'production')) throw new Error('PRODUCTION_ONLY expects fashion-cnn to list a production environment in mlops.config.yaml');
+  m.environments = envs.filter((e) => e.name === 'production');
+  return stringify(doc);
+};
+
+/** A file reader for loadConfig that gives mlops.config.yaml through `transform` (and every other file as it is). */
+export const configReader =
+  (transform: (text: string) => string) =>
+  (path: string): string =>
+    path.endsWith('mlops.config.yaml') ? transform(readFileSync(path, 'utf8')) : readFileSync(path, 'utf8');
 
 /** mlops.config.yaml with fashion-cnn going through staging (own resource group and size, no approval, Adele approves) then production (one approval, Megan approves). */
 export const STAGING_THEN_PRODUCTION = (text: string): string => {
-  const doc = parse(text) as { models: Record<string, Record<string, unknown>> };
+  const doc = parse(text) as Doc;
   const m = doc.models['fashion-cnn']!;
   delete m.deployment;
   m.environments = [

@@ -22,9 +22,29 @@ function problemsOf(yaml: string): string {
   throw new Error('expected a ConfigError');
 }
 
+/** The form of earlier versions: no environments, one `deployment` (here production's) and `target`. */
+const legacyYaml = edit((m) => {
+  const prod = (m.environments as Array<Record<string, unknown>>).find((e) => e.name === 'production')!;
+  const { name: _n, approval: _a, ...deployment } = prod;
+  delete m.environments;
+  Object.assign(m, { target: 'production', deployment });
+}, defaultYaml);
+
 describe('environments in mlops.config.yaml', () => {
-  it('turns a model without environments into one environment named by target, from deployment, smokeTest and approval', () => {
+  it('ships staging (smaller, its own container group and DNS label, no approval) then production (one approval, 24 h)', () => {
     const m = load(defaultYaml).mlops.models['fashion-cnn']!;
+    expect(m.environments.map((e) => [e.name, e.containerGroup, e.resourceGroup, e.cpu, e.memoryInGB, e.port, e.dnsLabel, e.approval])).toEqual([
+      ['staging', 'fashion-cnn-staging', undefined, 0.5, 1, 5001, 'fashion-cnn-staging', 'none'],
+      ['production', 'fashion-cnn-prod', undefined, 1, 1.5, 5001, 'fashion-cnn-prod', { required: 1, expiresAfter: 86_400_000 }],
+    ]);
+    // The model's smoke test is every environment's (infra/pipelines/scripts/smoke_test.py reads it there too).
+    for (const e of m.environments) expect(e.smokeTest).toEqual(m.smokeTest);
+    expect(m.environments[0]!.smokeTest.maxLatencyMs).toBe(2000);
+    expect(m.environments.every((e) => e.roles === undefined)).toBe(true);
+  });
+
+  it('turns a model without environments into one environment named by target, from deployment, smokeTest and approval', () => {
+    const m = load(legacyYaml).mlops.models['fashion-cnn']!;
     expect(m.environments).toEqual([expect.objectContaining({ name: 'production', containerGroup: 'fashion-cnn-prod', cpu: 1, memoryInGB: 1.5, approval: { required: 1, expiresAfter: 86_400_000 } })]);
     expect(m.environments[0]!.smokeTest.maxLatencyMs).toBe(2000);
   });
@@ -53,6 +73,6 @@ describe('environments in mlops.config.yaml', () => {
   });
 
   it('names the fix when a model has neither deployment nor environments', () => {
-    expect(problemsOf(edit((m) => delete m.deployment, defaultYaml))).toMatch(/deployment: set deployment: \{ containerGroup: \.\.\. \} \(one environment\) or environments:/);
+    expect(problemsOf(edit((m) => delete m.deployment, legacyYaml))).toMatch(/deployment: set deployment: \{ containerGroup: \.\.\. \} \(one environment\) or environments:/);
   });
 });
