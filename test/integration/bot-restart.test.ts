@@ -115,7 +115,8 @@ describe('the bot process killed mid-run', () => {
       await waitFor(`every announcement of ${id} to be delivered`, () => pendingAnnouncements(id) === 0 || undefined, 30_000);
       expect(connector.requests.filter((r) => JSON.stringify(r.body).includes(`${id}: fashion-cnn version`) && JSON.stringify(r.body).includes('is live at'))).toHaveLength(1);
       // Every later card update went to the same message: each run has one card.
-      const cardId = (await waitFor('card id', () => connector.requests.find((r) => r.kind === 'update' && JSON.stringify(r.body).includes(`run ${id}`))))?.activityId;
+      // (By its title: the source run's card also names the promotion run, "promoted as run r-2".)
+      const cardId = (await waitFor('card id', () => connector.requests.find((r) => r.kind === 'update' && JSON.stringify(r.body).includes(`fashion-cnn · run ${id}`))))?.activityId;
       expect(new Set(connector.requests.filter((r) => r.kind === 'update' && JSON.stringify(r.body).includes(`fashion-cnn · run ${id}`)).map((r) => r.activityId))).toEqual(new Set([cardId]));
     }
     expect(connector.requests.find((r) => JSON.stringify(r.body).includes('r-1: fashion-cnn version') && JSON.stringify(r.body).includes('(staging)'))).toBeDefined();
