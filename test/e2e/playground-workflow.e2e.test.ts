@@ -105,6 +105,11 @@ run('the /train workflow in the Agents Playground', () => {
     await approval.first().waitFor({ timeout: 60_000 });
     await approval.first().screenshot({ path: join(OUT, 'approval-card.png') });
     expect(await bot.store.runs.getRun('r-2')).toMatchObject({ target: 'production', promotedFrom: 'r-1', registered: { version: r1?.registered?.version } });
+    // The source card, updated in place, records the promotion and offers it no more.
+    await runCard.filter({ hasText: 'promoted as run r-2' }).first().waitFor({ timeout: 30_000 });
+    expect(await runCard.count()).toBe(1);
+    expect(await promote.count()).toBe(0);
+    await runCard.first().screenshot({ path: join(OUT, 'run-card-promoted.png') });
 
     // Alex (who asked for the promotion) clicks Approve in the browser: refused, nothing changes.
     await approval.first().getByRole('button', { name: 'Approve' }).click();
@@ -118,7 +123,8 @@ run('the /train workflow in the Agents Playground', () => {
 
     // The production run's card, updated in place (still one card), ends with its scoring URI and
     // the same version live in both environments.
-    const deployed = prodCard.filter({ hasText: /production\s+v\d+/ }).filter({ hasText: 'Deployed version' });
+    // (hasText matches the text content, where a FactSet's title and value touch: "productionv1".)
+    const deployed = prodCard.filter({ hasText: /production\s*v\d+/ }).filter({ hasText: 'Deployed version' });
     await deployed.first().waitFor({ timeout: 60_000 });
     expect(await prodCard.count()).toBe(1);
     const text = await prodCard.first().innerText();
