@@ -17,12 +17,16 @@ type Doc = { models: Record<string, Record<string, unknown>> };
  * straight to production through its approval, as the shipped config did before staging.
  */
 export const PRODUCTION_ONLY = (text: string): string => {
-  const doc = parse(text) as Doc;
-  const m = doc.models['fashion-cnn']!;
-  const envs = m.environments as Array<{ name: string }> | undefined;
-  if (!envs?.some((e) => e.name === 'production')) throw new Error('PRODUCTION_ONLY expects fashion-cnn to list a production environment in mlops.config.yaml');
-  m.environments = envs.filter((e) => e.name === 'production');
-  return stringify(doc);
+  // Cut by lines, not parse-and-print, so the rest of the file stays as written (comments,
+  // quoting, flow lists): tests may still rewrite other lines by text before or after this.
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => /^\s*- name: staging\s*$/.test(l));
+  const indent = start < 0 ? -1 : lines[start]!.indexOf('-');
+  const after = lines.findIndex((l, i) => i > start && l.trim() !== '' && l.search(/\S/) <= indent);
+  const cut = start < 0 ? text : [...lines.slice(0, start), ...lines.slice(after < 0 ? lines.length : after)].join('\n');
+  const envs = ((parse(cut) as Doc).models['fashion-cnn']?.environments as Array<{ name: string }> | undefined)?.map((e) => e.name);
+  if (envs?.join() !== 'production') throw new Error(`PRODUCTION_ONLY expects fashion-cnn's environments in mlops.config.yaml to be a staging item then production; left ${JSON.stringify(envs)}`);
+  return cut;
 };
 
 /** A file reader for loadConfig that gives mlops.config.yaml through `transform` (and every other file as it is). */

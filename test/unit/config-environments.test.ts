@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ConfigError, loadConfig } from '../../services/config/config';
 import { REPO_ROOT } from '../support/context';
-import { STAGING_THEN_PRODUCTION } from '../support/environments';
+import { PRODUCTION_ONLY, STAGING_THEN_PRODUCTION } from '../support/environments';
 
 const defaultYaml = readFileSync(join(REPO_ROOT, 'mlops.config.yaml'), 'utf8');
 const load = (yaml: string) => loadConfig({ MLOPS_SANDBOX: '1' }, () => yaml, REPO_ROOT);
@@ -41,6 +41,17 @@ describe('environments in mlops.config.yaml', () => {
     for (const e of m.environments) expect(e.smokeTest).toEqual(m.smokeTest);
     expect(m.environments[0]!.smokeTest.maxLatencyMs).toBe(2000);
     expect(m.environments.every((e) => e.roles === undefined)).toBe(true);
+  });
+
+  it('PRODUCTION_ONLY, the pin of tests about other things, leaves the shipped production environment alone and the rest of the file as written', () => {
+    const pinned = PRODUCTION_ONLY(defaultYaml);
+    const shipped = load(defaultYaml).mlops.models['fashion-cnn']!;
+    expect(load(pinned).mlops.models['fashion-cnn']!.environments).toEqual([shipped.environments[1]]);
+    expect(pinned).toContain('approvers: ["user-id-1", "meganb@example.com", "approver@contoso.com"]');
+    const kept = new Set(pinned.split('\n'));
+    const removed = defaultYaml.split('\n').filter((l) => !kept.has(l));
+    expect(removed[0]).toMatch(/^\s*- name: staging$/);
+    expect(removed.join('\n')).not.toMatch(/production|approvers|smokeTest/);
   });
 
   it('turns a model without environments into one environment named by target, from deployment, smokeTest and approval', () => {
