@@ -51,7 +51,7 @@ describe('environments in mlops.config.yaml', () => {
     const kept = new Set(pinned.split('\n'));
     const removed = defaultYaml.split('\n').filter((l) => !kept.has(l));
     expect(removed[0]).toMatch(/^\s*- name: staging$/);
-    expect(removed.join('\n')).not.toMatch(/production|approvers|smokeTest/);
+    expect(removed.join('\n')).not.toMatch(/name: production|approvers|smokeTest/);
   });
 
   it('turns a model without environments into one environment named by target, from deployment, smokeTest and approval', () => {
