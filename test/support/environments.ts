@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 
 /**
@@ -46,3 +47,14 @@ export const STAGING_THEN_PRODUCTION = (text: string): string => {
   ];
   return stringify(doc);
 };
+
+/**
+ * Writes the shipped mlops.config.yaml through `transform` into `dir` and returns its path, for
+ * tests that start the bot as a child process (MLOPS_CONFIG=<path>), e.g.
+ * `MLOPS_CONFIG: configFile(dir, PRODUCTION_ONLY)`.
+ */
+export function configFile(dir: string, transform: (text: string) => string): string {
+  const path = join(dir, 'mlops.config.yaml');
+  writeFileSync(path, transform(readFileSync(join(__dirname, '../../mlops.config.yaml'), 'utf8')));
+  return path;
+}
