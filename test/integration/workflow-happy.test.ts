@@ -82,6 +82,17 @@ describe('the /train workflow against the sandbox', () => {
       expect(c).not.toContain('Promote v');
     }
 
+    // Two container groups in ARM, each with its own size and DNS label (the sandbox, like ACI, refuses a label taken in the region).
+    type Group = { properties?: { ipAddress?: { dnsNameLabel?: string }; containers?: Array<{ properties?: { resources?: { requests?: { cpu?: number; memoryInGB?: number } } } }> } };
+    const groups = [...h.sandbox.arm.state.groups.values()].map((g) => {
+      const p = (g.body as Group).properties;
+      return { name: g.name, label: p?.ipAddress?.dnsNameLabel, requests: p?.containers?.[0]?.properties?.resources?.requests };
+    });
+    expect(groups.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { name: 'fashion-cnn-prod', label: 'fashion-cnn-prod', requests: { cpu: 1, memoryInGB: 1.5 } },
+      { name: 'fashion-cnn-staging', label: 'fashion-cnn-staging', requests: { cpu: 0.5, memoryInGB: 1 } },
+    ]);
+
     const audit = (id: string): Promise<string[]> => h.store.runs.listAudit({ runId: id }).then((a) => a.map((e) => `${e.action}:${e.outcome}`));
     expect(await audit(run.id)).toEqual(expect.arrayContaining(['run.start:ok', 'devops.run:ok', 'databricks.submit:ok', 'stage.skipped:ok', 'aci.deploy:ok', 'run.succeeded:ok']));
     expect(await audit(run.id)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^approval\./) as string]));
