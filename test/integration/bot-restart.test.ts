@@ -87,6 +87,9 @@ describe('the bot process killed mid-run', () => {
     killed.kill('SIGKILL');
     await new Promise((r) => killed.once('exit', r));
     const updatesBefore = connector.requests.filter((r) => r.kind === 'update').length;
+    // Killed mid-run: the staging deploy is still ahead (the restarted process does it).
+    expect(readRun('r-1')).toMatchObject({ status: 'running' });
+    expect(readRun('r-1')?.deploy).toBeUndefined();
 
     child = startChild();
     await ready();
