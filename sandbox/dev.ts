@@ -53,8 +53,9 @@ async function main(): Promise<void> {
   In the Group Chat, @mention the bot (type @Test and pick "Test Bot"), then:
          /help             the commands
          /train            a form with the model's parameters, or: /train fashion-cnn lr=0.01 epochs=3
-  Approve as a second user (the playground cannot switch users), from another terminal:
-         npm run act-as -- megan approve r-1 "looks good"
+  The run deploys to staging (no approval); its card then offers "Promote v1 to production".
+  Approve production as a second user (the playground cannot switch users), from another terminal:
+         npm run act-as -- megan approve r-2 "looks good"
          Megan Bowen is an approver in mlops.config.yaml; the requester's own approval never counts.
 
   Dashboard ${bot.url}${HOST_PATH}?user=megan   (the Teams tab, in a sandbox Teams host;

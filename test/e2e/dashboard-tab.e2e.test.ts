@@ -11,6 +11,7 @@ import { silentLogger } from '../../services/logger';
 import { browserAvailable, freePort, launchChromium } from '../support/browser';
 import { messageActivity, postActivity, waitFor } from '../support/bot-activities';
 import { REPO_ROOT } from '../support/context';
+import { configReader, PRODUCTION_ONLY } from '../support/environments';
 import { MockConnector } from '../support/mock-connector';
 
 const OUT = join(REPO_ROOT, 'test-output', 'e2e');
@@ -33,7 +34,8 @@ run('dashboard tab in a Teams host (headless Chromium)', () => {
     mkdirSync(OUT, { recursive: true });
     sandbox = await startSandbox({ clock: new SandboxClock(100) });
     connector = await MockConnector.start();
-    const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), 'mlops-tab-')), 's.db')}`, POLL_INTERVAL_MS: '200' }, undefined, REPO_ROOT);
+    // One environment (PRODUCTION_ONLY): the run this tab follows stops at an approval, which the approvals page is about.
+    const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), 'mlops-tab-')), 's.db')}`, POLL_INTERVAL_MS: '200' }, configReader(PRODUCTION_ONLY), REPO_ROOT);
     bot = await startBot(config, silentLogger, { host: '127.0.0.1', port: await freePort(), routes: [(kit) => registerTeamsHost(kit, sandbox.entra)] });
     browser = await launchChromium();
     const res = await postActivity(bot.url, messageActivity(connector.serviceUrl, 'conv-tab', ALEX_IN_CHAT, '/train fashion-cnn epochs=1'));

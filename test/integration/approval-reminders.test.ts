@@ -1,6 +1,7 @@
 import type { RunningBot } from '../../bot/app';
 import { messageActivity, postActivity, waitFor } from '../support/bot-activities';
-import { ALEX, MEGAN, watchWorld, type WatchWorld } from '../support/watch-harness';
+import { PRODUCTION_ONLY } from '../support/environments';
+import { ALEX, MEGAN, watchWorld, watchYaml, type WatchWorld } from '../support/watch-harness';
 
 const HOUR = 3_600_000;
 
@@ -9,7 +10,8 @@ describe('approvals that do not rot', () => {
   let world: WatchWorld;
   let bot: RunningBot;
   beforeAll(async () => {
-    world = await watchWorld({ webhooks: false, pollMs: 200 });
+    // One environment (PRODUCTION_ONLY): /train stops at production's approval, whose reminders are the subject.
+    world = await watchWorld({ webhooks: false, pollMs: 200, yaml: PRODUCTION_ONLY(watchYaml()) });
     bot = await world.start();
   }, 60_000);
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { silentLogger } from '../../services/logger';
 import { freePort } from '../support/browser';
 import { invokeActivity, messageActivity, postActivity, waitFor, type Who } from '../support/bot-activities';
 import { REPO_ROOT } from '../support/context';
+import { configReader, PRODUCTION_ONLY } from '../support/environments';
 import { MockConnector } from '../support/mock-connector';
 import { validateCard } from '../support/card-schema';
 
@@ -24,7 +25,8 @@ describe('commands and card actions, turn by turn', () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ clock: new SandboxClock(200) });
     connector = await MockConnector.start();
-    const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), 'mlops-cmd-')), 's.db')}`, POLL_INTERVAL_MS: '200' }, undefined, REPO_ROOT);
+    // One environment (PRODUCTION_ONLY): these turns need runs waiting for an approval (/approvals, Approve clicks, stale approvals).
+    const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), 'mlops-cmd-')), 's.db')}`, POLL_INTERVAL_MS: '200' }, configReader(PRODUCTION_ONLY), REPO_ROOT);
     bot = await startBot(config, silentLogger, { host: '127.0.0.1', port: await freePort() });
   });
   afterAll(async () => {

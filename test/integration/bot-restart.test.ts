@@ -14,7 +14,7 @@ import { MockConnector } from '../support/mock-connector';
 const ALEX = { id: 'user-id-0', name: 'Alex Wilber' };
 const MEGAN = { id: 'user-id-1', name: 'Megan Bowen' };
 
-/** The real bot process (dist/bot/index.js), killed with SIGKILL mid-run and started again on the same state. */
+/** The real bot process (dist/bot/index.js) with the shipped config (staging, then production), killed with SIGKILL mid-run and started again on the same state. */
 describe('the bot process killed mid-run', () => {
   let sandbox: Sandbox;
   let connector: MockConnector;
@@ -73,7 +73,7 @@ describe('the bot process killed mid-run', () => {
     await waitFor('the bot to be ready', async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok || undefined, 20_000);
   }
 
-  it('resumes the run, keeps updating its card, and announces the deploy exactly once', async () => {
+  it('resumes the run to staging, keeps updating its card, promotes it to production, and announces each deploy exactly once', async () => {
     child = startChild();
     await ready();
     const bot = `http://127.0.0.1:${port}`;
@@ -87,25 +87,43 @@ describe('the bot process killed mid-run', () => {
     killed.kill('SIGKILL');
     await new Promise((r) => killed.once('exit', r));
     const updatesBefore = connector.requests.filter((r) => r.kind === 'update').length;
+    // Killed mid-run: the staging deploy is still ahead (the restarted process does it).
+    expect(readRun('r-1')).toMatchObject({ status: 'running' });
+    expect(readRun('r-1')?.deploy).toBeUndefined();
 
     child = startChild();
     await ready();
-    const waiting = await waitFor('the approval stage', () => (readRun('r-1')?.status === 'waiting_approval' ? readRun('r-1') : undefined), 60_000);
-    expect(waiting.training?.databricksRunId).toBeDefined();
+    // The shipped config: /train deploys to staging, which needs no approval.
+    const staged = await waitFor('the staging deploy', () => (readRun('r-1')?.status === 'succeeded' ? readRun('r-1') : undefined), 60_000);
+    expect(staged).toMatchObject({ target: 'staging', training: { databricksRunId: expect.anything() as unknown } });
+    expect(staged.deploy?.scoringUri).toMatch(/\/score$/);
     expect(connector.requests.filter((r) => r.kind === 'update').length).toBeGreaterThan(updatesBefore);
+    const promotable = await waitFor('the Promote button on the run card', () => connector.requests.find((r) => r.kind === 'update' && JSON.stringify(r.body).includes('fashion-cnn · run r-1') && JSON.stringify(r.body).includes('Promote v')));
 
-    const approved = await postActivity(bot, invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-1', approvalId: 'r-1-approval', cardVersion: 0 }));
+    // The card's Promote, then production's approval by Megan.
+    const promoted = await postActivity(bot, invokeActivity(connector.serviceUrl, 'conv-1', ALEX, 'promoteRun', { runId: 'r-1', cardVersion: 0 }, promotable.activityId));
+    expect(promoted.status).toBe(200);
+    const waiting = await waitFor('the production approval', () => (readRun('r-2')?.status === 'waiting_approval' ? readRun('r-2') : undefined), 60_000);
+    expect(waiting).toMatchObject({ target: 'production', promotedFrom: 'r-1', registered: { version: staged.registered?.version } });
+
+    const approved = await postActivity(bot, invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-2', approvalId: 'r-2-approval', cardVersion: 0 }));
     expect(approved.status).toBe(200);
-    const done = await waitFor('the deploy', () => (readRun('r-1')?.status === 'succeeded' ? readRun('r-1') : undefined), 60_000);
+    const done = await waitFor('the production deploy', () => (readRun('r-2')?.status === 'succeeded' ? readRun('r-2') : undefined), 60_000);
     expect(done.deploy?.scoringUri).toMatch(/\/score$/);
+    expect(done.deploy?.scoringUri).not.toBe(staged.deploy?.scoringUri);
 
-    await waitFor('the live notice', () => connector.requests.find((r) => JSON.stringify(r.body).includes('is live at')));
-    // The run is final, so nothing enqueues another notice; once its outbox is drained every announcement was sent.
-    await waitFor('every announcement of r-1 to be delivered', () => pendingAnnouncements('r-1') === 0 || undefined, 30_000);
-    expect(connector.requests.filter((r) => JSON.stringify(r.body).includes('r-1: fashion-cnn version') && JSON.stringify(r.body).includes('is live at'))).toHaveLength(1);
-    // Every later card update went to the same message: the run has one card.
-    const cardId = (await waitFor('card id', () => connector.requests.find((r) => r.kind === 'update' && JSON.stringify(r.body).includes('run r-1'))))?.activityId;
-    expect(new Set(connector.requests.filter((r) => r.kind === 'update' && JSON.stringify(r.body).includes('fashion-cnn · run r-1')).map((r) => r.activityId))).toEqual(new Set([cardId]));
+    // The runs are final, so nothing enqueues another notice; once their outbox is drained every announcement was sent.
+    for (const id of ['r-1', 'r-2']) {
+      await waitFor(`the live notice of ${id}`, () => connector.requests.find((r) => JSON.stringify(r.body).includes(`${id}: fashion-cnn version`) && JSON.stringify(r.body).includes('is live at')));
+      await waitFor(`every announcement of ${id} to be delivered`, () => pendingAnnouncements(id) === 0 || undefined, 30_000);
+      expect(connector.requests.filter((r) => JSON.stringify(r.body).includes(`${id}: fashion-cnn version`) && JSON.stringify(r.body).includes('is live at'))).toHaveLength(1);
+      // Every later card update went to the same message: each run has one card.
+      // (By its title: the source run's card also names the promotion run, "promoted as run r-2".)
+      const cardId = (await waitFor('card id', () => connector.requests.find((r) => r.kind === 'update' && JSON.stringify(r.body).includes(`fashion-cnn · run ${id}`))))?.activityId;
+      expect(new Set(connector.requests.filter((r) => r.kind === 'update' && JSON.stringify(r.body).includes(`fashion-cnn · run ${id}`)).map((r) => r.activityId))).toEqual(new Set([cardId]));
+    }
+    expect(connector.requests.find((r) => JSON.stringify(r.body).includes('r-1: fashion-cnn version') && JSON.stringify(r.body).includes('(staging)'))).toBeDefined();
+    expect(connector.requests.find((r) => JSON.stringify(r.body).includes('r-2: fashion-cnn version') && JSON.stringify(r.body).includes('(production)'))).toBeDefined();
 
     // SIGTERM is a graceful stop.
     const stopping = child;

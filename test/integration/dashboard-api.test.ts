@@ -11,6 +11,7 @@ import { silentLogger } from '../../services/logger';
 import { freePort } from '../support/browser';
 import { messageActivity, postActivity, waitFor } from '../support/bot-activities';
 import { REPO_ROOT } from '../support/context';
+import { configReader, PRODUCTION_ONLY } from '../support/environments';
 import { MockConnector } from '../support/mock-connector';
 
 const { alex, megan, adele } = SANDBOX_TAB_USERS as Required<typeof SANDBOX_TAB_USERS>;
@@ -34,7 +35,8 @@ describe('dashboard API', () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ clock: new SandboxClock(200) });
     connector = await MockConnector.start();
-    const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), 'mlops-dash-')), 's.db')}`, POLL_INTERVAL_MS: '200' }, undefined, REPO_ROOT);
+    // One environment (PRODUCTION_ONLY): /train stops at an approval, which the decide and approvals calls are about.
+    const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), 'mlops-dash-')), 's.db')}`, POLL_INTERVAL_MS: '200' }, configReader(PRODUCTION_ONLY), REPO_ROOT);
     bot = await startBot(config, silentLogger, { host: '127.0.0.1', port: await freePort() });
     const res = await postActivity(bot.url, messageActivity(connector.serviceUrl, 'conv-dash', ALEX_IN_CHAT, '/train fashion-cnn epochs=1'));
     expect(res.status).toBe(200);

@@ -9,6 +9,7 @@ import { silentLogger } from '../../services/logger';
 import { freePort } from '../support/browser';
 import { invokeActivity, messageActivity, postActivity, waitFor } from '../support/bot-activities';
 import { REPO_ROOT } from '../support/context';
+import { configReader, PRODUCTION_ONLY } from '../support/environments';
 import { MockConnector } from '../support/mock-connector';
 
 const ALEX = { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-0000000000020' };
@@ -29,7 +30,8 @@ describe('runs never wait for a poll they do not need', () => {
   beforeAll(async () => {
     sandbox = await startSandbox({ clock: new SandboxClock(200) });
     connector = await MockConnector.start();
-    const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), 'mlops-nowait-')), 's.db')}`, POLL_INTERVAL_MS: '60000' }, undefined, REPO_ROOT);
+    // One environment (PRODUCTION_ONLY): /deploy must stop at an approval, so that the Approve click is what lets the ACI create go.
+    const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${join(mkdtempSync(join(tmpdir(), 'mlops-nowait-')), 's.db')}`, POLL_INTERVAL_MS: '60000' }, configReader(PRODUCTION_ONLY), REPO_ROOT);
     bot = await startBot(config, silentLogger, { host: '127.0.0.1', port: await freePort() });
   });
   afterAll(async () => {

@@ -1,13 +1,16 @@
 import type { RunningBot } from '../../bot/app';
 import { invokeActivity, messageActivity, postActivity, waitFor } from '../support/bot-activities';
-import { ALEX, MEGAN, watchWorld, type WatchWorld } from '../support/watch-harness';
+import { PRODUCTION_ONLY } from '../support/environments';
+import { ALEX, MEGAN, watchWorld, watchYaml, type WatchWorld } from '../support/watch-harness';
 
 /** "Roll back to vN" on the deployed run's card opens the same approval as /rollback, over HTTP. */
 describe('one-click rollback', () => {
   let world: WatchWorld;
   let bot: RunningBot;
   beforeAll(async () => {
-    world = await watchWorld({ webhooks: false, pollMs: 200 });
+    // One environment (PRODUCTION_ONLY): each /train stops at production's approval and goes live
+    // there, so the second deploy's card offers production's previous version.
+    world = await watchWorld({ webhooks: false, pollMs: 200, yaml: PRODUCTION_ONLY(watchYaml()) });
     bot = await world.start();
   }, 60_000);
   afterAll(async () => {

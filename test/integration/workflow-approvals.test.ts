@@ -1,4 +1,5 @@
 import { stageOf } from '../../services/workflow/run.types';
+import { PRODUCTION_ONLY } from '../support/environments';
 import { ADELE, ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness, started } from '../support/workflow-harness';
 
 // Two approvers required, Megan and Adele are approvers, Isaiah (user-id-3) is not.
@@ -9,7 +10,8 @@ const ISAIAH = { id: 'user-id-3', name: 'Isaiah Langer' };
 describe('approvals', () => {
   let h: WorkflowHarness;
   beforeAll(async () => {
-    h = await startWorkflowHarness({ yaml: twoOfThree });
+    // One environment (PRODUCTION_ONLY): every /train run stops at production's approval, the subject here.
+    h = await startWorkflowHarness({ yaml: (text) => twoOfThree(PRODUCTION_ONLY(text)) });
   });
   afterAll(async () => h.close());
 

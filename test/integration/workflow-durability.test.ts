@@ -3,8 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxClock } from '../../sandbox/common/clock';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox';
+import { PRODUCTION_ONLY } from '../support/environments';
 import { ALEX, MEGAN, startWorkflowHarness, started } from '../support/workflow-harness';
 
+/**
+ * Restarts, shared stores and outages mid-run. fashion-cnn is pinned to one environment
+ * (PRODUCTION_ONLY): these runs stop at an approval (decided after a restart, or by two processes
+ * at once) and the rollback needs a version live in production. The shipped staging → production
+ * flow across a kill -9 is test/integration/bot-restart.test.ts.
+ */
 describe('durability', () => {
   let sandbox: Sandbox;
   beforeAll(async () => {
@@ -14,12 +21,12 @@ describe('durability', () => {
 
   it('resumes an unfinished run after the bot restarts, from the state on disk', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
-    const first = await startWorkflowHarness({ sandbox, storePath: db });
+    const first = await startWorkflowHarness({ yaml: PRODUCTION_ONLY, sandbox, storePath: db });
     const run = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 2 }, requester: ALEX, conversationId: 'c' }));
     const mid = await first.untilRun(run.id, 'training submitted', (r) => r.training?.databricksRunId !== undefined);
     await first.close(); // the process is gone; only the database file remains
 
-    const second = await startWorkflowHarness({ sandbox, storePath: db });
+    const second = await startWorkflowHarness({ yaml: PRODUCTION_ONLY, sandbox, storePath: db });
     const resumed = await second.store.runs.getRun(run.id);
     expect(resumed?.training?.databricksRunId).toBe(mid.training?.databricksRunId);
     await second.tracker.tick();
@@ -35,7 +42,7 @@ describe('durability', () => {
 
   it('keeps a rollback after a failed smoke test as persisted steps, which a restart finishes', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
-    const first = await startWorkflowHarness({ sandbox, storePath: db });
+    const first = await startWorkflowHarness({ yaml: PRODUCTION_ONLY, sandbox, storePath: db });
     const good = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: ALEX, conversationId: 'c' }));
     await first.until(good.id, ['waiting_approval']);
     await first.engine.decide(good.id, MEGAN, 'approved', '');
@@ -51,7 +58,7 @@ describe('durability', () => {
     expect(rolling.rollback).toMatchObject({ toVersion: live.registered?.version, problem: expect.stringContaining('HTTP 500') as string });
     await first.close(); // the process is gone mid-rollback
 
-    const second = await startWorkflowHarness({ sandbox, storePath: db });
+    const second = await startWorkflowHarness({ yaml: PRODUCTION_ONLY, sandbox, storePath: db });
     const failed = await second.until(bad.id, ['failed', 'succeeded']);
     expect(failed.failure?.message).toContain(`Rolled back to version ${live.registered!.version!}`);
     expect(failed.rolledBackTo).toBe(live.registered?.version);
@@ -64,8 +71,8 @@ describe('durability', () => {
 
   it('lets exactly one of two bot processes record a decision (version check on the shared store)', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mlops-dur-')), 'state.db');
-    const a = await startWorkflowHarness({ sandbox, storePath: db });
-    const b = await startWorkflowHarness({ sandbox, storePath: db });
+    const a = await startWorkflowHarness({ yaml: PRODUCTION_ONLY, sandbox, storePath: db });
+    const b = await startWorkflowHarness({ yaml: PRODUCTION_ONLY, sandbox, storePath: db });
     const run = await started(a.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
     await a.until(run.id, ['waiting_approval']);
     const clicks = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).engine.decide(run.id, MEGAN, 'approved', `click ${i}`)));
@@ -78,7 +85,7 @@ describe('durability', () => {
   });
 
   it('survives throttling and outages of the services mid-run', async () => {
-    const h = await startWorkflowHarness({ sandbox });
+    const h = await startWorkflowHarness({ yaml: PRODUCTION_ONLY, sandbox });
     sandbox.faults.add({ service: 'azure-devops', operation: '*', kind: 'status', status: 429, count: 2 });
     sandbox.faults.add({ service: 'databricks', operation: '*', kind: 'status', status: 503, count: 2 });
     sandbox.faults.add({ service: 'arm', operation: '*', kind: 'status', status: 429, retryAfterSeconds: 0, count: 2 });
@@ -96,7 +103,7 @@ describe('durability', () => {
   }, 60_000);
   // One ARM sandbox per file: the managed-identity endpoint is process-wide (see services/identity).
   it('leaves the run where it is while a service stays down, and carries on when it is back', async () => {
-    const h = await startWorkflowHarness({ sandbox });
+    const h = await startWorkflowHarness({ yaml: PRODUCTION_ONLY, sandbox });
     try {
       const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: {}, requester: ALEX, conversationId: 'c' }));
       await h.untilRun(run.id, 'CI queued', (r) => r.ci?.devopsRunId !== undefined);

@@ -1,10 +1,13 @@
 import { stageOf } from '../../services/workflow/run.types';
+import { PRODUCTION_ONLY } from '../support/environments';
 import { ALEX, MEGAN, startWorkflowHarness, type WorkflowHarness, started } from '../support/workflow-harness';
 
 describe('workflow failures against the sandbox', () => {
   let h: WorkflowHarness;
   beforeAll(async () => {
-    h = await startWorkflowHarness();
+    // One environment (PRODUCTION_ONLY): each test is about one failing stage (or cancel, retry);
+    // the rollback test needs a version live in production before the bad one.
+    h = await startWorkflowHarness({ yaml: PRODUCTION_ONLY });
   });
   afterAll(async () => h.close());
 

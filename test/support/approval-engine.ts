@@ -9,10 +9,13 @@ import { newTrainRun } from '../../services/workflow/run-factory';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { PersonRef, RunRecord } from '../../services/workflow/run.types';
 import { REPO_ROOT, sandboxConfig } from './context';
+import { PRODUCTION_ONLY } from './environments';
 
 /**
  * The run engine without any service client, over an in-memory store, on a clock the test sets:
- * for the approval rules, which need neither Azure nor time passing on its own.
+ * for the approval rules, which need neither Azure nor time passing on its own. fashion-cnn is
+ * pinned to one environment (PRODUCTION_ONLY): a /train run then reaches production's approval,
+ * the subject here (the shipped staging needs none).
  */
 export interface ApprovalBench {
   store: SqliteStore;
@@ -29,7 +32,7 @@ export interface ApprovalBench {
 export const T0 = Date.parse('2026-11-26T10:00:00Z');
 
 export function approvalBench(wrap: (inner: RunStore) => RunStore = (s) => s): ApprovalBench {
-  const config = sandboxConfig();
+  const config = sandboxConfig({}, PRODUCTION_ONLY);
   const store = new SqliteStore(':memory:');
   const clock = { now: T0 };
   const engine = new RunEngine({

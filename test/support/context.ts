@@ -7,12 +7,16 @@ import { createServiceClients } from '../../services/clients';
 import { silentLogger } from '../../services/logger';
 import { SqliteStore } from '../../services/store/sqlite.store';
 import { createAuthorizer, createRunEngine } from '../../services/workflow/workflow';
+import { configReader } from './environments';
 
 export const REPO_ROOT = join(__dirname, '../..');
 
-/** The repo's own default configuration in sandbox mode, as `npm start` uses it. */
-export function sandboxConfig(extraEnv: Record<string, string> = {}): Readonly<AppConfig> {
-  return loadConfig({ MLOPS_SANDBOX: '1', STATE_STORE: 'sqlite::memory:', ...extraEnv }, undefined, REPO_ROOT);
+/**
+ * The repo's own default configuration in sandbox mode, as `npm start` uses it; `yaml` rewrites
+ * mlops.config.yaml first (e.g. PRODUCTION_ONLY from ./environments).
+ */
+export function sandboxConfig(extraEnv: Record<string, string> = {}, yaml?: (text: string) => string): Readonly<AppConfig> {
+  return loadConfig({ MLOPS_SANDBOX: '1', STATE_STORE: 'sqlite::memory:', ...extraEnv }, yaml ? configReader(yaml) : undefined, REPO_ROOT);
 }
 
 /**

@@ -1,8 +1,11 @@
 import { newDeployRun, newTrainRun } from '../../services/workflow/run-factory';
 import { stageOf } from '../../services/workflow/run.types';
 import { sandboxConfig } from '../support/context';
+import { PRODUCTION_ONLY } from '../support/environments';
 
-const model = sandboxConfig().mlops.models['fashion-cnn']!;
+// One environment (PRODUCTION_ONLY): new runs target production, whose approval is pending until the
+// tests drop it (the shipped staging skips it from the start).
+const model = sandboxConfig({}, PRODUCTION_ONLY).mlops.models['fashion-cnn']!;
 const requester = { id: 'user-id-0', name: 'Alex' };
 const now = Date.parse('2026-11-26T10:00:00Z');
 

@@ -1,9 +1,14 @@
 import { newDeployRun, newTrainRun } from '../../services/workflow/run-factory';
 import { stageOf, type RunRecord } from '../../services/workflow/run.types';
 import { sandboxConfig } from '../support/context';
+import { PRODUCTION_ONLY } from '../support/environments';
 
-/** The fields of new runs the first run-factory tests leave open: audit details, branches, versions, times. */
-const model = sandboxConfig().mlops.models['fashion-cnn']!;
+/**
+ * The fields of new runs the first run-factory tests leave open: audit details, branches, versions,
+ * times. One environment (PRODUCTION_ONLY): the approval stage and audit of a new run are those of
+ * production's policy, which these tests vary.
+ */
+const model = sandboxConfig({}, PRODUCTION_ONLY).mlops.models['fashion-cnn']!;
 const requester = { id: 'user-id-0', name: 'Alex', aadObjectId: '00000000-0000-0000-0000-0000000000aa' };
 const now = Date.parse('2026-11-26T10:00:00Z');
 const at = '2026-11-26T10:00:00.000Z';

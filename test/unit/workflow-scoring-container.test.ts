@@ -3,8 +3,10 @@ import { newTrainRun } from '../../services/workflow/run-factory';
 import type { RunRecord } from '../../services/workflow/run.types';
 import type { EnvironmentConfig, ModelConfig } from '../../services/config/mlops-config.schema';
 import { sandboxConfig } from '../support/context';
+import { PRODUCTION_ONLY } from '../support/environments';
 
-const model = sandboxConfig().mlops.models['fashion-cnn']!;
+// One environment (PRODUCTION_ONLY): the spec of a run deploying to production, whatever the shipped list.
+const model = sandboxConfig({}, PRODUCTION_ONLY).mlops.models['fashion-cnn']!;
 const now = Date.parse('2026-11-26T10:00:00Z');
 const run: RunRecord = { ...newTrainRun({ model: 'fashion-cnn', params: {}, requester: { id: 'u', name: 'U' }, conversationId: 'c' }, model, now).run, id: 'run-1', version: 1 };
 const route: ScoringRoute = { identityId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/scoring', identityClientId: 'client-1', databricksHost: 'https://adb-1.azuredatabricks.net', mlflowTrackingUri: 'http://mlflow.local:5000' };
