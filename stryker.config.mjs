@@ -40,7 +40,9 @@ export default {
   incrementalFile: `reports/stryker-incremental-${scope}.json`,
   // Two cores shared with other work: one test process by default (MUTATION_CONCURRENCY to change it).
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 1),
-  timeoutMS: 20000,
+  // A mutant that makes a retry loop endless times out: each costs this plus a test-runner restart.
+  // 20 s keeps a loaded machine from calling slow-but-finishing tests timeouts; lower it on a quiet one.
+  timeoutMS: Number(process.env.MUTATION_TIMEOUT_MS ?? 20000),
   timeoutFactor: 2,
   reporters: ['clear-text', 'progress-append-only', 'json'],
   jsonReporter: { fileName: `reports/mutation/${scope}.json` },

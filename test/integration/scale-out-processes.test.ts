@@ -10,6 +10,7 @@ import type { RunRecord } from '../../services/workflow/run.types';
 import { freePort } from '../support/browser';
 import { invokeActivity, messageActivity, postActivity, waitFor } from '../support/bot-activities';
 import { REPO_ROOT } from '../support/context';
+import { configFile, PRODUCTION_ONLY } from '../support/environments';
 import { MockConnector } from '../support/mock-connector';
 
 const ALEX = { id: 'user-id-0', name: 'Alex Wilber' };
@@ -59,6 +60,8 @@ describe('three bot instances on one Azure table', () => {
       cwd: REPO_ROOT,
       env: {
         ...process.env, ...sandbox.env, MLOPS_SANDBOX: '1', PORT: String(port), STATE_STORE: `azure-table:${azurite.connectionString}`, STATE_TABLE: table,
+        // The subject is scale-out, not environments: /train stops at production's approval (one environment).
+        MLOPS_CONFIG: configFile(dir, PRODUCTION_ONLY),
         LOCAL_STATE_PATH: join(dir, `${name}.db`), LEASE_TTL_MS: '3000', POLL_INTERVAL_MS: '200', WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'error', MicrosoftAppId: '',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -113,7 +116,10 @@ describe('three bot instances on one Azure table', () => {
     expect(decided.approval?.decisions).toHaveLength(1);
 
     // Kill the instance that leads (polls and announces) while the deploy is under way: the create was sent.
-    await waitFor('the create request', async () => ((await run())?.deploy?.sentAt !== undefined && sandbox.arm.state.groups.size === 1) || undefined, 60_000);
+    await waitFor('the create request', async () => ((await run())?.deploy?.sentAt !== undefined && sandbox.arm.state.groups.size === 1) || undefined, 60_000).catch(async (e: unknown) => {
+      const r = await run();
+      throw new Error(`${(e as Error).message}: run ${r?.status} ${JSON.stringify(r?.stages)} deploy ${JSON.stringify(r?.deploy)} failure ${JSON.stringify(r?.failure)} groups ${sandbox.arm.state.groups.size}`);
+    });
     const pid = await waitFor('a leader', leaderPid);
     const leader = instances.find((i) => i.child.pid === pid);
     if (!leader) throw new Error(`the lease names pid ${pid}, which is none of the instances`);

@@ -171,3 +171,81 @@ describe('webhook routing after authentication', () => {
     expect((await h2.azureDevOps(withRun, ok)).body.relay).toBeUndefined();
   });
 });
+
+describe('webhooks of runs the bot did not start, handed to the watch service', () => {
+  const ok = { authorization: basic('mlops', SECRET) };
+  type Hint = { jobId: number; jobName: string | undefined; failed: boolean };
+  function watching(failing = false): { watch: { devopsRunFinished: (id: number) => Promise<void>; databricksRunFinished: (id: number, hint: Hint) => Promise<void> }; seen: unknown[] } {
+    const seen: unknown[] = [];
+    return {
+      seen,
+      watch: {
+        devopsRunFinished: async (id) => {
+          seen.push(['devops', id]);
+          if (failing) throw new Error('watch store is down');
+        },
+        databricksRunFinished: async (id, hint) => {
+          seen.push(['databricks', id, hint]);
+          if (failing) throw new Error('watch store is down');
+        },
+      },
+    };
+  }
+  const runState = (state: string): unknown => {
+    const e = example('azure-devops/servicehook-ms.vss-pipelines.run-state-changed-event.json') as { resource: { run: Record<string, unknown> } };
+    return { ...e, resource: { ...e.resource, run: { ...e.resource.run, state, ...(state === 'completed' ? {} : { result: undefined }) } } };
+  };
+  const build = (status: string): unknown => {
+    const e = example('azure-devops/servicehook-build.complete.json') as { resource: Record<string, unknown> };
+    return { ...e, resource: { ...e.resource, status } };
+  };
+  const dbx = (eventType: string, run: Record<string, string>, jobId = '7'): unknown => ({ event_type: eventType, workspace_id: '1', run, job: { job_id: jobId, name: 'nightly-train' } });
+
+  it('hands over an Azure DevOps run or build once it completed, not while it runs, and not a stage event', async () => {
+    const f = fakes();
+    const w = watching();
+    const h = createWebhookHandlers({ secret: SECRET, cdPipelines: new Map(), runs: f.runs, engine: f.engine, logger: silentLogger, watch: w.watch });
+    expect((await h.azureDevOps(runState('completed'), ok)).body.watch).toBe(11);
+    expect((await h.azureDevOps(runState('inProgress'), ok)).body.watch).toBeUndefined();
+    expect((await h.azureDevOps(build('completed'), ok)).body.watch).toBe(2);
+    expect((await h.azureDevOps(build('inProgress'), ok)).body.watch).toBeUndefined();
+    expect((await h.azureDevOps(example('azure-devops/servicehook-ms.vss-pipelines.stage-state-changed-event.json'), ok)).body.watch).toBeUndefined();
+    expect(w.seen).toEqual([['devops', 11], ['devops', 2]]);
+  });
+
+  it('hands over a Databricks job run that ended (the parent of a task event), with its job and whether it failed; not a start, not a job without a numeric id', async () => {
+    const f = fakes();
+    const w = watching();
+    const h = createWebhookHandlers({ secret: SECRET, cdPipelines: new Map(), runs: f.runs, engine: f.engine, logger: silentLogger, watch: w.watch });
+    expect((await h.databricks(dbx('jobs.on_failure', { run_id: '501' }), ok)).body.watch).toBe(501);
+    expect((await h.databricks(dbx('jobs.on_success', { run_id: '601', parent_run_id: '600' }), ok)).body.watch).toBe(600);
+    expect((await h.databricks(dbx('jobs.on_start', { run_id: '701' }), ok)).body.watch).toBeUndefined();
+    expect((await h.databricks(dbx('jobs.on_failure', { run_id: '801' }, 'job_id'), ok)).body.watch).toBeUndefined();
+    expect((await h.databricks(dbx('jobs.on_failure', { run_id: '901' }, '12x'), ok)).body.watch).toBeUndefined();
+    expect((await h.databricks(dbx('jobs.on_failure', { run_id: 'run_id' }), ok)).body.watch).toBeUndefined();
+    expect(w.seen).toEqual([
+      ['databricks', 501, { jobId: 7, jobName: 'nightly-train', failed: true }],
+      ['databricks', 600, { jobId: 7, jobName: 'nightly-train', failed: false }],
+    ]);
+  });
+
+  it('hands nothing over when watching is off', async () => {
+    const f = fakes();
+    const h = createWebhookHandlers({ secret: SECRET, cdPipelines: new Map(), runs: f.runs, engine: f.engine, logger: silentLogger });
+    expect((await h.azureDevOps(runState('completed'), ok)).body.watch).toBeUndefined();
+    expect((await h.databricks(dbx('jobs.on_failure', { run_id: '501' }), ok)).body.watch).toBeUndefined();
+  });
+
+  it('logs a failed hand-over with the run id and the error, and still answers 202', async () => {
+    const f = fakes();
+    const w = watching(true);
+    const h = createWebhookHandlers({ secret: SECRET, cdPipelines: new Map(), runs: f.runs, engine: f.engine, logger: f.logger, watch: w.watch });
+    expect((await h.azureDevOps(runState('completed'), ok)).status).toBe(202);
+    expect((await h.databricks(dbx('jobs.on_failure', { run_id: '501' }), ok)).status).toBe(202);
+    await new Promise((r) => setImmediate(r));
+    expect(f.warnings.filter(([m]) => m === 'watch after webhook failed').map(([, fields]) => [fields?.runId, (fields?.error as Error | undefined)?.message])).toEqual([
+      [11, 'watch store is down'],
+      [501, 'watch store is down'],
+    ]);
+  });
+});
