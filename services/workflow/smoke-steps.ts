@@ -10,6 +10,20 @@ import { begin, fail, finishStage, iso, touch, type Transition } from './transit
  * deploy — intent, PUT, then the group's state read on later passes — so it never holds the run
  * (or the tracker) while ACI works, and a restart resumes it instead of losing it.
  */
+/** How long after the smoke stage starts a scoring endpoint that does not answer at all is asked again (docs/scoring.md). */
+export const SMOKE_WARMUP_MS = 120_000;
+
+/** fetch's own failure (a TypeError with the socket error as its cause): no HTTP answer came back. A timeout is not one. */
+function isNoAnswer(e: unknown): boolean {
+  return e instanceof TypeError;
+}
+
+/** fetch says only "fetch failed"; the socket's own words (refused, reset, not found) are in its cause. */
+function callError(e: unknown): string {
+  const cause = e instanceof TypeError ? (e as { cause?: unknown }).cause : undefined;
+  return cause instanceof Error && cause.message ? cause.message : errorText(e);
+}
+
 export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {
   if (run.rollback) return stepRollback(run, deps);
   const now = deps.now();
@@ -26,7 +40,19 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
     else if (result.latencyMs > env.smokeTest.maxLatencyMs) problem = `POST /score took ${result.latencyMs} ms (limit ${env.smokeTest.maxLatencyMs} ms)`;
     else if (!looksLikePrediction(result.body)) problem = 'POST /score answered something that is not a prediction';
   } catch (e) {
-    problem = `POST /score failed: ${errorText(e)}`;
+    // No answer at all (refused, reset, a name not resolving yet) right after the deploy: the
+    // scoring server may still be loading the model after ACI reports the container running, or a
+    // kept-alive connection was closed under the request. Asked again on the next passes for a
+    // while; a timeout (an answer too slow) and any HTTP answer are judged at once.
+    const since = Date.parse(stageOf(run, 'smoke').startedAt ?? iso(now));
+    if (isNoAnswer(e) && now - since < SMOKE_WARMUP_MS) {
+      const waiting = `waiting for ${run.deploy.scoringUri} to answer (${callError(e)})`;
+      if (stageOf(run, 'smoke').detail === waiting) return undefined;
+      stageOf(t.run, 'smoke').detail = waiting;
+      touch(t, now);
+      return t;
+    }
+    problem = `POST /score failed: ${callError(e)}`;
   }
   t.run.smoke = { status: result?.status ?? 0, latencyMs: result?.latencyMs ?? 0, ok: !problem, detail: problem ?? `HTTP ${result?.status ?? 0} in ${result?.latencyMs ?? 0} ms` };
   if (!problem) {

@@ -6,6 +6,7 @@ import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
 import type { Logger } from '../../services/logger';
+import type { WatchService } from '../../services/watch/watch.service';
 import { REPO_ROOT } from '../support/context';
 
 const SECRET = 'webhook-secret-for-tests-0123456789';
@@ -175,20 +176,21 @@ describe('webhook routing after authentication', () => {
 describe('webhooks of runs the bot did not start, handed to the watch service', () => {
   const ok = { authorization: basic('mlops', SECRET) };
   type Hint = { jobId: number; jobName: string | undefined; failed: boolean };
-  function watching(failing = false): { watch: { devopsRunFinished: (id: number) => Promise<void>; databricksRunFinished: (id: number, hint: Hint) => Promise<void> }; seen: unknown[] } {
+  function watching(failing = false): { watch: Pick<WatchService, 'devopsRunFinished' | 'databricksRunFinished'>; seen: unknown[] } {
     const seen: unknown[] = [];
     return {
       seen,
+      // What the handler does with the service's answer is nothing: it only hands over.
       watch: {
-        devopsRunFinished: async (id) => {
+        devopsRunFinished: async (id: number) => {
           seen.push(['devops', id]);
           if (failing) throw new Error('watch store is down');
         },
-        databricksRunFinished: async (id, hint) => {
+        databricksRunFinished: async (id: number, hint: Hint) => {
           seen.push(['databricks', id, hint]);
           if (failing) throw new Error('watch store is down');
         },
-      },
+      } as unknown as Pick<WatchService, 'devopsRunFinished' | 'databricksRunFinished'>,
     };
   }
   const runState = (state: string): unknown => {
