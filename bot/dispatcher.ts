@@ -12,6 +12,7 @@ import type { ApproverDirectory } from './actions/card-action.handler';
 import type { Notifier } from './notifier';
 import { approvalCardView, failureCardView, mentionable } from './views/run-views';
 import { RunCardWriter } from './run-card.writer';
+import { nextLoopTurn } from './loop-turn';
 
 export interface DispatcherDeps {
   runs: RunStore;
@@ -75,6 +76,8 @@ export class Dispatcher {
     for (const i of items) byRun.set(i.runId, [...(byRun.get(i.runId) ?? []), i]);
     await Promise.all(
       [...byRun.entries()].map(async ([runId, list]) => {
+        // One run's cards per loop turn: clicks and messages are answered between them.
+        await nextLoopTurn();
         try {
           await this.announce(runId, list);
         } catch (error) {

@@ -63,13 +63,14 @@ export class RunCardWriter {
    * the card is not on screen yet and a turn may still post it (within `graceMs` of the run's creation).
    */
   async show(run: RunRecord, notifier: Notifier, graceMs: number): Promise<boolean> {
-    const message = { card: await this.card(run), summary: `Run ${run.id} of ${run.model}: ${run.status.replace('_', ' ')}` };
     const existing = await this.deps.runs.getMessage(run.id, 'runCard');
+    // Left to the turn that posts it: decided before rendering, which is most of the cost (issue 13).
+    if (!existing && this.deps.now() - Date.parse(run.createdAt) < graceMs) return false;
+    const message = { card: await this.card(run), summary: `Run ${run.id} of ${run.model}: ${run.status.replace('_', ' ')}` };
     if (existing) {
       await notifier.update(existing.conversationId, existing.activityId, message);
       return true;
     }
-    if (this.deps.now() - Date.parse(run.createdAt) < graceMs) return false;
     const activityId = await notifier.send(run.conversationId, message);
     await this.record(run.id, run.conversationId, activityId);
     return true;
