@@ -72,6 +72,8 @@ export class Dispatcher {
   private async pass(): Promise<void> {
     const now = (this.deps.now ?? Date.now)();
     const items = await this.deps.runs.pendingOutbox(500, now);
+    // What is announced must survive power loss: one fsync for every step the engine deferred (run-store SaveOptions).
+    if (items.length) await this.deps.runs.flush?.();
     const byRun = new Map<string, OutboxItem[]>();
     for (const i of items) byRun.set(i.runId, [...(byRun.get(i.runId) ?? []), i]);
     await Promise.all(

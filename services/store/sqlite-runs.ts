@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunFilter, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
+import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunFilter, RunStore, SaveOptions, Subscription, TransitionEffects } from '../workflow/run-store';
 import { VersionConflictError } from '../workflow/run-store';
 import { statementCache } from './statement-cache';
 import { FINAL_STATUSES, type RunRecord } from '../workflow/run.types';
@@ -66,7 +66,14 @@ export class SqliteRunStore implements RunStore {
   /** Prepared once per connection (see statement-cache). */
   private readonly sql: (text: string) => Database.Statement;
 
-  constructor(private readonly db: () => Database.Database) {
+  /** A deferred commit (SaveOptions) was made since the last flush. */
+  private unsynced = false;
+
+  /** `syncWal` fsyncs the write-ahead log (SqliteStore knows its file). */
+  constructor(
+    private readonly db: () => Database.Database,
+    private readonly syncWal: () => void = () => undefined,
+  ) {
     this.sql = statementCache(db);
   }
 
@@ -124,17 +131,14 @@ export class SqliteRunStore implements RunStore {
     return row ? (JSON.parse(row.body) as RunRecord) : undefined;
   }
 
-  async saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord> {
-    const db = this.db();
-    return db.transaction(() => {
+  async saveRun(run: RunRecord, effects?: TransitionEffects, options?: SaveOptions): Promise<RunRecord> {
+    return this.commit(!!options?.deferSync, () => {
       const next: RunRecord = { ...run, version: run.version + 1 };
-      const res = db
-        .prepare('UPDATE runs SET status = ?, active = ?, version = ?, body = ?, updated_at = ? WHERE id = ? AND version = ?')
-        .run(next.status, FINAL_STATUSES.has(next.status) ? 0 : 1, next.version, JSON.stringify(next), next.updatedAt, run.id, run.version);
+      const res = this.sql('UPDATE runs SET status = ?, active = ?, version = ?, body = ?, updated_at = ? WHERE id = ? AND version = ?').run(next.status, FINAL_STATUSES.has(next.status) ? 0 : 1, next.version, JSON.stringify(next), next.updatedAt, run.id, run.version);
       if (res.changes !== 1) throw new VersionConflictError(run.id, run.version);
       this.effects(run.id, effects, next.updatedAt);
       return next;
-    })();
+    });
   }
 
   async listAudit(f: { runId?: string; limit?: number }): Promise<AuditEntry[]> {
@@ -183,10 +187,34 @@ export class SqliteRunStore implements RunStore {
   }
 
   async completeOutbox(ids: readonly number[]): Promise<void> {
-    const db = this.db();
     const stmt = this.sql('UPDATE outbox SET done_at = ? WHERE id = ?');
     const now = new Date().toISOString();
-    db.transaction(() => ids.forEach((id) => stmt.run(now, id)))();
+    // Deferred: lost to a power loss, the items are announced again (the latest state), never lost.
+    this.commit(true, () => ids.forEach((id) => stmt.run(now, id)));
+  }
+
+  async flush(): Promise<void> {
+    if (!this.unsynced) return;
+    this.unsynced = false;
+    this.syncWal();
+  }
+
+  /**
+   * One transaction; a deferred one runs with synchronous=NORMAL (WAL: written, not fsynced) and
+   * the connection goes back to FULL after it. A later FULL commit or flush() fsyncs the log,
+   * which makes every earlier frame durable with it.
+   */
+  private commit<T>(deferred: boolean, fn: () => T): T {
+    const db = this.db();
+    if (!deferred) return db.transaction(fn)();
+    db.pragma('synchronous = NORMAL');
+    try {
+      const out = db.transaction(fn)();
+      this.unsynced = true;
+      return out;
+    } finally {
+      db.pragma('synchronous = FULL');
+    }
   }
 
   async getMessage(runId: string, kind: 'runCard' | 'approvalCard'): Promise<{ conversationId: string; activityId: string } | undefined> {

@@ -6,7 +6,7 @@ import { refused, stateRefusal, type ActionResult } from './action-result';
 import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
 import { stepApproval, stepDeploy } from './deploy-steps';
 import { stepSmoke } from './smoke-steps';
-import { VersionConflictError, type RunStore } from './run-store';
+import { VersionConflictError, type RunStore, type SaveOptions } from './run-store';
 import { FINAL_STATUSES, currentStage, type Decision, type PersonRef, type RunRecord } from './run.types';
 import { errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
 import type { NewRun, StartRollbackRequest, StartTrainRequest } from './run-factory';
@@ -47,8 +47,9 @@ export class RunEngine {
     return this.lock.run(runId, fn);
   }
 
-  private async persist(t: Transition): Promise<RunRecord> {
-    const saved = await this.deps.runs.saveRun(t.run, t.effects);
+  /** `deferSync`: a step of the engine's own (advance), made durable against power loss by the next flush (run-store SaveOptions). */
+  private async persist(t: Transition, options?: SaveOptions): Promise<RunRecord> {
+    const saved = await this.deps.runs.saveRun(t.run, t.effects, options);
     this.deps.onPersisted?.(saved);
     return saved;
   }
@@ -109,7 +110,8 @@ export class RunEngine {
         const t = await this.transitionOf(run);
         if (!t) return run;
         try {
-          last = await this.persist(t);
+          // Nobody has been told of this step yet: its fsync is shared with the others' (flush before announcing).
+          last = await this.persist(t, { deferSync: true });
         } catch (e) {
           if (!(e instanceof VersionConflictError)) throw e;
           conflicts++;
