@@ -66,13 +66,15 @@ export class SqliteRunStore implements RunStore {
   /** Prepared once per connection (see statement-cache). */
   private readonly sql: (text: string) => Database.Statement;
 
-  /** A deferred commit (SaveOptions) was made since the last flush. */
-  private unsynced = false;
+  /** Deferred commits made, and how many of them an fsync of the log is known to cover (group commit). */
+  private written = 0;
+  private synced = 0;
+  private syncing: Promise<void> | undefined;
 
-  /** `syncWal` fsyncs the write-ahead log (SqliteStore knows its file). */
+  /** `syncWal` fsyncs the write-ahead log off the event loop (SqliteStore knows its file). */
   constructor(
     private readonly db: () => Database.Database,
-    private readonly syncWal: () => void = () => undefined,
+    private readonly syncWal: () => Promise<void> = async () => undefined,
   ) {
     this.sql = statementCache(db);
   }
@@ -193,10 +195,26 @@ export class SqliteRunStore implements RunStore {
     this.commit(true, () => ids.forEach((id) => stmt.run(now, id)));
   }
 
+  /**
+   * Group commit: resolves once an fsync that started after every deferred commit made so far has
+   * finished. Callers arriving while one runs share the next one; the fsync runs in libuv's thread
+   * pool, so the event loop answers other requests meanwhile.
+   */
   async flush(): Promise<void> {
-    if (!this.unsynced) return;
-    this.unsynced = false;
-    this.syncWal();
+    const target = this.written;
+    while (this.synced < target) {
+      if (!this.syncing) {
+        const upTo = this.written;
+        this.syncing = this.syncWal()
+          .then(() => {
+            this.synced = Math.max(this.synced, upTo);
+          })
+          .finally(() => {
+            this.syncing = undefined;
+          });
+      }
+      await this.syncing;
+    }
   }
 
   /**
@@ -210,7 +228,7 @@ export class SqliteRunStore implements RunStore {
     db.pragma('synchronous = NORMAL');
     try {
       const out = db.transaction(fn)();
-      this.unsynced = true;
+      this.written += 1;
       return out;
     } finally {
       db.pragma('synchronous = FULL');

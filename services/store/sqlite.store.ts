@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ConversationRecord, Store } from './store';
@@ -86,21 +87,21 @@ export class SqliteStore implements Store {
     })();
   }
 
-  /** fsync of the write-ahead log: makes every commit written to it durable against power loss. */
-  private syncWal(): void {
+  /** fsync of the write-ahead log (in the thread pool): makes every commit written to it durable against power loss. */
+  private async syncWal(): Promise<void> {
     if (this.path === ':memory:' || !this.db) return;
-    let fd: number;
+    let log: FileHandle;
     try {
-      fd = openSync(`${this.path}-wal`, 'r');
+      log = await open(`${this.path}-wal`, 'r');
     } catch (e) {
-      // No log file: nothing was written since it was checkpointed away.
+      // No log file: nothing was written since it was checkpointed away (a checkpoint syncs both files).
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw e;
     }
     try {
-      fsyncSync(fd);
+      await log.sync();
     } finally {
-      closeSync(fd);
+      await log.close();
     }
   }
 

@@ -232,7 +232,10 @@ export class RunEngine {
         }
         const { t, message } = decisionTransition(run, user, decision, comment, now);
         try {
-          const saved = await this.persist(t);
+          // Exactly one decision wins by the version check inside the transaction; the click is
+          // answered once an fsync covers it, shared with the clicks committed at the same time.
+          const saved = await this.persist(t, { deferSync: true });
+          await this.deps.runs.flush?.();
           // Deploy (or relay to Azure DevOps) right away, outside this lock; the tracker retries on failure.
           if (saved.approval?.state !== 'pending') this.kick(saved.id);
           const relayed = saved.kind === 'relay' && saved.approval?.state !== 'pending' ? ' Sent to Azure DevOps.' : '';
