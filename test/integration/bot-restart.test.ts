@@ -92,7 +92,8 @@ describe('the bot process killed mid-run', () => {
     await ready();
     const waiting = await waitFor('the approval stage', () => (readRun('r-1')?.status === 'waiting_approval' ? readRun('r-1') : undefined), 60_000);
     expect(waiting.training?.databricksRunId).toBeDefined();
-    expect(connector.requests.filter((r) => r.kind === 'update').length).toBeGreaterThan(updatesBefore);
+    // The restarted bot updates the card again (announcements follow the store, after its fsync: wait for one, do not race it).
+    await waitFor('a card update from the restarted bot', () => connector.requests.filter((r) => r.kind === 'update').length > updatesBefore || undefined, 30_000);
 
     const approved = await postActivity(bot, invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-1', approvalId: 'r-1-approval', cardVersion: 0 }));
     expect(approved.status).toBe(200);
