@@ -30,8 +30,9 @@ export class RunCardWriter {
     const m = this.deps.models?.[run.model];
     const names = m ? m.environments.map((e) => e.name) : [run.target];
     const offersRollback = run.status === 'succeeded' && !!run.registered?.version && run.kind !== 'relay';
-    // One read of the model's history serves both what is live per environment and the rollback offer.
-    const history = names.length > 1 || offersRollback ? await this.deps.runs.listRuns({ model: run.model, limit: 200 }) : [];
+    // One read of the model's history serves both what is live per environment and the rollback
+    // offer; both look at succeeded runs only, so only those are read and parsed (indexed by status and model).
+    const history = names.length > 1 || offersRollback ? await this.deps.runs.listRuns({ model: run.model, status: 'succeeded', limit: 200 }) : [];
     const live = new Map<string, RunRecord>();
     if (names.length > 1) {
       // Newest first: the first succeeded run of each environment is what is live there.

@@ -23,9 +23,38 @@ import {
 
 const ACTIVE: readonly RunStatus[] = ['running', 'waiting_approval'];
 
+/**
+ * The last cards built, by their view. The card is a pure function of the view, and /status, a
+ * refresh or an announcement of an unchanged run asks for the same card again: building it was
+ * most of a /status turn (issue 13). The view holds everything time-dependent (durations), so a
+ * card that would read differently has another key. Frozen: no caller can change a card that
+ * another one is given.
+ */
+const RECENT = new Map<string, AdaptiveCard>();
+const RECENT_MAX = 32;
+
 /** The one run card, updated in place as the run moves; trimmed to the size budget. */
 export function runCard(view: RunCardView): AdaptiveCard {
-  return trimToBudget(view, buildRunCard);
+  const key = JSON.stringify(view);
+  const hit = RECENT.get(key);
+  if (hit) {
+    // Least recently used goes first: move the hit to the end.
+    RECENT.delete(key);
+    RECENT.set(key, hit);
+    return hit;
+  }
+  const card = deepFreeze(trimToBudget(view, buildRunCard));
+  RECENT.set(key, card);
+  if (RECENT.size > RECENT_MAX) RECENT.delete(RECENT.keys().next().value as string);
+  return card;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function buildRunCard(view: RunCardView): AdaptiveCard {
