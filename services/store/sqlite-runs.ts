@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunFilter, RunStore, SaveOptions, Subscription, TransitionEffects } from '../workflow/run-store';
 import { VersionConflictError } from '../workflow/run-store';
 import { statementCache } from './statement-cache';
+import { GroupCommit } from './group-commit';
 import { FINAL_STATUSES, type RunRecord } from '../workflow/run.types';
 
 export const RUN_MIGRATIONS: readonly string[] = [
@@ -66,16 +67,15 @@ export class SqliteRunStore implements RunStore {
   /** Prepared once per connection (see statement-cache). */
   private readonly sql: (text: string) => Database.Statement;
 
-  /** Deferred commits made, and how many of them an fsync of the log is known to cover (group commit). */
-  private written = 0;
-  private synced = 0;
-  private syncing: Promise<void> | undefined;
+  /** Deferred commits and the fsyncs that make them durable (SaveOptions). */
+  private readonly deferred: GroupCommit;
 
   /** `syncWal` fsyncs the write-ahead log off the event loop (SqliteStore knows its file). */
   constructor(
     private readonly db: () => Database.Database,
-    private readonly syncWal: () => Promise<void> = async () => undefined,
+    syncWal: () => Promise<void> = async () => undefined,
   ) {
+    this.deferred = new GroupCommit(db, syncWal);
     this.sql = statementCache(db);
   }
 
@@ -89,9 +89,8 @@ export class SqliteRunStore implements RunStore {
     this.sql('INSERT INTO audit (at, actor, action, run_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)').run(a.at, a.actor, a.action, a.runId ?? null, a.outcome, JSON.stringify(a.detail));
   }
 
-  async createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord> {
-    const db = this.db();
-    return db.transaction(() => {
+  async createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects, options?: SaveOptions): Promise<RunRecord> {
+    return this.commit(!!options?.deferSync, () => {
       const seq = (this.sql("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM runs").get() as { n: number }).n;
       const full: RunRecord = { ...run, id: `r-${seq}`, version: 1 };
       this.sql('INSERT INTO runs (seq, id, model, status, active, requester_id, version, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
@@ -99,7 +98,7 @@ export class SqliteRunStore implements RunStore {
       );
       this.effects(full.id, effects, full.updatedAt);
       return full;
-    })();
+    });
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -195,44 +194,12 @@ export class SqliteRunStore implements RunStore {
     this.commit(true, () => ids.forEach((id) => stmt.run(now, id)));
   }
 
-  /**
-   * Group commit: resolves once an fsync that started after every deferred commit made so far has
-   * finished. Callers arriving while one runs share the next one; the fsync runs in libuv's thread
-   * pool, so the event loop answers other requests meanwhile.
-   */
   async flush(): Promise<void> {
-    const target = this.written;
-    while (this.synced < target) {
-      if (!this.syncing) {
-        const upTo = this.written;
-        this.syncing = this.syncWal()
-          .then(() => {
-            this.synced = Math.max(this.synced, upTo);
-          })
-          .finally(() => {
-            this.syncing = undefined;
-          });
-      }
-      await this.syncing;
-    }
+    return this.deferred.flush();
   }
 
-  /**
-   * One transaction; a deferred one runs with synchronous=NORMAL (WAL: written, not fsynced) and
-   * the connection goes back to FULL after it. A later FULL commit or flush() fsyncs the log,
-   * which makes every earlier frame durable with it.
-   */
   private commit<T>(deferred: boolean, fn: () => T): T {
-    const db = this.db();
-    if (!deferred) return db.transaction(fn)();
-    db.pragma('synchronous = NORMAL');
-    try {
-      const out = db.transaction(fn)();
-      this.written += 1;
-      return out;
-    } finally {
-      db.pragma('synchronous = FULL');
-    }
+    return deferred ? this.deferred.commit(fn) : this.db().transaction(fn)();
   }
 
   async getMessage(runId: string, kind: 'runCard' | 'approvalCard'): Promise<{ conversationId: string; activityId: string } | undefined> {

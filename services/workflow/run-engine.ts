@@ -47,7 +47,7 @@ export class RunEngine {
     return this.lock.run(runId, fn);
   }
 
-  /** `deferSync`: a step of the engine's own (advance), made durable against power loss by the next flush (run-store SaveOptions). */
+  /** `deferSync`: durable against power loss at the next flush (run-store SaveOptions). */
   private async persist(t: Transition, options?: SaveOptions): Promise<RunRecord> {
     const saved = await this.deps.runs.saveRun(t.run, t.effects, options);
     this.deps.onPersisted?.(saved);
@@ -90,7 +90,9 @@ export class RunEngine {
   }
 
   private async create(fresh: NewRun): Promise<RunRecord> {
-    const created = await this.deps.runs.createRun(fresh.run, fresh.effects);
+    // Answered to the user: durable first, by an fsync shared with other commits (group commit).
+    const created = await this.deps.runs.createRun(fresh.run, fresh.effects, { deferSync: true });
+    await this.deps.runs.flush?.();
     this.deps.onPersisted?.(created);
     this.kick(created.id);
     return created;
@@ -232,8 +234,7 @@ export class RunEngine {
         }
         const { t, message } = decisionTransition(run, user, decision, comment, now);
         try {
-          // Exactly one decision wins by the version check inside the transaction; the click is
-          // answered once an fsync covers it, shared with the clicks committed at the same time.
+          // One decision wins (version check in the transaction); answered once a shared fsync covers it.
           const saved = await this.persist(t, { deferSync: true });
           await this.deps.runs.flush?.();
           // Deploy (or relay to Azure DevOps) right away, outside this lock; the tracker retries on failure.

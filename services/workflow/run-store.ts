@@ -63,7 +63,7 @@ export class VersionConflictError extends Error {
  * read, bumps it, and writes the audit lines and outbox items of that transition atomically.
  */
 export interface RunStore {
-  createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord>;
+  createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects, options?: SaveOptions): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first, at most `limit` (default 1,000); page on with `before` (see eachActiveRun). */
   listRuns(filter: RunFilter): Promise<RunRecord[]>;
