@@ -1,5 +1,6 @@
 import template from './templates/run.json';
 import { renderCard, type AdaptiveCard } from './render';
+import { memoByView } from './card-memo';
 import { executeAction, openUrlAction, withTeamsExtras } from './card-actions';
 import {
   STAGES,
@@ -23,39 +24,8 @@ import {
 
 const ACTIVE: readonly RunStatus[] = ['running', 'waiting_approval'];
 
-/**
- * The last cards built, by their view. The card is a pure function of the view, and /status, a
- * refresh or an announcement of an unchanged run asks for the same card again: building it was
- * most of a /status turn (issue 13). The view holds everything time-dependent (durations), so a
- * card that would read differently has another key. Frozen: no caller can change a card that
- * another one is given.
- */
-const RECENT = new Map<string, AdaptiveCard>();
-const RECENT_MAX = 32;
-
-/** The one run card, updated in place as the run moves; trimmed to the size budget. */
-export function runCard(view: RunCardView): AdaptiveCard {
-  const key = JSON.stringify(view);
-  const hit = RECENT.get(key);
-  if (hit) {
-    // Least recently used goes first: move the hit to the end.
-    RECENT.delete(key);
-    RECENT.set(key, hit);
-    return hit;
-  }
-  const card = deepFreeze(trimToBudget(view, buildRunCard));
-  RECENT.set(key, card);
-  if (RECENT.size > RECENT_MAX) RECENT.delete(RECENT.keys().next().value as string);
-  return card;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
+/** The one run card, updated in place as the run moves; trimmed to the size budget; built once per view (card-memo.ts). */
+export const runCard: (view: RunCardView) => AdaptiveCard = memoByView((view: RunCardView) => trimToBudget(view, buildRunCard));
 
 function buildRunCard(view: RunCardView): AdaptiveCard {
   const requester = personText(view.requester);

@@ -1,3 +1,4 @@
+import { helpCard } from '../../cards/help.card';
 import { runCard } from '../../cards/run.card';
 import type { RunCardView } from '../../cards/views';
 
@@ -18,8 +19,8 @@ const view = (over: Partial<RunCardView> = {}): RunCardView => ({
   ...over,
 });
 
-/** runCard keeps the last cards it built by their view (issue 13): same view, same card; any difference, a new one. */
-describe('the run card built once per view', () => {
+/** Cards built once per view (cards/card-memo.ts, issue 13): same view, same card; any difference, a new one. */
+describe('cards built once per view', () => {
   it('gives the card already built for an equal view, and builds another when anything shown differs', () => {
     const first = runCard(view());
     expect(runCard(view())).toBe(first);
@@ -36,5 +37,14 @@ describe('the run card built once per view', () => {
     }).toThrow(TypeError);
     expect(() => (card.body as unknown[]).push({})).toThrow(TypeError);
     expect(runCard(view({ runId: 'r-8' })).version).toBe('1.5');
+  });
+
+  it('builds the /help card once for the same commands, and again when they change', () => {
+    const commands = [{ usage: '/help [command]', summary: 'Show the commands.' }];
+    const card = helpCard({ commands });
+    expect(helpCard({ commands: [...commands] })).toBe(card);
+    const more = helpCard({ commands: [...commands, { usage: '/status [run]', summary: 'Show a run.' }] });
+    expect(more).not.toBe(card);
+    expect(JSON.stringify(more)).toContain('Show a run.');
   });
 });
