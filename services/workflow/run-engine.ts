@@ -211,7 +211,8 @@ export class RunEngine {
       const t = current ? make(current) : undefined;
       if (!t) return;
       try {
-        await this.persist(t);
+        // Part of an engine step (openApproval): announced, and so flushed, like the step itself.
+        await this.persist(t, { deferSync: true });
         return;
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;
