@@ -31,6 +31,8 @@ export interface DispatcherDeps {
   admins?: readonly string[];
   /** The one writer of run cards (built from the store without environments when absent). */
   cards?: RunCardWriter;
+  /** Whether this instance still announces (holds the leader lease); checked before each run of a pass. */
+  leading?: () => boolean;
 }
 
 export const DEFAULT_OUTBOX_POLICY: OutboxRetryPolicy = { maxAttempts: 6, backoffMs: 30_000, maxBackoffMs: 30 * 60_000 };
@@ -78,8 +80,10 @@ export class Dispatcher {
     for (const i of items) byRun.set(i.runId, [...(byRun.get(i.runId) ?? []), i]);
     await Promise.all(
       [...byRun.entries()].map(async ([runId, list]) => {
-        // One run's cards per loop turn: clicks and messages are answered between them.
+        // One run's cards per loop turn: clicks and messages are answered between them. A pass
+        // spread over loop turns can outlive the lease: past it, the rest is the next leader's.
         await nextLoopTurn();
+        if (this.deps.leading && !this.deps.leading()) return;
         try {
           await this.announce(runId, list);
         } catch (error) {

@@ -85,6 +85,9 @@ describe('three bot instances on one Azure table', () => {
     expect((await postActivity(a.url, messageActivity(connector.serviceUrl, 'conv-1', ALEX, '/train fashion-cnn epochs=3'))).status).toBe(200);
     await waitFor('the approval stage', async () => ((await run())?.status === 'waiting_approval' || undefined), 90_000);
 
+    // The deploy's container group create answers after 15 s (once): the leader is then surely killed
+    // mid-deploy, however fast the clicks and the rest of the deploy are (it raced them before).
+    sandbox.faults.add({ service: 'arm', operation: 'containerGroups.createOrUpdate', kind: 'latency', delayMs: 15_000, count: 1 });
     // 50 Approve clicks from the approver, spread over the three instances, all at once.
     const clicks = await Promise.all(
       Array.from({ length: 50 }, (_, k) => postActivity(instances[k % 3]?.url ?? '', invokeActivity(connector.serviceUrl, 'conv-1', MEGAN, 'approve', { runId: 'r-1', approvalId: 'r-1-approval', cardVersion: 0 }))),
