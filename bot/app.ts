@@ -85,7 +85,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     return l ? dashboardLink(l, runId) : undefined;
   };
   const cards = new RunCardWriter({ runs: shared.runs, models: config.mlops.models, now: Date.now, dashboardLink: dashboardLinkOf });
-  const dispatcher = new Dispatcher({ runs: shared.runs, conversations: shared, notifier, approvers, auth, logger, admins: config.mlops.roles.admins, cards });
+  const dispatcher = new Dispatcher({ runs: shared.runs, conversations: shared, notifier, approvers, auth, logger, admins: config.mlops.roles.admins, cards, leading: () => leadership.held() });
   // With several instances only the leader announces (one dispatcher); the others' transitions reach it within a poll interval.
   const wake = (): void => {
     if (!leadership.held()) return;

@@ -12,6 +12,7 @@ import type { ApproverDirectory } from './actions/card-action.handler';
 import type { Notifier } from './notifier';
 import { approvalCardView, failureCardView, mentionable } from './views/run-views';
 import { RunCardWriter } from './run-card.writer';
+import { nextLoopTurn } from './loop-turn';
 
 export interface DispatcherDeps {
   runs: RunStore;
@@ -30,6 +31,8 @@ export interface DispatcherDeps {
   admins?: readonly string[];
   /** The one writer of run cards (built from the store without environments when absent). */
   cards?: RunCardWriter;
+  /** Whether this instance still announces (holds the leader lease); checked before each run of a pass. */
+  leading?: () => boolean;
 }
 
 export const DEFAULT_OUTBOX_POLICY: OutboxRetryPolicy = { maxAttempts: 6, backoffMs: 30_000, maxBackoffMs: 30 * 60_000 };
@@ -71,10 +74,16 @@ export class Dispatcher {
   private async pass(): Promise<void> {
     const now = (this.deps.now ?? Date.now)();
     const items = await this.deps.runs.pendingOutbox(500, now);
+    // What is announced must survive power loss: one fsync for every step the engine deferred (run-store SaveOptions).
+    if (items.length) await this.deps.runs.flush?.();
     const byRun = new Map<string, OutboxItem[]>();
     for (const i of items) byRun.set(i.runId, [...(byRun.get(i.runId) ?? []), i]);
     await Promise.all(
       [...byRun.entries()].map(async ([runId, list]) => {
+        // One run's cards per loop turn: clicks and messages are answered between them. A pass
+        // spread over loop turns can outlive the lease: past it, the rest is the next leader's.
+        await nextLoopTurn();
+        if (this.deps.leading && !this.deps.leading()) return;
         try {
           await this.announce(runId, list);
         } catch (error) {

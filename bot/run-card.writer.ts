@@ -30,8 +30,9 @@ export class RunCardWriter {
     const m = this.deps.models?.[run.model];
     const names = m ? m.environments.map((e) => e.name) : [run.target];
     const offersRollback = run.status === 'succeeded' && !!run.registered?.version && run.kind !== 'relay';
-    // One read of the model's history serves both what is live per environment and the rollback offer.
-    const history = names.length > 1 || offersRollback ? await this.deps.runs.listRuns({ model: run.model, limit: 200 }) : [];
+    // One read of the model's history serves both what is live per environment and the rollback
+    // offer; both look at succeeded runs only, so only those are read and parsed (indexed by status and model).
+    const history = names.length > 1 || offersRollback ? await this.deps.runs.listRuns({ model: run.model, status: 'succeeded', limit: 200 }) : [];
     const live = new Map<string, RunRecord>();
     if (names.length > 1) {
       // Newest first: the first succeeded run of each environment is what is live there.
@@ -63,13 +64,14 @@ export class RunCardWriter {
    * the card is not on screen yet and a turn may still post it (within `graceMs` of the run's creation).
    */
   async show(run: RunRecord, notifier: Notifier, graceMs: number): Promise<boolean> {
-    const message = { card: await this.card(run), summary: `Run ${run.id} of ${run.model}: ${run.status.replace('_', ' ')}` };
     const existing = await this.deps.runs.getMessage(run.id, 'runCard');
+    // Left to the turn that posts it: decided before rendering, which is most of the cost (issue 13).
+    if (!existing && this.deps.now() - Date.parse(run.createdAt) < graceMs) return false;
+    const message = { card: await this.card(run), summary: `Run ${run.id} of ${run.model}: ${run.status.replace('_', ' ')}` };
     if (existing) {
       await notifier.update(existing.conversationId, existing.activityId, message);
       return true;
     }
-    if (this.deps.now() - Date.parse(run.createdAt) < graceMs) return false;
     const activityId = await notifier.send(run.conversationId, message);
     await this.record(run.id, run.conversationId, activityId);
     return true;

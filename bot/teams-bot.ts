@@ -54,6 +54,26 @@ export class TeamsBot extends TeamsActivityHandler {
     });
   }
 
+  /**
+   * Replies and invoke answers show run state: whatever the engine committed without fsync
+   * (run-store SaveOptions.deferSync) is made durable before any of them leaves. Nothing to do,
+   * and no fsync, when nothing was deferred since the last flush.
+   */
+  override async run(ctx: TurnContext): Promise<void> {
+    const flush = async (): Promise<void> => this.deps.workflow.runs.flush?.();
+    ctx.onSendActivities(async (_ctx, _activities, next) => {
+      await flush();
+      return next();
+    });
+    ctx.onUpdateActivity(async (_ctx, _activity, next) => {
+      await flush();
+      return next();
+    });
+    await super.run(ctx);
+    // The invoke's answer is written after the turn returns.
+    await flush();
+  }
+
   private async handleMessage(ctx: TurnContext): Promise<void> {
     const text = TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? '';
     const value = ctx.activity.value as Record<string, unknown> | undefined;

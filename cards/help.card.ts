@@ -1,6 +1,7 @@
 import helpTemplate from './templates/help.json';
 import commandHelpTemplate from './templates/command-help.json';
 import { displayUsage, escapeMarkdown, renderCard, type AdaptiveCard } from './render';
+import { memoByView } from './card-memo';
 
 export interface CommandSummaryView {
   usage: string;
@@ -11,14 +12,15 @@ export interface HelpView {
   commands: readonly CommandSummaryView[];
 }
 
-export function helpCard(view: HelpView): AdaptiveCard {
-  return renderCard(helpTemplate, {
+/** The same for everyone: built once per list of commands (card-memo.ts). */
+export const helpCard: (view: HelpView) => AdaptiveCard = memoByView((view: HelpView) =>
+  renderCard(helpTemplate, {
     title: 'MLOps ChatOps: commands',
     intro: 'Train, approve and deploy models on Azure from chat. In a channel or group chat, @mention me first.',
     commands: view.commands.map((c) => ({ ...c, usage: displayUsage(c.usage), summary: escapeMarkdown(c.summary) })),
     footer: 'Type /help <command> for one command, e.g. /help train.',
-  });
-}
+  }),
+);
 
 export interface CommandHelpView {
   id: string;

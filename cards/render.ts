@@ -1,4 +1,8 @@
-import * as ACData from 'adaptivecards-templating';
+import type { Template } from 'adaptivecards-templating';
+import { lazyPackage } from '../services/lazy-package';
+
+/** Loaded with the first card, not at start-up (services/lazy-package.ts). */
+const templating = lazyPackage<typeof import('adaptivecards-templating')>('adaptivecards-templating');
 
 export type AdaptiveCard = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
 
@@ -18,12 +22,12 @@ export function renderCard<V extends object>(template: object, view: V): Adaptiv
  * synchronous, so one compiled template serves every render. Keyed weakly by the template object:
  * the templates are module constants (imported JSON), so this holds one entry per template.
  */
-const COMPILED = new WeakMap<object, ACData.Template>();
+const COMPILED = new WeakMap<object, Template>();
 
-function compiled(template: object): ACData.Template {
+function compiled(template: object): Template {
   let t = COMPILED.get(template);
   if (!t) {
-    t = new ACData.Template(template);
+    t = new (templating().Template)(template);
     COMPILED.set(template, t);
   }
   return t;

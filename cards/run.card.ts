@@ -1,5 +1,6 @@
 import template from './templates/run.json';
 import { renderCard, type AdaptiveCard } from './render';
+import { memoByView } from './card-memo';
 import { executeAction, openUrlAction, withTeamsExtras } from './card-actions';
 import {
   STAGES,
@@ -23,10 +24,8 @@ import {
 
 const ACTIVE: readonly RunStatus[] = ['running', 'waiting_approval'];
 
-/** The one run card, updated in place as the run moves; trimmed to the size budget. */
-export function runCard(view: RunCardView): AdaptiveCard {
-  return trimToBudget(view, buildRunCard);
-}
+/** The one run card, updated in place as the run moves; trimmed to the size budget; built once per view (card-memo.ts). */
+export const runCard: (view: RunCardView) => AdaptiveCard = memoByView((view: RunCardView) => trimToBudget(view, buildRunCard));
 
 function buildRunCard(view: RunCardView): AdaptiveCard {
   const requester = personText(view.requester);

@@ -12,18 +12,21 @@ import { repoRoot } from '../fuzz/fuzz-target';
 export const ALEX = { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: '00000000-0000-0000-0000-0000000000020' };
 export const MEGAN = { id: 'user-id-1', name: 'Megan Bowen', aadObjectId: '00000000-0000-0000-0000-0000000000021' };
 
-/** The real bot (startBot) on the sandbox, with its SQLite store in a file (fsync on, as in production). */
-export async function startBotUnderTest(o: { speed?: number; pollIntervalMs?: number } = {}): Promise<{ bot: RunningBot; sandbox: Sandbox; close(): Promise<void> }> {
-  const sandbox = await startSandbox({ clock: new SandboxClock(o.speed ?? 1) });
+/**
+ * The real bot (startBot) with its SQLite store in a file (fsync on, as in production), on a
+ * sandbox started here or, with `sandboxEnv`, on one running in another process.
+ */
+export async function startBotUnderTest(o: { speed?: number; pollIntervalMs?: number; sandboxEnv?: Record<string, string> } = {}): Promise<{ bot: RunningBot; sandbox?: Sandbox; close(): Promise<void> }> {
+  const sandbox = o.sandboxEnv ? undefined : await startSandbox({ clock: new SandboxClock(o.speed ?? 1) });
   const dir = mkdtempSync(join(tmpdir(), 'mlops-bench-'));
-  const config = loadConfig({ ...sandbox.env, STATE_STORE: `sqlite:${join(dir, 'bench.db')}`, POLL_INTERVAL_MS: String(o.pollIntervalMs ?? 3_600_000) }, undefined, repoRoot());
+  const config = loadConfig({ ...(o.sandboxEnv ?? sandbox?.env), STATE_STORE: `sqlite:${join(dir, 'bench.db')}`, POLL_INTERVAL_MS: String(o.pollIntervalMs ?? 3_600_000) }, undefined, repoRoot());
   const bot = await startBot(config, createLogger('error', {}, () => undefined), { host: '127.0.0.1', port: 0 });
   return {
     bot,
-    sandbox,
+    ...(sandbox ? { sandbox } : {}),
     close: async () => {
       await bot.stop();
-      await sandbox.close();
+      await sandbox?.close();
     },
   };
 }

@@ -1,8 +1,9 @@
-import { startBenchConnector } from './connector';
-import { startEchoBot } from './echo-bot';
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { drive, median, percentile, postOnce, teamsInvoke, teamsMessage, type LoadResult } from './load';
-import { MEGAN, seededRun, startBotUnderTest } from './bot-under-test';
+import { MEGAN } from './bot-under-test';
 import type { Figure } from './figure';
+import type { SubjectReady, SubjectRequest, SubjectRole } from './turn-subject';
 
 const CONNECTIONS = 50;
 
@@ -21,19 +22,59 @@ async function paired(rounds: number, a: () => Promise<LoadResult>, b: () => Pro
   return pairs;
 }
 
+interface Subject<R extends SubjectReady['role']> {
+  ready: Extract<SubjectReady, { role: R }>;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Forks one process of the part (bench/e2e/turn-subject.ts) and waits for its `ready` message. */
+async function forkSubject<R extends SubjectRole>(role: R, env: Record<string, string> = {}): Promise<Subject<R>> {
+  // BENCH_PROFILE_DIR=<dir>: the bot's process writes a CPU profile there (node --cpu-prof) when it stops.
+  const prof = role === 'bot' && process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = fork(join(__dirname, 'turn-subject.js'), [role], { env: { ...process.env, ...env }, execArgv: ['--disable-warning=DEP0111', ...prof], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ready = await new Promise<Extract<SubjectReady, { role: R }>>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as Extract<SubjectReady, { role: R }>));
+    child.once('exit', (code) => reject(new Error(`bench subject ${role} exited with ${String(code)} before it was ready`)));
+  });
+  return {
+    ready,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send({ kind: 'stop' } satisfies SubjectRequest);
+      await exited;
+    },
+  };
+}
+
+function ask<T>(child: ChildProcess, request: SubjectRequest): Promise<T> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as T));
+    child.send(request);
+  });
+}
+
+/**
+ * Turn figures with the bot, the echo bot, the backends (sandbox and fake Bot Connector) and the
+ * load generator (this process) each in its own process: a bot under load does not share its
+ * event loop with the client measuring it, nor with the other bot.
+ */
 export async function turnFigures(o: { rounds: number; roundMs: number }): Promise<Figure[]> {
-  const connector = await startBenchConnector();
-  const echo = await startEchoBot();
-  const subject = await startBotUnderTest();
-  const { bot } = subject;
+  const backends = await forkSubject('backends');
+  const echoP = await forkSubject('echo');
+  const botP = await forkSubject('bot', backends.ready.env);
+  const connector = { url: backends.ready.connectorUrl };
+  const echo = echoP.ready;
+  const bot = botP.ready;
   try {
-    const running = await bot.store.runs.createRun(seededRun('running', 'a:bench-chat', 0));
     const warm = { connections: 8, durationMs: 500 };
     await drive(echo.url, (i) => teamsMessage(connector.url, 'hi', i), warm);
     await drive(bot.url, (i) => teamsMessage(connector.url, '/help', i), warm);
     const load = { connections: CONNECTIONS, durationMs: o.roundMs };
     const figures: Figure[] = [];
-    for (const [label, text] of [['/help', '/help'], ['/status', `/status ${running.id}`]] as const) {
+    for (const [label, text] of [['/help', '/help'], ['/status', `/status ${bot.runningId}`]] as const) {
       const pairs = await paired(o.rounds, () => drive(bot.url, (i) => teamsMessage(connector.url, text, i), load), () => drive(echo.url, (i) => teamsMessage(connector.url, text, i), load));
       const errors = pairs.reduce((n, [b]) => n + b.errors, 0);
       const thr = median(pairs.map(([b, e]) => b.perSecond / e.perSecond));
@@ -53,9 +94,9 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
     figures.push({ name: '/train acknowledged with its card, bot / echo turn', value: median(trainMs) / median(echoMs), target: { atMost: 4 }, unit: 'x', detail: `${median(trainMs).toFixed(1)} ms vs ${median(echoMs).toFixed(1)} ms` });
 
     // Approve: 100 runs at approval, 20 clicks in flight at a time, each on another run.
-    const ids: string[] = [];
-    for (let i = 0; i < 100; i++) ids.push((await bot.store.runs.createRun(seededRun('waiting_approval', 'a:bench-chat', i + 1))).id);
+    const ids = bot.approvalIds;
     const lat: number[] = [];
+    const order: Array<[number, number]> = [];
     let failed = 0;
     let next = 0;
     await Promise.all(
@@ -64,18 +105,23 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
           const i = next++;
           // A click that fails (refused, reset) is counted and shown, not allowed to end the bench.
           await postOnce(bot.url, teamsInvoke(connector.url, 'approve', { runId: ids[i] ?? '', approvalId: `${ids[i] ?? ''}-approval`, cardVersion: 1 }, i, MEGAN)).then(
-            (ms) => lat.push(ms),
+            (ms) => {
+              lat.push(ms);
+              order.push([i, ms]);
+            },
             () => (failed += 1),
           );
         }
       }),
     );
-    const approved = (await Promise.all(ids.map((id) => bot.store.runs.getRun(id)))).filter((r) => r?.approval?.state === 'approved').length;
-    figures.push({ name: 'Approve invoke p99, 20 concurrent, 100 at approval', value: percentile(lat, 99), target: { atMost: 300 }, unit: 'ms', detail: `p50 ${median(lat).toFixed(0)} ms, ${approved}/100 approved${failed ? `, ${failed} clicks failed` : ''}` });
+    // Which clicks were slow (the first ones wait for cold paths; later ones for background work).
+    const slowest = [...order].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([i, ms]) => `${i}: ${ms.toFixed(0)}`).join(', ');
+    const { approved } = await ask<{ approved: number }>(botP.child, { kind: 'approved' });
+    figures.push({ name: 'Approve invoke p99, 20 concurrent, 100 at approval', value: percentile(lat, 99), target: { atMost: 300 }, unit: 'ms', detail: `p50 ${median(lat).toFixed(0)} ms, slowest clicks (#: ms) ${slowest}, ${approved}/100 approved${failed ? `, ${failed} clicks failed` : ''}` });
     return figures;
   } finally {
-    await subject.close();
-    await echo.close();
-    await connector.close();
+    await botP.stop();
+    await echoP.stop();
+    await backends.stop();
   }
 }

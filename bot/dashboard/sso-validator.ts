@@ -1,5 +1,9 @@
 import jwt, { type JwtPayload } from 'jsonwebtoken';
-import { JwksClient } from 'jwks-rsa';
+import type { JwksClient } from 'jwks-rsa';
+import { lazyPackage } from '../../services/lazy-package';
+
+/** Loaded with the first tab sign-in, not at start-up (services/lazy-package.ts). */
+const jwksRsa = lazyPackage<typeof import('jwks-rsa')>('jwks-rsa');
 import type { Principal } from '../../services/auth/roles';
 
 /**
@@ -92,7 +96,7 @@ export class SsoValidator {
   private client(tid: string): JwksClient {
     let c = this.jwks.get(tid);
     if (!c) {
-      c = new JwksClient({
+      c = new (jwksRsa().JwksClient)({
         jwksUri: `${this.authority}/${tid}/discovery/v2.0/keys`,
         cache: true,
         cacheMaxAge: 24 * 3600_000,

@@ -1,4 +1,5 @@
-import bodyParser from 'body-parser';
+import type BodyParser from 'body-parser';
+import { lazyPackage } from '../../services/lazy-package';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Refusal } from './answers';
 
@@ -11,11 +12,15 @@ import type { Refusal } from './answers';
  */
 export type BodyResult = { ok: true; body: unknown } | { ok: false; refusal: Refusal; cause: string };
 
+/** Loaded with the first request that has a body, not at start-up (services/lazy-package.ts). */
+const bodyParser = lazyPackage<typeof BodyParser>('body-parser');
+
 const ENCODINGS = new Set(['identity', 'gzip', 'x-gzip', 'deflate', 'br']);
 
 export function createJsonBodyReader(limitBytes: number, timeoutMs: number): (req: IncomingMessage, res: ServerResponse) => Promise<BodyResult> {
-  const parse = bodyParser.json({ limit: limitBytes, strict: false, type: () => true, inflate: true });
+  let parser: ReturnType<typeof BodyParser.json> | undefined;
   return async (req, res) => {
+    const parse = (parser ??= bodyParser().json({ limit: limitBytes, strict: false, type: () => true, inflate: true }));
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     if (contentType !== 'application/json') {
       return refuse(415, 'Send the body as JSON with Content-Type: application/json.', `content-type ${contentType || 'missing'}`);

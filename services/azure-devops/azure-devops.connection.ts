@@ -1,10 +1,14 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { WebApi, getBearerHandler, getPersonalAccessTokenHandler } from 'azure-devops-node-api';
+import type { WebApi } from 'azure-devops-node-api';
 import type { IBuildApi } from 'azure-devops-node-api/BuildApi';
 import type { IPipelinesApi } from 'azure-devops-node-api/PipelinesApi';
 import type { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { SCOPES } from '../http/auth';
 import type { NodeApiError } from './azure-devops.errors';
+import { lazyPackage } from '../lazy-package';
+
+/** Loaded with the first Azure DevOps call, not at start-up (services/lazy-package.ts). */
+const nodeApi = lazyPackage<typeof import('azure-devops-node-api')>('azure-devops-node-api');
 
 export type AzureDevOpsAuth = { pat: string } | { credential: TokenCredential };
 
@@ -23,34 +27,49 @@ export interface RawResponse<T> {
  * what node-api lacks (pipeline approvals, service hooks) or drops (continuation tokens).
  */
 export class AzureDevOpsConnection {
-  readonly webApi: WebApi;
   readonly orgUrl: string;
   readonly secrets: readonly string[];
-  private readonly bearer: BearerCredentialHandler | undefined;
+  private api: WebApi | undefined;
+  private bearer: BearerCredentialHandler | undefined;
   private readonly credential: TokenCredential | undefined;
   private token: AccessToken | undefined;
   private refreshing: Promise<void> | undefined;
   private buildApiPromise: Promise<IBuildApi> | undefined;
   private pipelinesApiPromise: Promise<IPipelinesApi> | undefined;
 
-  constructor(orgUrl: string, auth: AzureDevOpsAuth, socketTimeoutInMs: number) {
+  constructor(
+    orgUrl: string,
+    private readonly auth: AzureDevOpsAuth,
+    private readonly socketTimeoutInMs: number,
+  ) {
     this.orgUrl = orgUrl.replace(/\/+$/, '');
-    const requestOptions = { socketTimeout: socketTimeoutInMs };
     if ('pat' in auth) {
-      this.webApi = new WebApi(this.orgUrl, getPersonalAccessTokenHandler(auth.pat), requestOptions);
       this.secrets = [auth.pat, Buffer.from(`PAT:${auth.pat}`).toString('base64')];
     } else {
-      // The handler's token is replaced before each call once it nears expiry (see authorize()).
-      this.bearer = getBearerHandler('pending') as BearerCredentialHandler;
       this.credential = auth.credential;
-      this.webApi = new WebApi(this.orgUrl, this.bearer, requestOptions);
       this.secrets = [];
     }
   }
 
+  /** The WebApi with a PAT or bearer handler, built on first use (azure-devops-node-api is loaded then). */
+  get webApi(): WebApi {
+    if (this.api) return this.api;
+    const { WebApi, getBearerHandler, getPersonalAccessTokenHandler } = nodeApi();
+    const requestOptions = { socketTimeout: this.socketTimeoutInMs };
+    if ('pat' in this.auth) {
+      this.api = new WebApi(this.orgUrl, getPersonalAccessTokenHandler(this.auth.pat), requestOptions);
+    } else {
+      // The handler's token is replaced before each call once it nears expiry (see authorize()).
+      this.bearer = getBearerHandler(this.token?.token ?? 'pending') as BearerCredentialHandler;
+      this.api = new WebApi(this.orgUrl, this.bearer, requestOptions);
+    }
+    return this.api;
+  }
+
   /** Makes sure the bearer handler holds a token valid for a while yet (no-op with a PAT). */
   async authorize(signal?: AbortSignal): Promise<void> {
-    if (!this.credential || !this.bearer) return;
+    // The token is kept here too: a WebApi built after this takes it (see webApi).
+    if (!this.credential) return;
     if (this.token && this.token.expiresOnTimestamp - Date.now() > REFRESH_MARGIN_MS) return;
     this.refreshing ??= (async () => {
       try {

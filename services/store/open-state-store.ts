@@ -4,8 +4,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { AppConfig } from '../config/config';
 import type { Logger } from '../logger';
 import type { RunStore } from '../workflow/run-store';
-import { AzureTableStore } from './azure-table/azure-table.store';
-import { TableLease } from './azure-table/table-lease';
+import type { AzureTableStore } from './azure-table/azure-table.store';
 import { leaseLeadership, soleInstance, type Leadership } from './leadership';
 import { SqliteStore } from './sqlite.store';
 import type { Store } from './store';
@@ -32,6 +31,8 @@ export async function openStateStores(config: Readonly<AppConfig>, credential: T
   const s = config.stateStore;
   const local = new SqliteStore(s.path);
   if (s.kind === 'sqlite') return { shared: local, local, leadership: soleInstance, marks: local, schedules: local.schedules, watch: local.watch };
+  // Loaded only for azure-table: @azure/data-tables and the table code are not needed with SQLite (issue 13, cold start).
+  const [{ AzureTableStore }, { TableLease }] = await Promise.all([import('./azure-table/azure-table.store'), import('./azure-table/table-lease')]);
   const shared = await AzureTableStore.open({
     target: { table: s.table, ...(s.connectionString ? { connectionString: s.connectionString } : { endpoint: s.endpoint ?? '' }) },
     ...(s.connectionString ? {} : { credential }),

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunFilter, RunStore, Subscription, TransitionEffects } from '../workflow/run-store';
+import type { AuditEntry, OutboxItem, OutboxRetryPolicy, ParkedOutboxItem, RunFilter, RunStore, SaveOptions, Subscription, TransitionEffects } from '../workflow/run-store';
 import { VersionConflictError } from '../workflow/run-store';
 import { statementCache } from './statement-cache';
+import { GroupCommit } from './group-commit';
 import { FINAL_STATUSES, type RunRecord } from '../workflow/run.types';
 
 export const RUN_MIGRATIONS: readonly string[] = [
@@ -66,7 +67,15 @@ export class SqliteRunStore implements RunStore {
   /** Prepared once per connection (see statement-cache). */
   private readonly sql: (text: string) => Database.Statement;
 
-  constructor(private readonly db: () => Database.Database) {
+  /** Deferred commits and the fsyncs that make them durable (SaveOptions). */
+  private readonly deferred: GroupCommit;
+
+  /** `syncWal` fsyncs the write-ahead log off the event loop (SqliteStore knows its file). */
+  constructor(
+    private readonly db: () => Database.Database,
+    syncWal: () => Promise<void> = async () => undefined,
+  ) {
+    this.deferred = new GroupCommit(db, syncWal);
     this.sql = statementCache(db);
   }
 
@@ -80,9 +89,8 @@ export class SqliteRunStore implements RunStore {
     this.sql('INSERT INTO audit (at, actor, action, run_id, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)').run(a.at, a.actor, a.action, a.runId ?? null, a.outcome, JSON.stringify(a.detail));
   }
 
-  async createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects): Promise<RunRecord> {
-    const db = this.db();
-    return db.transaction(() => {
+  async createRun(run: Omit<RunRecord, 'id' | 'version'>, effects?: TransitionEffects, options?: SaveOptions): Promise<RunRecord> {
+    return this.commit(!!options?.deferSync, () => {
       const seq = (this.sql("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM runs").get() as { n: number }).n;
       const full: RunRecord = { ...run, id: `r-${seq}`, version: 1 };
       this.sql('INSERT INTO runs (seq, id, model, status, active, requester_id, version, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
@@ -90,7 +98,7 @@ export class SqliteRunStore implements RunStore {
       );
       this.effects(full.id, effects, full.updatedAt);
       return full;
-    })();
+    });
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -124,17 +132,14 @@ export class SqliteRunStore implements RunStore {
     return row ? (JSON.parse(row.body) as RunRecord) : undefined;
   }
 
-  async saveRun(run: RunRecord, effects?: TransitionEffects): Promise<RunRecord> {
-    const db = this.db();
-    return db.transaction(() => {
+  async saveRun(run: RunRecord, effects?: TransitionEffects, options?: SaveOptions): Promise<RunRecord> {
+    return this.commit(!!options?.deferSync, () => {
       const next: RunRecord = { ...run, version: run.version + 1 };
-      const res = db
-        .prepare('UPDATE runs SET status = ?, active = ?, version = ?, body = ?, updated_at = ? WHERE id = ? AND version = ?')
-        .run(next.status, FINAL_STATUSES.has(next.status) ? 0 : 1, next.version, JSON.stringify(next), next.updatedAt, run.id, run.version);
+      const res = this.sql('UPDATE runs SET status = ?, active = ?, version = ?, body = ?, updated_at = ? WHERE id = ? AND version = ?').run(next.status, FINAL_STATUSES.has(next.status) ? 0 : 1, next.version, JSON.stringify(next), next.updatedAt, run.id, run.version);
       if (res.changes !== 1) throw new VersionConflictError(run.id, run.version);
       this.effects(run.id, effects, next.updatedAt);
       return next;
-    })();
+    });
   }
 
   async listAudit(f: { runId?: string; limit?: number }): Promise<AuditEntry[]> {
@@ -183,10 +188,18 @@ export class SqliteRunStore implements RunStore {
   }
 
   async completeOutbox(ids: readonly number[]): Promise<void> {
-    const db = this.db();
     const stmt = this.sql('UPDATE outbox SET done_at = ? WHERE id = ?');
     const now = new Date().toISOString();
-    db.transaction(() => ids.forEach((id) => stmt.run(now, id)))();
+    // Deferred: lost to a power loss, the items are announced again (the latest state), never lost.
+    this.commit(true, () => ids.forEach((id) => stmt.run(now, id)));
+  }
+
+  async flush(): Promise<void> {
+    return this.deferred.flush();
+  }
+
+  private commit<T>(deferred: boolean, fn: () => T): T {
+    return deferred ? this.deferred.commit(fn) : this.db().transaction(fn)();
   }
 
   async getMessage(runId: string, kind: 'runCard' | 'approvalCard'): Promise<{ conversationId: string; activityId: string } | undefined> {

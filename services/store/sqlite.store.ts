@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ConversationRecord, Store } from './store';
@@ -42,7 +43,10 @@ interface ConversationRow {
 export class SqliteStore implements Store {
   private db: Database.Database | undefined;
   /** The run tables live in the same database file, so a transition and its outbox share one transaction. */
-  readonly runs = new SqliteRunStore(() => this.conn);
+  readonly runs = new SqliteRunStore(
+    () => this.conn,
+    () => this.syncWal(),
+  );
   private readonly sql = statementCache(() => this.conn);
   /** External-run watching (services/watch), in the same file. */
   readonly watch = new SqliteWatchStore(() => this.conn);
@@ -63,7 +67,7 @@ export class SqliteStore implements Store {
   /** Retraining schedules (services/schedule). */
   readonly schedules = new SqliteScheduleStore(() => this.conn);
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
@@ -86,6 +90,24 @@ export class SqliteStore implements Store {
       if (row) db.prepare('UPDATE schema_version SET version = ?').run(MIGRATIONS.length);
       else db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
     })();
+  }
+
+  /** fsync of the write-ahead log (in the thread pool): makes every commit written to it durable against power loss. */
+  private async syncWal(): Promise<void> {
+    if (this.path === ':memory:' || !this.db) return;
+    let log: FileHandle;
+    try {
+      log = await open(`${this.path}-wal`, 'r');
+    } catch (e) {
+      // No log file: nothing was written since it was checkpointed away (a checkpoint syncs both files).
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    try {
+      await log.sync();
+    } finally {
+      await log.close();
+    }
   }
 
   private get conn(): Database.Database {

@@ -6,7 +6,7 @@ import { refused, stateRefusal, type ActionResult } from './action-result';
 import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
 import { stepApproval, stepDeploy } from './deploy-steps';
 import { stepSmoke } from './smoke-steps';
-import { VersionConflictError, type RunStore } from './run-store';
+import { VersionConflictError, type RunStore, type SaveOptions } from './run-store';
 import { FINAL_STATUSES, currentStage, type Decision, type PersonRef, type RunRecord } from './run.types';
 import { errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
 import type { NewRun, StartRollbackRequest, StartTrainRequest } from './run-factory';
@@ -47,8 +47,9 @@ export class RunEngine {
     return this.lock.run(runId, fn);
   }
 
-  private async persist(t: Transition): Promise<RunRecord> {
-    const saved = await this.deps.runs.saveRun(t.run, t.effects);
+  /** `deferSync`: durable against power loss at the next flush (run-store SaveOptions). */
+  private async persist(t: Transition, options?: SaveOptions): Promise<RunRecord> {
+    const saved = await this.deps.runs.saveRun(t.run, t.effects, options);
     this.deps.onPersisted?.(saved);
     return saved;
   }
@@ -89,7 +90,9 @@ export class RunEngine {
   }
 
   private async create(fresh: NewRun): Promise<RunRecord> {
-    const created = await this.deps.runs.createRun(fresh.run, fresh.effects);
+    // Answered to the user: durable first, by an fsync shared with other commits (group commit).
+    const created = await this.deps.runs.createRun(fresh.run, fresh.effects, { deferSync: true });
+    await this.deps.runs.flush?.();
     this.deps.onPersisted?.(created);
     this.kick(created.id);
     return created;
@@ -109,7 +112,8 @@ export class RunEngine {
         const t = await this.transitionOf(run);
         if (!t) return run;
         try {
-          last = await this.persist(t);
+          // Nobody has been told of this step yet: its fsync is shared with the others' (flush before announcing).
+          last = await this.persist(t, { deferSync: true });
         } catch (e) {
           if (!(e instanceof VersionConflictError)) throw e;
           conflicts++;
@@ -207,7 +211,8 @@ export class RunEngine {
       const t = current ? make(current) : undefined;
       if (!t) return;
       try {
-        await this.persist(t);
+        // Part of an engine step (openApproval): announced, and so flushed, like the step itself.
+        await this.persist(t, { deferSync: true });
         return;
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;
@@ -230,7 +235,9 @@ export class RunEngine {
         }
         const { t, message } = decisionTransition(run, user, decision, comment, now);
         try {
-          const saved = await this.persist(t);
+          // One decision wins (version check in the transaction); answered once a shared fsync covers it.
+          const saved = await this.persist(t, { deferSync: true });
+          await this.deps.runs.flush?.();
           // Deploy (or relay to Azure DevOps) right away, outside this lock; the tracker retries on failure.
           if (saved.approval?.state !== 'pending') this.kick(saved.id);
           const relayed = saved.kind === 'relay' && saved.approval?.state !== 'pending' ? ' Sent to Azure DevOps.' : '';

@@ -97,7 +97,8 @@ describe('the bot process killed mid-run', () => {
     const staged = await waitFor('the staging deploy', () => (readRun('r-1')?.status === 'succeeded' ? readRun('r-1') : undefined), 60_000);
     expect(staged).toMatchObject({ target: 'staging', training: { databricksRunId: expect.anything() as unknown } });
     expect(staged.deploy?.scoringUri).toMatch(/\/score$/);
-    expect(connector.requests.filter((r) => r.kind === 'update').length).toBeGreaterThan(updatesBefore);
+    // The restarted bot updates the card again (announcements follow the store, after its fsync: wait for one, do not race it).
+    await waitFor('a card update from the restarted bot', () => connector.requests.filter((r) => r.kind === 'update').length > updatesBefore || undefined, 30_000);
     const promotable = await waitFor('the Promote button on the run card', () => connector.requests.find((r) => r.kind === 'update' && JSON.stringify(r.body).includes('fashion-cnn · run r-1') && JSON.stringify(r.body).includes('Promote v')));
 
     // The card's Promote, then production's approval by Megan.

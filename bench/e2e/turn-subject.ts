@@ -1,0 +1,80 @@
+/**
+ * One process of the turns part (bench/e2e/turns.bench.ts), forked with an IPC channel, so that
+ * the bot, the echo bot, the backends and the load generator each have their own event loop:
+ * - `backends`: the sandbox (Azure stand-ins) and the fake Bot Connector both bots reply to;
+ * - `echo`: the echo bot;
+ * - `bot`: the real bot on those backends, with the runs /status and Approve use stored in it.
+ * Each sends one `ready` message with what the parent needs, and stops on `stop`.
+ */
+import { startSandbox } from '../../sandbox/sandbox';
+import { SandboxClock } from '../../sandbox/common/clock';
+import { startBenchConnector } from './connector';
+import { startEchoBot } from './echo-bot';
+import { seededRun, startBotUnderTest } from './bot-under-test';
+
+export type SubjectRole = 'backends' | 'echo' | 'bot';
+
+export type SubjectReady =
+  | { role: 'backends'; env: Record<string, string>; connectorUrl: string }
+  | { role: 'echo'; url: string }
+  | { role: 'bot'; url: string; runningId: string; approvalIds: string[] };
+
+/** Parent → bot: how many of the seeded runs are approved (asked after the Approve clicks). */
+export type SubjectRequest = { kind: 'approved' } | { kind: 'stop' };
+
+function send(message: unknown): void {
+  process.send?.(message);
+}
+
+async function main(role: string | undefined): Promise<void> {
+  let close: () => Promise<void>;
+  let onRequest: (r: SubjectRequest) => Promise<void> = async () => undefined;
+  switch (role) {
+    case 'backends': {
+      const sandbox = await startSandbox({ clock: new SandboxClock(1) });
+      const connector = await startBenchConnector();
+      close = async () => {
+        await connector.close();
+        await sandbox.close();
+      };
+      send({ role, env: sandbox.env, connectorUrl: connector.url } satisfies SubjectReady);
+      break;
+    }
+    case 'echo': {
+      const echo = await startEchoBot();
+      close = () => echo.close();
+      send({ role, url: echo.url } satisfies SubjectReady);
+      break;
+    }
+    case 'bot': {
+      // The sandbox's URLs and managed-identity endpoint come from the backends process via the environment.
+      const subject = await startBotUnderTest({ sandboxEnv: process.env as Record<string, string> });
+      const { store } = subject.bot;
+      const running = await store.runs.createRun(seededRun('running', 'a:bench-chat', 0));
+      const approvalIds: string[] = [];
+      for (let i = 0; i < 100; i++) approvalIds.push((await store.runs.createRun(seededRun('waiting_approval', 'a:bench-chat', i + 1))).id);
+      close = () => subject.close();
+      onRequest = async (r) => {
+        if (r.kind !== 'approved') return;
+        const runs = await Promise.all(approvalIds.map((id) => store.runs.getRun(id)));
+        send({ approved: runs.filter((x) => x?.approval?.state === 'approved').length });
+      };
+      send({ role, url: subject.bot.url, runningId: running.id, approvalIds } satisfies SubjectReady);
+      break;
+    }
+    default:
+      throw new Error(`unknown subject role ${String(role)}`);
+  }
+  process.on('message', (m: SubjectRequest) => {
+    if (m.kind === 'stop') {
+      void close().then(() => process.exit(0));
+      return;
+    }
+    void onRequest(m);
+  });
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
