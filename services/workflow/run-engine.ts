@@ -109,6 +109,9 @@ export class RunEngine {
       for (let steps = 0, conflicts = 0; steps < MAX_STEPS_AT_ONCE && conflicts < 3; ) {
         const run = await this.deps.runs.getRun(runId);
         if (!run || FINAL_STATUSES.has(run.status)) return run;
+        // A step may call Azure: an external call tells the world as much as a card does, so the
+        // intent before it must survive power loss too (nothing to sync: no fsync at all).
+        await this.deps.runs.flush?.();
         const t = await this.transitionOf(run);
         if (!t) return run;
         try {

@@ -143,3 +143,37 @@ describe('stale approvals', () => {
     await b.settle(staging.id);
   });
 });
+
+describe('the engine and deferred commits', () => {
+  it('syncs what earlier steps deferred before it takes a step (a step may call Azure, which must not be repeated after power loss)', async () => {
+    const calls: string[] = [];
+    const b = approvalBench(
+      (inner) =>
+        new Proxy(inner, {
+          get(target, prop, receiver) {
+            if (prop === 'flush') return async () => {
+              calls.push('flush');
+              await target.flush?.();
+            };
+            if (prop === 'saveRun') {
+              const save: RunStore['saveRun'] = async (run, effects, options) => {
+                calls.push(options?.deferSync ? 'save deferred' : 'save');
+                return target.saveRun(run, effects, options);
+              };
+              return save;
+            }
+            return Reflect.get(target, prop, receiver) as unknown;
+          },
+        }),
+    );
+    const run = await b.reachingApproval();
+    await b.engine.advance(run.id);
+    await b.engine.advance(run.id);
+    expect(calls.filter((c) => c === 'save deferred').length).toBeGreaterThan(0);
+    // Every step starts with a flush: nothing the previous step deferred is left unsynced when the next one runs.
+    calls.forEach((c, i) => {
+      if (c === 'save deferred' && i > 0) expect([i, calls[i - 1]]).toEqual([i, 'flush']);
+    });
+    expect(calls[0]).toBe('flush');
+  });
+});
