@@ -1,21 +1,19 @@
 import type { MlopsConfig } from '../config/mlops-config.schema';
-import { ServiceError } from '../http/errors';
 import type { Authorizer } from '../auth/authorizer';
 import { refusalFor } from './approval-policy';
 import { refused, stateRefusal, type ActionResult } from './action-result';
 import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
-import { stepApproval, stepDeploy } from './deploy-steps';
-import { stepSmoke } from './smoke-steps';
 import { VersionConflictError, type RunStore, type SaveOptions } from './run-store';
-import { FINAL_STATUSES, currentStage, type Decision, type PersonRef, type RunRecord } from './run.types';
-import { errorText, stepCi, stepRegistered, stepTraining, type StepDeps } from './stage-steps';
+import { FINAL_STATUSES, type Decision, type PersonRef, type RunRecord } from './run.types';
+import type { StepDeps } from './stage-steps';
+import { nextTransition } from './run-step';
 import type { NewRun, StartRollbackRequest, StartTrainRequest } from './run-factory';
 import * as actions from './run-actions';
 import type { ActionContext, DeployRequest } from './run-actions';
-import { confirmWebhookRelay, openRelayRun, stepRelayRun, type RelayRequest } from './devops-relay';
+import { confirmWebhookRelay, openRelayRun, type RelayRequest } from './devops-relay';
 import { describeRelayedVersion } from './relay-version';
 import { KeyedLock } from './keyed-lock';
-import { begin, fail, type Transition } from './transitions';
+import type { Transition } from './transitions';
 
 export type { StartRollbackRequest, StartTrainRequest } from './run-factory';
 export type { ActionResult } from './action-result';
@@ -130,44 +128,8 @@ export class RunEngine {
   }
 
   /** The run's next transition, or undefined when there is nothing new (or a service is unavailable). */
-  private async transitionOf(run: RunRecord): Promise<Transition | undefined> {
-    try {
-      return await this.step(run);
-    } catch (e) {
-      // A throttled or unavailable service (after the client's own retries) is not the run's
-      // fault: the run stays where it is and the next pass tries again.
-      if (e instanceof ServiceError && e.retryable) {
-        this.deps.logger.warn('service unavailable; the run waits for the next pass', { runId: run.id, error: e });
-        return undefined;
-      }
-      // Any other failure ends the run with the error; it is recorded, not lost.
-      this.deps.logger.warn('stage step failed', { runId: run.id, error: e });
-      const stage = currentStage(run);
-      if (!stage) return undefined;
-      const t = begin(run);
-      fail(t, stage.id, errorText(e), [], this.deps.now());
-      return t;
-    }
-  }
-
-  private async step(run: RunRecord): Promise<Transition | undefined> {
-    if (run.kind === 'relay') return stepRelayRun(run, this.deps.devops, this.deps.now());
-    const stage = currentStage(run);
-    if (!stage) return undefined;
-    switch (stage.id) {
-      case 'ci':
-        return stepCi(run, this.deps);
-      case 'training':
-        return stepTraining(run, this.deps);
-      case 'registered':
-        return stepRegistered(run, this.deps);
-      case 'approval':
-        return stage.state === 'running' ? this.openApproval(run) : stepApproval(run, this.deps);
-      case 'deploy':
-        return stepDeploy(run, this.deps, this.deps.runs);
-      case 'smoke':
-        return stepSmoke(run, this.deps);
-    }
+  private transitionOf(run: RunRecord): Promise<Transition | undefined> {
+    return nextTransition(run, this.deps, (r) => this.openApproval(r));
   }
 
   /**
