@@ -13,15 +13,19 @@ import { begin, fail, finishStage, iso, touch, type Transition } from './transit
 /** How long after the smoke stage starts a scoring endpoint that does not answer at all is asked again (docs/scoring.md). */
 export const SMOKE_WARMUP_MS = 120_000;
 
-/** fetch's own failure (a TypeError with the socket error as its cause): no HTTP answer came back. A timeout is not one. */
+/**
+ * fetch's own failure (a TypeError with the socket error as its cause): no HTTP answer came back.
+ * A timeout (TimeoutError) is not one. By name, not instanceof: fetch's errors come from Node's
+ * internal realm, which a sandboxed context (jest's, a vm) does not share.
+ */
 function isNoAnswer(e: unknown): boolean {
-  return e instanceof TypeError;
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'TypeError';
 }
 
 /** fetch says only "fetch failed"; the socket's own words (refused, reset, not found) are in its cause. */
 function callError(e: unknown): string {
-  const cause = e instanceof TypeError ? (e as { cause?: unknown }).cause : undefined;
-  return cause instanceof Error && cause.message ? cause.message : errorText(e);
+  const cause = isNoAnswer(e) ? (e as { cause?: { message?: unknown } }).cause : undefined;
+  return typeof cause?.message === 'string' && cause.message !== '' ? cause.message : errorText(e);
 }
 
 export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transition | undefined> {

@@ -1,4 +1,6 @@
+import { createServer } from 'node:net';
 import { newTrainRun } from '../../services/workflow/run-factory';
+import { postSample } from '../../services/workflow/smoke-test';
 import { SMOKE_WARMUP_MS, stepSmoke } from '../../services/workflow/smoke-steps';
 import type { StepDeps } from '../../services/workflow/stage-steps';
 import { stageOf, type RunRecord } from '../../services/workflow/run.types';
@@ -26,7 +28,7 @@ function deployedRun(): RunRecord {
   return { ...r, id: 'r-9', version: 5, status: 'running', registered: { version: '7' }, deploy: { containerGroup: 'fashion-cnn-prod', scoringUri: URI } };
 }
 
-function deps(now: number, answer: () => Promise<{ status: number; latencyMs: number; body: string }>): StepDeps {
+function deps(now: number, answer: (url: string, sample: unknown, timeoutMs: number) => Promise<{ status: number; latencyMs: number; body: string }>): StepDeps {
   const config = sandboxConfig({}, PRODUCTION_ONLY);
   return { now: () => now, models: config.mlops.models, smokeTest: answer, aci: undefined, registry: undefined } as unknown as StepDeps;
 }
@@ -43,6 +45,19 @@ describe('the smoke test of an endpoint that does not answer yet', () => {
     const ok = await stepSmoke(first!.run, deps(T0 + 35_000, async () => ({ status: 200, latencyMs: 40, body: '{"predictions":[[0.1,0.9]]}' })));
     expect(stageOf(ok!.run, 'smoke').state).toBe('succeeded');
     expect(ok?.run.smoke).toMatchObject({ ok: true, status: 200 });
+  });
+
+  it('knows fetch\'s own refusal as no answer (a real POST to a closed loopback port, whose error comes from another realm under jest)', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      });
+    });
+    const run = { ...deployedRun(), deploy: { containerGroup: 'fashion-cnn-prod', scoringUri: `http://127.0.0.1:${closed}/score` } };
+    const t = await stepSmoke(run, deps(T0 + 5_000, (url, sample, ms) => postSample(url, sample, ms)));
+    expect(t?.run.status).toBe('running');
+    expect(stageOf(t!.run, 'smoke').detail).toBe(`waiting for http://127.0.0.1:${closed}/score to answer (connect ECONNREFUSED 127.0.0.1:${closed})`);
   });
 
   it(`fails the run once the endpoint has not answered for ${SMOKE_WARMUP_MS / 1000} s`, async () => {
