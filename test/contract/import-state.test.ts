@@ -3,15 +3,9 @@ import { startAzuriteTable, type AzuriteTable } from '../../sandbox/azurite/azur
 import { AzureTableStore } from '../../services/store/azure-table/azure-table.store';
 import { importState } from '../../services/store/import-state';
 import { SqliteStore } from '../../services/store/sqlite.store';
-import type { ExternalRunReport } from '../../services/watch/watch.types';
-import { runShape } from './store-backends';
+import { reportShape, runShape } from './store-backends';
 
-const report = (runId: number, over: Partial<ExternalRunReport> = {}): ExternalRunReport => ({
-  key: `azure-devops:${runId}`, source: 'azure-devops', runId, targetId: 1, targetName: 'mlops-ci', runName: `2026.${runId}`, outcome: 'failed', result: 'failed',
-  failedStep: 'Test › Unit tests › Run unit tests', error: "Bash exited with code '1'.", logLines: ['line 1'], url: `https://dev.azure.com/x/_build/results?buildId=${runId}`,
-  triggeredBy: { name: 'Megan Bowen', upn: 'meganb@contoso.com', id: undefined }, reason: 'manual', branch: 'refs/heads/main', parameters: {}, finishedAt: '2026-11-29T10:00:00.000Z', model: 'fashion-cnn', retries: [],
-  ...over,
-});
+const report = reportShape;
 
 /** The switch from SQLite: what a SQLite store holds reads back the same from the table. */
 describe('copying a SQLite state into an Azure table', () => {

@@ -7,6 +7,7 @@ import type { ScheduleStore } from '../../services/schedule/schedule.store';
 import type { WatchStore } from '../../services/watch/watch.store';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
+import { reportKey, type ExternalRunReport } from '../../services/watch/watch.types';
 
 export type SharedStore = Store & {
   runs: RunStore;
@@ -85,3 +86,11 @@ export function runShape(over: { model?: string; target?: string; status?: strin
     updatedAt: at,
   } as unknown as Omit<RunRecord, 'id' | 'version'>;
 }
+
+/** A failed Azure DevOps run as the watch service reports it (200 log lines: near an entity's size), with `over` on top. */
+export const reportShape = (runId: number, over: Partial<ExternalRunReport> = {}): ExternalRunReport => ({
+  key: reportKey('azure-devops', runId), source: 'azure-devops', runId, targetId: 1, targetName: 'mlops-ci', runName: `2026.${runId}`, outcome: 'failed', result: 'failed',
+  failedStep: 'Test › Unit tests › Run unit tests', error: "Bash exited with code '1'.", logLines: Array.from({ length: 200 }, (_, i) => `line ${i} ${'x'.repeat(80)}`), url: `https://dev.azure.com/x/_build/results?buildId=${runId}`,
+  triggeredBy: { name: 'Megan Bowen', upn: 'meganb@contoso.com', id: undefined }, reason: 'manual', branch: 'refs/heads/main', parameters: { modelName: 'fashion-cnn' }, finishedAt: '2026-11-29T10:00:00.000Z', model: 'fashion-cnn', retries: [],
+  ...over,
+});

@@ -1,6 +1,5 @@
 import type { WatchStore } from '../../services/watch/watch.store';
-import { reportKey, type ExternalRunReport } from '../../services/watch/watch.types';
-import { azureTableBackend, runShape, sqliteBackend, type Backend, type SharedStore } from './store-backends';
+import { azureTableBackend, reportShape, runShape, sqliteBackend, type Backend, type SharedStore } from './store-backends';
 
 /**
  * The watch store's contract (services/watch: one report per external run, announced once per
@@ -9,12 +8,7 @@ import { azureTableBackend, runShape, sqliteBackend, type Backend, type SharedSt
  */
 const backends: Backend[] = [sqliteBackend(), azureTableBackend()];
 
-const report = (runId: number, over: Partial<ExternalRunReport> = {}): ExternalRunReport => ({
-  key: reportKey('azure-devops', runId), source: 'azure-devops', runId, targetId: 1, targetName: 'mlops-ci', runName: `2026.${runId}`, outcome: 'failed', result: 'failed',
-  failedStep: 'Test › Unit tests › Run unit tests', error: "Bash exited with code '1'.", logLines: Array.from({ length: 200 }, (_, i) => `line ${i} ${'x'.repeat(80)}`), url: `https://dev.azure.com/x/_build/results?buildId=${runId}`,
-  triggeredBy: { name: 'Megan Bowen', upn: 'meganb@contoso.com', id: undefined }, reason: 'manual', branch: 'refs/heads/main', parameters: { modelName: 'fashion-cnn' }, finishedAt: '2026-11-29T10:00:00.000Z', model: 'fashion-cnn', retries: [],
-  ...over,
-});
+const report = reportShape;
 
 describe.each(backends)('the watch store on $name', (backend) => {
   let store: SharedStore;
