@@ -1,4 +1,3 @@
-import { approvalCard } from '../cards/approval.card';
 import { failureCard } from '../cards/failure.card';
 import type { Authorizer } from '../services/auth/authorizer';
 import type { Logger } from '../services/logger';
@@ -10,7 +9,7 @@ import { ServiceError } from '../services/http/errors';
 import type { RunRecord } from '../services/workflow/run.types';
 import type { ApproverDirectory } from './actions/card-action.handler';
 import type { Notifier } from './notifier';
-import { approvalCardView, failureCardView, mentionable } from './views/run-views';
+import { failureCardView, mentionable } from './views/run-views';
 import { RunCardWriter } from './run-card.writer';
 import { nextLoopTurn } from './loop-turn';
 
@@ -154,7 +153,7 @@ export class Dispatcher {
 
   private async approvalCard(run: RunRecord): Promise<void> {
     const approvers = await this.deps.approvers.approversOf(run);
-    const card = approvalCard({ ...approvalCardView(run, { approvers, canAct: false }), buttonsForEveryone: true, ...this.cards.dashboardUrl(run.id) });
+    const card = this.cards.approval(run, { approvers, canAct: false, buttonsForEveryone: true });
     const message = { card, summary: `Approval needed: ${run.model} version ${run.registered?.version ?? '?'} to ${run.target} (run ${run.id})` };
     const existing = await this.deps.runs.getMessage(run.id, 'approvalCard');
     if (existing) {

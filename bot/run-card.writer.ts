@@ -1,12 +1,14 @@
+import { approvalCard } from '../cards/approval.card';
 import type { AdaptiveCard } from '../cards/render';
 import { runCard } from '../cards/run.card';
+import type { PersonView } from '../cards/views';
 import type { MlopsConfig } from '../services/config/mlops-config.schema';
 import { nextEnvironment } from '../services/workflow/environments';
 import { rollbackTarget } from '../services/workflow/rollback-target';
 import type { RunStore } from '../services/workflow/run-store';
 import type { RunRecord } from '../services/workflow/run.types';
 import type { Notifier } from './notifier';
-import { environmentViews, runCardView } from './views/run-views';
+import { approvalCardView, environmentViews, runCardView } from './views/run-views';
 
 export interface RunCardWriterDeps {
   runs: RunStore;
@@ -44,6 +46,19 @@ export class RunCardWriter {
     return runCard({
       ...runCardView(run, this.deps.now(), { environments: environmentViews(run, names, live), ...(promote ? { promote } : {}) }),
       ...(offersRollback ? rollbackOffer(run, history) : {}),
+      ...this.dashboardUrl(run.id),
+    });
+  }
+
+  /**
+   * A run's approval card: with the Approve and Reject buttons for one user who may decide
+   * (`canAct`), or for everyone on the posted card (`buttonsForEveryone`; every click is role-checked).
+   */
+  approval(run: RunRecord, o: { approvers: PersonView[]; canAct: boolean; buttonsForEveryone?: boolean }): AdaptiveCard {
+    const env = this.deps.models?.[run.model]?.environments.find((e) => e.name === run.target);
+    return approvalCard({
+      ...approvalCardView(run, { approvers: o.approvers, canAct: o.canAct, ...(env ? { containerGroup: env.containerGroup } : {}) }),
+      ...(o.buttonsForEveryone ? { buttonsForEveryone: true } : {}),
       ...this.dashboardUrl(run.id),
     });
   }

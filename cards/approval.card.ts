@@ -35,13 +35,16 @@ export function approvalCard(view: ApprovalCardView): AdaptiveCard {
   const pending = view.state === 'pending';
   const ids = { runId: view.runId, approvalId: view.approvalId, cardVersion: view.cardVersion };
   const approvals = view.decisions.filter((d) => d.decision === 'approved').length;
-  const commit = safeUrl(view.commit.url);
+  const commit = safeUrl(view.commit?.url);
   const dashboard = safeUrl(view.dashboardUrl);
-  const sha = inlineText(view.commit.sha.slice(0, 10), 10);
+  const source = view.commit
+    ? { title: 'Commit', value: `${commit ? `[${inlineText(view.commit.sha.slice(0, 10), 10)}](${commit})` : inlineText(view.commit.sha.slice(0, 10), 10)}${view.commit.message ? ` ${inlineText(view.commit.message, 100)}` : ''}` }
+    : view.branch ? { title: 'Branch', value: inlineText(view.branch, 100) } : undefined;
   const facts = [
     { title: 'Target', value: inlineText(view.target, 120) },
     { title: 'In production', value: view.productionVersion ? `version ${inlineText(view.productionVersion, 20)}` : view.productionUnknown ? 'not known (the pipeline named no model version)' : 'nothing yet' },
-    { title: 'Commit', value: `${commit ? `[${sha}](${commit})` : sha}${view.commit.message ? ` ${inlineText(view.commit.message, 100)}` : ''}` },
+    ...(view.promotedFrom ? [{ title: 'Promoted from', value: `run ${inlineText(view.promotedFrom, 60)}` }] : []),
+    ...(source ? [source] : []),
     { title: 'Approvals', value: `${approvals} of ${view.requiredApprovals} required` },
     { title: pending ? 'Expires' : 'Expiry', value: inlineText(view.expiresAt, 40) },
   ];

@@ -24,7 +24,7 @@ export function trainFormCard(view: TrainFormView): AdaptiveCard {
   return renderCard(template, {
     fallbackText: `Start a training run of ${inlineText(view.model, 60)}`,
     title: `Train ${inlineText(view.model, 60)}`,
-    intro: 'Runs the CI pipeline, trains on Databricks and registers the model in MLflow; deploying it needs an approval.',
+    intro: introText(view.environments),
     errorSummary: errorCount ? `${errorCount} field${errorCount === 1 ? ' needs' : 's need'} a fix before the run can start.` : '',
     head,
     paramsTitle: `Parameters of ${inlineText(view.model, 60)}`,
@@ -34,6 +34,16 @@ export function trainFormCard(view: TrainFormView): AdaptiveCard {
     // client does not insist on this model's required fields first.
     others: others.map((m) => executeAction('chooseTrainModel', m.title ?? m.id, { cardVersion: view.cardVersion, model: m.id }, { inputs: 'none' })),
   });
+}
+
+/** What a run will do, from the model's environments: the first is deployed by the run, the others by promotion. */
+function introText(environments: TrainFormView['environments']): string {
+  const needs = (n: number): string => (n === 0 ? 'no approval' : n === 1 ? '1 approval' : `${n} approvals`);
+  const [first, ...later] = environments.slice(0, 5);
+  const base = 'Runs the CI pipeline, trains on Databricks and registers the model in MLflow';
+  if (!first) return `${base}.`;
+  const promotions = later.map((e) => `promoting it to ${inlineText(e.name, 40)} needs ${needs(e.approvals)}`).join('; ');
+  return `${base}, then deploys it to ${inlineText(first.name, 40)} (${needs(first.approvals)})${promotions ? `; ${promotions}` : ''}.`;
 }
 
 function parameterInput(p: TrainParameterView, typed: string | undefined): Element {

@@ -131,13 +131,18 @@ export interface ApprovalCardView {
   cardVersion: number;
   model: string;
   version: string;
-  /** e.g. "ACI fashion-cnn-prod (westeurope)". */
+  /** The environment and where it deploys, e.g. "production \u00b7 ACI container group fashion-cnn-prod". */
   target: string;
   productionVersion?: string;
   /** What is live is not known (a relayed CD run that named no version): say so instead of "nothing yet". */
   productionUnknown?: boolean;
   metrics: readonly ApprovalMetricView[];
-  commit: { sha: string; message?: string; url?: string };
+  /** The commit the version was built from, when the CI run named it. */
+  commit?: { sha: string; message?: string; url?: string };
+  /** The branch, shown instead when no commit is known (a promotion or deploy of a registered version). */
+  branch?: string;
+  /** The run whose version this run promotes, e.g. "r-1 (staging)". */
+  promotedFrom?: string;
   requester: PersonView;
   /** Already formatted. */
   expiresAt: string;
@@ -197,6 +202,8 @@ export interface TrainFormView {
   /** The model whose parameters are shown. */
   model: string;
   branch: string;
+  /** The environments a run goes through, in order, with the approvals each needs (0: none). */
+  environments: readonly { name: string; approvals: number }[];
   parameters: readonly TrainParameterView[];
   /** After a bad submission: parameter name (or "branch") → message. */
   fieldErrors?: Readonly<Record<string, string>>;

@@ -1,4 +1,3 @@
-import { approvalCard } from '../../cards/approval.card';
 import { parseCardAction, type CardAction } from '../../cards/card-actions';
 import type { AdaptiveCard } from '../../cards/render';
 import { trainFormCard } from '../../cards/train-form.card';
@@ -14,7 +13,7 @@ import type { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { RunRecord } from '../../services/workflow/run.types';
 import { refusalWords } from '../views/refusal-words';
-import { approvalCardView, trainFormView } from '../views/run-views';
+import { trainFormView } from '../views/run-views';
 import type { RunCardWriter } from '../run-card.writer';
 
 /** What a card click produces: a card that replaces the clicked one for the clicker, or a message. */
@@ -114,5 +113,5 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
 async function approvalFor(deps: CardActionDeps, run: RunRecord, user: Principal): Promise<AdaptiveCard> {
   const canAct = !samePerson(run.requester, user) && !run.approval?.decisions.some((d) => samePerson(d.by, user)) && (await deps.auth.hasRole(user, 'approver', run.model, run.target));
   const approvers = await deps.approvers.approversOf(run);
-  return approvalCard({ ...approvalCardView(run, { approvers, canAct }), ...deps.cards.dashboardUrl(run.id) });
+  return deps.cards.approval(run, { approvers, canAct });
 }

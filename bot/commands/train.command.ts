@@ -9,7 +9,7 @@ import { isReply, resolveModel } from './workflow-context';
 
 export const trainCommand = defineCommand({
   id: 'train',
-  summary: 'Start a training run: CI pipeline, Databricks training, registry, approval, ACI deploy.',
+  summary: 'Start a training run: CI pipeline, Databricks training, registry, ACI deploy (approvals as each environment requires).',
   usage: '/train [model] [--branch <branch>] [key=value ...]',
   examples: ['/train', '/train fashion-cnn --branch main lr=0.01 epochs=5'],
   positionals: [{ name: 'model', description: 'model from mlops.config.yaml (default: the configured default model)' }],

@@ -88,22 +88,25 @@ export function environmentViews(run: RunRecord, names: readonly string[], live:
   });
 }
 
-export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; canAct: boolean }): ApprovalCardView {
+/** `containerGroup`: where the run's environment deploys, from the configuration (the run knows it only once it deploys). */
+export function approvalCardView(run: RunRecord, o: { approvers: PersonView[]; canAct: boolean; containerGroup?: string }): ApprovalCardView {
   const a = run.approval;
   const last = (name: string): number | undefined => run.metrics.find((m) => m.name === name)?.points.at(-1)?.value;
+  const group = run.deploy?.containerGroup ?? o.containerGroup;
   return {
     runId: run.id,
     approvalId: `${run.id}-approval`,
     cardVersion: run.version,
     model: run.model,
     version: run.registered?.version ?? '?',
-    target: `${run.target}: ACI ${run.deploy?.containerGroup ?? run.target}`,
+    target: group ? `${run.target} \u00b7 ACI container group ${group}` : run.target,
     ...(run.registered?.liveVersion ? { productionVersion: run.registered.liveVersion } : {}),
     ...(run.kind === 'relay' && !run.registered ? { productionUnknown: true } : {}),
     metrics: run.metrics
       .map((m) => ({ name: m.name, candidate: last(m.name) ?? NaN, ...(run.registered?.liveMetrics?.[m.name] !== undefined ? { production: run.registered?.liveMetrics[m.name] } : {}) }))
       .filter((m) => Number.isFinite(m.candidate)),
-    commit: { sha: run.ci?.commit ? run.ci?.commit.slice(0, 8) : run.branch, ...(run.ci?.commit ? { message: `on ${run.branch}` } : {}), ...(run.ci?.url ? { url: run.ci?.url } : {}) },
+    ...(run.ci?.commit ? { commit: { sha: run.ci.commit.slice(0, 8), message: `on ${run.branch}`, ...(run.ci.url ? { url: run.ci.url } : {}) } } : { branch: run.branch }),
+    ...(run.promotedFrom ? { promotedFrom: run.promotedFrom } : {}),
     requester: person(run.requester),
     expiresAt: formatTime(a?.expiresAt),
     requiredApprovals: a?.required ?? 1,
@@ -141,6 +144,7 @@ export function trainFormView(config: Readonly<AppConfig>, model: string, extra:
     models: Object.entries(config.mlops.models).map(([id, mc]) => ({ id, ...(mc.description ? { title: `${id}: ${mc.description}` } : {}) })),
     model,
     branch: m?.ci?.branch ?? 'main',
+    environments: (m?.environments ?? []).map((e) => ({ name: e.name, approvals: e.approval === 'none' ? 0 : e.approval.required })),
     parameters: Object.entries(m?.parameters ?? {}).map(([name, p]) => ({
       name,
       type: p.type,

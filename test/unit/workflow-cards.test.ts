@@ -97,7 +97,7 @@ function approvalView(over: Partial<ApprovalCardView> = {}): ApprovalCardView {
     cardVersion: 2,
     model: 'fashion-cnn',
     version: '7',
-    target: 'ACI fashion-cnn-prod (westeurope)',
+    target: 'production \u00b7 ACI container group fashion-cnn-prod',
     productionVersion: '6',
     metrics: [
       { name: 'val_accuracy', candidate: 0.9132, production: 0.9011 },
@@ -142,6 +142,7 @@ function trainView(over: Partial<TrainFormView> = {}): TrainFormView {
     models: [{ id: 'fashion-cnn' }, { id: 'churn-xgb' }],
     model: 'fashion-cnn',
     branch: 'main',
+    environments: [{ name: 'staging', approvals: 0 }, { name: 'production', approvals: 1 }],
     parameters: [
       { name: 'lr', type: 'number', description: 'learning rate', required: true, min: 0.0001, max: 1, default: 0.01 },
       { name: 'epochs', type: 'integer', description: 'passes over the data', required: true, min: 1, max: 50, default: 5 },
@@ -395,6 +396,27 @@ describe('workflow cards', () => {
         expect({ name, parsed: parseCardAction(undefined, { [INPUT.branch]: 'main', ...fb?.data }) }).toMatchObject({ name, parsed: { ok: true } });
       }
     }
+  });
+
+  it('says in the train form what a run will deploy where, and which approvals each environment needs', () => {
+    const intro = (environments: TrainFormView['environments']): string => JSON.stringify(trainFormCard(trainView({ environments })));
+    expect(intro([{ name: 'staging', approvals: 0 }, { name: 'production', approvals: 1 }])).toContain('then deploys it to staging (no approval); promoting it to production needs 1 approval.');
+    expect(intro([{ name: 'production', approvals: 2 }])).toContain('then deploys it to production (2 approvals).');
+    expect(intro([])).toContain('registers the model in MLflow.');
+  });
+
+  it('names on the approval card where the run deploys, and the branch or commit and source run it comes from', () => {
+    const facts = (over: Partial<ApprovalCardView>): string => JSON.stringify(approvalCard(approvalView(over)));
+    const promoted = facts({ commit: undefined, branch: 'main', promotedFrom: 'r-1' });
+    expect(promoted).toContain('{"title":"Target","value":"production \u00b7 ACI container group fashion-cnn-prod"}');
+    expect(promoted).toContain('{"title":"Promoted from","value":"run r-1"}');
+    expect(promoted).toContain('{"title":"Branch","value":"main"}');
+    expect(promoted).not.toContain('"title":"Commit"');
+    expect(promoted).not.toContain('View commit');
+    const built = facts({});
+    expect(built).toContain('{"title":"Commit","value":"[3f9c2d1e8a](https://dev.azure.com/contoso/mlops/_git/models/commit/3f9c2d1e) Add dropout to the last block"}');
+    expect(built).not.toContain('"title":"Branch"');
+    expect(built).not.toContain('Promoted from');
   });
 
   it('builds the train form from declared parameters, with bounds, required flags and errors', () => {
