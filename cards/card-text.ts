@@ -16,6 +16,15 @@ export function inlineText(text: string, max = 200): string {
   return neutralize(clip(text.replace(/\s+/g, ' ').trim(), max));
 }
 
+/**
+ * One line for a field that is not Markdown (an input's label, placeholder or error message, a
+ * choice's title): clients show it verbatim, so a Markdown escape would show as a backslash
+ * ("batch\\_size"). Tag-like text is still defused.
+ */
+export function plainText(text: string, max = 200): string {
+  return clip(text.replace(/\s+/g, ' ').trim(), max).replace(/<(\/?[A-Za-z][^<>]*)>/g, '\u2039$1\u203a');
+}
+
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}\u2026`;
 }

@@ -1,7 +1,7 @@
 import template from './templates/train-form.json';
 import { renderCard, type AdaptiveCard } from './render';
 import { INPUT, executeAction } from './card-actions';
-import { inlineText, type TrainFormView, type TrainParameterView } from './views';
+import { inlineText, plainText, type TrainFormView, type TrainParameterView } from './views';
 
 type Element = Record<string, unknown>;
 
@@ -49,7 +49,7 @@ function introText(environments: TrainFormView['environments']): string {
 function parameterInput(p: TrainParameterView, typed: string | undefined): Element {
   const id = `${INPUT.paramPrefix}${p.name}`;
   const range = rangeText(p);
-  const label = `${inlineText(p.name, 40)}${p.description ? ` \u2014 ${inlineText(p.description, 120)}` : ''}`;
+  const label = `${plainText(p.name, 40)}${p.description ? ` \u2014 ${plainText(p.description, 120)}` : ''}`;
   const common = { id, label, isRequired: p.required };
   const initial = typed ?? (p.default === undefined ? undefined : String(p.default));
   switch (p.type) {
@@ -71,14 +71,14 @@ function parameterInput(p: TrainParameterView, typed: string | undefined): Eleme
         type: 'Input.ChoiceSet',
         ...common,
         style: 'compact',
-        choices: (p.choices ?? []).map((c) => ({ title: inlineText(c, 80), value: c })),
+        choices: (p.choices ?? []).map((c) => ({ title: plainText(c, 80), value: c })),
         ...(initial !== undefined ? { value: initial } : {}),
-        errorMessage: `Choose one of: ${(p.choices ?? []).map((c) => inlineText(c, 40)).join(', ')}`,
+        errorMessage: `Choose one of: ${(p.choices ?? []).map((c) => plainText(c, 40)).join(', ')}`,
       };
     case 'boolean':
-      return { type: 'Input.Toggle', ...common, title: inlineText(p.description ?? p.name, 120), label: inlineText(p.name, 40), valueOn: 'true', valueOff: 'false', value: initial === 'true' ? 'true' : 'false' };
+      return { type: 'Input.Toggle', ...common, title: plainText(p.description ?? p.name, 120), label: plainText(p.name, 40), valueOn: 'true', valueOff: 'false', value: initial === 'true' ? 'true' : 'false' };
     case 'string':
-      return { type: 'Input.Text', ...common, maxLength: 200, ...(initial !== undefined ? { value: initial } : {}), errorMessage: `Enter ${inlineText(p.name, 40)}` };
+      return { type: 'Input.Text', ...common, maxLength: 200, ...(initial !== undefined ? { value: initial } : {}), errorMessage: `Enter ${plainText(p.name, 40)}` };
   }
 }
 

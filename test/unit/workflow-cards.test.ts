@@ -419,6 +419,16 @@ describe('workflow cards', () => {
     expect(built).not.toContain('Promoted from');
   });
 
+  it('writes the form\'s labels and choices verbatim (inputs are not Markdown), with tags still defused', () => {
+    const card = JSON.stringify(trainFormCard(trainView({ parameters: [
+      { name: 'batch_size', type: 'integer', description: 'mini-batch *size* <at>Megan</at>', required: true },
+      { name: 'opt_name', type: 'enum', required: true, choices: ['adam_w', 'sgd'] },
+    ] })));
+    expect(card).toContain('"label":"batch_size \u2014 mini-batch *size* \u2039at\u203aMegan\u2039/at\u203a"');
+    expect(card).toContain('{"title":"adam_w","value":"adam_w"}');
+    expect(card).not.toContain('\\\\_');
+  });
+
   it('builds the train form from declared parameters, with bounds, required flags and errors', () => {
     const card = trainFormCard(trainView({ fieldErrors: { lr: 'lr must be a number from 0.0001 to 1' }, values: { lr: 'fast' } }));
     const text = JSON.stringify(card);
