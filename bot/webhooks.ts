@@ -105,7 +105,7 @@ export function createWebhookHandlers(deps: WebhookDeps): {
       }
       const ids = [n.runId, n.parentRunId].filter((x): x is string => !!x).map(Number);
       const active = await deps.runs.listRuns({ active: true });
-      const answer = nudge(active.filter((r) => r.training?.databricksRunId !== undefined && ids.includes(r.training?.databricksRunId)), 'databricks');
+      const answer = nudge(active.filter((r) => r.training?.databricksRunId !== undefined && ids.includes(r.training.databricksRunId)), 'databricks');
       // A job run that ended: the job run id (a task-level event names it as parent_run_id).
       const jobRunId = Number(n.parentRunId ?? n.runId);
       const ended = n.eventType === 'jobs.on_failure' || n.eventType === 'jobs.on_success';

@@ -224,6 +224,7 @@ describe('webhooks of runs the bot did not start, handed to the watch service', 
     expect((await h.databricks(dbx('jobs.on_start', { run_id: '701' }), ok)).body.watch).toBeUndefined();
     expect((await h.databricks(dbx('jobs.on_failure', { run_id: '801' }, 'job_id'), ok)).body.watch).toBeUndefined();
     expect((await h.databricks(dbx('jobs.on_failure', { run_id: '901' }, '12x'), ok)).body.watch).toBeUndefined();
+    expect((await h.databricks(dbx('jobs.on_failure', { run_id: '902' }, 'x12'), ok)).body.watch).toBeUndefined();
     expect((await h.databricks(dbx('jobs.on_failure', { run_id: 'run_id' }), ok)).body.watch).toBeUndefined();
     expect(w.seen).toEqual([
       ['databricks', 501, { jobId: 7, jobName: 'nightly-train', failed: true }],

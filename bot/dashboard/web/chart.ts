@@ -6,6 +6,8 @@ import { h } from './dom';
  * click to reset), every logged step. Colours come from the theme's CSS variables. A table of
  * the same points follows for keyboard and screen-reader users.
  */
+const STEP_INCREMENTS = Array.from({ length: 10 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+
 export function metricChart(name: string, points: readonly { step: number; value: number }[]): HTMLElement {
   const sorted = [...points].sort((a, b) => a.step - b.step);
   const box = h('figure', { class: 'chart', 'aria-label': `${name}: ${sorted.length} steps` });
@@ -31,7 +33,8 @@ export function metricChart(name: string, points: readonly { step: number; value
       height: 200,
       scales: { x: { time: false } },
       axes: [
-        { stroke: axis, grid: { stroke: grid }, label: 'step' },
+        // Steps are whole numbers: ticks at 1, 2, 5 × 10^n only (uPlot's default puts ticks at 1.5, 2.5).
+        { stroke: axis, grid: { stroke: grid }, label: 'step', incrs: STEP_INCREMENTS },
         { stroke: axis, grid: { stroke: grid } },
       ],
       series: [{ label: 'step' }, { label: name, stroke, width: 2, points: { show: sorted.length <= 60 } }],
