@@ -28,8 +28,10 @@ export interface ExternalRunCardView {
   /** The latest retry the bot queued, if any. */
   retry?: { runId: number; by: string; state: 'running' | 'succeeded' | 'failed' | 'canceled'; url?: string; error?: string };
   canRetry: boolean;
-  /** "Roll back to vN": the model's previous production version (same approval as /rollback). */
+  /** "Roll back to vN": the previous version in `rollbackEnv` (same approval as /rollback). */
   rollbackVersion?: string;
+  /** The environment that rollback is for: the model's last, as /rollback without --env. */
+  rollbackEnv?: string;
 }
 
 export const EXTERNAL_LOG_LINES = 20;
@@ -90,7 +92,7 @@ function build(view: ExternalRunCardView): AdaptiveCard {
   const ids = { watchKey: view.watchKey, cardVersion: view.cardVersion };
   const actions = [
     ...(view.canRetry && failed ? [executeAction('retryExternal', 'Retry', ids)] : []),
-    ...(view.rollbackVersion && view.model ? [executeAction('rollbackTo', `Roll back to v${clip(view.rollbackVersion, 20)}`, { model: view.model, version: view.rollbackVersion, cardVersion: view.cardVersion })] : []),
+    ...(view.rollbackVersion && view.model ? [executeAction('rollbackTo', `Roll back ${view.rollbackEnv ? `${clip(view.rollbackEnv, 40)} ` : ''}to v${clip(view.rollbackVersion, 20)}`, { model: view.model, version: view.rollbackVersion, ...(view.rollbackEnv ? { env: view.rollbackEnv } : {}), cardVersion: view.cardVersion })] : []),
     ...(url ? [openUrlAction(view.system === 'Databricks' ? 'Open run in Databricks' : 'Open run in Azure DevOps', url)] : []),
     ...(retry?.url && safeUrl(retry.url) ? [openUrlAction('Open the retry', safeUrl(retry.url) ?? '')] : []),
   ];

@@ -7,6 +7,7 @@ import type { Principal } from '../../services/auth/roles';
 import type { AppConfig } from '../../services/config/config';
 import { samePerson } from '../../services/workflow/approval-policy';
 import { validateParameters } from '../../services/workflow/parameters';
+import { lastEnvironment } from '../../services/workflow/environments';
 import { rollbackTarget } from '../../services/workflow/rollback-target';
 import type { ScheduleService } from '../../services/schedule/schedule.service';
 import type { RunEngine } from '../../services/workflow/run-engine';
@@ -90,7 +91,8 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
     }
     case 'rollbackTo': {
       // The card's version is only what it showed: the engine recomputes the target (rollback-target.ts).
-      const env = a.env ?? deps.config.mlops.models[a.model]?.environments.at(-1)?.name;
+      const m = deps.config.mlops.models[a.model];
+      const env = a.env ?? (m ? lastEnvironment(m).name : undefined);
       const live = rollbackTarget(await deps.runs.listRuns({ model: a.model, limit: 200 }), env);
       if (live && live.previous !== a.version) return { kind: 'message', text: `The previous version of ${a.model} in ${env ?? 'production'} is now ${live.previous}, not ${a.version}; use /rollback ${a.model}. Nothing was changed.` };
       const result = await deps.engine.startRollback({ model: a.model, requester: user, conversationId, ...(env ? { env } : {}) });

@@ -1,9 +1,11 @@
 import { externalRunCard, type ExternalRunCardView } from '../../cards/external-run.card';
 import type { PersonView } from '../../cards/views';
+import type { MlopsConfig } from '../../services/config/mlops-config.schema';
 import type { Logger } from '../../services/logger';
 import type { StoredReport, WatchStore } from '../../services/watch/watch.store';
 import type { ExternalRunReport } from '../../services/watch/watch.types';
 import type { WatchService } from '../../services/watch/watch.service';
+import { lastEnvironment } from '../../services/workflow/environments';
 import { rollbackTarget } from '../../services/workflow/rollback-target';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { Notifier, OutgoingMessage } from '../notifier';
@@ -14,6 +16,8 @@ export interface WatchAnnouncerDeps {
   service: WatchService;
   notifier: Notifier;
   runs: RunStore;
+  /** The models' environments: a failed external run's rollback is for the model's last one, as /rollback without --env. */
+  models?: MlopsConfig['models'];
   /** Finds who triggered the run among the conversation's members (UPN or Entra object id). */
   people: { findMember(conversationId: string, who: { upn?: string | undefined; id?: string | undefined }): Promise<{ id: string; name: string } | undefined> };
   logger: Logger;
@@ -94,7 +98,11 @@ export class WatchAnnouncer {
     const member = who ? await this.deps.people.findMember(conversationId, who) : undefined;
     const triggeredBy: PersonView | undefined = member ? { name: member.name, mri: member.id } : who ? { name: who.name } : undefined;
     const retry = report.retries.at(-1);
-    const rollback = report.model && report.outcome === 'failed' ? rollbackTarget(await this.deps.runs.listRuns({ model: report.model, limit: 200 }))?.previous : undefined;
+    // The environment the click rolls back (the card-action handler takes the same one): the version
+    // offered is the previous one there, not the previous one of the model in any environment.
+    const model = report.model ? this.deps.models?.[report.model] : undefined;
+    const rollbackEnv = model ? lastEnvironment(model).name : undefined;
+    const rollback = report.model && report.outcome === 'failed' ? rollbackTarget(await this.deps.runs.listRuns({ model: report.model, limit: 200 }), rollbackEnv)?.previous : undefined;
     const view: ExternalRunCardView = {
       watchKey: report.key,
       cardVersion: version,
@@ -114,7 +122,7 @@ export class WatchAnnouncer {
       ...(report.finishedAt ? { finishedAt: formatTime(report.finishedAt) } : {}),
       ...(report.model ? { model: report.model } : {}),
       ...(retry ? { retry: { runId: retry.runId, by: retry.by, state: retry.state, ...(retry.url ? { url: retry.url } : {}), ...(retry.error ? { error: retry.error } : {}) } } : {}),
-      ...(rollback ? { rollbackVersion: rollback } : {}),
+      ...(rollback ? { rollbackVersion: rollback, ...(rollbackEnv ? { rollbackEnv } : {}) } : {}),
     };
     const summary = `${view.target} ${report.outcome === 'failed' ? report.result : 'succeeded'} (run ${report.runName})`;
     // The mention travels in the card's msteams.entities (withTeamsExtras), as on the run's own failure card.

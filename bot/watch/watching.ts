@@ -47,7 +47,7 @@ export function startWatching(deps: { config: Readonly<AppConfig>; clients: Serv
       late.announcer?.nudge().catch((error: unknown) => logger.warn('announcing external runs failed', { error }));
     },
   });
-  const announcer = new WatchAnnouncer({ store: watchStore, service, notifier: deps.notifier, runs, people: deps.people, logger });
+  const announcer = new WatchAnnouncer({ store: watchStore, service, notifier: deps.notifier, runs, models: config.mlops.models, people: deps.people, logger });
   late.announcer = announcer;
   const poller = new WatchPoller({ service, store: watchStore, devops: clients.devops, databricks: clients.databricks, now: Date.now, logger, maxListCalls: w.maxListCallsPerPass, lookbackMs: w.lookback });
   const a = announcer;
