@@ -1,10 +1,12 @@
 import type { TokenCredential } from '@azure/identity';
 import { HttpPipeline, type HttpPipelineOptions, type OperationOptions } from '../http/http-pipeline';
 import { SCOPES, bearerToken, entraToken, type AuthProvider } from '../http/auth';
-import { sleep } from '../http/retry';
 import type { Logger } from '../logger';
 import { databricksErrorParser, toJob, toRun, toRunOutput } from './databricks.mappers';
 import type { DatabricksJob, DatabricksRun, DatabricksRunOutput, NotificationDestination, SparkVersion } from './databricks.types';
+import { RunPoller } from './run-poller';
+
+export { RunPoller, type PollOptions } from './run-poller';
 
 /**
  * Azure Databricks workspace REST (Jobs 2.2, Clusters 2.1) through the shared HTTP pipeline.
@@ -41,32 +43,6 @@ export interface ListRunsOptions extends OperationOptions {
   pageSize?: number;
   /** Only runs that started at or after this time (`start_time_from`, epoch ms). */
   startTimeFrom?: number;
-}
-
-export interface PollOptions extends OperationOptions {
-  intervalInMs?: number;
-  onUpdate?: (run: DatabricksRun) => void;
-}
-
-/** A started run: Azure-SDK style poller around runs/get. */
-export class RunPoller {
-  constructor(
-    private readonly client: DatabricksClient,
-    readonly runId: number,
-  ) {}
-
-  poll(options: OperationOptions = {}): Promise<DatabricksRun> {
-    return this.client.getRun(this.runId, options);
-  }
-
-  async pollUntilDone(options: PollOptions = {}): Promise<DatabricksRun> {
-    for (;;) {
-      const run = await this.poll(options);
-      options.onUpdate?.(run);
-      if (run.state.terminal) return run;
-      await sleep(options.intervalInMs ?? 10_000, options.abortSignal);
-    }
-  }
 }
 
 type Json = Record<string, unknown>;
