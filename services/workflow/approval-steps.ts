@@ -44,7 +44,9 @@ export function decisionTransition(run: RunRecord, user: PersonRef, decision: De
   if (decision === 'rejected') {
     a.state = 'rejected';
     finishStage(t, 'approval', 'failed', now, `rejected by ${user.name}${comment ? `: ${comment}` : ''}`);
-    t.run.status = 'canceled';
+    // A relay run ends only once the rejection is sent to Azure DevOps (stepRelayRun): a final
+    // status here would stop the engine before that step, leaving the approval pending there.
+    t.run.status = run.kind === 'relay' ? 'running' : 'canceled';
     message = `Rejected. Version ${run.registered?.version ?? '?'} of ${run.model} will not be deployed.`;
   } else {
     // Counted per person (the identity rule of auth/principal), not per click.

@@ -161,6 +161,8 @@ export async function stepRelayRun(run: RunRecord, devops: AzureDevOpsClient | u
       fail(t, 'approval', `The decision could not be sent to Azure DevOps: ${problem}`, [], now);
     } else {
       if (t.run.relay) t.run.relay.relayedAt = iso(now);
+      // Rejected and said so to Azure DevOps: the run ends here (approved: it follows the CD run).
+      if (a.state === 'rejected') t.run.status = 'canceled';
       t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'ok', detail: { approvalId: a.devopsApprovalId, decision: a.state, devopsRunId: run.relay?.devopsRunId } });
     }
     touch(t, now);

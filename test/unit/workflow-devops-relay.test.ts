@@ -4,6 +4,7 @@ import { ServiceError } from '../../services/http/errors';
 import { createLogger } from '../../services/logger';
 import { confirmRelayRequest, findPendingApprovals, openRelayRun, relayDecision, relayRunRecord, stepRelay, stepRelayRun, type RelayRequest } from '../../services/workflow/devops-relay';
 import type { RunStore } from '../../services/workflow/run-store';
+import { decisionTransition } from '../../services/workflow/approval-steps';
 import { stageOf, type RunRecord } from '../../services/workflow/run.types';
 import { sandboxConfig } from '../support/context';
 
@@ -173,6 +174,19 @@ describe('a decision taken in Teams, sent to Azure DevOps', () => {
     expect(failed?.run.failure?.message).toBe('The decision could not be sent to Azure DevOps: nope');
     expect(failed?.run.relay?.relayedAt).toBeUndefined();
     expect(failed?.effects.audit[0]).toMatchObject({ action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: 'ap-1', problem: 'nope' } });
+  });
+
+  it('keeps a relay run going after a Teams rejection until the rejection is sent, then ends it', async () => {
+    const { t } = decisionTransition(relayRun(), { id: 'u2', name: 'Megan' }, 'rejected', 'not now', now);
+    expect({ status: t.run.status, approval: t.run.approval?.state }).toEqual({ status: 'running', approval: 'rejected' });
+    const d = devops();
+    const sent = await stepRelayRun(t.run, d.client, now);
+    expect(d.calls.reject).toEqual([['ap-1', 'rejected by Megan in Teams: not now']]);
+    expect(sent?.run.status).toBe('canceled');
+    expect(sent?.run.relay?.relayedAt).toBe('2026-11-26T10:00:00.000Z');
+    // A run the bot started itself ends at once: there is nobody to tell.
+    const own = decisionTransition({ ...relayRun(), kind: 'train' }, { id: 'u2', name: 'Megan' }, 'rejected', '', now);
+    expect(own.t.run.status).toBe('canceled');
   });
 
   it('once relayed, or while pending, follows Azure DevOps instead of relaying again', async () => {
