@@ -10,7 +10,8 @@ export interface Subject<R extends SubjectReady['role']> {
 
 /**
  * Forks one process of a bench part (bench/e2e/turn-subject.ts) and waits for its `ready` message.
- * BENCH_PROFILE_DIR=<dir>: the bot's process writes a CPU profile there (node --cpu-prof) when it stops.
+ * BENCH_PROFILE_DIR=<dir>: the bot's process writes a CPU profile of its whole life there (node
+ * --cpu-prof) when it stops, and one per phase the part asks for (`profile` requests).
  */
 export async function forkSubject<R extends SubjectRole>(role: R, env: Record<string, string> = {}): Promise<Subject<R>> {
   const prof = role === 'bot' && process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];

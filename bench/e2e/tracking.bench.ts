@@ -2,8 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Session } from 'node:inspector/promises';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServiceClients } from '../../services/clients';
 import { loadConfig } from '../../services/config/config';
 import { silentLogger } from '../../services/logger';
@@ -13,6 +12,7 @@ import { createRunEngine, createTracker } from '../../services/workflow/workflow
 import { repoRoot } from '../fuzz/fuzz-target';
 import { ALEX } from './bot-under-test';
 import type { Figure } from './figure';
+import { profiled } from './profile';
 import { ask, forkSubject } from './subject';
 
 /**
@@ -34,6 +34,8 @@ interface Tracked {
   cpuMs: number;
   sandboxCpuMs: number;
   failed: number;
+  advances: number;
+  saves: number;
   passes: number;
   requests: number;
   rssMb: number;
@@ -52,23 +54,7 @@ interface Env {
   sandboxCpu(): Promise<Cpu>;
 }
 
-/** BENCH_PROFILE_DIR=<dir>: a CPU profile of this process (the bot's side) while the big run is tracked. */
-async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const dir = process.env.BENCH_PROFILE_DIR;
-  if (!dir) return fn();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  try {
-    return await fn();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
-    session.disconnect();
-  }
-}
-
+/** BENCH_PROFILE_DIR=<dir>: a CPU profile of this process (the bot's side) while the big run is tracked (bench/e2e/profile.ts). */
 const STAGING_SKIPS_APPROVAL = '        approval: none                # deploys to staging need no approval (the skip is audited)\n';
 
 /**
@@ -89,6 +75,20 @@ async function track(env: Env, n: number, timeoutMs: number): Promise<Tracked> {
   const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), 'mlops-track-')), 't.db'));
   const engine = createRunEngine(config, clients, store.runs, silentLogger);
   const tracker = createTracker(config, clients, engine, store.runs, silentLogger);
+  // What a run costs in engine work: advances asked for (by the tracker, or kicked by the engine
+  // itself) and transitions written. Counted by wrapping the two methods of these instances.
+  let advances = 0;
+  let saves = 0;
+  const advance = engine.advance.bind(engine);
+  engine.advance = (id) => {
+    advances += 1;
+    return advance(id);
+  };
+  const saveRun = store.runs.saveRun.bind(store.runs);
+  store.runs.saveRun = (...args) => {
+    saves += 1;
+    return saveRun(...args);
+  };
   let requests = 0;
   const paths = new Map<string, number>();
   const count = (m: unknown): void => {
@@ -137,7 +137,7 @@ async function track(env: Env, n: number, timeoutMs: number): Promise<Tracked> {
     if (process.env.BENCH_TRACE) process.stderr.write(`${[...paths].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${v}\t${k}`).join('\n')}\n`);
     const cpu = process.cpuUsage(cpu0);
     const sandboxCpu = cpuMs(await env.sandboxCpu()) - cpuMs(sandbox0);
-    return { runs: n, reached, failed, wallMs, startedMs, cpuMs: cpuMs(cpu), sandboxCpuMs: sandboxCpu, passes, requests, rssMb: process.memoryUsage().rss / 2 ** 20 };
+    return { runs: n, advances, saves, reached, failed, wallMs, startedMs, cpuMs: cpuMs(cpu), sandboxCpuMs: sandboxCpu, passes, requests, rssMb: process.memoryUsage().rss / 2 ** 20 };
   } finally {
     unsubscribe('undici:request:create', count);
     unsubscribe('http.client.request.start', count);
@@ -165,9 +165,10 @@ export async function trackingFigures(o: { small: number; big: number; timeoutMs
   }
   const small = a.wallMs <= b.wallMs ? a : b;
   const perPass = (t: Tracked): string => `${(t.requests / Math.max(1, t.passes)).toFixed(1)} req/pass over ${t.passes} passes`;
+  const perRun = (t: Tracked): string => `${(t.requests / t.runs).toFixed(1)} requests, ${(t.advances / t.runs).toFixed(1)} advances, ${(t.saves / t.runs).toFixed(1)} transitions`;
   const done = `${big.reached === big.runs ? '' : `, only ${big.reached}/${big.runs} reached approval in ${o.timeoutMs / 1000} s`}${big.failed ? `, ${big.failed} failed on the way` : ''}`;
   return [
-    { name: `time to approval, ${o.big} runs / ${o.small} runs`, value: big.wallMs / small.wallMs, target: { atMost: 1.5 }, unit: 'x', detail: `${(big.wallMs / 1000).toFixed(1)} s vs ${(small.wallMs / 1000).toFixed(1)} s; ${perPass(big)} vs ${perPass(small)}${done}`, samples: [big.wallMs / a.wallMs, big.wallMs / b.wallMs] },
+    { name: `time to approval, ${o.big} runs / ${o.small} runs`, value: big.wallMs / small.wallMs, target: { atMost: 1.5 }, unit: 'x', detail: `${(big.wallMs / 1000).toFixed(1)} s vs ${(small.wallMs / 1000).toFixed(1)} s; ${perPass(big)} vs ${perPass(small)}; per run ${perRun(big)} vs ${perRun(small)}${done}`, samples: [big.wallMs / a.wallMs, big.wallMs / b.wallMs] },
     { name: `CPU per run, ${o.big} runs / ${o.small} runs`, value: big.cpuMs / big.runs / (small.cpuMs / small.runs), target: { atMost: 1.5 }, unit: 'x', detail: `bot ${(big.cpuMs / big.runs).toFixed(1)} ms vs ${(small.cpuMs / small.runs).toFixed(1)} ms per run; sandbox ${(big.sandboxCpuMs / big.runs).toFixed(1)} ms vs ${(small.sandboxCpuMs / small.runs).toFixed(1)} ms per run (own process); clock ×${SANDBOX_SPEED}` },
     { name: `bot CPU while tracking ${o.big} runs`, value: big.cpuMs / big.wallMs, target: { info: true }, unit: 'cores', detail: `${(big.cpuMs / 1000).toFixed(1)} s of CPU in ${(big.wallMs / 1000).toFixed(1)} s; sandbox ${(big.sandboxCpuMs / 1000).toFixed(1)} s` },
     { name: `RSS of the tracking process with ${o.big} runs in flight`, value: big.rssMb, target: { info: true }, unit: 'MB', detail: 'engine, tracker and store (the sandbox runs in its own process); the whole bot alone is measured below' },

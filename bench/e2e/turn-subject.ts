@@ -12,6 +12,7 @@ import { SandboxClock } from '../../sandbox/common/clock';
 import { startBenchConnector } from './connector';
 import { startEchoBot } from './echo-bot';
 import { seededRun, startBotUnderTest } from './bot-under-test';
+import { PhaseProfiler } from './profile';
 
 export type SubjectRole = 'backends' | 'sandbox' | 'echo' | 'bot';
 
@@ -22,7 +23,7 @@ export type SubjectReady =
   | { role: 'bot'; url: string; runningId: string; approvalIds: string[] };
 
 /** Parent → bot: how many of the seeded runs are approved (asked after the Approve clicks). */
-export type SubjectRequest = { kind: 'approved' } | { kind: 'cpu' } | { kind: 'stop' };
+export type SubjectRequest = { kind: 'approved' } | { kind: 'cpu' } | { kind: 'profile'; phase: string | undefined } | { kind: 'stop' };
 
 function send(message: unknown): void {
   process.send?.(message);
@@ -74,9 +75,17 @@ async function main(role: string | undefined): Promise<void> {
     default:
       throw new Error(`unknown subject role ${String(role)}`);
   }
+  const profiler = new PhaseProfiler();
+  let phaseName = '';
   process.on('message', (m: SubjectRequest) => {
     if (m.kind === 'stop') {
       void close().then(() => process.exit(0));
+      return;
+    }
+    // BENCH_PROFILE_DIR: a CPU profile per phase (`phase` starts one, undefined ends it); answered when done.
+    if (m.kind === 'profile') {
+      const done = m.phase === undefined ? profiler.stop(phaseName) : profiler.start().then(() => void (phaseName = `${role ?? ''}-${m.phase ?? ''}`));
+      void done.then(() => send({ profiled: true }));
       return;
     }
     // Any subject tells its own CPU time (user + system, µs), so a part can say where the CPU went.

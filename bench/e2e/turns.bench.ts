@@ -39,7 +39,9 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
     const load = { connections: CONNECTIONS, durationMs: o.roundMs };
     const figures: Figure[] = [];
     for (const [label, text] of [['/help', '/help'], ['/status', `/status ${bot.runningId}`]] as const) {
+      await ask(botP.child, { kind: 'profile', phase: label.slice(1) });
       const pairs = await paired(o.rounds, () => drive(bot.url, (i) => teamsMessage(connector.url, text, i), load), () => drive(echo.url, (i) => teamsMessage(connector.url, text, i), load));
+      await ask(botP.child, { kind: 'profile', phase: undefined });
       const errors = pairs.reduce((n, [b]) => n + b.errors, 0);
       const thr = median(pairs.map(([b, e]) => b.perSecond / e.perSecond));
       const p99 = median(pairs.map(([b, e]) => b.p99 / e.p99));
