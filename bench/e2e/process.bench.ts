@@ -20,8 +20,16 @@ async function freePort(): Promise<number> {
 interface Started {
   child: ChildProcess;
   coldMs: number;
+  /** CPU time (user + system) the process had used when its first /healthz 200 came: less sensitive to the machine's load than coldMs. */
+  coldCpuMs: number;
   rssMb(): number;
   stop(): Promise<void>;
+}
+
+/** utime + stime of a live process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
+function cpuMsOf(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Spawns a node process and times it from spawn to its first /healthz 200. */
@@ -36,9 +44,11 @@ async function boot(script: string, env: Record<string, string>): Promise<Starte
     await new Promise((r) => setTimeout(r, 5));
   }
   const coldMs = performance.now() - t0;
+  const coldCpuMs = cpuMsOf(child.pid);
   return {
     child,
     coldMs,
+    coldCpuMs,
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r));
@@ -66,16 +76,24 @@ export async function processFigures(o: { rounds: number }): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'mlops-proc-'));
 
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   const botMs: number[] = [];
   const echoMs: number[] = [];
+  const botCpu: number[] = [];
+  const echoCpu: number[] = [];
   for (let i = 0; i < o.rounds; i++) {
     const order = i % 2 === 0 ? ['bot', 'echo'] : ['echo', 'bot'];
     const got: Record<string, number> = {};
+    const cpu: Record<string, number> = {};
     for (const which of order) {
       const s = which === 'bot' ? await boot(botScript, botEnv(join(dir, `cold-${i}.db`))) : await boot(echoScript, {});
       got[which] = s.coldMs;
+      cpu[which] = s.coldCpuMs;
       await s.stop();
     }
+    botCpu.push(cpu.bot ?? NaN);
+    echoCpu.push(cpu.echo ?? NaN);
+    cpuRatios.push((cpu.bot ?? NaN) / (cpu.echo ?? NaN));
     botMs.push(got.bot ?? NaN);
     echoMs.push(got.echo ?? NaN);
     ratios.push((got.bot ?? NaN) / (got.echo ?? NaN));
@@ -99,6 +117,7 @@ export async function processFigures(o: { rounds: number }): Promise<Figure[]> {
   const stored = await rssWith(0, 10_000);
   return [
     { name: 'cold start to first /healthz 200, bot / echo', value: median(ratios), target: { atMost: 1.3 }, unit: 'x', detail: `${median(botMs).toFixed(0)} ms vs ${median(echoMs).toFixed(0)} ms`, samples: ratios },
+    { name: 'cold start, CPU used until the first /healthz 200, bot / echo', value: median(cpuRatios), target: { info: true }, unit: 'x', detail: `${median(botCpu).toFixed(0)} ms vs ${median(echoCpu).toFixed(0)} ms of CPU; per pair ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}` },
     { name: 'RSS of the bot with 1,000 active runs (after a pass)', value: inFlight, target: { atMost: 250 }, unit: 'MB', detail: `echo bot ${echoRss.toFixed(0)} MB; runs waiting for approval (no backend in this process)` },
     { name: 'RSS of the bot with 10,000 runs stored', value: stored, target: { atMost: 200 }, unit: 'MB', detail: `echo bot ${echoRss.toFixed(0)} MB` },
   ];

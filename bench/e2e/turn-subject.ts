@@ -2,6 +2,7 @@
  * One process of the turns part (bench/e2e/turns.bench.ts), forked with an IPC channel, so that
  * the bot, the echo bot, the backends and the load generator each have their own event loop:
  * - `backends`: the sandbox (Azure stand-ins) and the fake Bot Connector both bots reply to;
+ * - `sandbox`: the sandbox alone, clock BENCH_SANDBOX_SPEED (the tracking part);
  * - `echo`: the echo bot;
  * - `bot`: the real bot on those backends, with the runs /status and Approve use stored in it.
  * Each sends one `ready` message with what the parent needs, and stops on `stop`.
@@ -11,16 +12,18 @@ import { SandboxClock } from '../../sandbox/common/clock';
 import { startBenchConnector } from './connector';
 import { startEchoBot } from './echo-bot';
 import { seededRun, startBotUnderTest } from './bot-under-test';
+import { PhaseProfiler } from './profile';
 
-export type SubjectRole = 'backends' | 'echo' | 'bot';
+export type SubjectRole = 'backends' | 'sandbox' | 'echo' | 'bot';
 
 export type SubjectReady =
   | { role: 'backends'; env: Record<string, string>; connectorUrl: string }
+  | { role: 'sandbox'; env: Record<string, string> }
   | { role: 'echo'; url: string }
   | { role: 'bot'; url: string; runningId: string; approvalIds: string[] };
 
 /** Parent → bot: how many of the seeded runs are approved (asked after the Approve clicks). */
-export type SubjectRequest = { kind: 'approved' } | { kind: 'stop' };
+export type SubjectRequest = { kind: 'approved' } | { kind: 'cpu' } | { kind: 'profile'; phase: string | undefined } | { kind: 'stop' };
 
 function send(message: unknown): void {
   process.send?.(message);
@@ -38,6 +41,13 @@ async function main(role: string | undefined): Promise<void> {
         await sandbox.close();
       };
       send({ role, env: sandbox.env, connectorUrl: connector.url } satisfies SubjectReady);
+      break;
+    }
+    case 'sandbox': {
+      // The tracking part's backends: the sandbox alone, at the clock speed the part chose.
+      const sandbox = await startSandbox({ clock: new SandboxClock(Number(process.env.BENCH_SANDBOX_SPEED ?? 1)) });
+      close = () => sandbox.close();
+      send({ role, env: sandbox.env } satisfies SubjectReady);
       break;
     }
     case 'echo': {
@@ -65,12 +75,22 @@ async function main(role: string | undefined): Promise<void> {
     default:
       throw new Error(`unknown subject role ${String(role)}`);
   }
+  const profiler = new PhaseProfiler();
+  let phaseName = '';
   process.on('message', (m: SubjectRequest) => {
     if (m.kind === 'stop') {
       void close().then(() => process.exit(0));
       return;
     }
-    void onRequest(m);
+    // BENCH_PROFILE_DIR: a CPU profile per phase (`phase` starts one, undefined ends it); answered when done.
+    if (m.kind === 'profile') {
+      const done = m.phase === undefined ? profiler.stop(phaseName) : profiler.start().then(() => void (phaseName = `${role ?? ''}-${m.phase ?? ''}`));
+      void done.then(() => send({ profiled: true }));
+      return;
+    }
+    // Any subject tells its own CPU time (user + system, µs), so a part can say where the CPU went.
+    if (m.kind === 'cpu') send(process.cpuUsage());
+    else void onRequest(m);
   });
 }
 

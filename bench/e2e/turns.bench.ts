@@ -1,9 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { drive, median, percentile, postOnce, teamsInvoke, teamsMessage, type LoadResult } from './load';
 import { MEGAN } from './bot-under-test';
 import type { Figure } from './figure';
-import type { SubjectReady, SubjectRequest, SubjectRole } from './turn-subject';
+import { ask, forkSubject } from './subject';
 
 const CONNECTIONS = 50;
 
@@ -20,40 +18,6 @@ async function paired(rounds: number, a: () => Promise<LoadResult>, b: () => Pro
     }
   }
   return pairs;
-}
-
-interface Subject<R extends SubjectReady['role']> {
-  ready: Extract<SubjectReady, { role: R }>;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Forks one process of the part (bench/e2e/turn-subject.ts) and waits for its `ready` message. */
-async function forkSubject<R extends SubjectRole>(role: R, env: Record<string, string> = {}): Promise<Subject<R>> {
-  // BENCH_PROFILE_DIR=<dir>: the bot's process writes a CPU profile there (node --cpu-prof) when it stops.
-  const prof = role === 'bot' && process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = fork(join(__dirname, 'turn-subject.js'), [role], { env: { ...process.env, ...env }, execArgv: ['--disable-warning=DEP0111', ...prof], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const ready = await new Promise<Extract<SubjectReady, { role: R }>>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as Extract<SubjectReady, { role: R }>));
-    child.once('exit', (code) => reject(new Error(`bench subject ${role} exited with ${String(code)} before it was ready`)));
-  });
-  return {
-    ready,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.send({ kind: 'stop' } satisfies SubjectRequest);
-      await exited;
-    },
-  };
-}
-
-function ask<T>(child: ChildProcess, request: SubjectRequest): Promise<T> {
-  return new Promise((resolve) => {
-    child.once('message', (m) => resolve(m as T));
-    child.send(request);
-  });
 }
 
 /**
@@ -75,7 +39,9 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
     const load = { connections: CONNECTIONS, durationMs: o.roundMs };
     const figures: Figure[] = [];
     for (const [label, text] of [['/help', '/help'], ['/status', `/status ${bot.runningId}`]] as const) {
+      await ask(botP.child, { kind: 'profile', phase: label.slice(1) });
       const pairs = await paired(o.rounds, () => drive(bot.url, (i) => teamsMessage(connector.url, text, i), load), () => drive(echo.url, (i) => teamsMessage(connector.url, text, i), load));
+      await ask(botP.child, { kind: 'profile', phase: undefined });
       const errors = pairs.reduce((n, [b]) => n + b.errors, 0);
       const thr = median(pairs.map(([b, e]) => b.perSecond / e.perSecond));
       const p99 = median(pairs.map(([b, e]) => b.p99 / e.p99));

@@ -1,5 +1,6 @@
-import { ContainerInstanceManagementClient, type ContainerGroup } from '@azure/arm-containerinstance';
+import type { ContainerGroup, ContainerInstanceManagementClient } from '@azure/arm-containerinstance';
 import type { TokenCredential } from '@azure/identity';
+import { lazyPackage } from '../lazy-package';
 import { SCOPES } from '../http/auth';
 import { defaultRetryOptions, type RetryOptions } from '../http/retry';
 import type { OperationOptions } from '../http/http-pipeline';
@@ -35,6 +36,9 @@ export interface AciClientOptions {
 }
 
 /** Registries that serve images without credentials. */
+/** Loaded at the first ACI call, not at start-up: with @azure/core-lro it was ≈ 0.1 s of a cold start (issue 13). */
+const armContainerInstance = lazyPackage<typeof import('@azure/arm-containerinstance')>('@azure/arm-containerinstance');
+
 const PUBLIC_REGISTRIES = new Set(['docker.io', 'index.docker.io', 'mcr.microsoft.com']);
 
 /** The spec with the pull identity as registry credential, when its image needs one and has none. */
@@ -66,7 +70,8 @@ export interface ContainerGroupPoller {
  * ('aci', operation); answers are our own types.
  */
 export class AciClient {
-  private readonly sdk: ContainerInstanceManagementClient;
+  private client: ContainerInstanceManagementClient | undefined;
+  private readonly options: AciClientOptions;
   private rg: string;
   private readonly location: string;
   private readonly pollIntervalInMs: number;
@@ -75,23 +80,32 @@ export class AciClient {
   private readonly registryPullIdentity: string | undefined;
 
   constructor(o: AciClientOptions) {
+    this.options = o;
     this.registryPullIdentity = o.registryPullIdentity;
-    const endpoint = (o.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
-    const insecure = new URL(endpoint).protocol === 'http:';
+    // Checked now, not at the first call: a bad endpoint is a configuration error.
+    new URL(o.endpoint ?? 'https://management.azure.com');
     this.rg = o.resourceGroup;
     this.location = o.location;
     this.pollIntervalInMs = o.pollIntervalInMs ?? 2000;
     this.addressPreference = o.addressPreference ?? 'fqdn';
     this.logger = (o.logger ?? silentLogger).child({ service: 'aci' });
-    this.sdk = new ContainerInstanceManagementClient(o.credential, o.subscriptionId, {
+  }
+
+  /** The SDK client, built at its first use (the package loads then). */
+  private get sdk(): ContainerInstanceManagementClient {
+    if (this.client) return this.client;
+    const o = this.options;
+    const endpoint = (o.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
+    const insecure = new URL(endpoint).protocol === 'http:';
+    const sdk = new (armContainerInstance().ContainerInstanceManagementClient)(o.credential, o.subscriptionId, {
       endpoint,
       // The token is for ARM whatever the endpoint (the sandbox issues ARM-audience tokens too).
       credentialScopes: [SCOPES.arm],
       ...(o.apiVersion ? { apiVersion: o.apiVersion } : {}),
       ...(insecure ? { allowInsecureConnection: true } : {}),
     });
-    this.sdk.pipeline.removePolicy({ name: 'defaultRetryPolicy' });
-    this.sdk.pipeline.addPolicy(
+    sdk.pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+    sdk.pipeline.addPolicy(
       houseRetryPolicy({
         retry: { ...defaultRetryOptions, ...(o.retry ?? {}) },
         defaultTimeoutInMs: o.timeoutInMs ?? 30_000,
@@ -101,9 +115,11 @@ export class AciClient {
       { phase: 'Retry' },
     );
     if (insecure) {
-      this.sdk.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
-      this.sdk.pipeline.addPolicy(credentialAuthPolicy(o.credential, [SCOPES.arm]), { phase: 'Sign' });
+      sdk.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
+      sdk.pipeline.addPolicy(credentialAuthPolicy(o.credential, [SCOPES.arm]), { phase: 'Sign' });
     }
+    this.client = sdk;
+    return sdk;
   }
 
   /** Names of the SDK pipeline's policies, in order (for diagnostics and tests). */

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { statementCache } from './statement-cache';
 
 /**
  * Deferred commits of the SQLite store (run-store SaveOptions) and the fsyncs that make them
@@ -13,21 +14,25 @@ export class GroupCommit {
   private written = 0;
   private synced = 0;
   private syncing: Promise<void> | undefined;
+  /** The two PRAGMA statements, compiled once (db.pragma() prepares its statement on every call). */
+  private readonly sql: (sql: string) => Database.Statement;
 
   constructor(
     private readonly db: () => Database.Database,
     private readonly syncWal: () => Promise<void>,
-  ) {}
+  ) {
+    this.sql = statementCache(db);
+  }
 
   commit<T>(fn: () => T): T {
     const db = this.db();
-    db.pragma('synchronous = NORMAL');
+    this.sql('PRAGMA synchronous = NORMAL').run();
     try {
       const out = db.transaction(fn)();
       this.written += 1;
       return out;
     } finally {
-      db.pragma('synchronous = FULL');
+      this.sql('PRAGMA synchronous = FULL').run();
     }
   }
 

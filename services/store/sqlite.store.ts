@@ -92,22 +92,30 @@ export class SqliteStore implements Store {
     })();
   }
 
+  /**
+   * The write-ahead log, opened once for its fsyncs: opening and closing it for every fsync cost
+   * more than a third of a flush on the event loop (issue 13). Safe to keep: SQLite deletes the log
+   * only when the last connection to the database closes, and this one is open until close().
+   */
+  private wal: FileHandle | undefined;
+
   /** fsync of the write-ahead log (in the thread pool): makes every commit written to it durable against power loss. */
   private async syncWal(): Promise<void> {
     if (this.path === ':memory:' || !this.db) return;
-    let log: FileHandle;
-    try {
-      log = await open(`${this.path}-wal`, 'r');
-    } catch (e) {
-      // No log file: nothing was written since it was checkpointed away (a checkpoint syncs both files).
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
+    if (!this.wal) {
+      let log: FileHandle;
+      try {
+        log = await open(`${this.path}-wal`, 'r');
+      } catch (e) {
+        // No log file: nothing was written since it was checkpointed away (a checkpoint syncs both files).
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      // Two flushes may have opened it at once, or the store closed meanwhile: keep one, close the other.
+      if (this.wal || !this.db) await log.close();
+      else this.wal = log;
     }
-    try {
-      await log.sync();
-    } finally {
-      await log.close();
-    }
+    await this.wal?.sync();
   }
 
   private get conn(): Database.Database {
@@ -144,6 +152,10 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     this.db?.close();
     this.db = undefined;
+    // After the database: a flush under way finishes its fsync first (FileHandle.close waits for it).
+    const wal = this.wal;
+    this.wal = undefined;
+    await wal?.close();
   }
 }
 
