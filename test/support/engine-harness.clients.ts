@@ -100,14 +100,12 @@ export function devopsStandIn(world: World, rec: Recorder): AzureDevOpsClient {
     getFailedTaskLog: (id: number, options: unknown) => rec.call('devops.getFailedTaskLog', [id, options], () => world.failedLog),
     cancelRun: (id: number) => rec.call('devops.cancelRun', [id], () => ({ id })),
     listPendingApprovals: (runId: number) => rec.call('devops.listPendingApprovals', [runId], () => []),
-    listRuns: (pipelineId: number, options: unknown) => {
-      void rec.call('devops.listRuns', [pipelineId, options], () => undefined);
-      return {
-        async *byPage() {
-          /* no run in progress: nothing to relay, nothing busy */
-        },
-      };
-    },
+    listRuns: (pipelineId: number, options: unknown) => ({
+      async *byPage() {
+        // No run in progress (nothing to relay, nothing busy), unless a fault was queued.
+        yield* await rec.call('devops.listRuns', [pipelineId, options], (): Array<PipelineRun[]> => []);
+      },
+    }),
   };
   return client as unknown as AzureDevOpsClient;
 }

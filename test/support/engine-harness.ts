@@ -38,6 +38,8 @@ export interface HarnessOptions {
   world?: World;
   /** Leave these clients unconfigured. */
   without?: Array<'devops' | 'databricks' | 'registry' | 'aci'>;
+  /** Wraps the store the engine sees (e.g. to make a save meet a version conflict). */
+  wrap?: (inner: RunStore) => RunStore;
 }
 
 export function recordingLogger(lines: LogLine[]): Logger {
@@ -63,7 +65,7 @@ export function engineHarness(o: HarnessOptions = {}) {
     registry: off.has('registry') ? undefined : registryStandIn(world, rec),
     aci: off.has('aci') ? undefined : aciStandIn(world, rec),
   };
-  const runs: RunStore = store.runs;
+  const runs: RunStore = o.wrap ? o.wrap(store.runs) : store.runs;
   const engine = new RunEngine({
     runs,
     auth: createAuthorizer(config, { graph: undefined as unknown as GraphClient }, logger), // roles by id only: Graph is never asked
@@ -129,3 +131,31 @@ export function engineHarness(o: HarnessOptions = {}) {
 }
 
 export type EngineHarness = ReturnType<typeof engineHarness>;
+
+/** The scoring image CI builds for a version (the registry's scoring_image tag). */
+export const imageOf = (version: string): string => `acr.example/fashion-cnn:${version}`;
+
+/**
+ * The story steps tests share: each sets what the service would answer and advances the run,
+ * so a test can start at the stage it is about.
+ */
+export const story = {
+  /** The CI build of the run succeeds (training is then submitted in the same advance). */
+  async ciPasses(h: EngineHarness, id: string, commit = 'abc123'): Promise<void> {
+    const buildId = (await h.run(id)).ci?.devopsRunId ?? -1;
+    h.world.builds.set(buildId, { state: 'completed', result: 'succeeded', sourceVersion: commit });
+    await h.engine.advance(id);
+  },
+  /** Training registers `version` (READY, with a scoring image and a training run); the registry stage follows. */
+  async trainingRegisters(h: EngineHarness, id: string, version = '7'): Promise<void> {
+    const jobId = (await h.run(id)).training?.databricksRunId ?? -1;
+    h.world.versions.set(version, { status: 'READY', scoringImage: imageOf(version), runId: `mlf-${version}` });
+    h.world.mlflowRuns.set(`mlf-${version}`, { metrics: { accuracy: 0.91 }, history: { accuracy: [{ step: 1, value: 0.8 }, { step: 2, value: 0.91 }] } });
+    h.world.jobs.set(jobId, { state: { phase: 'terminated', lifeCycleState: 'TERMINATED', result: 'SUCCESS', terminal: true }, output: { training: { mlflowRunId: `mlf-${version}`, modelVersion: version, experimentId: '1', modelName: undefined } } });
+    await h.engine.advance(id);
+  },
+  /** The container group `name` runs and answers at http://<name>.example:5001. */
+  groupRuns(h: EngineHarness, name: string): void {
+    h.world.groups.set(name, { name, provisioningState: 'Succeeded', status: 'Running', scoringBaseUrl: `http://${name}.example:5001/`, containers: [{ name, image: '', ports: [5001], state: 'Running', detailStatus: undefined, exitCode: undefined, startTime: undefined, finishTime: undefined, restartCount: 0, events: [] }] });
+  },
+};
