@@ -20,6 +20,7 @@ module.exports = {
     '<rootDir>/test/unit/roles.test.ts',
     '<rootDir>/test/unit/identity-rule.test.ts',
     '<rootDir>/test/unit/workflow-*.test.ts',
+    '<rootDir>/test/unit/engine-*.test.ts',
     '<rootDir>/test/integration/retry-after.test.ts',
     '<rootDir>/test/integration/http-pipeline*.test.ts',
     '<rootDir>/test/integration/identity-refused.test.ts',

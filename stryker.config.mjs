@@ -11,7 +11,7 @@ const SCOPES = {
   // The rules that must have no surviving mutant: the approval policy and the transitions.
   approval: ['services/workflow/approval-policy.ts', 'services/workflow/transitions.ts'],
   // The pure rules of services/workflow (no engine): unit tests judge them in seconds a mutant. The
-  // engine files (run-engine, *-steps, tracker, workflow) need the sandbox suites: see docs/testing.md.
+  // engine files are the `engine` scope below.
   'workflow-logic': [
     'services/workflow/approval-policy.ts',
     'services/workflow/transitions.ts',
@@ -22,6 +22,21 @@ const SCOPES = {
     'services/workflow/devops-relay.ts',
     'services/workflow/run-factory.ts',
     'services/workflow/action-result.ts',
+  ],
+  // The engine of services/workflow: judged by the in-process engine harness
+  // (test/support/engine-harness.ts, test/unit/engine-*.test.ts), milliseconds a test, not the sandbox suites.
+  engine: [
+    'services/workflow/run-engine.ts',
+    'services/workflow/run-step.ts',
+    'services/workflow/stage-steps.ts',
+    'services/workflow/deploy-steps.ts',
+    'services/workflow/smoke-steps.ts',
+    'services/workflow/approval-steps.ts',
+    'services/workflow/tracker.ts',
+    'services/workflow/training-metrics.ts',
+    'services/workflow/run-actions.ts',
+    'services/workflow/environments.ts',
+    'services/workflow/workflow.ts',
   ],
 };
 const scope = process.env.MUTATION_SCOPE ?? 'all';
