@@ -1,7 +1,7 @@
 import type { AciClient } from '../../services/aci/aci.client';
 import type { ContainerGroupState } from '../../services/aci/aci.types';
 import type { AzureDevOpsClient } from '../../services/azure-devops/azure-devops.client';
-import type { PipelineRun } from '../../services/azure-devops/azure-devops.types';
+import type { Approval, PipelineRun } from '../../services/azure-devops/azure-devops.types';
 import type { DatabricksClient } from '../../services/databricks/databricks.client';
 import type { DatabricksRunOutput, DatabricksRunState } from '../../services/databricks/databricks.types';
 import { ServiceError, type ServiceName } from '../../services/http/errors';
@@ -41,10 +41,13 @@ export interface World {
   logs: string;
   /** The answer of POST /score, or an error to throw. */
   score: { status: number; latencyMs: number; body: string } | Error;
+  /** Azure DevOps runs in progress per pipeline (listRuns), and the approvals pending on each run (by approval id). */
+  inProgress: Map<number, number[]>;
+  approvals: Map<string, Approval>;
 }
 
 export function emptyWorld(): World {
-  return { builds: new Map(), failedLog: undefined, jobs: new Map(), versions: new Map(), deployed: new Map(), mlflowRuns: new Map(), groups: new Map(), logs: '', score: { status: 200, latencyMs: 40, body: '{"predictions":[1]}' } };
+  return { builds: new Map(), failedLog: undefined, jobs: new Map(), versions: new Map(), deployed: new Map(), mlflowRuns: new Map(), groups: new Map(), logs: '', score: { status: 200, latencyMs: 40, body: '{"predictions":[1]}' }, inProgress: new Map(), approvals: new Map() };
 }
 
 /** Records every call and throws the faults queued for an operation, one per call. */
@@ -99,11 +102,16 @@ export function devopsStandIn(world: World, rec: Recorder): AzureDevOpsClient {
     getBuild: (id: number) => rec.call('devops.getBuild', [id], () => ({ id, name: String(id), state: 'inProgress', result: undefined, tags: [], ...world.builds.get(id) })),
     getFailedTaskLog: (id: number, options: unknown) => rec.call('devops.getFailedTaskLog', [id, options], () => world.failedLog),
     cancelRun: (id: number) => rec.call('devops.cancelRun', [id], () => ({ id })),
-    listPendingApprovals: (runId: number) => rec.call('devops.listPendingApprovals', [runId], () => []),
+    getRun: (pipelineId: number, id: number) => rec.call('devops.getRun', [pipelineId, id], () => ({ id, pipelineId })),
+    listPendingApprovals: (runId: number) => rec.call('devops.listPendingApprovals', [runId], () => [...world.approvals.values()].filter((a) => a.runId === runId && a.status === 'pending')),
+    getApproval: (id: string) => rec.call('devops.getApproval', [id], () => world.approvals.get(id)),
+    approve: (id: string, comment: string) => rec.call('devops.approve', [id, comment], () => undefined),
+    reject: (id: string, comment: string) => rec.call('devops.reject', [id, comment], () => undefined),
     listRuns: (pipelineId: number, options: unknown) => ({
       async *byPage() {
-        // No run in progress (nothing to relay, nothing busy), unless a fault was queued.
-        yield* await rec.call('devops.listRuns', [pipelineId, options], (): Array<PipelineRun[]> => []);
+        // One page of the runs in progress (none by default), unless a fault was queued.
+        const ids = await rec.call('devops.listRuns', [pipelineId, options], () => world.inProgress.get(pipelineId) ?? []);
+        if (ids.length > 0) yield ids.map((id) => ({ id }) as PipelineRun);
       },
     }),
   };
