@@ -1,4 +1,5 @@
 import { ALEX, engineHarness, MEGAN, story, type EngineHarness } from '../support/engine-harness';
+import { PRODUCTION_ONLY } from '../support/environments';
 import { fatal, transient } from '../support/engine-harness.clients';
 import { VersionConflictError, type RunStore } from '../../services/workflow/run-store';
 
@@ -168,5 +169,81 @@ describe('the tracker pass', () => {
     h.rec.failNext('devops.listRuns', transient('azure-devops', 'runs.list'));
     await h.tracker.tick();
     expect(h.logs.map((l) => l.msg)).toEqual(['could not look for Azure DevOps approvals']);
+  });
+});
+
+describe('more engine rules', () => {
+  it('advances runs oldest first on a tracker pass', async () => {
+    h = engineHarness();
+    await h.train();
+    await h.train();
+    await h.train();
+    h.rec.calls.length = 0;
+    await h.tracker.tick();
+    expect(h.rec.argsOf('devops.getBuild')).toEqual([[100], [101], [102]]);
+  });
+
+  it('fails the run of a model that left mlops.config.yaml, naming it', async () => {
+    h = engineHarness();
+    const id = await h.train();
+    const stored = await h.run(id);
+    await h.runs.saveRun({ ...stored, model: 'gone-cnn' });
+    await h.engine.advance(id);
+    expect((await h.run(id)).failure).toMatchObject({ stage: 'ci', message: 'model gone-cnn is no longer in mlops.config.yaml' });
+  });
+
+  it('answers "changing too fast" when every decision meets a version conflict', async () => {
+    let conflicts = 0;
+    const wrap = (inner: RunStore): RunStore =>
+      Object.assign(Object.create(inner) as RunStore, {
+        saveRun: async (...args: Parameters<RunStore['saveRun']>) => {
+          if (args[0].approval?.decisions.length) {
+            conflicts++;
+            throw new VersionConflictError(args[0].id, args[0].version);
+          }
+          return inner.saveRun(...args);
+        },
+      });
+    h = engineHarness({ wrap });
+    h.world.versions.set('7', { status: 'READY', scoringImage: 'img:7' });
+    story.groupRuns(h, 'fashion-cnn-staging');
+    const staging = await h.engine.startDeploy({ model: 'fashion-cnn', version: '7', requester: ALEX, conversationId: 'c' });
+    if (!staging.ok) throw new Error('refused');
+    await h.settle(staging.run.id);
+    story.groupRuns(h, 'fashion-cnn-staging');
+    await h.engine.advance(staging.run.id);
+    const prod = await h.engine.promote(staging.run.id, ALEX, 'c');
+    if (!prod.ok) throw new Error(JSON.stringify(prod.refusal));
+    await h.settle(prod.run.id);
+    expect(await h.engine.decide(prod.run.id, MEGAN, 'approved', '')).toMatchObject({ ok: false, refusal: { kind: 'state', message: 'The run is changing too fast right now; try again.' } });
+    expect(conflicts).toBe(5);
+  });
+
+  it('cancels a run waiting for approval: the approval goes stale and its card is updated', async () => {
+    h = engineHarness({ yaml: PRODUCTION_ONLY });
+    const id = await h.train();
+    await story.ciPasses(h, id);
+    await story.trainingRegisters(h, id, '7');
+    expect((await h.run(id)).status).toBe('waiting_approval');
+    expect(await h.engine.cancel(id, MEGAN)).toMatchObject({ ok: true });
+    const run = await h.run(id);
+    expect(run.approval?.state).toBe('stale');
+    expect(run.stages[3]).toMatchObject({ state: 'canceled', detail: 'canceled by Megan Bowen' });
+    expect((await h.audit(id)).at(-1)).toMatchObject({ action: 'run.cancel', actor: 'teams:user-id-1', detail: { stage: 'approval', devopsRunId: 100, databricksRunId: 500 } });
+    expect((await h.outbox(id)).slice(-2)).toEqual(['approvalUpdated', 'progress']);
+    expect(h.rec.ops('devops.cancelRun')).toEqual([]);
+    expect(await h.engine.cancel(id, MEGAN)).toMatchObject({ ok: false, refusal: { message: `Run ${id} is already canceled.` } });
+  });
+
+  it('keeps the first 500 characters of a decision comment, and the whole comment in the audit', async () => {
+    h = engineHarness({ yaml: PRODUCTION_ONLY });
+    const id = await h.train();
+    await story.ciPasses(h, id);
+    await story.trainingRegisters(h, id, '7');
+    const comment = 'x'.repeat(600);
+    await h.engine.decide(id, MEGAN, 'approved', comment);
+    const run = await h.settle(id);
+    expect(run.approval?.decisions[0]?.comment).toHaveLength(500);
+    expect((await h.audit(id)).find((a) => a.action === 'approval.approved')).toMatchObject({ actor: 'teams:user-id-1', detail: { comment, version: '7' } });
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALEX, engineHarness, MEGAN, imageOf, story, T0, type EngineHarness } from '../support/engine-harness';
 import { emptyWorld, fatal, transient } from '../support/engine-harness.clients';
+import { STAGING_THEN_PRODUCTION } from '../support/environments';
 
 /**
  * The deploy stage (deploy-steps.stepDeploy) through the real engine: the intent stored before
@@ -172,5 +173,31 @@ describe('the deploy after a restart', () => {
     await again.tracker.tick();
     expect(again.rec.ops('aci.')).toEqual(['aci.get']);
     await again.close();
+  });
+});
+
+describe('the deploy slot, in run order', () => {
+  it('lets the oldest queued run deploy next, whichever is advanced first', async () => {
+    const first = await deployRun('3');
+    const second = await deployRun('4');
+    const third = await deployRun('3');
+    story.groupRuns(h, 'fashion-cnn-staging');
+    await h.engine.advance(first);
+    // The third is advanced before the second: it waits for the second, not for nobody.
+    await h.engine.advance(third);
+    expect((await h.run(third)).stages[4]).toMatchObject({ state: 'queued', detail: `waiting for run ${second} to finish deploying` });
+    await h.engine.advance(second);
+    expect((await h.run(second)).stages[4]?.state).toBe('running');
+  });
+});
+
+describe('an environment in its own resource group', () => {
+  it('deploys there and says so in the audit', async () => {
+    await h.close();
+    h = engineHarness({ yaml: STAGING_THEN_PRODUCTION });
+    h.world.versions.set('3', { status: 'READY', scoringImage: imageOf('3') });
+    const id = await deployRun('3');
+    expect(putsOf(h)).toEqual([['rg-mlops-staging', 'fashion-cnn-staging']]);
+    expect((await h.audit(id)).find((a) => a.action === 'aci.deploy')?.detail).toMatchObject({ resourceGroup: 'rg-mlops-staging' });
   });
 });
