@@ -48,8 +48,21 @@ export function recordingLogger(lines: LogLine[]): Logger {
   return logger;
 }
 
+/**
+ * Loading and validating the configuration and the training infra took about 250 ms per harness
+ * on the loaded cores, twenty times a test's own work: both are read once per transform and
+ * shared (the engine never changes them).
+ */
+const configs = new Map<((text: string) => string) | undefined, ReturnType<typeof sandboxConfig>>();
+let infra: ReturnType<typeof loadTrainingInfra> | undefined;
+function configOf(yaml: ((text: string) => string) | undefined): ReturnType<typeof sandboxConfig> {
+  let c = configs.get(yaml);
+  if (!c) configs.set(yaml, (c = sandboxConfig({}, yaml)));
+  return c;
+}
+
 export function engineHarness(o: HarnessOptions = {}) {
-  const config = sandboxConfig({}, o.yaml);
+  const config = configOf(o.yaml);
   const store = new SqliteStore(o.storePath ?? ':memory:');
   const clock = { now: T0 };
   const world = o.world ?? emptyWorld();
@@ -72,7 +85,7 @@ export function engineHarness(o: HarnessOptions = {}) {
     config: config.mlops,
     models: config.mlops.models,
     ...clients,
-    infra: loadTrainingInfra(join(REPO_ROOT, 'infra', 'databricks')),
+    infra: (infra ??= loadTrainingInfra(join(REPO_ROOT, 'infra', 'databricks'))),
     now: () => clock.now,
     logger,
     registryLink: (model, version) => `https://adb.example/ml/models/${model}/versions/${version}`,
