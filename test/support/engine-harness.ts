@@ -8,7 +8,8 @@ import type { RunStore } from '../../services/workflow/run-store';
 import type { PersonRef, RunRecord } from '../../services/workflow/run.types';
 import { Tracker } from '../../services/workflow/tracker';
 import { createAuthorizer } from '../../services/workflow/workflow';
-import { REPO_ROOT, sandboxConfig } from './context';
+import { loadConfig } from '../../services/config/config';
+import { configReader } from './environments';
 import { aciStandIn, databricksStandIn, devopsStandIn, emptyWorld, Recorder, registryStandIn, type World } from './engine-harness.clients';
 
 /**
@@ -53,11 +54,13 @@ export function recordingLogger(lines: LogLine[]): Logger {
  * on the loaded cores, twenty times a test's own work: both are read once per transform and
  * shared (the engine never changes them).
  */
-const configs = new Map<((text: string) => string) | undefined, ReturnType<typeof sandboxConfig>>();
+const configs = new Map<((text: string) => string) | undefined, ReturnType<typeof loadConfig>>();
 let infra: ReturnType<typeof loadTrainingInfra> | undefined;
-function configOf(yaml: ((text: string) => string) | undefined): ReturnType<typeof sandboxConfig> {
+const REPO_ROOT = join(__dirname, '../..');
+/** The shipped configuration in sandbox mode, like test/support/context's sandboxConfig, which is not imported: it loads every service client's SDK, a second per test file and mutant. */
+function configOf(yaml: ((text: string) => string) | undefined): ReturnType<typeof loadConfig> {
   let c = configs.get(yaml);
-  if (!c) configs.set(yaml, (c = sandboxConfig({}, yaml)));
+  if (!c) configs.set(yaml, (c = loadConfig({ MLOPS_SANDBOX: '1', STATE_STORE: 'sqlite::memory:' }, yaml ? configReader(yaml) : undefined, REPO_ROOT)));
   return c;
 }
 

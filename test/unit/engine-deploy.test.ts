@@ -201,3 +201,45 @@ describe('an environment in its own resource group', () => {
     expect((await h.audit(id)).find((a) => a.action === 'aci.deploy')?.detail).toMatchObject({ resourceGroup: 'rg-mlops-staging' });
   });
 });
+
+describe('reading the group', () => {
+  it.each([
+    ['provisioning failed, containers stopped', { provisioningState: 'Failed', status: 'Stopped' }, 'is stopped (provisioning Failed)'],
+    ['provisioned, but failed', { provisioningState: 'Succeeded', status: 'Failed' }, 'is failed (provisioning Succeeded)'],
+  ])('fails on %s', async (_what, state, text) => {
+    const id = await deployRun('3');
+    h.world.groups.set('fashion-cnn-staging', { ...state, containers: [] } as never);
+    await h.engine.advance(id);
+    expect((await h.run(id)).failure?.message).toBe(`The container group fashion-cnn-staging ${text}`);
+  });
+
+  it.each([
+    ['still updating though running', { provisioningState: 'Updating', status: 'Running' }],
+    ['provisioned, containers still starting', { provisioningState: 'Succeeded', status: 'Provisioning' }],
+  ])('waits while %s', async (_what, state) => {
+    const id = await deployRun('3');
+    story.groupRuns(h, 'fashion-cnn-staging');
+    h.world.groups.set('fashion-cnn-staging', { ...h.world.groups.get('fashion-cnn-staging'), ...state } as never);
+    const before = await h.run(id);
+    await h.engine.advance(id);
+    expect(await h.run(id)).toEqual(before);
+  });
+
+  it('takes every trailing slash off the address before /score', async () => {
+    const id = await deployRun('3');
+    story.groupRuns(h, 'fashion-cnn-staging');
+    h.world.groups.set('fashion-cnn-staging', { ...h.world.groups.get('fashion-cnn-staging'), scoringBaseUrl: 'http://10.0.0.4:5001//' });
+    await h.engine.advance(id);
+    expect((await h.run(id)).deploy?.scoringUri).toBe('http://10.0.0.4:5001/score');
+  });
+
+  it('holds the slot while the smoke test of the deployed version runs', async () => {
+    h.world.score = Object.assign(new TypeError('fetch failed'), { cause: new Error('ECONNREFUSED') });
+    const first = await deployRun('3');
+    story.groupRuns(h, 'fashion-cnn-staging');
+    await h.engine.advance(first);
+    expect(await h.stages(first)).toEqual(['ci:skipped', 'training:skipped', 'registered:succeeded', 'approval:skipped', 'deploy:succeeded', 'smoke:running']);
+    const second = await deployRun('4');
+    expect((await h.run(second)).stages[4]).toMatchObject({ state: 'queued', detail: `waiting for run ${first} to finish deploying` });
+  });
+});

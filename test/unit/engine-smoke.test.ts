@@ -45,6 +45,7 @@ describe('the smoke test', () => {
   it.each([
     ['an HTTP error', { status: 500, latencyMs: 10, body: 'boom' }, 'POST /score answered HTTP 500'],
     ['a redirect', { status: 302, latencyMs: 10, body: '' }, 'POST /score answered HTTP 302'],
+    ['an informational status', { status: 199, latencyMs: 10, body: '[1]' }, 'POST /score answered HTTP 199'],
     ['a slow answer', { status: 200, latencyMs: 2001, body: '[1]' }, 'POST /score took 2001 ms (limit 2000 ms)'],
     ['an empty prediction list', { status: 200, latencyMs: 5, body: '{"predictions":[]}' }, 'POST /score answered something that is not a prediction'],
     ['an empty array', { status: 200, latencyMs: 5, body: '[]' }, 'POST /score answered something that is not a prediction'],
@@ -90,6 +91,11 @@ describe('the smoke test', () => {
     expect((await h.run(id)).failure?.message).toBe('Smoke test failed: POST /score failed: The operation was aborted due to timeout. There is no previous version in staging to roll back to.');
   });
 
+  it('says "fetch failed" when the cause of the refusal says nothing', async () => {
+    const id = await smoke(Object.assign(new TypeError('fetch failed'), { cause: new Error('') }));
+    expect((await h.run(id)).stages[5]?.detail).toBe(`waiting for ${URI} to answer (fetch failed)`);
+  });
+
   it('says "fetch failed" when the refusal carries no cause', async () => {
     const id = await smoke(new TypeError('fetch failed'));
     expect((await h.run(id)).stages[5]?.detail).toBe(`waiting for ${URI} to answer (fetch failed)`);
@@ -116,11 +122,24 @@ describe('the rollback after a failed smoke test', () => {
     expect(h.rec.ops('aci.put')).toHaveLength(2);
   });
 
-  it('fails when the rolled-back group fails too', async () => {
+  it.each([
+    [{ provisioningState: 'Failed', status: 'Failed' }, 'failed'],
+    [{ provisioningState: 'Failed', status: 'Stopped' }, 'stopped'],
+    [{ provisioningState: 'Succeeded', status: 'Failed' }, 'failed'],
+  ])('fails when the rolled-back group fails too (%o)', async (state, word) => {
     const id = await smoke(bad, '6');
-    h.world.groups.set('fashion-cnn-staging', { provisioningState: 'Failed', status: 'Failed' });
+    h.world.groups.set('fashion-cnn-staging', state as never);
     await h.engine.advance(id);
-    expect((await h.run(id)).failure?.message).toBe('Smoke test failed: POST /score answered HTTP 500. Rollback to version 6 failed too: the container group fashion-cnn-staging is failed.');
+    expect((await h.run(id)).failure?.message).toBe(`Smoke test failed: POST /score answered HTTP 500. Rollback to version 6 failed too: the container group fashion-cnn-staging is ${word}.`);
+  });
+
+  it.each([{ provisioningState: 'Updating', status: 'Running' }, { provisioningState: 'Succeeded', status: 'Provisioning' }])('waits while the rolled-back group is not both provisioned and running (%o)', async (state) => {
+    const id = await smoke(bad, '6');
+    story.groupRuns(h, 'fashion-cnn-staging');
+    h.world.groups.set('fashion-cnn-staging', { ...h.world.groups.get('fashion-cnn-staging'), ...state } as never);
+    const before = await h.run(id);
+    await h.engine.advance(id);
+    expect(await h.run(id)).toEqual(before);
   });
 
   it('resends the rollback PUT after a transient failure, and fails on a refusal', async () => {
