@@ -80,12 +80,22 @@ describe('staging, then production through one approval', () => {
     expect(h.rec.argsOf('aci.put').map(([, s]) => (s as { name: string }).name)).toEqual(['fashion-cnn-staging']);
   });
 
+  it('rejects without a comment: the stage names who rejected', async () => {
+    await passedStaging('7');
+    const id = await waitingInProduction('7');
+    await h.engine.decide(id, MEGAN, 'rejected', '');
+    expect((await h.run(id)).stages[3]?.detail).toBe('rejected by Megan Bowen');
+  });
+
   it('refuses, and audits, a decision by the requester or by someone who is no approver', async () => {
     await passedStaging('7');
     const id = await waitingInProduction('7');
     expect(await h.engine.decide(id, { id: 'user-id-9', name: 'Eve' }, 'approved', '')).toMatchObject({ ok: false, refusal: { kind: 'forbidden' } });
     expect(await h.engine.decide(id, ALEX, 'approved', '')).toMatchObject({ ok: false, refusal: { kind: 'state' } });
-    expect((await h.audit(id)).filter((a) => a.outcome === 'refused').map((a) => [a.actor, a.action, a.detail.reason])).toEqual([
+    const refusals = (await h.audit(id)).filter((a) => a.outcome === 'refused');
+    expect(refusals.map((a) => [a.runId, typeof a.detail.message])).toEqual([[id, 'string'], [id, 'string']]);
+    expect(refusals[1]?.detail.message).toMatch(/approve/i);
+    expect(refusals.map((a) => [a.actor, a.action, a.detail.reason])).toEqual([
       ['teams:user-id-9', 'approval.approved', 'not-approver'],
       ['teams:user-id-0', 'approval.approved', 'self-approval'],
     ]);

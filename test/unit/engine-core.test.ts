@@ -117,6 +117,9 @@ describe('retry and cancel', () => {
     expect(res).toMatchObject({ ok: true, message: `Run ${id} is canceled.` });
     expect(h.rec.argsOf('devops.cancelRun')).toEqual([[100]]);
     expect((await h.run(id)).stages[0]).toMatchObject({ state: 'canceled', detail: 'canceled by Alex Wilber' });
+    // No approval card to update: only the run card.
+    expect((await h.outbox(id)).slice(-1)).toEqual(['progress']);
+    expect(await h.outbox(id)).not.toContain('approvalUpdated');
   });
 
   it('cancels the Databricks run of a run in training, and keeps the run when that fails', async () => {
