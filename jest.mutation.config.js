@@ -11,12 +11,23 @@ const base = require('./jest.config.js');
 // cores (and jest --findRelatedTests no less). A mutant only another suite would kill therefore
 // counts as surviving there: the engine scores are lower bounds.
 const engineOnly = (process.env.MUTATION_SCOPE ?? '').startsWith('engine');
+// One engine file (MUTATION_SCOPE=engine-<file>): only the engine test files that reach its code,
+// since every file in testMatch is loaded for every mutant (about a second each on the loaded cores).
+const ENGINE_FILE_TESTS = {
+  'engine-deploy-steps': ['deploy', 'smoke', 'approval'],
+  'engine-smoke-steps': ['smoke', 'deploy'],
+  'engine-approval-steps': ['approval', 'core', 'relay'],
+  'engine-run-step': ['ci', 'training', 'core'],
+  'engine-tracker': ['core', 'approval', 'relay', 'deploy'],
+  'engine-stage-steps': ['ci', 'training', 'registry'],
+};
+const engineTests = ENGINE_FILE_TESTS[process.env.MUTATION_SCOPE ?? '']?.map((f) => `<rootDir>/test/unit/engine-${f}.test.ts`) ?? ['<rootDir>/test/unit/engine-*.test.ts'];
 
 /** @type {import('jest').Config} */
 module.exports = {
   ...base,
   reporters: ['default'],
-  testMatch: engineOnly ? ['<rootDir>/test/unit/engine-*.test.ts'] : [
+  testMatch: engineOnly ? engineTests : [
     '<rootDir>/test/unit/approval-*.test.ts',
     '<rootDir>/test/unit/run-*.test.ts',
     '<rootDir>/test/unit/webhook-*.test.ts',
