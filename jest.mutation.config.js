@@ -17,7 +17,6 @@ const ENGINE_FILE_TESTS = {
   'engine-deploy-steps': ['deploy', 'smoke', 'approval'],
   'engine-smoke-steps': ['smoke', 'deploy'],
   'engine-approval-steps': ['approval', 'core', 'relay'],
-  'engine-run-step': ['ci', 'training', 'core'],
   'engine-tracker': ['core', 'approval', 'relay', 'deploy'],
   'engine-stage-steps': ['ci', 'training', 'registry'],
 };
