@@ -191,6 +191,26 @@ describe('the deploy slot, in run order', () => {
   });
 });
 
+describe('the deploy slot, among several queued runs', () => {
+  it('names the oldest queued run as the one to wait for, and announces the wait', async () => {
+    const first = await deployRun('3');
+    const second = await deployRun('4');
+    await deployRun('3');
+    const fourth = await deployRun('4');
+    const waiting = await h.run(fourth);
+    expect(waiting.stages[4]?.detail).toBe(`waiting for run ${first} to finish deploying`);
+    expect(waiting.updatedAt).toBe(new Date(T0).toISOString());
+    expect((await h.outbox(fourth)).filter((k) => k === 'progress').length).toBeGreaterThanOrEqual(2);
+    story.groupRuns(h, 'fashion-cnn-staging');
+    await h.engine.advance(first);
+    h.clock.now += 1000;
+    await h.engine.advance(fourth);
+    const next = await h.run(fourth);
+    expect(next.stages[4]?.detail).toBe(`waiting for run ${second} to finish deploying`);
+    expect(next.updatedAt).toBe(new Date(T0 + 1000).toISOString());
+  });
+});
+
 describe('an environment in its own resource group', () => {
   it('deploys there and says so in the audit', async () => {
     await h.close();
