@@ -135,7 +135,7 @@ describe('the deploy stage', () => {
       bare.world.versions.set('3', { status: 'READY', scoringImage: imageOf('3') });
       const res = await bare.engine.startDeploy({ model: 'fashion-cnn', version: '3', requester: ALEX, conversationId: 'c' });
       if (!res.ok) throw new Error('refused');
-      expect((await bare.settle(res.run.id)).failure?.message).toBe('ACI is not configured: set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_LOCATION');
+      expect((await bare.settle(res.run.id)).failure).toEqual({ stage: 'deploy', system: 'ACI', message: 'ACI is not configured: set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZURE_LOCATION', logTail: [] });
     } finally {
       await bare.close();
     }
@@ -208,6 +208,29 @@ describe('the deploy slot, among several queued runs', () => {
     const next = await h.run(fourth);
     expect(next.stages[4]?.detail).toBe(`waiting for run ${second} to finish deploying`);
     expect(next.updatedAt).toBe(new Date(T0 + 1000).toISOString());
+  });
+});
+
+describe('who holds the slot', () => {
+  it('is the run deploying now, even when it is newer: an older run that reaches deploy later waits for it', async () => {
+    const older = await h.train();
+    await story.ciPasses(h, older);
+    const newer = await deployRun('3');
+    expect((await h.run(newer)).stages[4]?.state).toBe('running');
+    await story.trainingRegisters(h, older, '4');
+    expect((await h.run(older)).stages[4]).toMatchObject({ state: 'queued', detail: `waiting for run ${newer} to finish deploying` });
+  });
+
+  it('is never a run still in an earlier stage, nor a run of another model', async () => {
+    const training = await h.train(); // older, still in CI: not deploying
+    const first = await deployRun('3');
+    const stored = await h.run(first);
+    const { id: _id, version: _v, ...copy } = stored;
+    await h.runs.createRun({ ...copy, model: 'other-cnn' });
+    await h.engine.cancel(first, ALEX);
+    const second = await deployRun('4');
+    expect((await h.run(second)).stages[4]?.state).toBe('running');
+    expect((await h.run(training)).stages[0]?.state).toBe('running');
   });
 });
 
