@@ -219,6 +219,14 @@ describe('who holds the slot', () => {
     expect((await h.run(newer)).stages[4]?.state).toBe('running');
     await story.trainingRegisters(h, older, '4');
     expect((await h.run(older)).stages[4]).toMatchObject({ state: 'queued', detail: `waiting for run ${newer} to finish deploying` });
+    // The newer one goes on to its smoke test (the endpoint not answering yet): it still holds the slot.
+    h.world.score = Object.assign(new TypeError('fetch failed'), { cause: new Error('ECONNREFUSED') });
+    story.groupRuns(h, 'fashion-cnn-staging');
+    await h.engine.advance(newer);
+    expect((await h.run(newer)).stages[5]?.state).toBe('running');
+    h.clock.now += 1000;
+    await h.engine.advance(older);
+    expect((await h.run(older)).stages[4]).toMatchObject({ state: 'queued', detail: `waiting for run ${newer} to finish deploying` });
   });
 
   it('is never a run still in an earlier stage, nor a run of another model', async () => {
