@@ -127,7 +127,7 @@ describe('staging, then production through one approval', () => {
     expect(run.status).toBe('canceled');
     expect(run.approval?.state).toBe('stale');
     expect(run.stages[3]).toMatchObject({ state: 'canceled', detail: `superseded by run ${newer} (version 7)` });
-    expect((await h.audit(older)).at(-1)).toMatchObject({ action: 'approval.stale', detail: { supersededBy: newer } });
+    expect((await h.audit(older)).at(-1)).toMatchObject({ action: 'approval.stale', actor: 'system', outcome: 'ok', detail: { supersededBy: newer } });
     expect(await h.outbox(older)).toContain('approvalUpdated');
     expect((await h.run(newer)).status).toBe('waiting_approval');
   });
