@@ -6,11 +6,27 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS jest config, like jest.config.js
 const base = require('./jest.config.js');
 
+// The engine scopes (MUTATION_SCOPE=engine, engine-<file>) are judged by the engine harness tests
+// alone: loading the whole set's test files for every mutant cost 15-20 s a mutant on the loaded
+// cores (and jest --findRelatedTests no less). A mutant only another suite would kill therefore
+// counts as surviving there: the engine scores are lower bounds.
+const engineOnly = (process.env.MUTATION_SCOPE ?? '').startsWith('engine');
+// One engine file (MUTATION_SCOPE=engine-<file>): only the engine test files that reach its code,
+// since every file in testMatch is loaded for every mutant (about a second each on the loaded cores).
+const ENGINE_FILE_TESTS = {
+  'engine-deploy-steps': ['deploy', 'smoke', 'approval'],
+  'engine-smoke-steps': ['smoke', 'deploy'],
+  'engine-approval-steps': ['approval', 'core', 'relay'],
+  'engine-tracker': ['core', 'approval', 'relay', 'deploy'],
+  'engine-stage-steps': ['ci', 'training', 'registry'],
+};
+const engineTests = ENGINE_FILE_TESTS[process.env.MUTATION_SCOPE ?? '']?.map((f) => `<rootDir>/test/unit/engine-${f}.test.ts`) ?? ['<rootDir>/test/unit/engine-*.test.ts'];
+
 /** @type {import('jest').Config} */
 module.exports = {
   ...base,
   reporters: ['default'],
-  testMatch: [
+  testMatch: engineOnly ? engineTests : [
     '<rootDir>/test/unit/approval-*.test.ts',
     '<rootDir>/test/unit/run-*.test.ts',
     '<rootDir>/test/unit/webhook-*.test.ts',
@@ -20,6 +36,7 @@ module.exports = {
     '<rootDir>/test/unit/roles.test.ts',
     '<rootDir>/test/unit/identity-rule.test.ts',
     '<rootDir>/test/unit/workflow-*.test.ts',
+    '<rootDir>/test/unit/engine-*.test.ts',
     '<rootDir>/test/integration/retry-after.test.ts',
     '<rootDir>/test/integration/http-pipeline*.test.ts',
     '<rootDir>/test/integration/identity-refused.test.ts',
