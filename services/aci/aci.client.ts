@@ -35,10 +35,10 @@ export interface AciClientOptions {
   registryPullIdentity?: string;
 }
 
-/** Registries that serve images without credentials. */
 /** Loaded at the first ACI call, not at start-up: with @azure/core-lro it was ≈ 0.1 s of a cold start (issue 13). */
 const armContainerInstance = lazyPackage<typeof import('@azure/arm-containerinstance')>('@azure/arm-containerinstance');
 
+/** Registries that serve images without credentials. */
 const PUBLIC_REGISTRIES = new Set(['docker.io', 'index.docker.io', 'mcr.microsoft.com']);
 
 /** The spec with the pull identity as registry credential, when its image needs one and has none. */
