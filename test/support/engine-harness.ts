@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ContainerGroupState } from '../../services/aci/aci.types';
 import type { GraphClient } from '../../services/graph/graph.client';
 import { loadTrainingInfra } from '../../services/databricks/training-run.builder';
 import type { Logger } from '../../services/logger';
@@ -171,7 +172,8 @@ export const story = {
     await h.engine.advance(id);
   },
   /** The container group `name` runs and answers at http://<name>.example:5001. */
-  groupRuns(h: EngineHarness, name: string): void {
-    h.world.groups.set(name, { name, provisioningState: 'Succeeded', status: 'Running', scoringBaseUrl: `http://${name}.example:5001/`, containers: [{ name, image: '', ports: [5001], state: 'Running', detailStatus: undefined, exitCode: undefined, startTime: undefined, finishTime: undefined, restartCount: 0, events: [] }] });
+  /** The group provisioned and running, with `over` changing some of its fields (e.g. a state not ready yet). */
+  groupRuns(h: EngineHarness, name: string, over: Partial<ContainerGroupState> = {}): void {
+    h.world.groups.set(name, { name, provisioningState: 'Succeeded', status: 'Running', scoringBaseUrl: `http://${name}.example:5001/`, containers: [{ name, image: '', ports: [5001], state: 'Running', detailStatus: undefined, exitCode: undefined, startTime: undefined, finishTime: undefined, restartCount: 0, events: [] }], ...over });
   },
 };

@@ -1,3 +1,4 @@
+import type { ContainerGroupState } from '../../services/aci/aci.types';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,8 +78,7 @@ describe('the deploy stage', () => {
 
   it('waits while the group has no address yet', async () => {
     const id = await deployRun('3');
-    story.groupRuns(h, 'fashion-cnn-staging');
-    h.world.groups.set('fashion-cnn-staging', { ...h.world.groups.get('fashion-cnn-staging'), scoringBaseUrl: undefined });
+    story.groupRuns(h, 'fashion-cnn-staging', { scoringBaseUrl: undefined });
     const before = await h.run(id);
     await h.engine.advance(id);
     expect(await h.run(id)).toEqual(before);
@@ -264,13 +264,12 @@ describe('reading the group', () => {
     expect((await h.run(id)).failure?.message).toBe(`The container group fashion-cnn-staging ${text}`);
   });
 
-  it.each([
+  it.each<[string, Partial<ContainerGroupState>]>([
     ['still updating though running', { provisioningState: 'Updating', status: 'Running' }],
     ['provisioned, containers still starting', { provisioningState: 'Succeeded', status: 'Provisioning' }],
   ])('waits while %s', async (_what, state) => {
     const id = await deployRun('3');
-    story.groupRuns(h, 'fashion-cnn-staging');
-    h.world.groups.set('fashion-cnn-staging', { ...h.world.groups.get('fashion-cnn-staging'), ...state } as never);
+    story.groupRuns(h, 'fashion-cnn-staging', state);
     const before = await h.run(id);
     await h.engine.advance(id);
     expect(await h.run(id)).toEqual(before);
@@ -278,8 +277,7 @@ describe('reading the group', () => {
 
   it('takes every trailing slash off the address before /score', async () => {
     const id = await deployRun('3');
-    story.groupRuns(h, 'fashion-cnn-staging');
-    h.world.groups.set('fashion-cnn-staging', { ...h.world.groups.get('fashion-cnn-staging'), scoringBaseUrl: 'http://10.0.0.4:5001//' });
+    story.groupRuns(h, 'fashion-cnn-staging', { scoringBaseUrl: 'http://10.0.0.4:5001//' });
     await h.engine.advance(id);
     expect((await h.run(id)).deploy?.scoringUri).toBe('http://10.0.0.4:5001/score');
   });

@@ -1,3 +1,4 @@
+import type { ContainerGroupState } from '../../services/aci/aci.types';
 import { ALEX, engineHarness, imageOf, story, T0, type EngineHarness } from '../support/engine-harness';
 import { fatal, transient } from '../support/engine-harness.clients';
 import { SMOKE_WARMUP_MS } from '../../services/workflow/smoke-steps';
@@ -133,10 +134,9 @@ describe('the rollback after a failed smoke test', () => {
     expect((await h.run(id)).failure?.message).toBe(`Smoke test failed: POST /score answered HTTP 500. Rollback to version 6 failed too: the container group fashion-cnn-staging is ${word}.`);
   });
 
-  it.each([{ provisioningState: 'Updating', status: 'Running' }, { provisioningState: 'Succeeded', status: 'Provisioning' }])('waits while the rolled-back group is not both provisioned and running (%o)', async (state) => {
+  it.each<Partial<ContainerGroupState>>([{ provisioningState: 'Updating', status: 'Running' }, { provisioningState: 'Succeeded', status: 'Provisioning' }])('waits while the rolled-back group is not both provisioned and running (%o)', async (state) => {
     const id = await smoke(bad, '6');
-    story.groupRuns(h, 'fashion-cnn-staging');
-    h.world.groups.set('fashion-cnn-staging', { ...h.world.groups.get('fashion-cnn-staging'), ...state } as never);
+    story.groupRuns(h, 'fashion-cnn-staging', state);
     const before = await h.run(id);
     await h.engine.advance(id);
     expect(await h.run(id)).toEqual(before);
