@@ -22,11 +22,28 @@ const ENGINE_FILE_TESTS = {
 };
 const engineTests = ENGINE_FILE_TESTS[process.env.MUTATION_SCOPE ?? '']?.map((f) => `<rootDir>/test/unit/engine-${f}.test.ts`) ?? ['<rootDir>/test/unit/engine-*.test.ts'];
 
+// The http and workflow-logic scopes likewise load only the test files that import their code (a
+// file in testMatch costs its load for every mutant, whether or not its tests run).
+const SCOPE_TESTS = {
+  http: [
+    '<rootDir>/test/unit/http-*.test.ts',
+    '<rootDir>/test/integration/retry-after.test.ts',
+    '<rootDir>/test/integration/http-pipeline*.test.ts',
+    '<rootDir>/test/integration/identity-refused.test.ts',
+  ],
+  'workflow-logic': [
+    'approval-policy', 'identity-rule', 'approval-engine', 'active-runs', 'run-factory', 'run-store-version',
+    'run-store-deferred-sync', 'workflow-transitions', 'workflow-poll-plan', 'workflow-parameters',
+    'workflow-scoring-container', 'workflow-keyed-lock', 'workflow-devops-relay', 'workflow-run-factory',
+    'workflow-smoke-warmup', 'workflow-action-result',
+  ].map((f) => `<rootDir>/test/unit/${f}.test.ts`),
+};
+
 /** @type {import('jest').Config} */
 module.exports = {
   ...base,
   reporters: ['default'],
-  testMatch: engineOnly ? engineTests : [
+  testMatch: engineOnly ? engineTests : SCOPE_TESTS[process.env.MUTATION_SCOPE ?? ''] ?? [
     '<rootDir>/test/unit/approval-*.test.ts',
     '<rootDir>/test/unit/run-*.test.ts',
     '<rootDir>/test/unit/webhook-*.test.ts',

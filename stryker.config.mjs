@@ -22,6 +22,9 @@ const SCOPES = {
     'services/workflow/devops-relay.ts',
     'services/workflow/run-factory.ts',
     'services/workflow/action-result.ts',
+    'services/workflow/active-runs.ts',
+    'services/workflow/smoke-test.ts',
+    'services/workflow/run-store.ts',
   ],
   // The engine of services/workflow: judged by the in-process engine harness
   // (test/support/engine-harness.ts, test/unit/engine-*.test.ts), milliseconds a test, not the sandbox suites.
@@ -37,6 +40,8 @@ const SCOPES = {
     'services/workflow/run-actions.ts',
     'services/workflow/environments.ts',
     'services/workflow/workflow.ts',
+    'services/workflow/relay-version.ts',
+    'services/workflow/rollback-target.ts',
   ],
 };
 // One engine file at a time, e.g. MUTATION_SCOPE=engine-deploy-steps: on two shared cores the whole
@@ -50,8 +55,13 @@ export default {
   testRunner: 'jest',
   jest: { configFile: 'jest.mutation.config.js', enableFindRelatedTests: false },
   checkers: ['typescript'],
-  // The engine scopes type-check mutants in a program of services/ and the engine tests only (see that file).
-  tsconfigFile: scope.startsWith('engine') ? 'tsconfig.mutation-engine.json' : 'tsconfig.json',
+  // The engine, http and workflow-logic scopes type-check mutants in a program of services/ and
+  // their own tests only (see those files): with the whole project, every file importing the
+  // mutated one (bot, tests, bench) was re-checked for each mutant.
+  tsconfigFile: scope.startsWith('engine') ? 'tsconfig.mutation-engine.json'
+    : scope === 'http' ? 'tsconfig.mutation-http.json'
+    : scope === 'workflow-logic' ? 'tsconfig.mutation-logic.json'
+    : 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
   mutate: scope === 'all' ? [...new Set(Object.values(SCOPES).flat())] : SCOPES[scope],
