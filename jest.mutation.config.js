@@ -20,7 +20,19 @@ const ENGINE_FILE_TESTS = {
   'engine-tracker': ['core', 'approval', 'relay', 'deploy'],
   'engine-stage-steps': ['ci', 'training', 'registry'],
 };
-const engineTests = ENGINE_FILE_TESTS[process.env.MUTATION_SCOPE ?? '']?.map((f) => `<rootDir>/test/unit/engine-${f}.test.ts`) ?? ['<rootDir>/test/unit/engine-*.test.ts'];
+// Engine files whose rules other unit tests also hold (the authorizer of workflow.ts, the tracker's
+// paging): those tests join the engine tests for that file's scope.
+const ENGINE_FILE_EXTRA = {
+  'engine-workflow': ['workflow-environments', 'approval-engine', 'identity-rule'],
+  'engine-environments': ['workflow-environments'],
+  'engine-tracker': ['active-runs'],
+  'engine-run-engine': ['approval-engine'],
+};
+const engineScope = process.env.MUTATION_SCOPE ?? '';
+const engineTests = [
+  ...(ENGINE_FILE_TESTS[engineScope]?.map((f) => `<rootDir>/test/unit/engine-${f}.test.ts`) ?? ['<rootDir>/test/unit/engine-*.test.ts']),
+  ...(ENGINE_FILE_EXTRA[engineScope] ?? []).map((f) => `<rootDir>/test/unit/${f}.test.ts`),
+];
 
 // The http and workflow-logic scopes likewise load only the test files that import their code (a
 // file in testMatch costs its load for every mutant, whether or not its tests run).
