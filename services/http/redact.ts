@@ -20,7 +20,10 @@ export function redactText(text: string, knownSecrets: readonly string[] = []): 
 
 /** Deep copy of a JSON-ish value with secret-named keys replaced. */
 export function redactValue(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Past depth 8 an object or array is replaced, not kept: kept as is, a secret-named key nested
+  // deeper would reach the log line unredacted (and a cycle would reach JSON.stringify).
+  if (depth > 8) return '[nested too deep]';
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
   if (value instanceof Error) return redactValue(serializeError(value), depth);
   const out: Record<string, unknown> = {};

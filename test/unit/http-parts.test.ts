@@ -101,15 +101,37 @@ describe('redaction', () => {
     expect(redactValue({ e })).toMatchObject({ e: { name: 'Error', message: 'm', password: '[redacted]' } });
     const levels: Array<Record<string, unknown>> = [{ password: 'bottom' }];
     for (let i = 0; i < 12; i++) levels.unshift({ d: levels[0] });
-    // Past depth 8 the value is kept as is (a cycle or a huge tree cannot stall a log line).
-    let cur = redactValue(levels[0]) as Record<string, unknown>;
+    // Past depth 8 an object is replaced by a marker: a cycle or a huge tree cannot stall a log
+    // line, and the secret at the bottom is not kept either.
+    const copy = redactValue(levels[0]);
+    let cur = copy as Record<string, unknown>;
     for (let i = 0; i < 8; i++) {
       expect(cur).not.toBe(levels[i]);
       cur = cur.d as Record<string, unknown>;
     }
-    // depth 8 is still a copy; depth 9 is the original object.
+    // depth 8 is still a copy; depth 9 is the marker.
     expect(cur).not.toBe(levels[8]);
-    expect(cur.d).toBe(levels[9]);
+    expect(cur.d).toBe('[nested too deep]');
+    expect(JSON.stringify(copy)).not.toContain('bottom');
+  });
+
+  it('counts arrays in the depth too: a secret nested in arrays past depth 8 is not kept', () => {
+    let nested: unknown = { token: 'deep-secret' };
+    for (let i = 0; i < 12; i++) nested = [nested];
+    const out = JSON.stringify(redactValue(nested));
+    expect(out).not.toContain('deep-secret');
+    expect(out).toBe(`${'['.repeat(9)}"[nested too deep]"${']'.repeat(9)}`);
+  });
+
+  it('keeps values that are not objects as they are at any depth', () => {
+    let nested: unknown = 'leaf';
+    for (let i = 0; i < 12; i++) nested = { d: nested };
+    let cur = redactValue(nested);
+    for (let i = 0; i < 9; i++) cur = (cur as { d: unknown }).d;
+    expect(cur).toBe('[nested too deep]');
+    expect(redactValue('plain', 20)).toBe('plain');
+    expect(redactValue(7, 20)).toBe(7);
+    expect(redactValue(null, 20)).toBeNull();
   });
 
   it('serializes an error with its own fields, its toJSON, a short stack, its cause chain and aggregate errors', () => {
