@@ -98,6 +98,13 @@ describe('HttpPipeline retries', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it("keeps the request id of a 2xx whose JSON is broken, to find it on the service's side", async () => {
+    const broken = (): Response => new Response('{"trunc', { status: 200, headers: { 'x-ms-request-id': 'req-broken' } });
+    const { fetchImpl } = scripted([broken()]);
+    const err = (await pipeline(fetchImpl, { retry: { maxRetries: 0 } }).send('op', { method: 'GET', path: 'x' }).catch((e: unknown) => e)) as ServiceError;
+    expect(err).toMatchObject({ code: 'MalformedResponse', requestId: 'req-broken' });
+  });
+
   it('cuts a call that does not answer with a Timeout error', async () => {
     // Like fetch: never answers, but gives up when its signal aborts.
     const hang = (init: RequestInit): Promise<Response> => new Promise((_r, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)));
@@ -124,6 +131,18 @@ describe('error bodies', () => {
     expect(genericErrorParser({ typeKey: 'BuildNotFoundException', message: 'gone' }, '')).toEqual({ code: 'BuildNotFoundException', message: 'gone' });
     expect(genericErrorParser({ errorCode: 'X', Message: 'upper' }, '')).toEqual({ code: 'X', message: 'upper' });
     expect(genericErrorParser('text', 'text')).toEqual({});
+  });
+
+  it('reads no code from a body without one, and nothing from an empty or null body', () => {
+    expect(genericErrorParser({ message: 'only a message' }, '')).toEqual({ message: 'only a message' });
+    expect(genericErrorParser({ code: { nested: true }, message: 'm' }, '')).toEqual({ message: 'm' });
+    expect(genericErrorParser(undefined, '')).toEqual({});
+    expect(genericErrorParser(null, 'null')).toEqual({});
+  });
+
+  it('gives a JSON null error body the status text, not a parse failure', async () => {
+    const { fetchImpl } = scripted([new Response('null', { status: 404, statusText: 'Not Found' })]);
+    await expect(pipeline(fetchImpl).send('op', { method: 'GET', path: 'x' })).rejects.toMatchObject({ status: 404, message: 'null', retryable: false });
   });
 
   it('falls back to the body text, then the status text, for a body without a message', async () => {
