@@ -21,6 +21,8 @@ export const faultRuleSchema = z.object({
   count: z.number().int().min(1).optional(),
   /** Or apply to this fraction of matching calls (0..1). */
   rate: z.number().min(0).max(1).optional(),
+  /** Let the first N matching calls through untouched, then apply (e.g. fail a second PUT, not the first). */
+  after: z.number().int().min(1).optional(),
 });
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 export type FaultService = FaultRule['service'];
@@ -29,6 +31,8 @@ interface ActiveRule {
   id: number;
   rule: FaultRule;
   remaining: number | undefined;
+  /** Matching calls still to let through (`after`). */
+  passes: number;
 }
 
 export class FaultRegistry {
@@ -49,7 +53,7 @@ export class FaultRegistry {
 
   add(rule: FaultRule): number {
     const id = this.nextId++;
-    this.rules.push({ id, rule, remaining: rule.count });
+    this.rules.push({ id, rule, remaining: rule.count, passes: rule.after ?? 0 });
     return id;
   }
 
@@ -67,6 +71,10 @@ export class FaultRegistry {
     for (const r of this.rules) {
       if (r.rule.service !== '*' && r.rule.service !== service) continue;
       if (r.rule.operation !== '*' && r.rule.operation !== operation) continue;
+      if (r.passes > 0) {
+        r.passes -= 1;
+        continue;
+      }
       if (r.rule.rate !== undefined && this.random() >= r.rule.rate) continue;
       if (r.remaining !== undefined) r.remaining -= 1;
       hits.push(r.rule);

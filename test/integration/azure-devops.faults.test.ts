@@ -29,7 +29,8 @@ const makeClient = (over: { timeoutInMs?: number; maxDelayInMs?: number; maxRetr
     orgUrl: `${sandbox.url}/contoso`,
     project: 'MLOps',
     auth: { pat: SANDBOX_ADO_PAT },
-    timeoutInMs: over.timeoutInMs ?? 2000,
+    // Generous: only the tests about timeouts set a short one (a loaded machine took 2 s for a call).
+    timeoutInMs: over.timeoutInMs ?? 15_000,
     retry: { baseDelayInMs: 20, maxDelayInMs: over.maxDelayInMs ?? 200, maxRetries: over.maxRetries ?? 3 },
   });
 
@@ -127,7 +128,7 @@ describe('AzureDevOpsClient under faults', () => {
         return Promise.resolve({ token, expiresOnTimestamp: info.expiresOnMs });
       },
     };
-    const client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { credential }, timeoutInMs: 2000 });
+    const client = new AzureDevOpsClient({ orgUrl: `${sandbox.url}/contoso`, project: 'MLOps', auth: { credential }, timeoutInMs: 15_000 });
     const run = await client.runPipeline(1);
     expect(sandbox.state.lastAuthorization).toBe(`Bearer ${issued[0]!}`);
     await client.getRun(1, run.id);

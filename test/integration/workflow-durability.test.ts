@@ -51,12 +51,21 @@ describe('durability', () => {
     sandbox.databricks.state.workspace.nextScoringImage({ suffix: 'score-500' });
     const bad = await started(first.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 1 }, requester: ALEX, conversationId: 'c' }));
     await first.until(bad.id, ['waiting_approval']);
-    await first.engine.decide(bad.id, MEGAN, 'approved', '');
-    // The rollback is on disk as an intent (and its PUT sent) while the smoke stage is still open.
-    const rolling = await first.untilRun(bad.id, 'rollback recorded', (r) => r.rollback !== undefined);
-    expect(rolling.status).toBe('running');
-    expect(rolling.rollback).toMatchObject({ toVersion: live.registered?.version, problem: expect.stringContaining('HTTP 500') as string });
-    await first.close(); // the process is gone mid-rollback
+    // ARM takes the bad version's PUT, then refuses every PUT (503) until the restart: the first
+    // process cannot finish the rollback, however fast it runs (one engine pass could otherwise
+    // record the rollback, send it and see it done before the test looks).
+    sandbox.faults.add({ service: 'arm', operation: 'containerGroups.createOrUpdate', kind: 'status', status: 503, after: 1 });
+    try {
+      await first.engine.decide(bad.id, MEGAN, 'approved', '');
+      // The rollback is on disk as an intent while the smoke stage is still open.
+      const rolling = await first.untilRun(bad.id, 'rollback recorded', (r) => r.rollback !== undefined);
+      expect(rolling.status).toBe('running');
+      expect(rolling.rollback).toMatchObject({ toVersion: live.registered?.version, problem: expect.stringContaining('HTTP 500') as string });
+      expect(rolling.rollback?.sentAt).toBeUndefined();
+      await first.close(); // the process is gone mid-rollback
+    } finally {
+      sandbox.faults.clear();
+    }
 
     const second = await startWorkflowHarness({ yaml: PRODUCTION_ONLY, sandbox, storePath: db });
     const failed = await second.until(bad.id, ['failed', 'succeeded']);
