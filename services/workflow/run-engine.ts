@@ -204,8 +204,10 @@ export class RunEngine {
           const saved = await this.persist(t, { deferSync: true });
           await this.deps.runs.flush?.();
           // Deploy (or relay to Azure DevOps) right away, outside this lock; the tracker retries on failure.
+          // The answer says the decision is on its way, not that Azure DevOps has it: a failed send fails
+          // the relay run, and its card says so.
           if (saved.approval?.state !== 'pending') this.kick(saved.id);
-          const relayed = saved.kind === 'relay' && saved.approval?.state !== 'pending' ? ' Sent to Azure DevOps.' : '';
+          const relayed = saved.kind === 'relay' && saved.approval?.state !== 'pending' ? ' Sending it to Azure DevOps.' : '';
           return { ok: true, run: saved, message: message + relayed };
         } catch (e) {
           if (!(e instanceof VersionConflictError)) throw e;

@@ -44,7 +44,7 @@ describe('Azure DevOps environment approvals relayed to Teams', () => {
     expect(outbox).toContain('approvalRequested');
 
     const decided = await h.engine.decide(relay.id, MEGAN, 'approved', 'go');
-    expect(decided).toMatchObject({ ok: true, message: expect.stringContaining('Sent to Azure DevOps') as string });
+    expect(decided).toMatchObject({ ok: true, message: expect.stringContaining('Sending it to Azure DevOps') as string });
     const done = await h.until(relay.id, ['succeeded', 'failed'], 30_000);
     expect(done.failure).toBeUndefined();
     expect(stageOf(done, 'deploy').state).toBe('succeeded');

@@ -39,7 +39,7 @@ describe('an Azure DevOps approval found by the tracker', () => {
   it('sends a Teams decision to Azure DevOps once, and says so to the approver', async () => {
     const id = await relayed();
     const res = await h.engine.decide(id, MEGAN, 'approved', 'go');
-    expect(res).toMatchObject({ ok: true, message: 'Approved. Deploying version 7 of fashion-cnn to production. Sent to Azure DevOps.' });
+    expect(res).toMatchObject({ ok: true, message: 'Approved. Deploying version 7 of fashion-cnn to production. Sending it to Azure DevOps.' });
     const run = await h.settle(id);
     expect(h.rec.argsOf('devops.approve')).toEqual([['ap-1', 'approved by Megan Bowen in Teams: go']]);
     expect(run.relay?.relayedAt).toBeDefined();
@@ -55,7 +55,7 @@ describe('an Azure DevOps approval found by the tracker', () => {
   // the step that sends it never ran while the answer said it was sent.
   it('sends a Teams rejection to Azure DevOps', async () => {
     const id = await relayed();
-    expect(await h.engine.decide(id, MEGAN, 'rejected', '')).toMatchObject({ ok: true, message: 'Rejected. Version 7 of fashion-cnn will not be deployed. Sent to Azure DevOps.' });
+    expect(await h.engine.decide(id, MEGAN, 'rejected', '')).toMatchObject({ ok: true, message: 'Rejected. Version 7 of fashion-cnn will not be deployed. Sending it to Azure DevOps.' });
     await h.settle(id);
     expect(h.rec.argsOf('devops.reject')).toEqual([['ap-1', 'rejected by Megan Bowen in Teams']]);
     expect((await h.run(id)).status).toBe('canceled');
