@@ -55,7 +55,7 @@ const SCOPE_TESTS = {
 module.exports = {
   ...base,
   reporters: ['default'],
-  testMatch: engineOnly ? engineTests : SCOPE_TESTS[process.env.MUTATION_SCOPE ?? ''] ?? [
+  testMatch: engineOnly ? engineTests : SCOPE_TESTS[(process.env.MUTATION_SCOPE ?? '').replace(/^workflow-logic-[ab]$/, 'workflow-logic')] ?? [
     '<rootDir>/test/unit/approval-*.test.ts',
     '<rootDir>/test/unit/run-*.test.ts',
     '<rootDir>/test/unit/webhook-*.test.ts',
