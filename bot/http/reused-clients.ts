@@ -33,12 +33,24 @@ export class ReusedClientsAuthentication extends ConfigurationBotFrameworkAuthen
   }
 
   private reusing(factory: ConnectorFactory, appId: string): ConnectorFactory {
-    const connectors = this.connectors;
-    return new (class extends ConnectorFactory {
-      create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
-        return connectors.get(JSON.stringify([appId, serviceUrl, audience ?? null]), () => factory.create(serviceUrl, audience));
-      }
-    })();
+    return new ReusingConnectorFactory(factory, appId, this.connectors);
+  }
+}
+
+/** botbuilder's factory for one turn, answering from the process-wide cache first. */
+class ReusingConnectorFactory extends ConnectorFactory {
+  constructor(
+    private readonly factory: ConnectorFactory,
+    private readonly appId: string,
+    private readonly connectors: BoundedCache<ConnectorClient>,
+  ) {
+    super();
+  }
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    // Length-prefixed parts: no two (app id, audience, URL) triples give one key.
+    const key = `${this.appId.length}:${this.appId}${audience === undefined ? '-' : `${audience.length}:${audience}`}${serviceUrl}`;
+    return this.connectors.get(key, () => this.factory.create(serviceUrl, audience));
   }
 }
 
