@@ -84,6 +84,7 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
 
     // Approve: 100 runs at approval, 20 clicks in flight at a time, each on another run.
     const ids = bot.approvalIds;
+    await ask(botP.child, { kind: 'profile', phase: 'approve' });
     const lat: number[] = [];
     const order: Array<[number, number]> = [];
     let failed = 0;
@@ -103,6 +104,7 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
         }
       }),
     );
+    await ask(botP.child, { kind: 'profile', phase: undefined });
     // Which clicks were slow (the first ones wait for cold paths; later ones for background work).
     const slowest = [...order].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([i, ms]) => `${i}: ${ms.toFixed(0)}`).join(', ');
     const { approved } = await ask<{ approved: number }>(botP.child, { kind: 'approved' });
