@@ -61,6 +61,8 @@ export class RunCardWriter {
     for (let limit = 1; ; limit = Math.min(64, limit * 8)) {
       const before = out.at(-1)?.id;
       const page = await this.deps.runs.listRuns({ model, status: 'succeeded', target, limit, ...(before ? { before } : {}) });
+      // A store that gave the first page again would loop here for ever: its newest run twice means no progress.
+      if (before && page[0]?.id === out[0]?.id) return out;
       out.push(...page);
       if (page.length < limit || enough(out)) return out;
     }

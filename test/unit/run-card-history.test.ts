@@ -57,4 +57,22 @@ describe('the run card reads what is live per environment without reading the wh
     expect(card).toContain('Roll back to v250');
     expect(rowsRead).toBeLessThan(30);
   });
+
+  it('stops paging when a store gives the same page again (no progress), instead of looping', async () => {
+    const relay = { ...base, id: 'r-x', version: 1, kind: 'relay' as const, target: 'staging', status: 'succeeded' as const, registered: { version: '7' } };
+    let calls = 0;
+    const stuck = new Proxy(store.runs, {
+      get: (target, key) =>
+        key === 'listRuns'
+          ? async (f: RunFilter) => {
+              calls += 1;
+              return Array.from({ length: f.limit ?? 1 }, () => relay);
+            }
+          : (Reflect.get(target, key) as unknown),
+    });
+    const card = JSON.stringify(await new RunCardWriter({ runs: stuck, models: config.mlops.models, now: () => now }).card({ ...base, id: 'r-y', version: 1 }));
+    expect(card).toContain('"title":"production","value":"not deployed yet"');
+    expect(calls).toBeLessThanOrEqual(4);
+  });
 });
+
