@@ -1,5 +1,4 @@
 import {
-  ConfigurationBotFrameworkAuthentication,
   MessageFactory,
   type ConfigurationBotFrameworkAuthenticationOptions,
   type TurnContext,
@@ -24,6 +23,7 @@ import { createNotifier, storeReferences, type Notifier } from './notifier';
 import { AuthenticationConstants } from 'botframework-connector';
 import { CallerIdConstants } from 'botbuilder';
 import { CheckedCloudAdapter } from './http/checked-adapter';
+import { ReusedClientsAuthentication } from './http/reused-clients';
 import { createBotServer, type BotServer, type HttpLimits } from './server';
 import { TeamsBot } from './teams-bot';
 import { createWebhookHandlers } from './webhooks';
@@ -61,7 +61,8 @@ export interface RunningBot {
 export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits>; routes?: Array<(kit: RouteKit) => void> } = {}): Promise<RunningBot> {
   const clients = createServiceClients(config, logger);
   const { shared, local: store, leadership, marks, schedules, watch } = await openStateStores(config, clients.credential, logger);
-  const botFrameworkAuth = new ConfigurationBotFrameworkAuthentication(botAuthSettings(config));
+  // One ConnectorClient per service URL for every turn, instead of one built per turn (issue 13).
+  const botFrameworkAuth = new ReusedClientsAuthentication(botAuthSettings(config));
   const adapter = new CheckedCloudAdapter(botFrameworkAuth);
   adapter.onTurnError = async (ctx: TurnContext, error: Error) => {
     // The one error boundary: the whole error goes to the log, the user gets a sentence and a reference.

@@ -25,6 +25,8 @@ export interface TeamsApproverDirectoryDeps {
  */
 export class TeamsApproverDirectory implements ApproverDirectory {
   private readonly members = new Map<string, { at: number; raw: Member[] }>();
+  /** Rosters being read: the clicks that arrive meanwhile wait for that read instead of each starting one. */
+  private readonly reading = new Map<string, Promise<Member[]>>();
 
   constructor(private readonly deps: TeamsApproverDirectoryDeps) {}
 
@@ -57,8 +59,18 @@ export class TeamsApproverDirectory implements ApproverDirectory {
 
   private async membersOf(conversationId: string): Promise<Member[]> {
     const cached = this.members.get(conversationId);
+    if (cached && Date.now() - cached.at < 10 * 60_000) return cached.raw;
+    // Twenty approvers clicking at once on a cold cache made twenty roster reads of one
+    // conversation, each a proactive turn and one Bot Connector request per page (issue 13).
+    const under = this.reading.get(conversationId);
+    if (under) return under;
+    const read = this.readMembers(conversationId).finally(() => this.reading.delete(conversationId));
+    this.reading.set(conversationId, read);
+    return read;
+  }
+
+  private async readMembers(conversationId: string): Promise<Member[]> {
     const now = Date.now();
-    if (cached && now - cached.at < 10 * 60_000) return cached.raw;
     const rec = await this.deps.conversations.getConversation(conversationId);
     if (!rec) return [];
     const raw: Member[] = [];

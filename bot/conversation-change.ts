@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { ConversationRecord } from '../services/store/store';
 
 /**
@@ -14,12 +13,19 @@ export function conversationChanged(known: ConversationRecord | undefined, next:
   if (known.conversationType !== next.conversationType) return true;
   // The store keeps the old installer when the new record has none (COALESCE), so only a new value counts.
   if (next.installedBy !== undefined && next.installedBy !== known.installedBy) return true;
-  return !isDeepStrictEqual(withoutActivityId(known.reference), withoutActivityId(next.reference));
+  return referenceJson(known.reference) !== referenceJson(next.reference);
 }
 
-function withoutActivityId(reference: unknown): unknown {
-  if (typeof reference !== 'object' || reference === null) return reference;
-  // The stored copy went through JSON: drop undefined fields the live one may still have.
-  const { activityId: _activityId, ...rest } = JSON.parse(JSON.stringify(reference)) as Record<string, unknown>;
-  return rest;
+/**
+ * The reference as the store writes it (JSON: undefined fields dropped), less its activityId.
+ * Compared as text: equal text means equal references, and this is one stringify per side where
+ * a JSON round trip of each and a deep comparison were (issue 13, every message turn). Keys keep
+ * their order (the spread overwrites activityId in place), and both sides are built by botbuilder's
+ * getConversationReference, so the same reference gives the same text; a stored copy with its keys
+ * in another order (written by another botbuilder version) can only read as changed, which costs
+ * one write and makes the two texts the same from then on.
+ */
+function referenceJson(reference: unknown): string | undefined {
+  if (typeof reference !== 'object' || reference === null) return JSON.stringify(reference);
+  return JSON.stringify({ ...reference, activityId: undefined });
 }

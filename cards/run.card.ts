@@ -1,6 +1,6 @@
 import template from './templates/run.json';
 import { renderCard, type AdaptiveCard } from './render';
-import { memoByView } from './card-memo';
+import { keyWithSeries, memoByView } from './card-memo';
 import { executeAction, openUrlAction, withTeamsExtras } from './card-actions';
 import {
   STAGES,
@@ -25,7 +25,7 @@ import {
 const ACTIVE: readonly RunStatus[] = ['running', 'waiting_approval'];
 
 /** The one run card, updated in place as the run moves; trimmed to the size budget; built once per view (card-memo.ts). */
-export const runCard: (view: RunCardView) => AdaptiveCard = memoByView((view: RunCardView) => trimToBudget(view, buildRunCard));
+export const runCard: (view: RunCardView) => AdaptiveCard = memoByView((view: RunCardView) => trimToBudget(view, buildRunCard), 32, keyWithSeries);
 
 function buildRunCard(view: RunCardView): AdaptiveCard {
   const requester = personText(view.requester);

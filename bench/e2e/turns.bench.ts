@@ -5,6 +5,13 @@ import { ask, forkSubject } from './subject';
 
 const CONNECTIONS = 50;
 
+/** The median with an even count taken between the two middle values (the nearest-rank median takes the lower one, which would flatter a ratio that should be small). */
+function midpoint(values: readonly number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length / 2;
+  return v.length % 2 ? (v[Math.floor(mid)] ?? NaN) : ((v[mid - 1] ?? NaN) + (v[mid] ?? NaN)) / 2;
+}
+
 /** Alternating rounds (bot first, then echo first, ...): each pair ran under the same load from the rest of the machine. */
 async function paired(rounds: number, a: () => Promise<LoadResult>, b: () => Promise<LoadResult>): Promise<Array<[LoadResult, LoadResult]>> {
   const pairs: Array<[LoadResult, LoadResult]> = [];
@@ -34,13 +41,27 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
   const bot = botP.ready;
   try {
     const warm = { connections: 8, durationMs: 500 };
-    await drive(echo.url, (i) => teamsMessage(connector.url, 'hi', i), warm);
-    await drive(bot.url, (i) => teamsMessage(connector.url, '/help', i), warm);
     const load = { connections: CONNECTIONS, durationMs: o.roundMs };
     const figures: Figure[] = [];
     for (const [label, text] of [['/help', '/help'], ['/status', `/status ${bot.runningId}`]] as const) {
+      // Each bot warmed on the turn about to be measured: until this round the bot was warmed on
+      // /help only, so the first /status round also timed its first compiles (the run card's
+      // template, the store's statements, JIT) while the echo bot's turn was the same as ever.
+      await drive(echo.url, (i) => teamsMessage(connector.url, text, i), warm);
+      await drive(bot.url, (i) => teamsMessage(connector.url, text, i), warm);
       await ask(botP.child, { kind: 'profile', phase: label.slice(1) });
-      const pairs = await paired(o.rounds, () => drive(bot.url, (i) => teamsMessage(connector.url, text, i), load), () => drive(echo.url, (i) => teamsMessage(connector.url, text, i), load));
+      // Each round also asks its bot's process for the CPU it used (user + system): CPU per turn
+      // is steadier than turns/s when the load generator and other suites share the cores.
+      const cpu = { bot: [] as number[], echo: [] as number[] };
+      const round = async (which: 'bot' | 'echo'): Promise<LoadResult> => {
+        const child = which === 'bot' ? botP.child : echoP.child;
+        const before = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
+        const r = await drive(which === 'bot' ? bot.url : echo.url, (i) => teamsMessage(connector.url, text, i), load);
+        const after = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
+        cpu[which].push((after.user + after.system - before.user - before.system) / 1000 / Math.max(1, r.count));
+        return r;
+      };
+      const pairs = await paired(o.rounds, () => round('bot'), () => round('echo'));
       await ask(botP.child, { kind: 'profile', phase: undefined });
       const errors = pairs.reduce((n, [b]) => n + b.errors, 0);
       const thr = median(pairs.map(([b, e]) => b.perSecond / e.perSecond));
@@ -48,6 +69,8 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
       const abs = `bot ${median(pairs.map(([b]) => b.perSecond)).toFixed(0)}/s p99 ${median(pairs.map(([b]) => b.p99)).toFixed(1)} ms, echo ${median(pairs.map(([, e]) => e.perSecond)).toFixed(0)}/s p99 ${median(pairs.map(([, e]) => e.p99)).toFixed(1)} ms${errors ? `, ${errors} errors` : ''}`;
       figures.push({ name: `${label} turns/s, bot / echo (${CONNECTIONS} conn.)`, value: thr, target: { atLeast: 0.9 }, unit: 'x', detail: abs, samples: pairs.map(([b, e]) => b.perSecond / e.perSecond) });
       figures.push({ name: `${label} turn p99, bot / echo`, value: p99, target: { atMost: 1.2 }, unit: 'x', detail: abs, samples: pairs.map(([b, e]) => b.p99 / e.p99) });
+      const cpuRatios = cpu.bot.map((b, i) => b / (cpu.echo[i] ?? NaN));
+      figures.push({ name: `${label} CPU per turn, bot / echo (info)`, value: midpoint(cpuRatios), target: { info: true }, unit: 'x', detail: `${midpoint(cpu.bot).toFixed(2)} ms vs ${midpoint(cpu.echo).toFixed(2)} ms; per pair ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}` });
     }
 
     // /train: acknowledged with its card; the backend calls happen after the answer.
@@ -61,6 +84,7 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
 
     // Approve: 100 runs at approval, 20 clicks in flight at a time, each on another run.
     const ids = bot.approvalIds;
+    await ask(botP.child, { kind: 'profile', phase: 'approve' });
     const lat: number[] = [];
     const order: Array<[number, number]> = [];
     let failed = 0;
@@ -80,6 +104,7 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
         }
       }),
     );
+    await ask(botP.child, { kind: 'profile', phase: undefined });
     // Which clicks were slow (the first ones wait for cold paths; later ones for background work).
     const slowest = [...order].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([i, ms]) => `${i}: ${ms.toFixed(0)}`).join(', ');
     const { approved } = await ask<{ approved: number }>(botP.child, { kind: 'approved' });

@@ -29,6 +29,10 @@ const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE approval_reminders (run_id TEXT NOT NULL, kind TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (run_id, kind));`,
   // Issue 8: the run's `ext` bag became typed per-stage records (ci, training, registered, deploy, relay).
   upgradeStoredRuns,
+  // Issue 13: a run card reads what is live in each environment (the newest succeeded runs of one
+  // target) through this index instead of parsing the model's last 200 succeeded runs. The
+  // expression is the one listRuns writes for `target`, so SQLite uses the index for it.
+  `CREATE INDEX runs_model_status_target ON runs(model, status, json_extract(body, '$.target'));`,
 ];
 
 interface ConversationRow {

@@ -1,5 +1,6 @@
 import { helpCard } from '../../cards/help.card';
 import { runCard } from '../../cards/run.card';
+import { keyWithSeries } from '../../cards/card-memo';
 import type { RunCardView } from '../../cards/views';
 
 const view = (over: Partial<RunCardView> = {}): RunCardView => ({
@@ -46,5 +47,35 @@ describe('cards built once per view', () => {
     const more = helpCard({ commands: [...commands, { usage: '/status [run]', summary: 'Show a run.' }] });
     expect(more).not.toBe(card);
     expect(JSON.stringify(more)).toContain('Show a run.');
+  });
+
+  it('keys a run card view by its points exactly: a card is rebuilt when any point differs, even in its last bit', () => {
+    const pts = (values: number[]) => [{ name: 'loss', points: values.map((value, step) => ({ step, value })) }];
+    const a = runCard(view({ runId: 'r-9', metrics: pts([2, 1.5, 1.25]) }));
+    expect(runCard(view({ runId: 'r-9', metrics: pts([2, 1.5, 1.25]) }))).toBe(a);
+    const b = runCard(view({ runId: 'r-9', metrics: pts([2, 1.5, 1.125]) }));
+    expect(b).not.toBe(a);
+    expect(JSON.stringify(b)).toContain('1.125');
+    expect(keyWithSeries(view({ metrics: pts([1, 1]) }))).not.toBe(keyWithSeries(view({ metrics: pts([1, 1 + Number.EPSILON]) })));
+    expect(keyWithSeries(view({ metrics: pts([1, 2]) }))).toBe(keyWithSeries(view({ metrics: pts([1, 2]) })));
+  });
+
+  it('tells apart series that hold the same points split differently, named or aimed differently', () => {
+    const p = (step: number) => ({ step, value: step / 3 });
+    const key = (metrics: RunCardView['metrics']) => keyWithSeries(view({ metrics }));
+    const keys = [
+      key([{ name: 'a', points: [p(1), p(2)] }, { name: 'b', points: [p(3)] }]),
+      key([{ name: 'a', points: [p(1)] }, { name: 'b', points: [p(2), p(3)] }]),
+      key([{ name: 'a', points: [p(1), p(2)] }, { name: 'c', points: [p(3)] }]),
+      key([{ name: 'a', points: [p(1), p(2)], goal: 'max' }, { name: 'b', points: [p(3)] }]),
+    ];
+    expect(new Set(keys).size).toBe(4);
+  });
+
+  it('falls back to the JSON of the whole view for a point that is not two numbers', () => {
+    const odd = view({ metrics: [{ name: 'loss', points: [{ step: 0, value: null as unknown as number }] }] });
+    expect(keyWithSeries(odd)).toBe(JSON.stringify(odd));
+    const zero = view({ metrics: [{ name: 'loss', points: [{ step: 0, value: 0 }] }] });
+    expect(keyWithSeries(zero)).not.toBe(keyWithSeries(odd));
   });
 });

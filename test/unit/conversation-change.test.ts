@@ -31,4 +31,18 @@ describe('whether a turn must write its conversation', () => {
   it('keeps the stored installer when the turn names none, as the store does', () => {
     expect(conversationChanged(stored(record()), record({ installedBy: undefined }))).toBe(false);
   });
+
+  it('reads a stored reference whose keys come in another order as changed (one write), never the reverse', () => {
+    const { activityId, ...rest } = reference('m-1');
+    const reordered = stored(record({ reference: { ...Object.fromEntries(Object.entries(rest).reverse()), activityId } }));
+    expect(conversationChanged(reordered, record({ reference: reference('m-2') }))).toBe(true);
+    expect(conversationChanged(stored(record({ reference: reference('m-2') })), record({ reference: reference('m-3') }))).toBe(false);
+  });
+
+  it('ignores fields the stored copy lost in JSON (undefined) and tells a nested change', () => {
+    expect(conversationChanged(stored(record()), record({ reference: { ...reference('m-2'), locale: undefined, extra: undefined } }))).toBe(true);
+    expect(conversationChanged(stored(record()), record({ reference: { ...reference('m-2'), extra: undefined } }))).toBe(false);
+    expect(conversationChanged(stored(record()), record({ reference: { ...reference('m-2'), bot: { id: '28:bot', name: 'other' } } }))).toBe(true);
+  });
 });
+
