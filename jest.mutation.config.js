@@ -17,7 +17,7 @@ const ENGINE_FILE_TESTS = {
   'engine-deploy-steps': ['deploy', 'smoke', 'approval'],
   'engine-smoke-steps': ['smoke', 'deploy'],
   'engine-approval-steps': ['approval', 'core', 'relay'],
-  'engine-tracker': ['core', 'approval', 'relay', 'deploy'],
+  'engine-tracker': ['core', 'approval', 'relay', 'deploy', 'tracker'],
   'engine-stage-steps': ['ci', 'training', 'registry'],
 };
 // Engine files whose rules other unit tests also hold (the authorizer of workflow.ts, the tracker's
