@@ -106,13 +106,13 @@ export async function stepRelay(run: RunRecord, devops: AzureDevOpsClient | unde
     return t;
   }
   if (stageOf(run, 'deploy').state !== 'running') return undefined;
-  const pr = await devops.getBuild(run.relay?.devopsRunId);
+  const pr = await devops.getBuild(run.relay.devopsRunId);
   if (pr.state !== 'completed') return undefined;
   if (pr.result === 'succeeded' || pr.result === 'partiallySucceeded') {
     finishStage(t, 'deploy', 'succeeded', now, `Azure DevOps run ${pr.id} ${pr.result}`);
     advanceTo(t, 'deploy', now);
   } else {
-    const failed = await devops.getFailedTaskLog(run.relay?.devopsRunId, { lines: 200 }).catch(() => undefined);
+    const failed = await devops.getFailedTaskLog(run.relay.devopsRunId, { lines: 200 }).catch(() => undefined);
     fail(t, 'deploy', `The Azure DevOps CD run ended ${pr.result ?? 'unsuccessfully'}${failed?.task ? ` at "${failed.task.name}"` : ''}`, failed?.lines ?? [], now);
   }
   touch(t, now);

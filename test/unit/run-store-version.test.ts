@@ -17,6 +17,8 @@ describe("the run store's version check", () => {
     expect(savedA.version).toBe(2);
     const outboxBefore = (await store.runs.pendingOutbox()).length;
     await expect(store.runs.saveRun({ ...b, status: 'canceled' }, { audit: [{ at: 'y', actor: 'b', action: 'second', outcome: 'ok', detail: {} }], outbox: [{ kind: 'failed' }] })).rejects.toBeInstanceOf(VersionConflictError);
+    // Named as such in logs (serializeError keeps the name), with the run and the version expected.
+    await expect(store.runs.saveRun({ ...b, status: 'canceled' })).rejects.toMatchObject({ name: 'VersionConflictError', runId: b.id, expected: b.version, message: `run ${b.id} was changed by someone else (expected version ${b.version})` });
     const stored = await store.runs.getRun(created.id);
     expect(stored).toMatchObject({ status: 'failed', version: 2 });
     expect((await store.runs.listAudit({ runId: created.id })).map((e) => e.action)).not.toContain('second');

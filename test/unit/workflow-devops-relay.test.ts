@@ -2,7 +2,7 @@ import type { AzureDevOpsClient } from '../../services/azure-devops/azure-devops
 import type { Approval, ApprovalStatus } from '../../services/azure-devops/azure-devops.types';
 import { ServiceError } from '../../services/http/errors';
 import { createLogger } from '../../services/logger';
-import { confirmRelayRequest, findPendingApprovals, openRelayRun, relayDecision, relayRunRecord, stepRelay, stepRelayRun, type RelayRequest } from '../../services/workflow/devops-relay';
+import { confirmRelayRequest, confirmWebhookRelay, findPendingApprovals, openRelayRun, relayDecision, relayRunRecord, stepRelay, stepRelayRun, type RelayRequest } from '../../services/workflow/devops-relay';
 import type { RunStore } from '../../services/workflow/run-store';
 import { decisionTransition } from '../../services/workflow/approval-steps';
 import { stageOf, type RunRecord } from '../../services/workflow/run.types';
@@ -59,6 +59,11 @@ describe('the relay run record', () => {
     expect(r.approval).toEqual({ required: 1, expiresAt: '2026-11-27T10:00:00.000Z', decisions: [], state: 'pending', devopsApprovalId: 'ap-1' });
   });
 
+  it('is on main for a model without a CI pipeline', () => {
+    const { ci: _ci, ...noCi } = model;
+    expect(relayRunRecord(req(), noCi, 'conv', now).branch).toBe('main');
+  });
+
   it("asks as many approvers as Azure DevOps does, at least one, and takes the model's CI branch", () => {
     expect(relayRunRecord(req({ approval: approval({ minRequiredApprovers: 3 }) }), model, 'c', now).approval?.required).toBe(3);
     expect(relayRunRecord(req({ approval: approval({ minRequiredApprovers: 0 }) }), model, 'c', now).approval?.required).toBe(1);
@@ -78,6 +83,29 @@ describe("confirming a webhook's approval with Azure DevOps", () => {
     expect(await confirmRelayRequest(devops().client, req({ approval: approval({ id: 'forged' }) }))).toEqual({ refused: 'approval forged is not pending on run 42 in Azure DevOps' });
     const down = devops({ getRun: async () => Promise.reject(new ServiceError({ service: 'azure-devops', operation: 'runs.get', status: 503, message: 'down' })) });
     await expect(confirmRelayRequest(down.client, req())).rejects.toMatchObject({ status: 503 });
+  });
+});
+
+describe("a webhook's approval that Azure DevOps does not confirm", () => {
+  it('is audited as refused and logged, and opens nothing', async () => {
+    const audit: unknown[] = [];
+    const lines: Array<Record<string, unknown>> = [];
+    const runs = { appendAudit: async (a: unknown) => void audit.push(a) } as unknown as RunStore;
+    const logger = createLogger('warn', {}, (l) => lines.push(JSON.parse(l) as Record<string, unknown>));
+    const forged = req({ approval: approval({ id: 'forged' }) });
+    expect(await confirmWebhookRelay({ devops: devops().client, runs, logger, now }, forged)).toBeUndefined();
+    const reason = 'approval forged is not pending on run 42 in Azure DevOps';
+    expect(audit).toEqual([{ at: '2026-11-26T10:00:00.000Z', actor: 'webhook', action: 'devops.approval.pending', outcome: 'refused', detail: { approvalId: 'forged', devopsRunId: 42, pipelineId: 2, reason } }]);
+    expect(lines).toEqual([expect.objectContaining({ level: 'warn', msg: 'a webhook named an approval that Azure DevOps does not confirm', approvalId: 'forged', reason })]);
+  });
+
+  it('is confirmed without an audit line when Azure DevOps has it pending, and ignored without Azure DevOps', async () => {
+    const audit: unknown[] = [];
+    const runs = { appendAudit: async (a: unknown) => void audit.push(a) } as unknown as RunStore;
+    const logger = createLogger('warn', {}, () => undefined);
+    expect(await confirmWebhookRelay({ devops: devops().client, runs, logger, now }, req())).toEqual({ ...req(), approval: approval({ minRequiredApprovers: 2 }) });
+    expect(await confirmWebhookRelay({ devops: undefined, runs, logger, now }, req())).toBeUndefined();
+    expect(audit).toEqual([]);
   });
 });
 
@@ -154,8 +182,10 @@ describe('a decision taken in Teams, sent to Azure DevOps', () => {
     expect(await relayDecision({ ...r, approval: { ...r.approval!, devopsApprovalId: undefined } }, d.client)).toBeUndefined();
     expect(await relayDecision({ ...r, approval: { ...r.approval!, decisions: [] } }, d.client)).toBeUndefined();
     expect(await relayDecision({ ...r, approval: { ...r.approval!, state: 'expired' } }, d.client)).toBeUndefined();
+    expect(await relayDecision({ ...r, approval: { ...r.approval!, state: 'pending' } }, d.client)).toBeUndefined();
     expect(await relayDecision(r, undefined)).toBeUndefined();
     expect(d.calls.approve).toEqual([]);
+    expect(d.calls.reject).toEqual([]);
   });
 
   it('answers the problem when Azure DevOps refuses', async () => {
@@ -166,6 +196,8 @@ describe('a decision taken in Teams, sent to Azure DevOps', () => {
   it('records the relay once (audit), or fails the approval stage with the problem', async () => {
     const ok = await stepRelayRun(decided(relayRun(), 'approved'), devops().client, now);
     expect(ok?.run.relay?.relayedAt).toBe('2026-11-26T10:00:00.000Z');
+    // Approved and sent: the run goes on, following the CD run (only a rejection ends it here).
+    expect(ok?.run.status).toBe(relayRun().status);
     expect(ok?.effects.audit).toEqual([{ at: '2026-11-26T10:00:00.000Z', actor: 'system', action: 'devops.approval.relay', outcome: 'ok', detail: { approvalId: 'ap-1', decision: 'approved', devopsRunId: 42 } }]);
     expect(ok?.effects.outbox).toEqual([{ kind: 'progress' }]);
     const refusing = devops({ reject: async () => Promise.reject(new Error('nope')) });
@@ -173,7 +205,8 @@ describe('a decision taken in Teams, sent to Azure DevOps', () => {
     expect(failed?.run.status).toBe('failed');
     expect(failed?.run.failure?.message).toBe('The decision could not be sent to Azure DevOps: nope');
     expect(failed?.run.relay?.relayedAt).toBeUndefined();
-    expect(failed?.effects.audit[0]).toMatchObject({ action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: 'ap-1', problem: 'nope' } });
+    expect(failed?.effects.audit[0]).toMatchObject({ actor: 'system', action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: 'ap-1', problem: 'nope' } });
+    expect(failed?.run.failure).toEqual({ stage: 'approval', system: expect.any(String) as string, message: 'The decision could not be sent to Azure DevOps: nope', logTail: [] });
   });
 
   it('keeps a relay run going after a Teams rejection until the rejection is sent, then ends it', async () => {
@@ -199,6 +232,18 @@ describe('a decision taken in Teams, sent to Azure DevOps', () => {
 });
 
 describe('finding and opening relay runs', () => {
+  it('asks Azure DevOps for in-progress runs only, 50 to a page', async () => {
+    const asked: unknown[] = [];
+    const d = devops({
+      listRuns: (pipelineId: number, options: unknown) => {
+        asked.push([pipelineId, options]);
+        return { byPage: async function* () { yield []; } };
+      },
+    });
+    await findPendingApprovals(d.client, models);
+    expect(asked).toEqual([[2, { state: 'inProgress', pageSize: 50 }]]);
+  });
+
   it('lists the pending approvals of the newest in-progress runs of each CD pipeline', async () => {
     const d = devops();
     const found = await findPendingApprovals(d.client, { ...models, noCd: (({ cd: _cd, ...m }) => m)(model) });

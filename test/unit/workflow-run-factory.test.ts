@@ -63,5 +63,19 @@ describe('a new deploy or rollback run', () => {
     const { run } = newDeployRun({ model: 'fashion-cnn', version: '3', requester, conversationId: 'c', reason: 'deploy' }, { ...model, approval: 'none', environments: model.environments.map((e) => ({ ...e, approval: 'none' as const })), ci: { azureDevOpsPipelineId: 1, branch: 'release' } }, now);
     expect(stageOf(run as RunRecord, 'approval')).toEqual({ id: 'approval', state: 'skipped', detail: 'approval not required for production' });
     expect(run.branch).toBe('release');
+    const { ci: _ci, ...noCi } = model;
+    expect(newDeployRun({ model: 'fashion-cnn', version: '3', requester, conversationId: 'c', reason: 'deploy' }, noCi, now).run.branch).toBe('main');
+  });
+
+  it('names the run a promotion comes from, in the skipped stages, the run and the audit line', () => {
+    const { run, effects } = newDeployRun({ model: 'fashion-cnn', version: '3', requester, conversationId: 'c', reason: 'promote', promotedFrom: 'r-7' }, model, now);
+    expect(stageOf(run as RunRecord, 'ci').detail).toBe('promotion of a version from run r-7');
+    expect(run.promotedFrom).toBe('r-7');
+    expect(effects.audit?.[0]).toMatchObject({ action: 'run.promote', detail: { version: '3', promotedFrom: 'r-7' } });
+    // Without the run it comes from (not made by the bot, but the type allows it), the text says so.
+    const orphan = newDeployRun({ model: 'fashion-cnn', version: '3', requester, conversationId: 'c', reason: 'promote' }, model, now);
+    expect(stageOf(orphan.run as RunRecord, 'training').detail).toBe('promotion of a version from run ?');
+    expect(orphan.run).not.toHaveProperty('promotedFrom');
+    expect(orphan.effects.audit?.[0]?.detail).not.toHaveProperty('promotedFrom');
   });
 });
