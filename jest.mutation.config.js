@@ -47,7 +47,7 @@ const SCOPE_TESTS = {
     'approval-policy', 'identity-rule', 'approval-engine', 'active-runs', 'run-factory', 'run-store-version',
     'run-store-deferred-sync', 'workflow-transitions', 'workflow-poll-plan', 'workflow-parameters',
     'workflow-scoring-container', 'workflow-keyed-lock', 'workflow-devops-relay', 'workflow-run-factory',
-    'workflow-smoke-warmup', 'workflow-action-result',
+    'workflow-smoke-warmup', 'workflow-smoke-sample', 'workflow-action-result',
   ].map((f) => `<rootDir>/test/unit/${f}.test.ts`),
 };
 

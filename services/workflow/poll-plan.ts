@@ -50,11 +50,11 @@ export async function runsToAdvance(runs: readonly RunRecord[], deps: PollPlanDe
   const refresh = pass % refreshEvery === 0;
   return runs.filter((r) => {
     const stage = currentStage(r);
-    if (stage?.id === 'ci' && inCi.length > 1 && r.ci?.devopsRunId !== undefined && busyBuilds.has(r.ci?.devopsRunId)) return false;
+    if (stage?.id === 'ci' && inCi.length > 1 && r.ci?.devopsRunId !== undefined && busyBuilds.has(r.ci.devopsRunId)) return false;
     if (stage?.id === 'training' && inTraining.length > 1 && r.training?.databricksRunId !== undefined && !refresh) {
-      const state = busyDatabricks.get(r.training?.databricksRunId);
+      const state = busyDatabricks.get(r.training.databricksRunId);
       // Still active and in the life-cycle state last stored for it: nothing new but metrics.
-      if (state && r.training?.lifeCycle === state) return false;
+      if (state && r.training.lifeCycle === state) return false;
     }
     return true;
   });

@@ -33,6 +33,17 @@ describe('active runs past one page of the listing', () => {
     await store.close();
   });
 
+  it('yields no page at all when no run is active, nor an empty last page when the runs fill whole pages', async () => {
+    const store = new SqliteStore(':memory:');
+    const pages: number[] = [];
+    for await (const page of activeRunPages(store.runs, 5)) pages.push(page.length);
+    expect(pages).toEqual([]);
+    await seed(store, 10, 0);
+    for await (const page of activeRunPages(store.runs, 5)) pages.push(page.length);
+    expect(pages).toEqual([5, 5]);
+    await store.close();
+  });
+
   it('has the tracker advance every active run when there are more than one page of them', async () => {
     const store = new SqliteStore(':memory:');
     const { active } = await seed(store, 23, 5);

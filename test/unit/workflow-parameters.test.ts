@@ -47,7 +47,7 @@ describe('training parameters', () => {
     for (const t of ['true', 'YES', '1', 'On']) expect(valuesOf(declared, { aug: t })).toEqual({ aug: true });
     for (const f of ['false', 'No', '0', 'OFF']) expect(valuesOf(declared, { aug: f })).toEqual({ aug: false });
     expect(valuesOf(declared, { aug: true })).toEqual({ aug: true });
-    for (const bad of ['maybe', 'truex', 'xtrue', 'offf', 'no way']) expect(errorsOf(declared, { aug: bad })).toEqual({ aug: 'aug must be true or false' });
+    for (const bad of ['maybe', 'truex', 'xtrue', 'offf', 'no way', '10', 'xoff', 'so no']) expect(errorsOf(declared, { aug: bad })).toEqual({ aug: 'aug must be true or false' });
   });
 
   it('takes an enum value only from its list', () => {

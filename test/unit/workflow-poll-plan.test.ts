@@ -90,6 +90,32 @@ describe('the poll plan', () => {
     expect(twice.listRunsCalls).toEqual([]);
   });
 
+  it('counts only runs in training with a Databricks id, and only runs in CI, towards a list call', async () => {
+    const training = run('training', 'a', { databricksRunId: 5, databricksLifeCycle: 'RUNNING' });
+    const trainingNoId = run('training', 'a', {});
+    const deployed = run('deploy', 'a', { devopsRunId: 12, databricksRunId: 6, databricksLifeCycle: 'TERMINATED' });
+    const ci = run('ci', 'a', { devopsRunId: 11 });
+    const f = fakes({ pages: { 1: [[11, 12]] }, active: [[5, 'RUNNING'], [6, 'RUNNING']] });
+    expect(ids(await runsToAdvance([training, trainingNoId, deployed, ci], f.deps, 1))).toEqual([training.id, trainingNoId.id, deployed.id, ci.id]);
+    expect(f.activeCalls).toBe(0);
+    expect(f.listRunsCalls).toEqual([]);
+  });
+
+  it('reads at most 50 pages of busy builds of a pipeline', async () => {
+    const pages = Array.from({ length: 60 }, (_, i) => [1000 + i]);
+    const f = fakes({ pages: { 1: pages } });
+    await runsToAdvance([run('ci', 'a', { devopsRunId: 11 }), run('ci', 'a', { devopsRunId: 12 })], f.deps, 1);
+    expect(f.pagesRead).toHaveLength(50);
+  });
+
+  it('logs the error of a failed list call', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const f = fakes({ pages: { 1: [[11, 12]] }, failDevops: true });
+    const deps = { ...f.deps, logger: createLogger('warn', {}, (l) => lines.push(JSON.parse(l) as Record<string, unknown>)) };
+    await runsToAdvance([run('ci', 'a', { devopsRunId: 11 }), run('ci', 'a', { devopsRunId: 12 })], deps, 1);
+    expect(lines).toEqual([expect.objectContaining({ msg: 'list calls for polling failed; polling each run', error: expect.objectContaining({ message: 'HTTP 503' }) as unknown })]);
+  });
+
   it('skips training runs still active in the state last stored, but not one whose state moved, ended, or on a refresh pass', async () => {
     const same = run('training', 'a', { databricksRunId: 1, databricksLifeCycle: 'RUNNING' });
     const moved = run('training', 'a', { databricksRunId: 2, databricksLifeCycle: 'PENDING' });
