@@ -43,6 +43,15 @@ const SCOPE_TESTS = {
     '<rootDir>/test/integration/http-pipeline*.test.ts',
     '<rootDir>/test/integration/identity-refused.test.ts',
   ],
+  auth: [
+    '<rootDir>/test/unit/roles.test.ts',
+    '<rootDir>/test/unit/identity-rule.test.ts',
+    '<rootDir>/test/unit/approver-directory.test.ts',
+    '<rootDir>/test/unit/approval-engine.test.ts',
+    '<rootDir>/test/unit/workflow-environments.test.ts',
+    '<rootDir>/test/integration/graph-groups.test.ts',
+    '<rootDir>/test/integration/role-table.test.ts',
+  ],
   'workflow-logic': [
     'approval-policy', 'identity-rule', 'approval-engine', 'active-runs', 'run-factory', 'run-store-version',
     'run-store-deferred-sync', 'workflow-transitions', 'workflow-poll-plan', 'workflow-parameters',

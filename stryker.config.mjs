@@ -59,11 +59,12 @@ export default {
   testRunner: 'jest',
   jest: { configFile: 'jest.mutation.config.js', enableFindRelatedTests: false },
   checkers: ['typescript'],
-  // The engine, http and workflow-logic scopes type-check mutants in a program of services/ and
+  // The engine, http, auth and workflow-logic scopes type-check mutants in a program of services/ and
   // their own tests only (see those files): with the whole project, every file importing the
   // mutated one (bot, tests, bench) was re-checked for each mutant.
   tsconfigFile: scope.startsWith('engine') ? 'tsconfig.mutation-engine.json'
     : scope === 'http' ? 'tsconfig.mutation-http.json'
+    : scope === 'auth' ? 'tsconfig.mutation-auth.json'
     : scope.startsWith('workflow-logic') ? 'tsconfig.mutation-logic.json'
     : 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
