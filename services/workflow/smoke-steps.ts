@@ -39,7 +39,7 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   let result: { status: number; latencyMs: number; body: string } | undefined;
   let problem: string | undefined;
   try {
-    result = await deps.smokeTest(run.deploy?.scoringUri, env.smokeTest.sample, Math.max(5_000, env.smokeTest.maxLatencyMs * 3));
+    result = await deps.smokeTest(run.deploy.scoringUri, env.smokeTest.sample, Math.max(5_000, env.smokeTest.maxLatencyMs * 3));
     if (result.status < 200 || result.status >= 300) problem = `POST /score answered HTTP ${result.status}`;
     else if (result.latencyMs > env.smokeTest.maxLatencyMs) problem = `POST /score took ${result.latencyMs} ms (limit ${env.smokeTest.maxLatencyMs} ms)`;
     else if (!looksLikePrediction(result.body)) problem = 'POST /score answered something that is not a prediction';
@@ -61,9 +61,9 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   t.run.smoke = { status: result?.status ?? 0, latencyMs: result?.latencyMs ?? 0, ok: !problem, detail: problem ?? `HTTP ${result?.status ?? 0} in ${result?.latencyMs ?? 0} ms` };
   if (!problem) {
     finishStage(t, 'smoke', 'succeeded', now, t.run.smoke.detail);
-    if (deps.registry && run.registered?.version) await deps.registry.models(m.registry).promote(m.registeredModel, run.registered?.version, run.target);
+    if (deps.registry && run.registered?.version) await deps.registry.models(m.registry).promote(m.registeredModel, run.registered.version, run.target);
     advanceTo(t, 'smoke', now);
-    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.registered?.version ?? '?'} is live at ${run.deploy?.scoringUri} (${env.name})` });
+    t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.registered?.version ?? '?'} is live at ${run.deploy.scoringUri} (${env.name})` });
     touch(t, now);
     return t;
   }

@@ -46,6 +46,7 @@ describe('the smoke test', () => {
   it.each([
     ['an HTTP error', { status: 500, latencyMs: 10, body: 'boom' }, 'POST /score answered HTTP 500'],
     ['a redirect', { status: 302, latencyMs: 10, body: '' }, 'POST /score answered HTTP 302'],
+    ['a 300 (the first status past 2xx)', { status: 300, latencyMs: 10, body: '[1]' }, 'POST /score answered HTTP 300'],
     ['an informational status', { status: 199, latencyMs: 10, body: '[1]' }, 'POST /score answered HTTP 199'],
     ['a slow answer', { status: 200, latencyMs: 2001, body: '[1]' }, 'POST /score took 2001 ms (limit 2000 ms)'],
     ['an empty prediction list', { status: 200, latencyMs: 5, body: '{"predictions":[]}' }, 'POST /score answered something that is not a prediction'],
@@ -61,6 +62,11 @@ describe('the smoke test', () => {
     expect(run.smoke).toMatchObject({ ok: false, detail: problem });
     expect(h.rec.argsOf('aci.getLogs').at(-1)).toEqual([undefined, 'fashion-cnn-staging', { tail: 50 }]);
     expect(h.rec.ops('registry.promote')).toEqual([]);
+  });
+
+  it('fails with no log lines when the container logs cannot be read', async () => {
+    const id = await smoke({ status: 500, latencyMs: 10, body: 'boom' }, undefined, () => h.rec.failNext('aci.getLogs', fatal('aci', 'containers.listLogs')));
+    expect((await h.run(id)).failure).toMatchObject({ message: 'Smoke test failed: POST /score answered HTTP 500. There is no previous version in staging to roll back to.', logTail: [] });
   });
 
   it.each([
@@ -119,7 +125,7 @@ describe('the rollback after a failed smoke test', () => {
     run = await h.run(id);
     expect(run.rolledBackTo).toBe('6');
     expect(run.failure?.message).toBe('Smoke test failed: POST /score answered HTTP 500. Rolled back to version 6.');
-    expect((await h.audit(id)).filter((a) => a.action === 'aci.rollback').map((a) => a.detail.phase)).toEqual(['requested', 'running']);
+    expect((await h.audit(id)).filter((a) => a.action === 'aci.rollback').map((a) => [a.actor, a.detail.phase])).toEqual([['system', 'requested'], ['system', 'running']]);
     expect(h.rec.ops('aci.put')).toHaveLength(2);
   });
 
