@@ -46,6 +46,7 @@ const SCOPE_TESTS = {
   auth: [
     '<rootDir>/test/unit/roles.test.ts',
     '<rootDir>/test/unit/identity-rule.test.ts',
+    '<rootDir>/test/unit/principal-edges.test.ts',
     '<rootDir>/test/unit/approver-directory.test.ts',
     '<rootDir>/test/unit/approval-engine.test.ts',
     '<rootDir>/test/unit/workflow-environments.test.ts',
