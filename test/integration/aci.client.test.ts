@@ -1,6 +1,7 @@
 import { ServiceError } from '../../services/http/errors';
 import { createLogger } from '../../services/logger';
 import { startAciHarness, scoringSpec, score, type AciHarness } from './aci-harness';
+import { waitUntil } from '../support/wait';
 
 
 /** One 28x28 image for the scoring contract: the given first pixels, the rest black. */
@@ -21,10 +22,7 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
     h.clock.setSpeed(1e-9);
     const poller = await client.beginCreateOrUpdate(scoringSpec('fashion-v3'));
     const done = poller.pollUntilDone();
-    for (let waited = 0; (h.arm.server.calls.get('operations.get') ?? 0) < 2; waited += 10) {
-      if (waited > 30_000) throw new Error('the operation was not polled twice');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitUntil('the operation polled twice while provisioning', () => (h.arm.server.calls.get('operations.get') ?? 0) >= 2, 30_000, 10);
     expect(poller.isDone()).toBe(false);
     h.clock.advance(60_000);
     h.clock.setSpeed(200);
