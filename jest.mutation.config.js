@@ -47,6 +47,7 @@ const SCOPE_TESTS = {
     '<rootDir>/test/unit/roles.test.ts',
     '<rootDir>/test/unit/identity-rule.test.ts',
     '<rootDir>/test/unit/principal-edges.test.ts',
+    '<rootDir>/test/unit/group-roles.test.ts',
     '<rootDir>/test/unit/approver-directory.test.ts',
     '<rootDir>/test/unit/approval-engine.test.ts',
     '<rootDir>/test/unit/workflow-environments.test.ts',

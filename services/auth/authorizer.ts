@@ -63,8 +63,3 @@ export class Authorizer {
     return roles;
   }
 }
-
-/** Whether any role of the configuration names a group (then the bot needs Microsoft Graph). */
-export function namesGroups(entries: readonly string[]): boolean {
-  return entries.some((e) => e.toLowerCase().startsWith(GROUP_PREFIX));
-}

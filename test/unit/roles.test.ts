@@ -33,6 +33,12 @@ describe('role policy', () => {
     expect(policy.has({ id: 'special-approver', name: 'S' }, 'trainer', 'plain')).toBe(false);
   });
 
+  it('lists the entries that grant a role: the admins, then the list in force, and nothing a model does not name', () => {
+    expect(policy.entries('approver', 'plain')).toEqual(['admin-oid', 'user-id-1']);
+    expect(policy.entries('admin', 'plain')).toEqual(['admin-oid']);
+    expect(policy.entries('approver', 'open', 'production')).toEqual(['admin-oid', 'prod-approver']);
+  });
+
   it('matches by Teams id, Entra object id or UPN, case-insensitively', () => {
     expect(policy.has({ id: 'x', name: 'T', upn: 'trainer@contoso.COM' }, 'trainer', 'plain')).toBe(true);
     expect(policy.has({ id: 'x', name: 'T', aadObjectId: 'user-id-1' }, 'approver')).toBe(true);
