@@ -27,6 +27,7 @@ const ENGINE_FILE_EXTRA = {
   'engine-environments': ['workflow-environments'],
   'engine-tracker': ['active-runs'],
   'engine-run-engine': ['approval-engine'],
+  'engine-rollback-target': ['rollback-target'],
 };
 const engineScope = process.env.MUTATION_SCOPE ?? '';
 const engineTests = [
