@@ -28,6 +28,7 @@ const ENGINE_FILE_EXTRA = {
   'engine-tracker': ['active-runs'],
   'engine-run-engine': ['approval-engine'],
   'engine-rollback-target': ['rollback-target'],
+  'engine-training-metrics': ['training-metrics'],
 };
 const engineScope = process.env.MUTATION_SCOPE ?? '';
 const engineTests = [
