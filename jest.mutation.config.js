@@ -23,7 +23,7 @@ const ENGINE_FILE_TESTS = {
 // Engine files whose rules other unit tests also hold (the authorizer of workflow.ts, the tracker's
 // paging): those tests join the engine tests for that file's scope.
 const ENGINE_FILE_EXTRA = {
-  'engine-workflow': ['approval-engine', 'identity-rule'],
+  'engine-workflow': ['approval-engine', 'identity-rule', 'workflow-wiring'],
   'engine-environments': ['environments'],
   'engine-tracker': ['active-runs'],
   'engine-run-engine': ['approval-engine'],

@@ -60,7 +60,7 @@ export function createTracker(config: Readonly<AppConfig>, clients: ServiceClien
 }
 
 /** The checkout that holds infra/databricks, found from here whether running from source or dist/. */
-function repoRoot(from: string): string {
+export function repoRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'infra', 'databricks', 'library.json'))) return dir;
     if (dirname(dir) === dir) throw new Error(`infra/databricks/library.json not found above ${from}`);
