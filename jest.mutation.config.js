@@ -29,6 +29,7 @@ const ENGINE_FILE_EXTRA = {
   'engine-run-engine': ['approval-engine'],
   'engine-rollback-target': ['rollback-target'],
   'engine-training-metrics': ['training-metrics'],
+  'engine-run.types': ['run-types'],
 };
 const engineScope = process.env.MUTATION_SCOPE ?? '';
 const engineTests = [

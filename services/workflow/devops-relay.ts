@@ -2,7 +2,7 @@ import type { AzureDevOpsClient } from '../azure-devops/azure-devops.client';
 import type { Approval } from '../azure-devops/azure-devops.types';
 import { isNotFound } from '../http/errors';
 import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
-import { PIPELINE_PRINCIPAL_PREFIX, STAGE_IDS, stageOf, type RunRecord } from './run.types';
+import { PIPELINE_PRINCIPAL_PREFIX, STAGE_IDS, STAGE_SYSTEMS, stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText } from './stage-steps';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
 import type { Logger } from '../logger';
@@ -158,7 +158,7 @@ export async function stepRelayRun(run: RunRecord, devops: AzureDevOpsClient | u
     const t = begin(run);
     if (problem) {
       t.effects.audit.push({ at: iso(now), actor: 'system', action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: a.devopsApprovalId, problem } });
-      fail(t, 'approval', `The decision could not be sent to Azure DevOps: ${problem}`, [], now);
+      fail(t, 'approval', `The decision could not be sent to Azure DevOps: ${problem}`, [], now, STAGE_SYSTEMS.ci);
     } else {
       if (t.run.relay) t.run.relay.relayedAt = iso(now);
       // Rejected and said so to Azure DevOps: the run ends here (approved: it follows the CD run).

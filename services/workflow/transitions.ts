@@ -42,10 +42,11 @@ export function nextStage(run: RunRecord, id: StageId): StageId | undefined {
   return STAGE_IDS.slice(idx + 1).find((s) => stageOf(run, s).state !== 'skipped');
 }
 
-export function fail(t: Transition, stage: StageId, message: string, logTail: string[], now: number): void {
+/** Fails the run at `stage`; `system` names what refused when it is not the stage's usual system (a relayed decision that Azure DevOps refused). */
+export function fail(t: Transition, stage: StageId, message: string, logTail: string[], now: number, system: string = STAGE_SYSTEMS[stage]): void {
   finishStage(t, stage, 'failed', now);
   t.run.status = 'failed';
-  t.run.failure = { stage, system: STAGE_SYSTEMS[stage], message, logTail: logTail.slice(-200) };
+  t.run.failure = { stage, system, message, logTail: logTail.slice(-200) };
   t.effects.outbox.push({ kind: 'progress' }, { kind: 'failed' });
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'run.failed', outcome: 'failed', detail: { stage, message } });
 }

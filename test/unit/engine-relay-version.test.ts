@@ -45,6 +45,8 @@ describe('a relayed approval describes its version', () => {
     const run = await relayRun();
     expect(run.registered).toEqual({ version: '17', scoringImage: imageOf('17'), liveVersion: '16', liveMetrics: { accuracy: 0.88 } });
     expect(run.training).toEqual({ mlflowRunId: 'mlflow-17' });
+    // The pipeline asked, not a person: its id carries the prefix that keeps it from being @mentioned.
+    expect(run.requester).toEqual({ id: 'azure-devops:2', name: 'Azure DevOps pipeline 2' });
     expect(run.metrics).toEqual([{ name: 'accuracy', points: [{ step: 1, value: 0.8 }, { step: 2, value: 0.91 }] }]);
     expect(run.stages.find((s) => s.id === 'registered')?.detail).toBe('version 17, registered by the Azure DevOps pipeline');
     expect(run.stages.filter((s) => s.detail?.includes('registered by the Azure DevOps pipeline'))).toHaveLength(1);

@@ -206,7 +206,8 @@ describe('a decision taken in Teams, sent to Azure DevOps', () => {
     expect(failed?.run.failure?.message).toBe('The decision could not be sent to Azure DevOps: nope');
     expect(failed?.run.relay?.relayedAt).toBeUndefined();
     expect(failed?.effects.audit[0]).toMatchObject({ actor: 'system', action: 'devops.approval.relay', outcome: 'failed', detail: { approvalId: 'ap-1', problem: 'nope' } });
-    expect(failed?.run.failure).toEqual({ stage: 'approval', system: expect.any(String) as string, message: 'The decision could not be sent to Azure DevOps: nope', logTail: [] });
+    // Azure DevOps refused, not Teams: the failure names it (the approval stage's own system is Teams).
+    expect(failed?.run.failure).toEqual({ stage: 'approval', system: 'Azure DevOps', message: 'The decision could not be sent to Azure DevOps: nope', logTail: [] });
   });
 
   it('keeps a relay run going after a Teams rejection until the rejection is sent, then ends it', async () => {
