@@ -88,9 +88,9 @@ export async function startRollback(ctx: ActionContext, req: StartRollbackReques
   if (!env) return unknownEnv(m, req.model, req.env ?? '');
   const forbidden = await ctx.auth.check(req.requester, 'rollback', req.model, env.name);
   if (forbidden) return refuse(ctx, req.requester, 'run.rollback', forbidden);
-  const { current, previous } = rollbackTarget(await ctx.runs.listRuns({ model: req.model, limit: 200 }), env.name) ?? {};
+  const previous = rollbackTarget(await ctx.runs.listRuns({ model: req.model, limit: 200 }), env.name)?.previous;
   // No promotion rule here: the version was live in this environment before.
-  if (!current || !previous) return stateRefusal(`There is no earlier version of ${req.model} in ${env.name} to roll back to. Nothing was changed.`);
+  if (!previous) return stateRefusal(`There is no earlier version of ${req.model} in ${env.name} to roll back to. Nothing was changed.`);
   const run = await ctx.create(newDeployRun({ ...req, version: previous, env: env.name, reason: 'rollback' }, m, ctx.now()));
   return { ok: true, run, message: `Rollback of ${req.model} in ${env.name} to version ${previous} (${run.id}).` };
 }
@@ -152,8 +152,8 @@ export async function cancel(ctx: ActionContext, runId: string, user: PersonRef)
   if (FINAL_STATUSES.has(run.status)) return stateRefusal(`Run ${run.id} is already ${run.status}.`, run);
   const stage = currentStage(run);
   try {
-    if (stage?.id === 'ci' && run.ci?.devopsRunId !== undefined) await ctx.devops?.cancelRun(run.ci?.devopsRunId);
-    if (stage?.id === 'training' && run.training?.databricksRunId !== undefined) await ctx.databricks?.cancelRun(run.training?.databricksRunId);
+    if (stage?.id === 'ci' && run.ci?.devopsRunId !== undefined) await ctx.devops?.cancelRun(run.ci.devopsRunId);
+    if (stage?.id === 'training' && run.training?.databricksRunId !== undefined) await ctx.databricks?.cancelRun(run.training.databricksRunId);
   } catch (e) {
     return stateRefusal(`Could not cancel: ${errorText(e)}`, run);
   }
