@@ -18,7 +18,7 @@ const ENGINE_FILE_TESTS = {
   'engine-smoke-steps': ['smoke', 'deploy'],
   'engine-approval-steps': ['approval', 'core', 'relay'],
   'engine-tracker': ['core', 'approval', 'relay', 'deploy', 'tracker'],
-  'engine-stage-steps': ['ci', 'training', 'registry'],
+  'engine-stage-steps': ['ci', 'training', 'registry', 'stage-edges'],
 };
 // Engine files whose rules other unit tests also hold (the authorizer of workflow.ts, the tracker's
 // paging): those tests join the engine tests for that file's scope.

@@ -92,7 +92,7 @@ export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition
     finishStage(t, 'ci', 'canceled', now, 'canceled in Azure DevOps');
     t.run.status = 'canceled';
   } else {
-    const failed = await deps.devops.getFailedTaskLog(run.ci?.devopsRunId, { lines: MAX_LOG_LINES }).catch(() => undefined);
+    const failed = await deps.devops.getFailedTaskLog(run.ci.devopsRunId, { lines: MAX_LOG_LINES }).catch(() => undefined);
     const f = failed as { task?: { name?: string; issues?: { message: string }[] }; lines?: string[] } | undefined;
     const issue = f?.task?.issues?.[0]?.message;
     fail(t, 'ci', `${f?.task?.name ? `Task "${f.task.name}" failed` : 'The pipeline failed'}${issue ? `: ${issue}` : ''}`, f?.lines ?? [], now);
@@ -116,7 +116,7 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
       deps.runtimeCache.set(m.training.gpu, runtime);
     }
     const numeric = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
-    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ci?.commit ? { commit: run.ci?.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}`, webhookDestinationIds: [...(deps.webhookDestinationIds ?? [])] });
+    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ci?.commit ? { commit: run.ci.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}`, webhookDestinationIds: [...(deps.webhookDestinationIds ?? [])] });
     const poller = await deps.databricks.beginSubmitRun(spec);
     const dr = await poller.poll();
     (t.run.training ??= {}).databricksRunId = dr.runId;
@@ -129,10 +129,10 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
     touch(t, now);
     return t;
   }
-  const dr = await deps.databricks.getRun(run.training?.databricksRunId);
+  const dr = await deps.databricks.getRun(run.training.databricksRunId);
   const task = dr.tasks[0];
   // The task output names the MLflow run (once) and, at the end, the registered version and any error.
-  const needOutput = !run.training?.mlflowRunId || dr.state.terminal;
+  const needOutput = !run.training.mlflowRunId || dr.state.terminal;
   // At the end the output decides the outcome (the registered version), so a service that is
   // still failing after the client's retries makes the run wait for the next pass, not fail.
   const output =
@@ -147,7 +147,7 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
   const stage = t.run.stages.find((s) => s.id === 'training');
   const detail = `runtime ${t.run.training?.runtime ?? '?'} · ${dr.state.lifeCycleState.toLowerCase().replace(/_/g, ' ')}`;
   if (!dr.state.terminal) {
-    if (stage?.detail === detail && !metricsChanged && run.training?.lifeCycle === dr.state.lifeCycleState) return undefined;
+    if (stage?.detail === detail && !metricsChanged && run.training.lifeCycle === dr.state.lifeCycleState) return undefined;
     if (stage) stage.detail = detail;
     (t.run.training ??= {}).lifeCycle = dr.state.lifeCycleState;
     touch(t, now);
@@ -155,7 +155,7 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
   }
   if (dr.state.result === 'SUCCESS') {
     (t.run.registered ??= {}).version = output?.training?.modelVersion;
-    if (!t.run.registered?.version) {
+    if (!t.run.registered.version) {
       fail(t, 'training', 'Training finished but reported no registered model version (no MLOPS_RESULT line in its output)', tail(output?.logs), now);
     } else {
       finishStage(t, 'training', 'succeeded', now, `runtime ${t.run.training?.runtime ?? '?'}`);

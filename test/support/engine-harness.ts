@@ -42,6 +42,8 @@ export interface HarnessOptions {
   without?: Array<'devops' | 'databricks' | 'registry' | 'aci'>;
   /** Wraps the store the engine sees (e.g. to make a save meet a version conflict). */
   wrap?: (inner: RunStore) => RunStore;
+  /** No Databricks notification destinations (as before start-up hook setup finished). */
+  noWebhookDestinations?: boolean;
 }
 
 export function recordingLogger(lines: LogLine[]): Logger {
@@ -100,7 +102,7 @@ export function engineHarness(o: HarnessOptions = {}) {
     },
     scoring: { identityId: undefined, identityClientId: undefined, databricksHost: 'https://adb.example', mlflowTrackingUri: 'databricks' },
     runtimeCache: new Map(),
-    webhookDestinationIds: ['dest-1'],
+    ...(o.noWebhookDestinations ? {} : { webhookDestinationIds: ['dest-1'] }),
     onPersisted: (run) => void persisted.push(run),
   });
   const tracker = new Tracker({ engine, runs, devops: clients.devops, databricks: clients.databricks, models: config.mlops.models, logger });
