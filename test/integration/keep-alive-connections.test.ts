@@ -10,6 +10,14 @@ import { HttpPipeline } from '../../services/http/http-pipeline';
  * TCP connections it accepted and records each request.
  */
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+/**
+ * writeHead, then end, never chained: restify (loaded by any test file that starts a bot in the
+ * same Jest worker) replaces http.ServerResponse.prototype.writeHead with one returning undefined.
+ */
+const answer = (res: ServerResponse, status: number, headers: Record<string, string>, body?: string): void => {
+  res.writeHead(status, headers);
+  res.end(body);
+};
 let server: Server;
 let base: string;
 let connections = 0;
@@ -37,7 +45,7 @@ afterAll(async () => {
 beforeEach(() => {
   connections = 0;
   seen.length = 0;
-  handle = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"value":[]}');
+  handle = (_req, res) => answer(res, 200, { 'content-type': 'application/json' }, '{"value":[]}');
 });
 
 describe('connection reuse', () => {
@@ -66,9 +74,9 @@ describe('connection reuse', () => {
 describe('HttpPipeline transport: what fetch did, kept', () => {
   it('follows a redirect: a 303 after a POST becomes a GET, a 307 keeps the method and body', async () => {
     handle = (req, res) => {
-      if (req.url === '/see-other') return void res.writeHead(303, { location: '/landed' }).end();
-      if (req.url === '/temporary') return void res.writeHead(307, { location: '/landed' }).end();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method }));
+      if (req.url === '/see-other') return answer(res, 303, { location: '/landed' });
+      if (req.url === '/temporary') return answer(res, 307, { location: '/landed' });
+      answer(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ method: req.method }));
     };
     const p = new HttpPipeline({ service: 'databricks', baseUrl: base, auth: bearerToken('t') });
     await expect(p.send('op', { method: 'POST', path: '/see-other', body: { x: 1 } })).resolves.toMatchObject({ status: 200, body: { method: 'GET' } });
@@ -80,7 +88,7 @@ describe('HttpPipeline transport: what fetch did, kept', () => {
     handle = (_req, res) => {
       res.statusMessage = 'Gone Fishing';
       res.setHeader('x-request-id', ['r-1', 'r-2']);
-      res.writeHead(410).end();
+      answer(res, 410, {});
     };
     const p = new HttpPipeline({ service: 'databricks', baseUrl: base, auth: bearerToken('t'), retry: { maxRetries: 0 } });
     await expect(p.send('op', { method: 'GET', path: '/x' })).rejects.toMatchObject({ status: 410, message: 'Gone Fishing', requestId: 'r-1, r-2' });
