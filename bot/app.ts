@@ -143,7 +143,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   // What the first Approve clicks would wait for (bot/warm-up.ts): the card templates' compiles and the ACI package.
   const warming = scheduleWarmUp(
     [...CARD_TEMPLATES.map((t) => ({ name: 'card template', run: () => precompile(t) })), { name: 'ACI client', run: () => clients.aci?.warm() }],
-    { delayMs: listen.warmUpDelayMs ?? WARM_UP_DELAY_MS, logger },
+    { delayMs: listen.warmUpDelayMs ?? WARM_UP_DELAY_MS, logger, busy: () => server.inFlight > 0 },
   );
 
   // The tracker: polls every unfinished run (after a restart, this resumes them) and retries announcements.

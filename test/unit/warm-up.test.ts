@@ -42,6 +42,22 @@ describe('scheduleWarmUp', () => {
     expect(ran).toEqual([]);
   });
 
+  it('runs a task only while nothing is busy, and goes on once idle', async () => {
+    const ran: string[] = [];
+    let busy = true;
+    let looks = 0;
+    const w = scheduleWarmUp(
+      [{ name: 'a', run: () => void ran.push('a') }, { name: 'b', run: () => void ran.push('b') }],
+      { delayMs: 0, retryMs: 1, logger: quiet, busy: () => (looks++, busy) },
+    );
+    // Wait on the condition: the warm-up has looked (and found the bot busy) a few times.
+    while (looks < 3) await new Promise((r) => setTimeout(r, 1));
+    expect(ran).toEqual([]);
+    busy = false;
+    await w.done;
+    expect(ran).toEqual(['a', 'b']);
+  });
+
   it('waits its delay before the first task', async () => {
     const ran: string[] = [];
     const w = scheduleWarmUp([{ name: 'a', run: () => void ran.push('a') }], { delayMs: 60_000, logger: quiet });
