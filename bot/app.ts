@@ -35,6 +35,15 @@ import { startWatching, type Watching } from './watch/watching';
 import { startScheduling, type Scheduling } from './schedule/scheduling';
 import { ApprovalReminders } from './reminders/approval-reminders';
 import { subscriptionTarget } from '../services/watch/watch.types';
+import { scheduleWarmUp } from './warm-up';
+import { CARD_TEMPLATES } from '../cards/card-templates';
+import { precompile } from '../cards/render';
+
+/**
+ * The warm-up starts this long after the bot listens: after the platform's first health probe
+ * (answered within milliseconds of listening), before the first user is likely to click.
+ */
+const WARM_UP_DELAY_MS = 1_000;
 
 export interface RunningBot {
   url: string;
@@ -58,7 +67,7 @@ export interface RunningBot {
  * Builds everything from a validated config and wires it. The entry file (index.ts) calls this
  * with process.env; the sandbox launcher and the tests call it with their own config.
  */
-export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits>; routes?: Array<(kit: RouteKit) => void> } = {}): Promise<RunningBot> {
+export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits>; routes?: Array<(kit: RouteKit) => void>; warmUpDelayMs?: number } = {}): Promise<RunningBot> {
   const clients = createServiceClients(config, logger);
   const { shared, local: store, leadership, marks, schedules, watch } = await openStateStores(config, clients.credential, logger);
   // One ConnectorClient per service URL for every turn, instead of one built per turn (issue 13).
@@ -131,6 +140,11 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   });
   const url = await server.listen(listen.port ?? config.port, listen.host ?? '0.0.0.0');
   own.url = url;
+  // What the first Approve clicks would wait for (bot/warm-up.ts): the card templates' compiles and the ACI package.
+  const warming = scheduleWarmUp(
+    [...CARD_TEMPLATES.map((t) => ({ name: 'card template', run: () => precompile(t) })), { name: 'ACI client', run: () => clients.aci?.warm() }],
+    { delayMs: listen.warmUpDelayMs ?? WARM_UP_DELAY_MS, logger, busy: () => server.inFlight > 0 },
+  );
 
   // The tracker: polls every unfinished run (after a restart, this resumes them) and retries announcements.
   let ticking: Promise<void> | undefined;
@@ -185,6 +199,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
     reminders,
     dispatcher,
     stop: async () => {
+      warming.cancel();
       clearInterval(timer);
       clearInterval(announceTimer);
       await server.close();

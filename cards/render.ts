@@ -34,6 +34,20 @@ function compiled(template: object): Template {
 }
 
 /**
+ * Compiles a template now, so that its first render does not pay for it (bot/warm-up.ts: the
+ * approval card's compile was ≈ 75 ms, paid by the first Approve click of a burst and every click
+ * queued behind it, issue 13).
+ */
+export function precompile(template: object): void {
+  compiled(template);
+}
+
+/** Whether a template is compiled already (tests of the warm-up). */
+export function isCompiled(template: object): boolean {
+  return COMPILED.has(template);
+}
+
+/**
  * Card renderers treat `<word>` as an HTML tag and drop it, so placeholders in usage lines are
  * shown with single guillemets instead: `/logs <run>` becomes `/logs ‹run›`.
  */

@@ -91,6 +91,15 @@ export class AciClient {
     this.logger = (o.logger ?? silentLogger).child({ service: 'aci' });
   }
 
+  /**
+   * Builds the SDK client now (loading its package, ≈ 0.1–0.2 s), without any call: the bot's
+   * warm-up does this once it is idle, so the first deploy after an approval does not block the
+   * event loop for it while other clicks wait (bot/warm-up.ts).
+   */
+  warm(): void {
+    void this.sdk;
+  }
+
   /** The SDK client, built at its first use (the package loads then). */
   private get sdk(): ContainerInstanceManagementClient {
     if (this.client) return this.client;

@@ -5,6 +5,7 @@ import { backoffDelayMs, isRetryableStatus, defaultRetryOptions, serverRequested
 import type { Logger } from '../logger';
 import { silentLogger } from '../logger';
 import { credentialFailureIsTransient } from '../identity/credential-failure';
+import { undiciTransport, type Transport, type TransportResponse } from './undici-transport';
 
 /** Per-call options, Azure SDK style. */
 export interface OperationOptions {
@@ -27,7 +28,7 @@ export interface HttpRequestSpec {
 
 export interface HttpResponse<T> {
   status: number;
-  headers: Headers;
+  headers: TransportResponse['headers'];
   body: T;
   requestId: string | undefined;
 }
@@ -45,8 +46,8 @@ export interface HttpPipelineOptions {
   parseError?: ErrorBodyParser;
   requestIdHeaders?: readonly string[];
   userAgent?: string;
-  /** Injectable for tests of the policy itself. */
-  fetchImpl?: typeof fetch;
+  /** The HTTP client (default: undici's request, ./undici-transport); tests of the policy itself pass a scripted `fetch`. */
+  fetchImpl?: Transport;
   random?: () => number;
   /** The wait between attempts; injectable so a test can see the delay chosen without waiting it. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -82,7 +83,7 @@ export class HttpPipeline {
   private readonly parseError: ErrorBodyParser;
   private readonly requestIdHeaders: readonly string[];
   private readonly userAgent: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: Transport;
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -96,7 +97,7 @@ export class HttpPipeline {
     this.parseError = options.parseError ?? genericErrorParser;
     this.requestIdHeaders = options.requestIdHeaders ?? DEFAULT_REQUEST_ID_HEADERS;
     this.userAgent = options.userAgent ?? 'mlops-chatops/0.1';
-    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.fetchImpl = options.fetchImpl ?? undiciTransport;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? sleep;
   }
@@ -152,7 +153,7 @@ export class HttpPipeline {
       const res = await this.fetchImpl(url, { method: spec.method, headers, ...(body !== undefined ? { body } : {}), signal: controller.signal });
       const text = await res.text();
       const requestId = this.requestId(res.headers);
-      if (res.ok) {
+      if (res.status >= 200 && res.status <= 299) {
         let parsed: unknown = text;
         if ((spec.responseType ?? 'json') === 'json') {
           try {
@@ -221,7 +222,7 @@ export class HttpPipeline {
     }
   }
 
-  private requestId(headers: Headers): string | undefined {
+  private requestId(headers: TransportResponse['headers']): string | undefined {
     for (const h of this.requestIdHeaders) {
       const v = headers.get(h);
       if (v) return v;
