@@ -24,7 +24,9 @@ beforeAll(async () => {
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       const h = handlers.shift();
       if (!h) {
-        res.writeHead(500).end('no handler');
+        // Not chained: restify replaces writeHead for the whole worker with one that returns undefined.
+        res.writeHead(500);
+        res.end('no handler');
         return;
       }
       h(Object.assign(req, { body }), res);

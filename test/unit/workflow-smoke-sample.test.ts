@@ -14,7 +14,9 @@ describe('postSample', () => {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         seen = { method: req.method, headers: req.headers, body };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
+        // Not chained: restify replaces writeHead for the whole worker with one that returns undefined.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(answer);
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
