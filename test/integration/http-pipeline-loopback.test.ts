@@ -232,3 +232,29 @@ describe('HttpPipeline over loopback: credentials and the caller signal', () => 
     expect(remove).toHaveBeenCalledWith('abort', expect.any(Function));
   });
 });
+
+describe('HttpPipeline over loopback: the HTTP client (undici)', () => {
+  it('follows a redirect, as fetch did, and reads the answer where it leads', async () => {
+    handlers.push(reply(302, '', { location: `${base}/moved` }), reply(200, { here: true }));
+    const res = await pipeline().send<{ here: boolean }>('op', { method: 'GET', path: '/old' });
+    expect(res.body).toEqual({ here: true });
+    expect(seen.map((s) => s.url)).toEqual(['/old', '/moved']);
+  });
+
+  it('takes every 2xx as a success, 299 included, and a 300 without a Location as an error', async () => {
+    handlers.push(reply(299, { odd: 1 }));
+    expect((await pipeline().send('op', { method: 'GET', path: '/x' })).status).toBe(299);
+    handlers.push(reply(300, { error_code: 'MULTIPLE', message: 'choose' }));
+    expect(await errorOf(pipeline({ retry: { maxRetries: 0 } }).send('op', { method: 'GET', path: '/x' }))).toMatchObject({ status: 300 });
+  });
+
+  it('reads a header sent twice as its values joined by ", ", as fetch did', async () => {
+    handlers.push((_req, res) => {
+      res.setHeader('x-twice', ['a', 'b']);
+      res.setHeader('content-type', 'application/json');
+      res.end('{}');
+    });
+    const res = await pipeline().send('op', { method: 'GET', path: '/x' });
+    expect(res.headers.get('x-twice')).toBe('a, b');
+  });
+});
