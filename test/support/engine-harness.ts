@@ -173,6 +173,28 @@ export const story = {
     h.world.jobs.set(jobId, { state: { phase: 'terminated', lifeCycleState: 'TERMINATED', result: 'SUCCESS', terminal: true }, output: { training: { mlflowRunId: `mlf-${version}`, modelVersion: version, experimentId: '1', modelName: undefined } } });
     await h.engine.advance(id);
   },
+  /** A /deploy of `version` to staging by Alex that passed there (deployed, smoke test passed); its run id. */
+  async passedStaging(h: EngineHarness, version: string): Promise<string> {
+    const res = await h.engine.startDeploy({ model: 'fashion-cnn', version, requester: ALEX, conversationId: 'conv-1' });
+    if (!res.ok) throw new Error(JSON.stringify(res.refusal));
+    await h.settle(res.run.id);
+    story.groupRuns(h, 'fashion-cnn-staging');
+    const run = await h.engine.advance(res.run.id);
+    if (run?.status !== 'succeeded') throw new Error(`staging run ${res.run.id} is ${run?.status}`);
+    return res.run.id;
+  },
+  /** A /deploy of `version` to production by Alex, created; its steps are left to the test. */
+  async toProduction(h: EngineHarness, version: string): Promise<string> {
+    const res = await h.engine.startDeploy({ model: 'fashion-cnn', version, env: 'production', requester: ALEX, conversationId: 'conv-1' });
+    if (!res.ok) throw new Error(JSON.stringify(res.refusal));
+    return res.run.id;
+  },
+  /** A production deploy of `version` (which passed staging), taken to its approval. */
+  async waitingInProduction(h: EngineHarness, version: string): Promise<string> {
+    const run = await h.settle(await story.toProduction(h, version));
+    if (run.status !== 'waiting_approval') throw new Error(`run ${run.id} is ${run.status}`);
+    return run.id;
+  },
   /** The container group `name` runs and answers at http://<name>.example:5001. */
   /** The group provisioned and running, with `over` changing some of its fields (e.g. a state not ready yet). */
   groupRuns(h: EngineHarness, name: string, over: Partial<ContainerGroupState> = {}): void {

@@ -28,16 +28,6 @@ async function put(o: Partial<RunRecord> & { at?: StageRecord['id']; state?: Sta
   });
 }
 
-/** A run of `version` that passed staging (deployed, smoke test passed), through the engine. */
-async function passedStaging(version: string): Promise<string> {
-  const res = await h.engine.startDeploy({ model: 'fashion-cnn', version, requester: ALEX, conversationId: 'conv-1' });
-  if (!res.ok) throw new Error(JSON.stringify(res.refusal));
-  await h.settle(res.run.id);
-  story.groupRuns(h, 'fashion-cnn-staging');
-  const run = await h.engine.advance(res.run.id);
-  if (run?.status !== 'succeeded') throw new Error(`staging run ${res.run.id} is ${run?.status}`);
-  return res.run.id;
-}
 
 describe('refusals by role', () => {
   it('answer each action of someone without the role, and audit who, what, the model, the role needed and the environment', async () => {
@@ -84,7 +74,7 @@ describe('starting runs', () => {
   it('deploys to a later environment, without a version, the one live in the environment before, not the newest registered', async () => {
     const none = await h.engine.startDeploy({ model: 'fashion-cnn', env: 'production', requester: ALEX, conversationId: 'c' });
     expect(none).toMatchObject({ ok: false, refusal: { kind: 'state', message: 'No version of fashion-cnn has passed staging yet, so there is nothing to deploy to production. Nothing was started.' } });
-    await passedStaging('7');
+    await story.passedStaging(h, '7');
     const res = await h.engine.startDeploy({ model: 'fashion-cnn', env: 'production', requester: ALEX, conversationId: 'c' });
     if (!res.ok) throw new Error(JSON.stringify(res.refusal));
     expect(res.message).toBe(`Deploy ${res.run.id} of fashion-cnn to production started.`);
@@ -113,7 +103,7 @@ describe('promotion', () => {
     const waiting = await put({ status: 'waiting_approval', at: 'approval', state: 'waiting', registered: { version: '7' } });
     expect(await h.engine.promote(waiting.id, ALEX, 'c')).toMatchObject({ ok: false, refusal: { message: `Run ${waiting.id} has not passed staging (it is waiting approval); only a version whose smoke test passed there can be promoted.` } });
     // A failed run of a version that passed staging in another run is still not one to promote from.
-    await passedStaging('7');
+    await story.passedStaging(h, '7');
     const failed = await put({ status: 'failed', at: 'smoke', state: 'failed', registered: { version: '7' } });
     expect(await h.engine.promote(failed.id, ALEX, 'c')).toMatchObject({ ok: false, refusal: { message: `Run ${failed.id} has not passed staging (it is failed); only a version whose smoke test passed there can be promoted.` } });
   });
@@ -144,7 +134,7 @@ describe('promotion', () => {
         }),
     });
     for (const v of ['7']) h.world.versions.set(v, { status: 'READY', scoringImage: imageOf(v) });
-    const source = await passedStaging('7');
+    const source = await story.passedStaging(h, '7');
     conflicts = 2;
     const res = await h.engine.promote(source, ALEX, 'c');
     if (!res.ok) throw new Error(JSON.stringify(res.refusal));
@@ -152,7 +142,7 @@ describe('promotion', () => {
     expect(attempts).toBe(3);
     expect((await h.run(source)).promotion).toMatchObject({ env: 'production', runId: res.run.id });
     // Always in conflict: three attempts, no record, and the promoted run still stands.
-    const other = await passedStaging('7');
+    const other = await story.passedStaging(h, '7');
     attempts = 0;
     conflicts = 10;
     const again = await h.engine.promote(other, ALEX, 'c');
@@ -160,7 +150,7 @@ describe('promotion', () => {
     expect(attempts).toBe(3);
     expect((await h.run(other)).promotion).toBeUndefined();
     // Any other failure of the write is not a conflict to retry: it reaches the caller.
-    const third = await passedStaging('7');
+    const third = await story.passedStaging(h, '7');
     attempts = 0;
     fault.broken = new Error('disk full');
     await expect(h.engine.promote(third, ALEX, 'c')).rejects.toThrow('disk full');

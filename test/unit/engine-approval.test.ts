@@ -14,26 +14,10 @@ afterEach(() => h.close());
 const DAY = 24 * 3_600_000;
 const CAROL = { id: 'user-id-5', name: 'Carol', upn: 'approver@contoso.com' };
 
-/** A run of `version` that passed staging (deployed, smoke test passed). */
-async function passedStaging(version: string): Promise<string> {
-  const res = await h.engine.startDeploy({ model: 'fashion-cnn', version, requester: ALEX, conversationId: 'conv-1' });
-  if (!res.ok) throw new Error(JSON.stringify(res.refusal));
-  await h.settle(res.run.id);
-  story.groupRuns(h, 'fashion-cnn-staging');
-  const run = await h.engine.advance(res.run.id);
-  if (run?.status !== 'succeeded') throw new Error(`staging run ${res.run.id} is ${run?.status}`);
-  return res.run.id;
-}
-/** A production deploy of `version` (which passed staging), waiting at its approval. */
-async function waitingInProduction(version: string): Promise<string> {
-  const res = await h.engine.startDeploy({ model: 'fashion-cnn', version, env: 'production', requester: ALEX, conversationId: 'conv-1' });
-  if (!res.ok) throw new Error(JSON.stringify(res.refusal));
-  return (await h.settle(res.run.id)).id;
-}
 
 describe('staging, then production through one approval', () => {
   it('deploys to staging with no approval, and to production once an approver approved the promotion', async () => {
-    const staging = await passedStaging('7');
+    const staging = await story.passedStaging(h, '7');
     expect(await h.stages(staging)).toEqual(['ci:skipped', 'training:skipped', 'registered:succeeded', 'approval:skipped', 'deploy:succeeded', 'smoke:succeeded']);
     const promoted = await h.engine.promote(staging, ALEX, 'conv-2');
     if (!promoted.ok) throw new Error(JSON.stringify(promoted.refusal));
@@ -70,8 +54,8 @@ describe('staging, then production through one approval', () => {
   });
 
   it('rejects: the run ends canceled and nothing reaches production', async () => {
-    await passedStaging('7');
-    const id = await waitingInProduction('7');
+    await story.passedStaging(h, '7');
+    const id = await story.waitingInProduction(h, '7');
     const res = await h.engine.decide(id, MEGAN, 'rejected', 'not today');
     expect(res).toMatchObject({ ok: true, message: 'Rejected. Version 7 of fashion-cnn will not be deployed.' });
     const run = await h.settle(id);
@@ -81,15 +65,15 @@ describe('staging, then production through one approval', () => {
   });
 
   it('rejects without a comment: the stage names who rejected', async () => {
-    await passedStaging('7');
-    const id = await waitingInProduction('7');
+    await story.passedStaging(h, '7');
+    const id = await story.waitingInProduction(h, '7');
     await h.engine.decide(id, MEGAN, 'rejected', '');
     expect((await h.run(id)).stages[3]?.detail).toBe('rejected by Megan Bowen');
   });
 
   it('refuses, and audits, a decision by the requester or by someone who is no approver', async () => {
-    await passedStaging('7');
-    const id = await waitingInProduction('7');
+    await story.passedStaging(h, '7');
+    const id = await story.waitingInProduction(h, '7');
     expect(await h.engine.decide(id, { id: 'user-id-9', name: 'Eve' }, 'approved', '')).toMatchObject({ ok: false, refusal: { kind: 'forbidden' } });
     expect(await h.engine.decide(id, ALEX, 'approved', '')).toMatchObject({ ok: false, refusal: { kind: 'state' } });
     const refusals = (await h.audit(id)).filter((a) => a.outcome === 'refused');
@@ -103,8 +87,8 @@ describe('staging, then production through one approval', () => {
   });
 
   it('expires on the tracker pass after the deadline, not before', async () => {
-    await passedStaging('7');
-    const id = await waitingInProduction('7');
+    await story.passedStaging(h, '7');
+    const id = await story.waitingInProduction(h, '7');
     h.clock.now = T0 + DAY;
     await h.tracker.tick();
     expect((await h.run(id)).status).toBe('waiting_approval');
@@ -119,10 +103,10 @@ describe('staging, then production through one approval', () => {
   });
 
   it('makes an older pending approval of the same environment stale when a newer one opens', async () => {
-    await passedStaging('6');
-    await passedStaging('7');
-    const older = await waitingInProduction('6');
-    const newer = await waitingInProduction('7');
+    await story.passedStaging(h, '6');
+    await story.passedStaging(h, '7');
+    const older = await story.waitingInProduction(h, '6');
+    const newer = await story.waitingInProduction(h, '7');
     const run = await h.run(older);
     expect(run.status).toBe('canceled');
     expect(run.approval?.state).toBe('stale');
@@ -141,8 +125,8 @@ describe('an approval that needs two people', () => {
   });
 
   it('records the first approval and deploys after the second', async () => {
-    await passedStaging('7');
-    const id = await waitingInProduction('7');
+    await story.passedStaging(h, '7');
+    const id = await story.waitingInProduction(h, '7');
     expect((await h.run(id)).stages[3]?.detail).toBe('2 approvals needed');
     expect(await h.engine.decide(id, MEGAN, 'approved', '')).toMatchObject({ ok: true, message: 'Your approval is recorded (1 of 2).' });
     let run = await h.settle(id);

@@ -38,27 +38,6 @@ beforeEach(() => {
 });
 afterEach(() => h.close());
 
-async function passedStaging(version: string): Promise<string> {
-  const res = await h.engine.startDeploy({ model: 'fashion-cnn', version, requester: ALEX, conversationId: 'conv-1' });
-  if (!res.ok) throw new Error(JSON.stringify(res.refusal));
-  await h.settle(res.run.id);
-  story.groupRuns(h, 'fashion-cnn-staging');
-  const run = await h.engine.advance(res.run.id);
-  if (run?.status !== 'succeeded') throw new Error(`staging run ${res.run.id} is ${run?.status}`);
-  return res.run.id;
-}
-/** A production deploy of `version`, created; its steps are left to the test. */
-async function toProduction(version: string): Promise<string> {
-  const res = await h.engine.startDeploy({ model: 'fashion-cnn', version, env: 'production', requester: ALEX, conversationId: 'conv-1' });
-  if (!res.ok) throw new Error(JSON.stringify(res.refusal));
-  return res.run.id;
-}
-async function waitingInProduction(version: string): Promise<string> {
-  const id = await toProduction(version);
-  const run = await h.settle(id);
-  if (run.status !== 'waiting_approval') throw new Error(`run ${id} is ${run.status}`);
-  return id;
-}
 
 describe('steps in the background', () => {
   it('logs a background step that failed, with the run and the error', async () => {
@@ -73,8 +52,8 @@ describe('steps in the background', () => {
   });
 
   it('deploys an approved run at once, without waiting for the tracker', async () => {
-    await passedStaging('7');
-    const id = await waitingInProduction('7');
+    await story.passedStaging(h, '7');
+    const id = await story.waitingInProduction(h, '7');
     const puts = h.rec.ops('aci.put').length;
     expect(await h.engine.decide(id, MEGAN, 'approved', '')).toMatchObject({ ok: true });
     await waitUntil('the production deploy', () => h.rec.ops('aci.put').length > puts, 5_000);
@@ -91,7 +70,7 @@ describe('steps in the background', () => {
   });
 
   it("tells the promoting code's listeners of the source run's promotion record", async () => {
-    const staging = await passedStaging('7');
+    const staging = await story.passedStaging(h, '7');
     const promoted = await h.engine.promote(staging, ALEX, 'c');
     expect(promoted.ok).toBe(true);
     expect(h.persisted.filter((r) => r.id === staging && r.promotion !== undefined)).toHaveLength(1);
@@ -107,16 +86,16 @@ describe('superseding older approvals of the same target', () => {
       model: 'other-model', target: 'production', kind: 'deploy', params: {}, branch: 'main', requester: ALEX, conversationId: 'c', status: 'waiting_approval', stages, metrics: [],
       registered: { version: '1' }, approval: { required: 1, expiresAt: '2026-11-27T10:00:00.000Z', decisions: [], state: 'pending' }, createdAt: '2026-11-26T09:00:00.000Z', updatedAt: '2026-11-26T09:00:00.000Z',
     } as unknown as Omit<RunRecord, 'id' | 'version'>);
-    await passedStaging('7');
-    await waitingInProduction('7');
+    await story.passedStaging(h, '7');
+    await story.waitingInProduction(h, '7');
     expect(await pendingOf(other.id)).toBe('pending');
   });
 
   it('re-reads an older run before superseding it: one approved meanwhile stays approved', async () => {
-    await passedStaging('6');
-    await passedStaging('7');
-    const older = await waitingInProduction('6');
-    const newer = await toProduction('7');
+    await story.passedStaging(h, '6');
+    await story.passedStaging(h, '7');
+    const older = await story.waitingInProduction(h, '6');
+    const newer = await story.toProduction(h, '7');
     hook = async (run, inner) => {
       if (run.id !== older || run.approval?.state !== 'stale') return;
       hook = undefined;
@@ -131,16 +110,16 @@ describe('superseding older approvals of the same target', () => {
   });
 
   it('tries three times through conflicts, and fails the step on any other failure', async () => {
-    await passedStaging('6');
-    await passedStaging('7');
-    const older = await waitingInProduction('6');
+    await story.passedStaging(h, '6');
+    await story.passedStaging(h, '7');
+    const older = await story.waitingInProduction(h, '6');
     let attempts = 0;
     hook = (run) => {
       if (run.id !== older || run.approval?.state !== 'stale') return;
       attempts += 1;
       throw new VersionConflictError(run.id, run.version);
     };
-    const newer = await toProduction('7');
+    const newer = await story.toProduction(h, '7');
     await h.settle(newer);
     expect(attempts).toBe(3);
     expect(await pendingOf(older)).toBe('pending');
@@ -148,8 +127,8 @@ describe('superseding older approvals of the same target', () => {
     hook = (run) => {
       if (run.id === older && run.approval?.state === 'stale') throw new Error('disk full');
     };
-    await passedStaging('6');
-    const third = await toProduction('6');
+    await story.passedStaging(h, '6');
+    const third = await story.toProduction(h, '6');
     // The step that opens the approval fails, and with it the run, at its approval stage.
     expect((await h.settle(third)).failure).toEqual({ stage: 'approval', system: 'Teams', message: 'disk full', logTail: [] });
   });
@@ -157,16 +136,16 @@ describe('superseding older approvals of the same target', () => {
 
 describe('answers to decisions', () => {
   it('tells someone without the role that the run was already decided, rather than that they may not', async () => {
-    await passedStaging('7');
-    const id = await waitingInProduction('7');
+    await story.passedStaging(h, '7');
+    const id = await story.waitingInProduction(h, '7');
     await h.engine.decide(id, MEGAN, 'approved', '');
     const eve = await h.engine.decide(id, { id: 'user-id-9', name: 'Eve' }, 'approved', '');
     expect(eve).toMatchObject({ ok: false, refusal: { kind: 'state', message: expect.stringMatching(/^Already approved by Megan Bowen/) as string } });
   });
 
   it('lets a decision write that fails for another reason than a conflict reach the caller', async () => {
-    await passedStaging('7');
-    const id = await waitingInProduction('7');
+    await story.passedStaging(h, '7');
+    const id = await story.waitingInProduction(h, '7');
     hook = (run) => {
       if ((run.approval?.decisions.length ?? 0) > 0) throw new Error('disk full');
     };
