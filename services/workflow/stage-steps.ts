@@ -26,13 +26,43 @@ export interface StepDeps {
   smokeTest: (url: string, sample: unknown, timeoutMs: number) => Promise<{ status: number; latencyMs: number; body: string }>;
   /** What the scoring container needs to pull its image and download its model (scoring-container.ts). */
   scoring: ScoringRoute;
-  /** Runtime keys are resolved once per process and GPU flag: the list changes with workspace upgrades, not per run. */
-  runtimeCache: Map<boolean, string>;
+  /**
+   * Runtime keys are resolved once per process and GPU flag: the list changes with workspace
+   * upgrades, not per run. The answer is kept as a promise, so runs that start training together
+   * share one request (a failed one is dropped, and the next run asks again).
+   */
+  runtimeCache: Map<boolean, Promise<string>>;
   /** Notification destinations the training runs report to (jobs.on_start/on_success/on_failure webhooks); filled at start-up. */
   webhookDestinationIds?: readonly string[];
 }
 
 const MAX_LOG_LINES = 200;
+
+/** The ML runtime for a GPU flag, asked of Databricks once per process (StepDeps.runtimeCache). */
+function mlRuntime(databricks: DatabricksClient, cache: StepDeps['runtimeCache'], gpu: boolean): Promise<string> {
+  let runtime = cache.get(gpu);
+  if (!runtime) {
+    const asked = databricks.listSparkVersions().then((versions) => resolveMlRuntime(versions, { gpu }).key);
+    cache.set(gpu, asked);
+    asked.catch(() => {
+      if (cache.get(gpu) === asked) cache.delete(gpu);
+    });
+    runtime = asked;
+  }
+  return runtime;
+}
+
+/**
+ * The runs/submit idempotency token of a run's training: Databricks answers a submit whose token a
+ * run already has with that run (the API reference, `idempotency_token`), so a submit repeated
+ * after a timeout or a restart starts nothing new. Run ids are only unique within one bot store:
+ * a second bot (a staging bot, a store moved or started afresh) on the same workspace has an
+ * `r-1` too, so the token also holds the run's creation time (stored with the run, so the same on
+ * every retry), and another store's `r-1` gets a run of its own.
+ */
+export function trainingRunToken(run: Pick<RunRecord, 'id' | 'createdAt'>): string {
+  return `mlops-${run.id}-${Date.parse(run.createdAt).toString(36)}`;
+}
 
 function model(run: RunRecord, deps: StepDeps): ModelConfig {
   const m = deps.models[run.model];
@@ -110,13 +140,9 @@ export async function stepTraining(run: RunRecord, deps: StepDeps): Promise<Tran
     return t;
   }
   if (run.training?.databricksRunId === undefined) {
-    let runtime = deps.runtimeCache.get(m.training.gpu);
-    if (!runtime) {
-      runtime = resolveMlRuntime(await deps.databricks.listSparkVersions(), { gpu: m.training.gpu }).key;
-      deps.runtimeCache.set(m.training.gpu, runtime);
-    }
+    const runtime = await mlRuntime(deps.databricks, deps.runtimeCache, m.training.gpu);
     const numeric = Object.fromEntries(Object.entries(run.params).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
-    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ci?.commit ? { commit: run.ci.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: `mlops-${run.id}`, webhookDestinationIds: [...(deps.webhookDestinationIds ?? [])] });
+    const spec = buildTrainingRunSpec({ infra: deps.infra, modelName: m.registeredModel, registry: m.registry, ...(run.ci?.commit ? { commit: run.ci.commit } : {}), sparkVersion: runtime, gpu: m.training.gpu, parameters: numeric, runName: `${run.model} ${run.id}`, idempotencyToken: trainingRunToken(run), webhookDestinationIds: [...(deps.webhookDestinationIds ?? [])] });
     const poller = await deps.databricks.beginSubmitRun(spec);
     const dr = await poller.poll();
     (t.run.training ??= {}).databricksRunId = dr.runId;

@@ -5,8 +5,7 @@ import { ALEX, MEGAN, startWorkflowHarness, started, type WorkflowHarness } from
  * through the shipped environments: staging (no approval), then the card's Promote to production.
  * A good smoke test marks the version the way that registry supports: the environment's stage
  * (Staging, Production), archiving the version that held it; it has no aliases. (Unity Catalog's
- * alias: workflow-happy.test.ts.) Its own file: one sandbox per process, and runs/submit
- * idempotency tokens are per bot store.
+ * alias: workflow-happy.test.ts.) Its own file: one sandbox per process.
  */
 async function trainAndPromote(h: WorkflowHarness): Promise<string> {
   const run = await started(h.engine.startTrain({ model: 'fashion-cnn', params: { epochs: 2 }, requester: ALEX, conversationId: 'c' }));

@@ -1,5 +1,6 @@
 import { engineHarness, story, T0, type EngineHarness } from '../support/engine-harness';
 import { fatal, transient } from '../support/engine-harness.clients';
+import { trainingRunToken } from '../../services/workflow/stage-steps';
 
 /** The training stage (stage-steps.stepTraining) through the real engine, against a recording Databricks stand-in. */
 let h: EngineHarness;
@@ -21,7 +22,7 @@ describe('the training stage', () => {
   it('submits one run with the resolved runtime, the commit, an idempotency token and the webhook destinations', async () => {
     const id = await inTraining();
     const [[spec]] = h.rec.argsOf('databricks.submit') as [[Record<string, unknown>]];
-    expect(spec).toMatchObject({ run_name: `fashion-cnn ${id}`, idempotency_token: `mlops-${id}`, webhook_notifications: { on_start: [{ id: 'dest-1' }] } });
+    expect(spec).toMatchObject({ run_name: `fashion-cnn ${id}`, idempotency_token: `mlops-${id}-${T0.toString(36)}`, webhook_notifications: { on_start: [{ id: 'dest-1' }] } });
     expect(JSON.stringify(spec)).toContain(`"spark_version":"${RUNTIME}"`);
     expect(JSON.stringify(spec)).toContain(':abc123"');
     // Booleans go to Databricks as text; numbers stay numbers.
@@ -37,6 +38,31 @@ describe('the training stage', () => {
     await inTraining();
     expect(h.rec.ops('databricks.listSparkVersions')).toHaveLength(1);
     expect(h.rec.ops('databricks.submit')).toHaveLength(2);
+  });
+
+  it('asks once for runs that start training together, and asks again after a failed answer', async () => {
+    const ids = [await h.train(), await h.train(), await h.train()];
+    for (const id of ids) h.world.builds.set((await h.run(id)).ci?.devopsRunId ?? -1, { state: 'completed', result: 'succeeded', sourceVersion: 'abc123' });
+    h.rec.failNext('databricks.listSparkVersions', transient('databricks', 'clusters.sparkVersions'));
+    await Promise.all(ids.map((id) => h.engine.advance(id)));
+    // One request, shared by the three, failed: none of them has submitted.
+    expect(h.rec.ops('databricks.listSparkVersions')).toHaveLength(1);
+    expect(h.rec.ops('databricks.submit')).toHaveLength(0);
+    await Promise.all(ids.map((id) => h.engine.advance(id)));
+    expect(h.rec.ops('databricks.listSparkVersions')).toHaveLength(2);
+    expect(h.rec.ops('databricks.submit')).toHaveLength(3);
+    for (const id of ids) expect((await h.run(id)).training?.runtime).toBe(RUNTIME);
+  });
+
+  it('gives every run its own submit token, which a retried submit of the same run repeats', () => {
+    const created = new Date(T0).toISOString();
+    const token = trainingRunToken({ id: 'r-1', createdAt: created });
+    expect(token).toBe(trainingRunToken({ id: 'r-1', createdAt: created }));
+    // Another bot store's r-1 (run ids are per store) and this store's r-2 are other runs.
+    expect(trainingRunToken({ id: 'r-1', createdAt: new Date(T0 + 1).toISOString() })).not.toBe(token);
+    expect(trainingRunToken({ id: 'r-2', createdAt: created })).not.toBe(token);
+    // Databricks takes at most 64 characters: the largest run id the commands accept fits.
+    expect(trainingRunToken({ id: 'r-999999999999', createdAt: '2999-12-31T23:59:59.999Z' }).length).toBeLessThanOrEqual(64);
   });
 
   it('shows the life cycle while the run goes, stores nothing when nothing changed', async () => {
