@@ -23,7 +23,7 @@ export type SubjectReady =
   | { role: 'bot'; url: string; runningId: string; approvalIds: string[] };
 
 /** Parent → bot: how many of the seeded runs are approved (asked after the Approve clicks). */
-export type SubjectRequest = { kind: 'approved' } | { kind: 'cpu' } | { kind: 'profile'; phase: string | undefined } | { kind: 'stop' };
+export type SubjectRequest = { kind: 'approved' } | { kind: 'cpu' } | { kind: 'speed'; speed: number } | { kind: 'profile'; phase: string | undefined } | { kind: 'stop' };
 
 function send(message: unknown): void {
   process.send?.(message);
@@ -47,6 +47,12 @@ async function main(role: string | undefined): Promise<void> {
       // The tracking part's backends: the sandbox alone, at the clock speed the part chose.
       const sandbox = await startSandbox({ clock: new SandboxClock(Number(process.env.BENCH_SANDBOX_SPEED ?? 1)) });
       close = () => sandbox.close();
+      // The part sets the clock before each phase (same sandbox, another speed).
+      onRequest = async (r) => {
+        if (r.kind !== 'speed') return;
+        sandbox.clock.setSpeed(r.speed);
+        send({ speed: sandbox.clock.speed });
+      };
       send({ role, env: sandbox.env } satisfies SubjectReady);
       break;
     }
