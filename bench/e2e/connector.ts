@@ -9,15 +9,23 @@ import type { AddressInfo } from 'node:net';
 export interface BenchConnector {
   url: string;
   posts: number;
+  /** Keeps the body of the next POST (the card-echo baseline copies the bot's /status reply). */
+  captureNext(): Promise<unknown>;
   close(): Promise<void>;
 }
 
 export async function startBenchConnector(): Promise<BenchConnector> {
   let n = 0;
   const state = { posts: 0 };
+  let capture: ((body: unknown) => void) | undefined;
   const server: Server = createServer((req, res) => {
-    req.resume();
+    const keep = req.method === 'POST' ? capture : undefined;
+    if (keep) capture = undefined;
+    const chunks: Buffer[] = [];
+    if (keep) req.on('data', (c: Buffer) => chunks.push(c));
+    else req.resume();
     req.on('end', () => {
+      keep?.(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       res.setHeader('content-type', 'application/json');
       if (req.method === 'GET') return res.end(JSON.stringify({ members: [] }));
       state.posts += 1;
@@ -31,6 +39,7 @@ export async function startBenchConnector(): Promise<BenchConnector> {
     get posts() {
       return state.posts;
     },
+    captureNext: () => new Promise((resolve) => void (capture = resolve)),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

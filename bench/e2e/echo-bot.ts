@@ -1,15 +1,19 @@
-import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity } from 'botbuilder';
 import * as restify from 'restify';
 
 /**
  * The baseline: botbuilder's echo bot sample on restify with authentication off, as small as a
  * bot gets. Run as a script it listens on PORT (0: any) and prints its URL (cold-start figure).
+ * With `reply`, it answers every message with that activity instead (the card-echo baseline: the
+ * same card the bot's /status sends, built once).
  */
-export async function startEchoBot(port = 0): Promise<{ url: string; close(): Promise<void> }> {
+export async function startEchoBot(port = 0, reply?: Partial<Activity>): Promise<{ url: string; close(): Promise<void> }> {
   const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: '', MicrosoftAppPassword: '' }));
   const bot = new ActivityHandler();
   bot.onMessage(async (ctx, next) => {
-    await ctx.sendActivity(`Echo: ${ctx.activity.text ?? ''}`);
+    // A new activity per turn around the same card content, as the bot's replies are built
+    // (botbuilder fills in the addressing of the activity it is given).
+    await ctx.sendActivity(reply ? { ...reply, attachments: reply.attachments?.map((a) => ({ ...a })) } : `Echo: ${ctx.activity.text ?? ''}`);
     await next();
   });
   const server = restify.createServer();

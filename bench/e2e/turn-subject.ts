@@ -3,10 +3,12 @@
  * the bot, the echo bot, the backends and the load generator each have their own event loop:
  * - `backends`: the sandbox (Azure stand-ins) and the fake Bot Connector both bots reply to;
  * - `sandbox`: the sandbox alone, clock BENCH_SANDBOX_SPEED (the tracking part);
- * - `echo`: the echo bot;
+ * - `echo`: the echo bot; `card-echo`: the echo bot answering every message with BENCH_ECHO_REPLY
+ *   (the activity the bot sent for /status, copied at the connector);
  * - `bot`: the real bot on those backends, with the runs /status and Approve use stored in it.
  * Each sends one `ready` message with what the parent needs, and stops on `stop`.
  */
+import type { Activity } from 'botbuilder';
 import { startSandbox } from '../../sandbox/sandbox';
 import { SandboxClock } from '../../sandbox/common/clock';
 import { startBenchConnector } from './connector';
@@ -14,16 +16,17 @@ import { startEchoBot } from './echo-bot';
 import { seededRun, startBotUnderTest } from './bot-under-test';
 import { PhaseProfiler } from './profile';
 
-export type SubjectRole = 'backends' | 'sandbox' | 'echo' | 'bot';
+export type SubjectRole = 'backends' | 'sandbox' | 'echo' | 'card-echo' | 'bot';
 
 export type SubjectReady =
   | { role: 'backends'; env: Record<string, string>; connectorUrl: string }
   | { role: 'sandbox'; env: Record<string, string> }
   | { role: 'echo'; url: string }
+  | { role: 'card-echo'; url: string }
   | { role: 'bot'; url: string; runningId: string; approvalIds: string[] };
 
 /** Parent → bot: how many of the seeded runs are approved (asked after the Approve clicks). */
-export type SubjectRequest = { kind: 'approved' } | { kind: 'cpu' } | { kind: 'speed'; speed: number } | { kind: 'profile'; phase: string | undefined } | { kind: 'stop' };
+export type SubjectRequest = { kind: 'approved' } | { kind: 'cpu' } | { kind: 'speed'; speed: number } | { kind: 'captureNext' } | { kind: 'profile'; phase: string | undefined } | { kind: 'stop' };
 
 function send(message: unknown): void {
   process.send?.(message);
@@ -39,6 +42,10 @@ async function main(role: string | undefined): Promise<void> {
       close = async () => {
         await connector.close();
         await sandbox.close();
+      };
+      // The body of the next POST the connector gets, sent to the parent when it arrives.
+      onRequest = async (r) => {
+        if (r.kind === 'captureNext') send({ captured: await connector.captureNext() });
       };
       send({ role, env: sandbox.env, connectorUrl: connector.url } satisfies SubjectReady);
       break;
@@ -58,6 +65,13 @@ async function main(role: string | undefined): Promise<void> {
     }
     case 'echo': {
       const echo = await startEchoBot();
+      close = () => echo.close();
+      send({ role, url: echo.url } satisfies SubjectReady);
+      break;
+    }
+    case 'card-echo': {
+      // The echo bot answering with the card the bot's /status sends for its running run.
+      const echo = await startEchoBot(0, JSON.parse(process.env.BENCH_ECHO_REPLY ?? '{}') as Partial<Activity>);
       close = () => echo.close();
       send({ role, url: echo.url } satisfies SubjectReady);
       break;

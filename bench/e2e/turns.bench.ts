@@ -1,7 +1,7 @@
 import { drive, median, percentile, postOnce, teamsInvoke, teamsMessage, type LoadResult } from './load';
 import { MEGAN } from './bot-under-test';
 import type { Figure } from './figure';
-import { ask, forkSubject } from './subject';
+import { ask, forkSubject, type Subject } from './subject';
 
 const CONNECTIONS = 50;
 
@@ -73,6 +73,12 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
       figures.push({ name: `${label} CPU per turn, bot / echo (info)`, value: midpoint(cpuRatios), target: { info: true }, unit: 'x', detail: `${midpoint(cpu.bot).toFixed(2)} ms vs ${midpoint(cpu.echo).toFixed(2)} ms; per pair ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}` });
     }
 
+    // /status against the echo bot answering with the same card (info): the echo bot's reply is
+    // one line, /status's a run card of several KB, and sending the card alone costs more than the
+    // echo's whole turn (docs/performance.md, fourth round). This pair shows what the bot spends
+    // beyond sending what it sends.
+    figures.push(...(await cardEchoFigures({ rounds: o.rounds, load, warm, connector: connector.url, bot: bot.url, botP, backends, status: `/status ${bot.runningId}` })));
+
     // /train: acknowledged with its card; the backend calls happen after the answer.
     const trainMs: number[] = [];
     const echoMs: number[] = [];
@@ -114,5 +120,37 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
     await botP.stop();
     await echoP.stop();
     await backends.stop();
+  }
+}
+
+/** Turn figures of /status against the card-echo baseline (turn-subject role `card-echo`). */
+async function cardEchoFigures(o: { rounds: number; load: { connections: number; durationMs: number }; warm: { connections: number; durationMs: number }; connector: string; bot: string; botP: Subject<'bot'>; backends: Subject<'backends'>; status: string }): Promise<Figure[]> {
+  const captured = ask<{ captured: Record<string, unknown> }>(o.backends.child, { kind: 'captureNext' });
+  await postOnce(o.bot, teamsMessage(o.connector, o.status, 30_000));
+  const { captured: sent } = await captured;
+  if (!Array.isArray(sent.attachments) || sent.attachments.length !== 1) throw new Error(`bench: the bot's /status reply has no card: ${JSON.stringify(sent).slice(0, 300)}`);
+  const reply = { type: 'message', text: sent.text, attachments: sent.attachments, ...(sent.inputHint ? { inputHint: sent.inputHint } : {}) };
+  const cardEcho = await forkSubject('card-echo', { BENCH_ECHO_REPLY: JSON.stringify(reply) });
+  try {
+    await drive(cardEcho.ready.url, (i) => teamsMessage(o.connector, o.status, i), o.warm);
+    await drive(o.bot, (i) => teamsMessage(o.connector, o.status, i), o.warm);
+    const cpu = { bot: [] as number[], echo: [] as number[] };
+    const round = async (which: 'bot' | 'echo'): Promise<LoadResult> => {
+      const child = which === 'bot' ? o.botP.child : cardEcho.child;
+      const before = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
+      const r = await drive(which === 'bot' ? o.bot : cardEcho.ready.url, (i) => teamsMessage(o.connector, o.status, i), o.load);
+      const after = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
+      cpu[which].push((after.user + after.system - before.user - before.system) / 1000 / Math.max(1, r.count));
+      return r;
+    };
+    const pairs = await paired(o.rounds, () => round('bot'), () => round('echo'));
+    const cpuRatios = cpu.bot.map((b, i) => b / (cpu.echo[i] ?? NaN));
+    const size = Buffer.byteLength(JSON.stringify(reply));
+    return [
+      { name: '/status turns/s, bot / echo sending the same card (info)', value: median(pairs.map(([b, e]) => b.perSecond / e.perSecond)), target: { info: true }, unit: 'x', detail: `bot ${median(pairs.map(([b]) => b.perSecond)).toFixed(0)}/s, card echo ${median(pairs.map(([, e]) => e.perSecond)).toFixed(0)}/s; reply ${size} bytes; per pair ${pairs.map(([b, e]) => (b.perSecond / e.perSecond).toFixed(2)).join(', ')}` },
+      { name: '/status CPU per turn, bot / echo sending the same card (info)', value: midpoint(cpuRatios), target: { info: true }, unit: 'x', detail: `${midpoint(cpu.bot).toFixed(2)} ms vs ${midpoint(cpu.echo).toFixed(2)} ms; per pair ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}` },
+    ];
+  } finally {
+    await cardEcho.stop();
   }
 }
