@@ -1,4 +1,6 @@
 import { approvalCard } from '../cards/approval.card';
+import { deepFreeze } from '../services/deep-freeze';
+import { StampedCache } from '../services/store/stamped-cache';
 import type { AdaptiveCard } from '../cards/render';
 import { runCard } from '../cards/run.card';
 import type { PersonView } from '../cards/views';
@@ -26,7 +28,27 @@ export interface RunCardWriterDeps {
  * reply records it with `record`; the dispatcher posts or updates it with `show`.
  */
 export class RunCardWriter {
-  constructor(private readonly deps: RunCardWriterDeps) {}
+  /**
+   * Runs and history pages read for cards, kept while the store is unchanged (StampedCache). They
+   * are shared by every turn that reads them until then, so they are frozen: a card is built from
+   * them, nothing writes to them.
+   */
+  private readonly runsRead: StampedCache<RunRecord | undefined>;
+  private readonly historyRead: StampedCache<readonly RunRecord[]>;
+
+  constructor(private readonly deps: RunCardWriterDeps) {
+    const stamp = deps.runs.changeStamp?.bind(deps.runs);
+    this.runsRead = new StampedCache(stamp);
+    this.historyRead = new StampedCache(stamp);
+  }
+
+  /**
+   * The stored run, to show (the /status card): read and parsed once while the store is
+   * unchanged, then the same frozen record. Not for a transition: the engine reads its own copy.
+   */
+  async stored(id: string): Promise<RunRecord | undefined> {
+    return this.runsRead.get(id, async () => deepFreeze(await this.deps.runs.getRun(id)));
+  }
 
   async card(run: RunRecord): Promise<AdaptiveCard> {
     const m = this.deps.models?.[run.model];
@@ -38,7 +60,7 @@ export class RunCardWriter {
     const live = new Map<string, RunRecord>();
     if (names.length > 1) {
       for (const name of names) {
-        const found = (await this.succeededIn(run.model, name, (rs) => rs.some(isLive))).find(isLive);
+        const found = (await this.succeededIn('live', run.model, name, (rs) => rs.some(isLive))).find(isLive);
         if (found) live.set(name, found);
       }
     }
@@ -47,7 +69,7 @@ export class RunCardWriter {
     const promote = next && version && run.status === 'succeeded' && !run.promotion && run.kind !== 'relay' ? { version, env: next.name } : undefined;
     return runCard({
       ...runCardView(run, this.deps.now(), { environments: environmentViews(run, names, live), ...(promote ? { promote } : {}) }),
-      ...(offersRollback ? rollbackOffer(run, await this.succeededIn(run.model, run.target, (rs) => rollbackTarget(rs, run.target) !== undefined)) : {}),
+      ...(offersRollback ? rollbackOffer(run, await this.succeededIn('rollback', run.model, run.target, (rs) => rollbackTarget(rs, run.target) !== undefined)) : {}),
       ...this.dashboardUrl(run.id),
     });
   }
@@ -55,8 +77,13 @@ export class RunCardWriter {
   /**
    * The succeeded runs of one model in one environment, newest first, read in pages of 1, 8, then
    * 64 until `enough` holds for what was read or none are left: the same answer as reading them all.
+   * Kept per purpose (`enough`) while the store is unchanged.
    */
-  private async succeededIn(model: string, target: string, enough: (runs: readonly RunRecord[]) => boolean): Promise<RunRecord[]> {
+  private async succeededIn(purpose: 'live' | 'rollback', model: string, target: string, enough: (runs: readonly RunRecord[]) => boolean): Promise<readonly RunRecord[]> {
+    return this.historyRead.get(`${purpose}\u0000${model}\u0000${target}`, async () => deepFreeze(await this.readSucceeded(model, target, enough)));
+  }
+
+  private async readSucceeded(model: string, target: string, enough: (runs: readonly RunRecord[]) => boolean): Promise<RunRecord[]> {
     const out: RunRecord[] = [];
     for (let limit = 1; ; limit = Math.min(64, limit * 8)) {
       const before = out.at(-1)?.id;
@@ -83,9 +110,21 @@ export class RunCardWriter {
 
   /** The "Open in dashboard" link of a run, for every card of it (run, approval, failure). */
   dashboardUrl(runId: string): { dashboardUrl?: string } {
-    const url = this.deps.dashboardLink?.(runId);
+    // Built once per run: the sandbox's link parses and re-serializes a URL (2.5 % of the bot's
+    // CPU in the /status bench, issue 13). Only a link is kept: before the bot listens, the
+    // sandbox has none yet, and the next card asks again.
+    let url = this.links.get(runId);
+    if (url === undefined) {
+      url = this.deps.dashboardLink?.(runId);
+      if (url !== undefined) {
+        this.links.set(runId, url);
+        if (this.links.size > 1024) this.links.delete(this.links.keys().next().value as string);
+      }
+    }
     return url ? { dashboardUrl: url } : {};
   }
+
+  private readonly links = new Map<string, string>();
 
   /** The message a turn posted with this run's card becomes the card the dispatcher updates. */
   async record(runId: string, conversationId: string, activityId: string): Promise<void> {

@@ -1,3 +1,5 @@
+import { deepFreeze } from '../services/deep-freeze';
+
 /**
  * Cards built once per view. A card is a pure function of its view, and the same card is asked
  * for again and again (/help, /status of an unchanged run, a refresh): building it through the
@@ -21,14 +23,6 @@ export function memoByView<V, C extends object>(build: (view: V) => C, max = 32,
     if (recent.size > max) recent.delete(recent.keys().next().value as string);
     return card;
   };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 interface Series {

@@ -76,7 +76,7 @@ export async function handleCardAction(deps: CardActionDeps, verb: string | unde
       return result.ok ? { kind: 'message', text: result.message, newRun: result.run } : { kind: 'message', text: refusalWords(result.refusal) };
     }
     case 'refreshRun': {
-      const run = await deps.runs.getRun(a.runId);
+      const run = await deps.cards.stored(a.runId);
       return run ? { kind: 'card', card: await deps.cards.card(run) } : { kind: 'message', text: `There is no run ${a.runId}.` };
     }
     case 'chooseTrainModel': {

@@ -14,7 +14,8 @@ export const statusCommand = defineCommand({
   run: async ({ positionals }, ctx) => {
     const wf = ctx.workflow;
     const id = positionals.run;
-    const run = id ? await wf.runs.getRun(id) : (await wf.runs.listRuns({ requesterId: ctx.user.id, limit: 1 }))[0];
+    // A run named by id is read through the card writer: the same frozen record while the store is unchanged.
+    const run = id ? await wf.cards.stored(id) : (await wf.runs.listRuns({ requesterId: ctx.user.id, limit: 1 }))[0];
     if (!run) return { kind: 'text', text: id ? `There is no run ${id}.` : 'You have no runs yet. Start one with **/train**.' };
     return { kind: 'card', summary: `Run ${run.id}: ${run.status.replace('_', ' ')}`, card: await wf.cards.card(run) };
   },

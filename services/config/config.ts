@@ -8,6 +8,7 @@ import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import type { z } from 'zod';
 import { envSchema, type Env } from './env.schema';
 import { mlopsConfigSchema, type MlopsConfig } from './mlops-config.schema';
+import { deepFreeze } from '../deep-freeze';
 
 /** Everything the composition root needs, read and validated once, then frozen. */
 export interface AppConfig {
@@ -159,10 +160,3 @@ function tabSso(env: Env): AppConfig['tabSso'] {
   return { clientId, appIdUri: env.TAB_APP_ID_URI, allowedTenants: tenants, authority: env.TAB_SSO_AUTHORITY.replace(/\/+$/, '') };
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
-  }
-  return o;
-}

@@ -91,6 +91,14 @@ export interface RunStore {
    * commit already is durable (Azure Tables).
    */
   flush?(): Promise<void>;
+  /**
+   * A token that changes whenever anything in the store may have changed since it was last read:
+   * a write by this process or a commit by another. While it is unchanged, answers already read
+   * may be used again (a /status of an unchanged run re-read and re-parsed it and ran its history
+   * queries on every turn, issue 13). Absent where the store cannot tell cheaply (Azure Tables):
+   * then nothing is reused.
+   */
+  changeStamp?(): string;
 }
 
 /**

@@ -49,6 +49,25 @@ describe('Open in dashboard on the cards', () => {
     expect(without.dashboardUrl('r-42')).toEqual({});
   });
 
+  it('is built once per run, and asked for again while there is none yet (the sandbox before it listens)', () => {
+    let listening = false;
+    const asked: string[] = [];
+    const writer = new RunCardWriter({
+      runs: store.runs,
+      now: () => now,
+      dashboardLink: (runId) => {
+        asked.push(runId);
+        return listening ? LINK(runId) : undefined;
+      },
+    });
+    expect(writer.dashboardUrl('r-1')).toEqual({});
+    listening = true;
+    expect(writer.dashboardUrl('r-1')).toEqual({ dashboardUrl: LINK('r-1') });
+    expect(writer.dashboardUrl('r-1')).toEqual({ dashboardUrl: LINK('r-1') });
+    expect(writer.dashboardUrl('r-2')).toEqual({ dashboardUrl: LINK('r-2') });
+    expect(asked).toEqual(['r-1', 'r-1', 'r-2']);
+  });
+
   it('is on the approval and failure cards when their view carries it, and they still validate', () => {
     const waiting: RunRecord = { ...run, status: 'waiting_approval', registered: { version: '7' }, approval: { required: 1, expiresAt: '2026-11-30T10:00:00Z', decisions: [], state: 'pending' } };
     const approval = approvalCard({ ...approvalCardView(waiting, { approvers: [], canAct: true }), dashboardUrl: LINK('r-42') });
