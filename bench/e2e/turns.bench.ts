@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { drive, median, percentile, postOnce, teamsInvoke, teamsMessage, type LoadResult } from './load';
 import { MEGAN } from './bot-under-test';
 import type { Figure } from './figure';
@@ -50,18 +51,13 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
       await drive(echo.url, (i) => teamsMessage(connector.url, text, i), warm);
       await drive(bot.url, (i) => teamsMessage(connector.url, text, i), warm);
       await ask(botP.child, { kind: 'profile', phase: label.slice(1) });
-      // Each round also asks its bot's process for the CPU it used (user + system): CPU per turn
-      // is steadier than turns/s when the load generator and other suites share the cores.
+      // Each round also measures the CPU its bot's process used per turn (cpuRound).
       const cpu = { bot: [] as number[], echo: [] as number[] };
-      const round = async (which: 'bot' | 'echo'): Promise<LoadResult> => {
-        const child = which === 'bot' ? botP.child : echoP.child;
-        const before = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
-        const r = await drive(which === 'bot' ? bot.url : echo.url, (i) => teamsMessage(connector.url, text, i), load);
-        const after = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
-        cpu[which].push((after.user + after.system - before.user - before.system) / 1000 / Math.max(1, r.count));
-        return r;
-      };
-      const pairs = await paired(o.rounds, () => round('bot'), () => round('echo'));
+      const pairs = await paired(
+        o.rounds,
+        () => cpuRound(botP.child, bot.url, connector.url, text, load, cpu.bot),
+        () => cpuRound(echoP.child, echo.url, connector.url, text, load, cpu.echo),
+      );
       await ask(botP.child, { kind: 'profile', phase: undefined });
       const errors = pairs.reduce((n, [b]) => n + b.errors, 0);
       const thr = median(pairs.map(([b, e]) => b.perSecond / e.perSecond));
@@ -123,6 +119,19 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
   }
 }
 
+/**
+ * One round of `text` against one bot process, with the CPU that process used per turn (user +
+ * system, asked over IPC) pushed to `cpuPerTurn`: CPU per turn is steadier than turns/s when the
+ * load generator and other suites share the cores.
+ */
+async function cpuRound(child: ChildProcess, url: string, connector: string, text: string, load: { connections: number; durationMs: number }, cpuPerTurn: number[]): Promise<LoadResult> {
+  const before = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
+  const r = await drive(url, (i) => teamsMessage(connector, text, i), load);
+  const after = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
+  cpuPerTurn.push((after.user + after.system - before.user - before.system) / 1000 / Math.max(1, r.count));
+  return r;
+}
+
 /** Turn figures of /status against the card-echo baseline (turn-subject role `card-echo`). */
 async function cardEchoFigures(o: { rounds: number; load: { connections: number; durationMs: number }; warm: { connections: number; durationMs: number }; connector: string; bot: string; botP: Subject<'bot'>; backends: Subject<'backends'>; status: string }): Promise<Figure[]> {
   const captured = ask<{ captured: Record<string, unknown> }>(o.backends.child, { kind: 'captureNext' });
@@ -135,15 +144,11 @@ async function cardEchoFigures(o: { rounds: number; load: { connections: number;
     await drive(cardEcho.ready.url, (i) => teamsMessage(o.connector, o.status, i), o.warm);
     await drive(o.bot, (i) => teamsMessage(o.connector, o.status, i), o.warm);
     const cpu = { bot: [] as number[], echo: [] as number[] };
-    const round = async (which: 'bot' | 'echo'): Promise<LoadResult> => {
-      const child = which === 'bot' ? o.botP.child : cardEcho.child;
-      const before = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
-      const r = await drive(which === 'bot' ? o.bot : cardEcho.ready.url, (i) => teamsMessage(o.connector, o.status, i), o.load);
-      const after = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
-      cpu[which].push((after.user + after.system - before.user - before.system) / 1000 / Math.max(1, r.count));
-      return r;
-    };
-    const pairs = await paired(o.rounds, () => round('bot'), () => round('echo'));
+    const pairs = await paired(
+      o.rounds,
+      () => cpuRound(o.botP.child, o.bot, o.connector, o.status, o.load, cpu.bot),
+      () => cpuRound(cardEcho.child, cardEcho.ready.url, o.connector, o.status, o.load, cpu.echo),
+    );
     const cpuRatios = cpu.bot.map((b, i) => b / (cpu.echo[i] ?? NaN));
     const size = Buffer.byteLength(JSON.stringify(reply));
     return [
