@@ -10,7 +10,7 @@ import { rollbackTarget } from '../services/workflow/rollback-target';
 import type { RunStore } from '../services/workflow/run-store';
 import type { RunRecord } from '../services/workflow/run.types';
 import type { Notifier } from './notifier';
-import { approvalCardView, environmentViews, runCardView } from './views/run-views';
+import { approvalCardView, environmentViews, runCardShowsTime, runCardView } from './views/run-views';
 
 export interface RunCardWriterDeps {
   runs: RunStore;
@@ -50,7 +50,29 @@ export class RunCardWriter {
     return this.runsRead.get(id, async () => deepFreeze(await this.deps.runs.getRun(id)));
   }
 
+  /**
+   * A run's card. For a run read through `stored` (frozen, so the same object means the same
+   * record) whose card does not count time (runCardShowsTime), the card built last time is given
+   * again while the store is unchanged: its history would read the same, and nothing else in it
+   * moves. The card of a finished run, refreshed by everyone who looks at it, is the common case.
+   */
   async card(run: RunRecord): Promise<AdaptiveCard> {
+    const stamp = Object.isFrozen(run) && !runCardShowsTime(run) ? this.deps.runs.changeStamp?.() : undefined;
+    if (stamp !== undefined) {
+      const shown = this.shown.get(run);
+      if (shown?.stamp === stamp) return shown.card;
+    }
+    const card = await this.build(run);
+    // Filed under the stamp read before building: if a write came in meanwhile, the next look
+    // reads a newer stamp and builds again.
+    if (stamp !== undefined) this.shown.set(run, { stamp, card });
+    return card;
+  }
+
+  /** Cards given for frozen runs (see `card`), by the run object; a run read again is another object. */
+  private readonly shown = new WeakMap<RunRecord, { stamp: string; card: AdaptiveCard }>();
+
+  private async build(run: RunRecord): Promise<AdaptiveCard> {
     const m = this.deps.models?.[run.model];
     const names = m ? m.environments.map((e) => e.name) : [run.target];
     const offersRollback = run.status === 'succeeded' && !!run.registered?.version && run.kind !== 'relay';

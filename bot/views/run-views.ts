@@ -32,10 +32,18 @@ export interface RunCardExtras {
   promote?: { version: string; env: string };
 }
 
+/** A stage under way without an end: its duration on the card is counted up to now. */
+const runsWithClock = (s: ReturnType<typeof stageOf>): boolean => !s.finishedAt && ['running', 'waiting', 'queued'].includes(s.state);
+
+/** Whether the run card reads differently as time passes (a duration counted up to now); else it is a function of the run and its extras alone. */
+export function runCardShowsTime(run: RunRecord): boolean {
+  return STAGE_IDS.some((id) => runsWithClock(stageOf(run, id)));
+}
+
 export function runCardView(run: RunRecord, now: number, extras: RunCardExtras = {}): RunCardView {
   const stages: StageView[] = STAGE_IDS.map((id) => {
     const s = stageOf(run, id);
-    const end = s.finishedAt ? Date.parse(s.finishedAt) : ['running', 'waiting', 'queued'].includes(s.state) ? now : undefined;
+    const end = s.finishedAt ? Date.parse(s.finishedAt) : runsWithClock(s) ? now : undefined;
     return {
       id,
       state: s.state,

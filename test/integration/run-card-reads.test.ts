@@ -84,6 +84,54 @@ describe('cards read the store again only when it changed', () => {
     expect(reads.listRuns).toBeGreaterThan(queries);
   });
 
+  it('gives the same card again for a run that did not change, unless its card counts time', async () => {
+    let clock = now;
+    let builds = 0;
+    const timed = new RunCardWriter({
+      runs: counted,
+      models: config.mlops.models,
+      // Asked once by every card that is built (runCardView), never by one given again.
+      now: () => {
+        builds += 1;
+        return clock;
+      },
+    });
+    const finished = await store.runs.createRun({ ...base, status: 'succeeded', stages: base.stages.map((st) => ({ ...st, state: 'succeeded', startedAt: new Date(now - 60_000).toISOString(), finishedAt: new Date(now - 30_000).toISOString() })) });
+    const shown = (await timed.stored(finished.id))!;
+    reset();
+    const card = await timed.card(shown);
+    expect(builds).toBe(1);
+    const queries = reads.listRuns;
+    expect(await timed.card(shown)).toBe(card);
+    expect(builds).toBe(1);
+    expect(reads.listRuns).toBe(queries);
+    // A run object that is not frozen may change between two looks: built every time.
+    const mutable = { ...shown };
+    expect(await timed.card(mutable)).toEqual(card);
+    expect(builds).toBe(2);
+    mutable.status = 'failed';
+    expect(JSON.stringify(await timed.card(mutable))).toContain('Failed');
+    expect(builds).toBe(3);
+    // A write anywhere: the same run object gets its card built again, its history read again
+    // (here it reads the same, and the card memo gives the same card).
+    await store.runs.setMessage(finished.id, 'runCard', 'c', 'a-2');
+    expect(await timed.card(shown)).toEqual(card);
+    expect(builds).toBe(4);
+    expect(reads.listRuns).toBeGreaterThan(queries);
+
+    // A stage under way (running, waiting for approval, queued): its duration counts up to now, so
+    // the card is built for every look.
+    for (const state of ['running', 'waiting', 'queued'] as const) {
+      const under = await store.runs.createRun({ ...base, status: 'running', stages: base.stages.map((st, i) => (i === 0 ? { ...st, state, startedAt: new Date(clock - 60_000).toISOString() } : st)) });
+      const live = (await timed.stored(under.id))!;
+      const first = JSON.stringify(await timed.card(live));
+      clock += 120_000;
+      const later = JSON.stringify(await timed.card(live));
+      expect([state, first]).toEqual([state, expect.stringContaining('"text":"1m')]);
+      expect([state, later]).toEqual([state, expect.stringContaining('"text":"3m')]);
+    }
+  });
+
   it('does not count reads as changes, and counts every kind of write', async () => {
     const announced = await store.runs.createRun({ ...base, status: 'running' }, { outbox: [{ kind: 'progress' }] });
     const stamp = store.runs.changeStamp();
