@@ -112,6 +112,7 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     checkImageAccess(name, (req.body as { properties: Record<string, unknown> }).properties, containers.map((c) => c.image), o.registries ?? []);
     const body = req.body as Record<string, unknown>;
     const { g, existed } = await state.put(sub, rg, name, body, containers, modes);
+    const phase = await state.refresh(g);
     const asyncUrl = `${base(req)}/subscriptions/${sub}/providers/Microsoft.ContainerInstance/locations/${g.regionSlug}/operations/${g.operationId}?api-version=2018-06-01`;
     logger.info('container group accepted', { group: name, image: containers[0]?.image, modes });
     return {
@@ -123,7 +124,7 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
         'x-ms-ratelimit-remaining-subscription-resource-requests-pt5m': take('pt5m'),
         'x-ms-correlation-request-id': randomUUID(),
       },
-      body: state.wire(g, true),
+      body: state.wire(g, true, phase),
     };
   }));
 
@@ -131,8 +132,8 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     const key = state.operations.get(req.params.op ?? '');
     const g = key ? state.groups.get(key) : undefined;
     if (!g) throw new HttpFault(404, 'OperationNotFound', `The operation '${req.params.op ?? ''}' was not found.`);
-    await state.refresh(g);
-    const phase = g.operationId === req.params.op ? state.phase(g) : 'Canceled';
+    const seen = await state.refresh(g);
+    const phase = g.operationId === req.params.op ? seen : 'Canceled';
     const done = phase === 'Succeeded' || phase === 'Failed';
     const events = done ? ((containerView(g, phase === 'Failed' ? 'Failed' : 'Succeeded', true, 0, state.timings)?.events as unknown[] | undefined) ?? []) : [];
     const body: Record<string, unknown> = { id: g.id, status: phase, startTime: g.operationStartIso, properties: { events } };
@@ -143,15 +144,16 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
   server.route('GET', GROUP, 'containerGroups.get', arm(async (req) => {
     const g = state.get(req.params.sub ?? '', req.params.rg ?? '', req.params.name ?? '');
     if (!g) return notFound(req);
-    await state.refresh(g);
-    return { status: 200, headers: reads(), body: state.wire(g, true) };
+    const phase = await state.refresh(g);
+    return { status: 200, headers: reads(), body: state.wire(g, true, phase) };
   }));
 
   server.route('GET', GROUPS, 'containerGroups.listByResourceGroup', arm(async (req) => {
     const all = state.list(req.params.sub ?? '', req.params.rg ?? '');
     const skip = Number(req.query.get('$skipToken') ?? '0') || 0;
     const page = all.slice(skip, skip + pageSize);
-    const body: Record<string, unknown> = { value: page.map((g) => state.wire(g, false)) };
+    const phases = await Promise.all(page.map((g) => state.refresh(g)));
+    const body: Record<string, unknown> = { value: page.map((g, i) => state.wire(g, false, phases[i] ?? state.phase(g))) };
     if (skip + pageSize < all.length) {
       const next = new URL(`${base(req)}${req.path}`);
       next.searchParams.set('api-version', req.query.get('api-version') ?? '');
@@ -165,8 +167,8 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     const g = state.get(req.params.sub ?? '', req.params.rg ?? '', req.params.name ?? '');
     const headers = { 'x-ms-ratelimit-remaining-subscription-deletes': take('deletes'), 'x-ms-ratelimit-remaining-subscription-resource-requests-pt1h': take('pt1h'), 'x-ms-ratelimit-remaining-subscription-resource-requests-pt5m': take('pt5m') };
     if (!g) return { status: 204, headers };
-    await state.refresh(g);
-    const body = state.wire(g, true);
+    const phase = await state.refresh(g);
+    const body = state.wire(g, true, phase);
     await state.delete(g);
     logger.info('container group deleted', { group: g.name });
     return { status: 200, headers, body };
@@ -185,8 +187,7 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     if (!g) return notFound(req);
     const index = g.containers.findIndex((c) => c.name.toLowerCase() === (req.params.container ?? '').toLowerCase());
     if (index < 0) throw new HttpFault(404, 'ContainerNotFound', `The container '${req.params.container ?? ''}' could not be found in container group '${g.name}'.`);
-    await state.refresh(g);
-    if (state.phase(g) !== 'Succeeded') throw new HttpFault(400, 'ContainerGroupNotReady', `The container '${req.params.container ?? ''}' in container group '${g.name}' has not started yet.`);
+    if ((await state.refresh(g)) !== 'Succeeded') throw new HttpFault(400, 'ContainerGroupNotReady', `The container '${req.params.container ?? ''}' in container group '${g.name}' has not started yet.`);
     const tailText = req.query.get('tail');
     const tail = tailText !== null && tailText !== '' ? Number(tailText) : undefined;
     const content = index === 0 ? state.logContent(g, Number.isFinite(tail) ? tail : undefined, req.query.get('timestamps') === 'true') : '';

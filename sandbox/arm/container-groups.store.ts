@@ -140,10 +140,18 @@ export class ContainerGroupStore {
     return g.startedAt + this.timings.pendingMs + this.timings.creatingMs;
   }
 
-  /** Brings the "processes" in line with the clock: start the scoring server once Running. */
-  async refresh(g: GroupRecord): Promise<void> {
+  /**
+   * Brings the "processes" in line with the clock: start the scoring server once Running. Returns
+   * the phase it brought them in line with, which is the phase the request must report: read again
+   * later, the clock (×400 in tests) may have moved past the end of Creating, and the group would be
+   * reported running, with the container's own port, before its server listens (a smoke test then
+   * asked port 5001 for two minutes: the fault soak's stuck run, sixth round).
+   */
+  async refresh(g: GroupRecord): Promise<Phase> {
+    let seen: Phase = 'Pending';
     await this.serialize(g, async () => {
-      if (this.phase(g) !== 'Succeeded' || !this.groups.has(g.key)) return;
+      seen = this.phase(g);
+      if (seen !== 'Succeeded' || !this.groups.has(g.key)) return;
       if (g.runningSince === undefined) {
         g.runningSince = this.readyAt(g);
         if (g.modes.crash) this.crashLog(g);
@@ -163,6 +171,7 @@ export class ContainerGroupStore {
       g.scoring = server;
       this.logger.info('container group running', { group: g.name, port: g.port });
     });
+    return seen;
   }
 
   /** The simulated number of crash-restarts so far. */
@@ -171,8 +180,8 @@ export class ContainerGroupStore {
     return Math.floor((this.clock.now() - g.runningSince) / this.timings.crashLoopMs) + 1;
   }
 
-  wire(g: GroupRecord, withInstanceView: boolean): Record<string, unknown> {
-    const phase = this.phase(g);
+  /** The group as ARM shows it, in `phase`: the one its refresh saw (see `refresh`). */
+  wire(g: GroupRecord, withInstanceView: boolean, phase: Phase): Record<string, unknown> {
     const containers = g.containers.map((c, i) => {
       const view = withInstanceView ? containerView(g, phase, i === 0, this.crashRestarts(g), this.timings) : undefined;
       return { name: c.name, properties: { ...redactContainer(c.properties), ...(view ? { instanceView: view } : {}) } };

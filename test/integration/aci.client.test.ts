@@ -46,10 +46,40 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
     expect(health.status).toBe(200);
   });
 
+  it('reports a group running only with the port its scoring server listens on, however the clock moves during a request', async () => {
+    const client = h.client();
+    h.clock.setSpeed(1e-9);
+    await client.beginCreateOrUpdate(scoringSpec('fashion-race'));
+    const g = h.arm.state.get('sub1', 'rg1', 'fashion-race')!;
+    // Within the request, the clock passes the end of Creating right after the group was brought in
+    // line with it (at ×400 a millisecond is 400 ms of sandbox time): the answer must be the phase
+    // the refresh saw, not a later reading that reports the group running with no server yet.
+    const refresh = h.arm.state.refresh.bind(h.arm.state);
+    h.arm.state.refresh = async (group) => {
+      const seen = await refresh(group);
+      if (group === g && seen !== 'Succeeded') h.clock.advance(h.arm.state.readyAt(g) - h.clock.now() + 1);
+      return seen;
+    };
+    try {
+      h.clock.advance(h.arm.state.readyAt(g) - h.clock.now() - 1);
+      const before = await client.get('fashion-race');
+      expect(before.provisioningState).toBe('Creating');
+      expect(before.scoringBaseUrl).toBeUndefined();
+      const after = await client.get('fashion-race');
+      expect(after.provisioningState).toBe('Succeeded');
+      expect(after.ports[0]).not.toBe(5001);
+      expect((await fetch(`${after.scoringBaseUrl ?? ''}/`)).status).toBe(200);
+    } finally {
+      h.arm.state.refresh = refresh;
+      h.clock.setSpeed(200);
+      await client.delete('fashion-race');
+    }
+  });
+
   it('never sends the secure environment values back, nor logs them', async () => {
     const g = h.arm.state.get('sub1', 'rg1', 'fashion-v3');
     expect(g).toBeDefined();
-    const wire = JSON.stringify(h.arm.state.wire(g!, true));
+    const wire = JSON.stringify(h.arm.state.wire(g!, true, h.arm.state.phase(g!)));
     expect(wire).toContain('SCORING_API_KEY');
     expect(wire).not.toContain('sk-very-secret-value-123');
     expect(logLines.length).toBeGreaterThan(0);

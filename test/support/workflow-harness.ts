@@ -76,7 +76,7 @@ function build(sandbox: Sandbox, o: HarnessOptions): WorkflowHarness {
       });
       const run = await Promise.race([engine.advance(runId), hung]).finally(() => clearTimeout(timer));
       if (run && pred(run)) return run;
-      if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status} at ${JSON.stringify(run?.stages.map((s) => `${s.id}:${s.state}`))}, not ${what}; failure: ${JSON.stringify(run?.failure)}`);
+      if (Date.now() > deadline) throw new Error(`run ${runId} is ${run?.status} at ${JSON.stringify(run?.stages.map((s) => `${s.id}:${s.state}`))}, not ${what}; failure: ${JSON.stringify(run?.failure)}; current stage: ${JSON.stringify(run?.stages.find((s) => s.state === 'running' || s.state === 'waiting' || s.state === 'queued'))}; deploy: ${JSON.stringify(run?.deploy)}`);
       await new Promise((r) => setTimeout(r, 25));
     }
   };
