@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import { AciClient } from '../../services/aci/aci.client';
+import { closeServer, listenOnLoopback } from '../support/loopback-server';
 
 /**
  * The client's mapping of the real answers: a tiny stub serves the bodies of
@@ -48,10 +48,9 @@ describe('AciClient maps the real ARM example answers', () => {
       if (name === 'mycontainergroupxxx') return json(200, recordedFinalGet);
       return name in bodies ? json(200, bodies[name]) : json(404, { error: { code: 'ResourceNotFound', message: 'not found' } });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = await listenOnLoopback(server);
   });
-  afterAll(async () => new Promise<void>((r) => server.close(() => r())));
+  afterAll(async () => closeServer(server));
 
   const credential: TokenCredential = { getToken: async () => ({ token: 'stub-token', expiresOnTimestamp: Date.now() + 60_000 }) };
   const client = (): AciClient => new AciClient({ credential, subscriptionId: 's', resourceGroup: 'demo', location: 'eastus', endpoint: url, pollIntervalInMs: 1, retry: { maxRetries: 0 } });

@@ -4,6 +4,7 @@ import { bearerToken, noAuth, type AuthProvider } from '../../services/http/auth
 import { CredentialError, ServiceError } from '../../services/http/errors';
 import { HttpPipeline, type HttpPipelineOptions } from '../../services/http/http-pipeline';
 import { createLogger } from '../../services/logger';
+import { closeServer, listenOnLoopback } from '../support/loopback-server';
 
 /**
  * HttpPipeline over real HTTP on loopback: a local server scripted per test answers each request
@@ -32,13 +33,9 @@ beforeAll(async () => {
       h(Object.assign(req, { body }), res);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(async () => closeServer(server));
 beforeEach(() => {
   handlers.length = 0;
   seen.length = 0;

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AzureDevOpsClient } from '../../services/azure-devops/azure-devops.client';
 import { bearerToken } from '../../services/http/auth';
 import { HttpPipeline } from '../../services/http/http-pipeline';
+import { closeServer, listenOnLoopback } from '../support/loopback-server';
 
 /**
  * The service clients reuse their connections (docs/performance.md, fifth round): the pipeline's
@@ -35,13 +35,9 @@ beforeAll(async () => {
   });
   server.keepAliveTimeout = 60_000;
   server.on('connection', () => (connections += 1));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(server);
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(async () => closeServer(server));
 beforeEach(() => {
   connections = 0;
   seen.length = 0;

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryClient } from '../../services/registry/registry.client';
+import { closeServer, listenOnLoopback } from '../support/loopback-server';
 
 /**
  * Replays the recorded registry answers of test/fixtures/protocols/model-registry (copied from
@@ -32,10 +32,9 @@ describe('registry clients replaying recorded registry answers', () => {
         res.end(JSON.stringify(r.body));
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    client = new RegistryClient({ trackingUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'dapi-x', retry: { maxRetries: 0 } });
+    client = new RegistryClient({ trackingUri: await listenOnLoopback(server), token: 'dapi-x', retry: { maxRetries: 0 } });
   });
-  afterAll(async () => new Promise<void>((r) => server.close(() => r())));
+  afterAll(async () => closeServer(server));
   beforeEach(() => {
     replies = [];
     seen = [];
