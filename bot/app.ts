@@ -69,7 +69,7 @@ export interface RunningBot {
  */
 export async function startBot(config: Readonly<AppConfig>, logger: Logger, listen: { host?: string; port?: number; httpLimits?: Partial<HttpLimits>; routes?: Array<(kit: RouteKit) => void>; warmUpDelayMs?: number } = {}): Promise<RunningBot> {
   const clients = createServiceClients(config, logger);
-  const { shared, local: store, leadership, marks, schedules, watch } = await openStateStores(config, clients.credential, logger);
+  const { shared, local: store, leadership, sender, marks, schedules, watch } = await openStateStores(config, clients.credential, logger);
   // One ConnectorClient per service URL for every turn, instead of one built per turn (issue 13).
   const botFrameworkAuth = new ReusedClientsAuthentication(botAuthSettings(config));
   const adapter = new CheckedCloudAdapter(botFrameworkAuth);
@@ -103,7 +103,7 @@ export async function startBot(config: Readonly<AppConfig>, logger: Logger, list
   };
   // The bot's own training runs carry its Databricks notification destination (once known) for on_start/on_success/on_failure.
   const destinations: string[] = config.mlops.watch.webhooks.databricksDestinationId ? [config.mlops.watch.webhooks.databricksDestinationId] : [];
-  const engine = createRunEngine(config, clients, shared.runs, logger, { onPersisted: wake, auth, webhookDestinationIds: destinations });
+  const engine = createRunEngine(config, clients, shared.runs, logger, { onPersisted: wake, auth, webhookDestinationIds: destinations, ...(sender ? { sender } : {}) });
   const tracker = createTracker(config, clients, engine, shared.runs, logger);
 
   // Runs the bot did not start (issue 10): reports, their cards, the poller and the webhook subscriptions.

@@ -138,6 +138,8 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     const events = done ? ((containerView(g, phase === 'Failed' ? 'Failed' : 'Succeeded', true, 0, state.timings)?.events as unknown[] | undefined) ?? []) : [];
     const body: Record<string, unknown> = { id: g.id, status: phase, startTime: g.operationStartIso, properties: { events } };
     if (phase === 'Failed') body.error = { code: 'ResourceDeploymentFailure', message: "The resource operation completed with terminal provisioning state 'Failed'." };
+    // The RPC requires error.code when status is Canceled (async-api-reference.md, operation resource format).
+    if (phase === 'Canceled') body.error = { code: 'OperationCanceled', message: `The operation was canceled: a later request on container group '${g.name}' took its place.` };
     return { status: 200, headers: reads(), body };
   }));
 

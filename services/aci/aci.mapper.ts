@@ -135,6 +135,9 @@ function isRestError(err: unknown): err is RestErrorLike {
   return err instanceof Error && err.name === 'RestError';
 }
 
+/** @azure/core-lro's error message for an operation whose status is `Canceled` (poller.ts, cancelErrMsg). */
+const LRO_CANCELED = 'Operation was canceled';
+
 /** Network failures worth a retry on an idempotent call. */
 export const NETWORK_CODES = new Set(['REQUEST_SEND_ERROR', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
 
@@ -149,6 +152,12 @@ export function isNetworkError(err: unknown): boolean {
 export function toServiceError(err: unknown, operation: string, secrets: readonly string[] = []): ServiceError {
   if (err instanceof ServiceError) return err;
   const clean = (m: string): string => redactText(m, secrets);
+  if (err instanceof Error && err.message === LRO_CANCELED) {
+    // @azure/core-lro's report of an operation that ended `Canceled` (the SDK polls once before a
+    // begin* call returns): ARM accepted the PUT and another PUT of the group took its place. What
+    // the group is now is the next read's business; the call may be made again.
+    return new ServiceError({ service: 'aci', operation, code: 'OperationCanceled', message: 'ARM reported the operation canceled: another request on the container group took its place', retryable: true, cause: err });
+  }
   if (err instanceof TimeoutError) {
     return new ServiceError({ service: 'aci', operation, code: 'Timeout', message: `no answer within ${err.timeoutInMs} ms`, retryable: true });
   }

@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { AppConfig } from '../config/config';
 import type { Logger } from '../logger';
 import type { RunStore } from '../workflow/run-store';
+import type { Sender } from '../workflow/send-claim';
 import type { AzureTableStore } from './azure-table/azure-table.store';
 import { leaseLeadership, soleInstance, type Leadership } from './leadership';
 import { SqliteStore } from './sqlite.store';
@@ -18,6 +19,8 @@ export interface StateStores {
   local: SqliteStore;
   /** Who runs the tracker, the dispatcher, reminders, watching and schedules. */
   leadership: Leadership;
+  /** With azure-table: this instance as the maker of the calls two instances must not make at once (workflow/send-claim); none with SQLite's one instance. */
+  sender?: Sender;
   /** Retraining schedules: shared with azure-table. */
   schedules: ScheduleStore;
   /** External-run watch reports: shared with azure-table. */
@@ -40,5 +43,5 @@ export async function openStateStores(config: Readonly<AppConfig>, credential: T
   // The holder name says which instance leads (an App Service instance has its own host name); the rest keeps two processes on one host apart.
   const holder = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   const lease = new TableLease(shared.table, 'leader', holder, s.leaseTtlMs);
-  return { shared, local, leadership: leaseLeadership(lease, logger.child({ component: 'lease' })), marks: shared, schedules: shared.schedules, watch: shared.watch };
+  return { shared, local, leadership: leaseLeadership(lease, logger.child({ component: 'lease' })), sender: { id: holder, claimTtlMs: s.leaseTtlMs }, marks: shared, schedules: shared.schedules, watch: shared.watch };
 }

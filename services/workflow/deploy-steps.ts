@@ -5,6 +5,7 @@ import { stageOf } from './run.types';
 import { advanceTo, type StepDeps } from './stage-steps';
 import { environmentOf } from './environments';
 import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
+import { claimSend, sendDone, sendTurn } from './send-claim';
 
 /** Approval stage: only expiry moves it on its own; decisions come from RunEngine.decide. */
 export function stepApproval(run: RunRecord, deps: StepDeps): Transition | undefined {
@@ -59,6 +60,7 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
     // Persist the intent first: after a restart the PUT (idempotent in ARM) is simply sent again.
     (t.run.deploy ??= {}).requestedAt = iso(now);
     (t.run.deploy ??= {}).containerGroup = env.containerGroup;
+    claimSend(t, 'deploy', deps.sender, now);
     startStage(t, 'deploy', now, `deploying version ${run.registered?.version ?? '?'} to ${env.name} (${env.containerGroup})`);
     stageOf(t.run, 'deploy').state = 'running';
     t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.deploy', outcome: 'ok', detail: { env: env.name, containerGroup: env.containerGroup, ...(env.resourceGroup ? { resourceGroup: env.resourceGroup } : {}), image: run.registered?.scoringImage, version: run.registered?.version } });
@@ -68,9 +70,18 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
   }
   const aci = deps.aci.inResourceGroup(env.resourceGroup);
   if (!run.deploy?.sentAt) {
+    const turn = sendTurn(run, 'deploy', deps.sender, now);
+    if (turn === 'wait') return undefined;
+    if (turn === 'claim') {
+      // The instance that saved the intent is presumed gone: claim, then send the PUT.
+      claimSend(t, 'deploy', deps.sender, now);
+      t.next = 'now';
+      return t;
+    }
     // Sends the PUT and returns after ARM accepted it; later steps read the group's state.
     await aci.beginCreateOrUpdate(scoringContainerSpec(run, m, env, run.registered?.scoringImage ?? '', run.registered?.version ?? '', deps.scoring));
     (t.run.deploy ??= {}).sentAt = iso(now);
+    sendDone(t);
     t.next = 'now';
     return t;
   }

@@ -5,6 +5,7 @@ import { refused, stateRefusal, type ActionResult } from './action-result';
 import { decisionTransition, openApprovalTransition, refusalAudit, supersedeTransition } from './approval-steps';
 import { VersionConflictError, type RunStore, type SaveOptions } from './run-store';
 import { FINAL_STATUSES, type Decision, type PersonRef, type RunRecord } from './run.types';
+import { claimSend, sendClaim } from './send-claim';
 import type { StepDeps } from './stage-steps';
 import { nextTransition } from './run-step';
 import type { NewRun, StartRollbackRequest, StartTrainRequest } from './run-factory';
@@ -88,8 +89,13 @@ export class RunEngine {
   }
 
   private async create(fresh: NewRun): Promise<RunRecord> {
+    // A run whose first step queues its CI build is created with this instance's claim on that call
+    // (./send-claim): the leader's pass, which sees the run too, leaves the call to this instance.
+    const first = fresh.run.stages.find((s) => s.state === 'running');
+    const claim = first?.id === 'ci' ? sendClaim('ci', this.deps.sender, this.deps.now()) : undefined;
+    const run = claim ? { ...fresh.run, sending: claim } : fresh.run;
     // Answered to the user: durable first, by an fsync shared with other commits (group commit).
-    const created = await this.deps.runs.createRun(fresh.run, fresh.effects, { deferSync: true });
+    const created = await this.deps.runs.createRun(run, fresh.effects, { deferSync: true });
     await this.deps.runs.flush?.();
     this.deps.onPersisted?.(created);
     this.kick(created.id);
@@ -199,6 +205,8 @@ export class RunEngine {
           return refusal.kind === 'not-approver' && forbidden ? refused(forbidden, run) : stateRefusal(refusal.message, run);
         }
         const { t, message } = decisionTransition(run, user, decision, comment, now);
+        // A relay run's next step sends the decision to Azure DevOps: this instance, which took it, does.
+        if (run.kind === 'relay' && t.run.approval?.state !== 'pending') claimSend(t, 'relay', this.deps.sender, now);
         try {
           // One decision wins (version check in the transaction); answered once a shared fsync covers it.
           const saved = await this.persist(t, { deferSync: true });

@@ -33,7 +33,7 @@ export async function nextTransition(run: RunRecord, deps: StepDeps & { runs: Ru
 }
 
 async function step(run: RunRecord, deps: StepDeps & { runs: RunStore }, openApproval: (run: RunRecord) => Promise<Transition>): Promise<Transition | undefined> {
-  if (run.kind === 'relay') return stepRelayRun(run, deps.devops, deps.now());
+  if (run.kind === 'relay') return stepRelayRun(run, deps.devops, deps.now(), deps.sender);
   const stage = currentStage(run);
   if (!stage) return undefined;
   switch (stage.id) {

@@ -140,9 +140,21 @@ export interface RunRecord {
   promotedFrom?: string;
   /** Set once (version-checked) when this run's version was promoted to the next environment, so a second click starts nothing. */
   promotion?: { env: string; runId: string; by: PersonRef; at: string };
+  /** The instance that makes the run's next write to Azure that must not be made twice at once (./send-claim). */
+  sending?: SendClaim;
   createdAt: string;
   updatedAt: string;
   version: number;
+}
+
+/** The calls ./send-claim guards: queue the CI build, PUT the deploy's or the rollback's container group, send a decision to Azure DevOps. */
+export type SendStep = 'ci' | 'deploy' | 'rollback' | 'relay';
+
+/** Which instance makes a step's call, and since when (./send-claim). */
+export interface SendClaim {
+  step: SendStep;
+  by: string;
+  at: string;
 }
 
 /** The Azure DevOps pipeline run a run follows: its CI run, or the CD run a relay run mirrors. */

@@ -4,6 +4,7 @@ import { stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText, type StepDeps } from './stage-steps';
 import { environmentOf } from './environments';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
+import { claimSend, sendDone, sendTurn } from './send-claim';
 
 /**
  * The smoke test, and the rollback when it fails. The rollback is persisted steps like the
@@ -90,6 +91,7 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   }
   // The intent first; the PUT follows at once (t.next), and again after a restart if it was lost.
   t.run.rollback = { toVersion: prev, image, requestedAt: iso(now), problem, logTail: logs };
+  claimSend(t, 'rollback', deps.sender, now);
   stageOf(t.run, 'smoke').detail = `${problem}; rolling back to version ${prev}`;
   t.effects.audit.push({ at: iso(now), actor: 'system', action: 'aci.rollback', outcome: 'ok', detail: { toVersion: prev, image, phase: 'requested' } });
   touch(t, now);
@@ -111,6 +113,14 @@ async function stepRollback(run: RunRecord, deps: StepDeps): Promise<Transition 
     return t;
   };
   if (!rb.sentAt) {
+    const turn = sendTurn(run, 'rollback', deps.sender, now);
+    if (turn === 'wait') return undefined;
+    if (turn === 'claim') {
+      // The instance that saved the intent is presumed gone: claim, then send the PUT.
+      claimSend(t, 'rollback', deps.sender, now);
+      t.next = 'now';
+      return t;
+    }
     try {
       // Sends the PUT (idempotent in ARM) and returns once ARM accepted it; the state is read next.
       await aci.beginCreateOrUpdate(scoringContainerSpec(run, m, env, rb.image, rb.toVersion, deps.scoring));
@@ -119,6 +129,7 @@ async function stepRollback(run: RunRecord, deps: StepDeps): Promise<Transition 
       return failed(errorText(e));
     }
     t.run.rollback = { ...rb, sentAt: iso(now) };
+    sendDone(t);
     t.next = 'now';
     return t;
   }

@@ -9,6 +9,7 @@ import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import type { Logger } from '../logger';
 import { ServiceError } from '../http/errors';
 import type { RunRecord } from './run.types';
+import { claimSend, sendDone, sendTurn, type Sender } from './send-claim';
 import { begin, fail, finishStage, iso, nextStage, startStage, touch, type Transition } from './transitions';
 import { liveInEnvironment, refreshMetrics, tail } from './training-metrics';
 
@@ -32,6 +33,8 @@ export interface StepDeps {
    * share one request (a failed one is dropped, and the next run asks again).
    */
   runtimeCache: Map<boolean, Promise<string>>;
+  /** With a shared store, this instance as the maker of the calls that must not be made twice at once (./send-claim); undefined with one instance. */
+  sender?: Sender;
   /** Notification destinations the training runs report to (jobs.on_start/on_success/on_failure webhooks); filled at start-up. */
   webhookDestinationIds?: readonly string[];
 }
@@ -101,10 +104,19 @@ export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition
     return t;
   }
   if (run.ci?.devopsRunId === undefined) {
+    const turn = sendTurn(run, 'ci', deps.sender, now);
+    if (turn === 'wait') return undefined;
+    if (turn === 'claim') {
+      // Its creator is presumed gone (or the run predates claims): claim, then queue.
+      claimSend(t, 'ci', deps.sender, now);
+      t.next = 'now';
+      return t;
+    }
     // The CI pipeline declares only `modelName` (infra/pipelines/azure-pipelines.ci.yml); Azure DevOps
     // refuses undeclared template parameters, and training parameters go to Databricks instead.
     const pr = await deps.devops.runPipeline(m.ci.azureDevOpsPipelineId, { branch: run.branch, templateParameters: { modelName: run.model } });
     t.run.ci = { devopsRunId: pr.id, ...(pr.webUrl ? { url: pr.webUrl } : {}) };
+    sendDone(t);
     startStage(t, 'ci', now, `pipeline run ${pr.name || pr.id}`);
     const stage = t.run.stages.find((s) => s.id === 'ci');
     if (stage && pr.webUrl) stage.link = pr.webUrl;

@@ -12,6 +12,7 @@ import { RunEngine } from './run-engine';
 import type { RunRecord } from './run.types';
 import { postSample } from './smoke-test';
 import { Tracker } from './tracker';
+import type { Sender } from './send-claim';
 
 export interface WorkflowOptions {
   /** Where infra/databricks lives (the repo root by default). */
@@ -20,6 +21,8 @@ export interface WorkflowOptions {
   onPersisted?: (run: RunRecord) => void;
   /** The authorizer the bot shares (one group cache); built from the config when absent. */
   auth?: Authorizer;
+  /** With a shared store, this instance as the maker of the calls two instances must not make at once (./send-claim). */
+  sender?: Sender;
   /** Databricks notification destinations for the bot's own training runs (a live list: start-up hook setup adds to it). */
   webhookDestinationIds?: readonly string[];
 }
@@ -50,6 +53,7 @@ export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceCli
     scoring: { identityId: config.azure?.scoringIdentity?.id, identityClientId: config.azure?.scoringIdentity?.clientId, databricksHost: config.databricks?.host, mlflowTrackingUri: config.mlflow?.trackingUri },
     runtimeCache: new Map(),
     ...(o.webhookDestinationIds ? { webhookDestinationIds: o.webhookDestinationIds } : {}),
+    ...(o.sender ? { sender: o.sender } : {}),
     ...(o.onPersisted ? { onPersisted: o.onPersisted } : {}),
   });
 }

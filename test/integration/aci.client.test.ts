@@ -76,6 +76,26 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
     }
   });
 
+  it('reports the operation of a PUT that a second PUT of the group replaced as canceled, and retryable', async () => {
+    const client = h.client();
+    h.clock.setSpeed(1e-9);
+    try {
+      const first = await client.beginCreateOrUpdate(scoringSpec('fashion-twice'));
+      const firstOp = h.arm.state.get('sub1', 'rg1', 'fashion-twice')?.operationId;
+      await client.beginCreateOrUpdate(scoringSpec('fashion-twice'));
+      // The first operation ends Canceled, with the error.code the RPC requires for that status.
+      const token = (await h.credential.getToken('https://management.azure.com/.default'))?.token ?? '';
+      const raw = await fetch(`${h.arm.url}/subscriptions/sub1/providers/Microsoft.ContainerInstance/locations/eastus/operations/${firstOp ?? ''}?api-version=2018-06-01`, { headers: { authorization: `Bearer ${token}` } });
+      expect(await raw.json()).toMatchObject({ status: 'Canceled', error: { code: 'OperationCanceled' } });
+      const err = (await first.pollUntilDone().catch((e: unknown) => e)) as ServiceError;
+      expect(err).toBeInstanceOf(ServiceError);
+      expect(err).toMatchObject({ service: 'aci', code: 'OperationCanceled', retryable: true });
+    } finally {
+      h.clock.setSpeed(200);
+      await client.delete('fashion-twice');
+    }
+  });
+
   it('never sends the secure environment values back, nor logs them', async () => {
     const g = h.arm.state.get('sub1', 'rg1', 'fashion-v3');
     expect(g).toBeDefined();

@@ -145,6 +145,8 @@ describe('three bot instances on one Azure table', () => {
     await waitFor('one instance to say it leads', async () => ((await leads()).filter(Boolean).length === 1 || undefined), 10_000);
     expect((await leads()).sort()).toEqual([false, true]);
     expect(sandbox.arm.state.groups.size).toBe(1);
+    // One PUT: the instance that saved the deploy's intent sent it, and nobody else (send claims).
+    expect(sandbox.arm.server.calls.get('containerGroups.createOrUpdate')).toBe(1);
     const live = (): number => connector.requests.filter((r) => JSON.stringify(r.body).includes('r-1: fashion-cnn version') && JSON.stringify(r.body).includes('is live at')).length;
     await waitFor('the live notice', () => live() > 0 || undefined, 30_000);
     await waitFor('every announcement of r-1 to be delivered', async () => ((await state.runs.pendingOutbox(100)).length === 0 || undefined), 30_000);
@@ -173,6 +175,9 @@ describe('three bot instances on one Azure table', () => {
       throw new Error(`${(e as Error).message}: ${seen.join(' ')}`);
     });
     expect(settled.filter((r) => r.status === 'waiting_approval').length).toBeGreaterThan(0);
+    // One CI build per run (r-1 and these): a run created on one instance is also seen by the leader's
+    // pass, and only the instance that holds the run's send claim queues its build.
+    expect(sandbox.azureDevOps.state.runs.size).toBe(n + 1);
     await waitFor('every announcement to be delivered', async () => ((await state.runs.pendingOutbox(1000)).length === 0 || undefined), 60_000);
     const sends = connector.requests.filter((r) => r.kind === 'send').map((r) => ({ conversationId: r.conversationId, body: JSON.stringify(r.body) }));
     const updates = connector.requests.filter((r) => r.kind === 'update').map((r) => JSON.stringify(r.body));

@@ -54,14 +54,25 @@ export function emptyWorld(): World {
 export class Recorder {
   readonly calls: Call[] = [];
   private readonly faults = new Map<string, Error[]>();
+  private readonly holds = new Map<string, Promise<void>[]>();
 
   /** The next `times` calls of `op` (e.g. 'devops.getBuild') throw `error`. */
   failNext(op: string, error: Error, times = 1): void {
     this.faults.set(op, [...(this.faults.get(op) ?? []), ...Array.from({ length: times }, () => error)]);
   }
 
+  /** The next call of `op` waits until the returned function is called (a call in flight, for races). */
+  holdNext(op: string): () => void {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    this.holds.set(op, [...(this.holds.get(op) ?? []), gate]);
+    return release;
+  }
+
   async call<T>(op: string, args: unknown[], answer: () => T | Promise<T>): Promise<T> {
     this.calls.push({ op, args });
+    const hold = this.holds.get(op)?.shift();
+    if (hold) await hold;
     const fault = this.faults.get(op)?.shift();
     if (fault !== undefined) throw fault;
     return answer();

@@ -7,6 +7,7 @@ import { SqliteStore } from '../../services/store/sqlite.store';
 import { RunEngine } from '../../services/workflow/run-engine';
 import type { RunStore } from '../../services/workflow/run-store';
 import type { PersonRef, RunRecord } from '../../services/workflow/run.types';
+import type { Sender } from '../../services/workflow/send-claim';
 import { Tracker } from '../../services/workflow/tracker';
 import { createAuthorizer } from '../../services/workflow/workflow';
 import { loadConfig } from '../../services/config/config';
@@ -42,6 +43,10 @@ export interface HarnessOptions {
   without?: Array<'devops' | 'databricks' | 'registry' | 'aci'>;
   /** Wraps the store the engine sees (e.g. to make a save meet a version conflict). */
   wrap?: (inner: RunStore) => RunStore;
+  /** This engine as one instance of several on a shared store (services/workflow/send-claim). */
+  sender?: Sender;
+  /** The recorder to share with another harness (two instances calling one world). */
+  rec?: Recorder;
   /** No Databricks notification destinations (as before start-up hook setup finished). */
   noWebhookDestinations?: boolean;
 }
@@ -72,7 +77,7 @@ export function engineHarness(o: HarnessOptions = {}) {
   const store = new SqliteStore(o.storePath ?? ':memory:');
   const clock = { now: T0 };
   const world = o.world ?? emptyWorld();
-  const rec = new Recorder();
+  const rec = o.rec ?? new Recorder();
   const logs: LogLine[] = [];
   const persisted: RunRecord[] = [];
   const smokeCalls: Array<{ url: string; sample: unknown; timeoutMs: number }> = [];
@@ -103,6 +108,7 @@ export function engineHarness(o: HarnessOptions = {}) {
     scoring: { identityId: undefined, identityClientId: undefined, databricksHost: 'https://adb.example', mlflowTrackingUri: 'databricks' },
     runtimeCache: new Map(),
     ...(o.noWebhookDestinations ? {} : { webhookDestinationIds: ['dest-1'] }),
+    ...(o.sender ? { sender: o.sender } : {}),
     onPersisted: (run) => void persisted.push(run),
   });
   const tracker = new Tracker({ engine, runs, devops: clients.devops, databricks: clients.databricks, models: config.mlops.models, logger });
