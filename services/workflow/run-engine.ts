@@ -110,8 +110,12 @@ export class RunEngine {
   async advance(runId: string): Promise<RunRecord | undefined> {
     return this.exclusive(runId, async () => {
       let last: RunRecord | undefined;
+      // The run as this loop saved it: the next step starts from it instead of reading it back (a
+      // change made elsewhere meanwhile makes that step's save meet a version conflict and read again).
+      let saved: RunRecord | undefined;
       for (let steps = 0, conflicts = 0; steps < MAX_STEPS_AT_ONCE && conflicts < 3; ) {
-        const run = await this.deps.runs.getRun(runId);
+        const run = saved ?? (await this.deps.runs.getRun(runId));
+        saved = undefined;
         if (!run || FINAL_STATUSES.has(run.status)) return run;
         // A step may call Azure: an external call tells the world as much as a card does, so the
         // intent before it must survive power loss too (nothing to sync: no fsync at all).
@@ -128,6 +132,7 @@ export class RunEngine {
         }
         steps++;
         if (t.next !== 'now') return last;
+        saved = last;
       }
       return last ?? this.deps.runs.getRun(runId);
     });

@@ -1,3 +1,4 @@
+import rfdc from 'rfdc';
 import type { TransitionEffects } from './run-store';
 import { STAGE_IDS, STAGE_SYSTEMS, stageOf, type RunRecord, type StageId, type StageState } from './run.types';
 
@@ -13,8 +14,15 @@ export interface Transition {
   next?: 'now';
 }
 
+/**
+ * A run is plain JSON (it is stored as such), so rfdc's copy of plain objects and arrays does what
+ * structuredClone did here, about ten times faster: every step begins with a copy, also the many
+ * polls that change nothing (issue 13, tracking bursts).
+ */
+const copyRun = rfdc({ proto: false, circles: false });
+
 export function begin(run: RunRecord): Transition {
-  return { run: structuredClone(run), effects: { audit: [], outbox: [] } };
+  return { run: copyRun(run), effects: { audit: [], outbox: [] } };
 }
 
 export function iso(now: number): string {
