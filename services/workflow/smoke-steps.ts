@@ -5,6 +5,7 @@ import { advanceTo, errorText, type StepDeps } from './stage-steps';
 import { environmentOf } from './environments';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
 import { claimSend, sendDone, sendTurn } from './send-claim';
+import { forgetLive } from './training-metrics';
 
 /**
  * The smoke test, and the rollback when it fails. The rollback is persisted steps like the
@@ -62,7 +63,10 @@ export async function stepSmoke(run: RunRecord, deps: StepDeps): Promise<Transit
   t.run.smoke = { status: result?.status ?? 0, latencyMs: result?.latencyMs ?? 0, ok: !problem, detail: problem ?? `HTTP ${result?.status ?? 0} in ${result?.latencyMs ?? 0} ms` };
   if (!problem) {
     finishStage(t, 'smoke', 'succeeded', now, t.run.smoke.detail);
-    if (deps.registry && run.registered?.version) await deps.registry.models(m.registry).promote(m.registeredModel, run.registered.version, run.target);
+    if (deps.registry && run.registered?.version) {
+      await deps.registry.models(m.registry).promote(m.registeredModel, run.registered.version, run.target);
+      forgetLive(deps, m, run.target);
+    }
     advanceTo(t, 'smoke', now);
     t.effects.outbox.push({ kind: 'notice', payload: `Run ${run.id}: ${run.model} version ${run.registered?.version ?? '?'} is live at ${run.deploy.scoringUri} (${env.name})` });
     touch(t, now);

@@ -11,7 +11,7 @@ import { ServiceError } from '../http/errors';
 import type { RunRecord } from './run.types';
 import { claimSend, sendDone, sendTurn, type Sender } from './send-claim';
 import { begin, fail, finishStage, iso, nextStage, startStage, touch, type Transition } from './transitions';
-import { liveInEnvironment, refreshMetrics, tail } from './training-metrics';
+import { liveInEnvironment, refreshMetrics, tail, type LiveCache } from './training-metrics';
 
 export interface StepDeps {
   devops: AzureDevOpsClient | undefined;
@@ -33,6 +33,8 @@ export interface StepDeps {
    * share one request (a failed one is dropped, and the next run asks again).
    */
   runtimeCache: Map<boolean, Promise<string>>;
+  /** "What is live in an environment", shared by the runs that ask within a few seconds (training-metrics.liveInEnvironment); not shared when omitted. */
+  liveCache?: LiveCache;
   /** With a shared store, this instance as the maker of the calls that must not be made twice at once (./send-claim); undefined with one instance. */
   sender?: Sender;
   /** Notification destinations the training runs report to (jobs.on_start/on_success/on_failure webhooks); filled at start-up. */

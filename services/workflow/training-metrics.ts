@@ -35,12 +35,52 @@ export async function refreshMetrics(t: Transition, deps: StepDeps): Promise<boo
 }
 
 
+/** How long the answer of "what is live in this environment" is shared by the runs that ask (see liveInEnvironment). */
+export const LIVE_SHARED_MS = 5_000;
+
+type Live = Pick<RegisteredRecord, 'liveVersion' | 'liveMetrics'>;
+
+/** Answers of liveInEnvironment shared between runs, by registry, model and environment (StepDeps.liveCache). */
+export type LiveCache = Map<string, { at: number; answer: Promise<Live> }>;
+
+const liveKey = (m: ModelConfig, env: string): string => `${m.registry}\u0000${m.registeredModel}\u0000${env}`;
+
 /**
  * What is live in an environment (its registry alias or stage) and the latest metrics of that
  * version's training run: the approval card compares the candidate with it. Used by the registry
  * stage of bot runs and by relayed Azure DevOps approvals.
+ *
+ * The answer is the model's, not the run's: when many runs reach the registry stage in one pass
+ * (1,000 runs: 2,000 registry calls), they share one answer for LIVE_SHARED_MS. The bot's own
+ * promotion drops it at once (forgetLive); a change made outside the bot (an alias set by hand)
+ * shows on cards opened up to LIVE_SHARED_MS later. A failed answer is not kept.
  */
-export async function liveInEnvironment(deps: StepDeps, m: ModelConfig, env: string): Promise<Pick<RegisteredRecord, 'liveVersion' | 'liveMetrics'>> {
+export async function liveInEnvironment(deps: StepDeps, m: ModelConfig, env: string): Promise<Live> {
+  if (!deps.registry) return {};
+  const cache = deps.liveCache;
+  if (!cache) return readLive(deps, m, env);
+  const key = liveKey(m, env);
+  const now = deps.now();
+  let hit = cache.get(key);
+  if (!hit || now - hit.at >= LIVE_SHARED_MS || now < hit.at) {
+    const answer = readLive(deps, m, env);
+    const entry = { at: now, answer };
+    cache.set(key, (hit = entry));
+    answer.catch(() => {
+      if (cache.get(key) === entry) cache.delete(key);
+    });
+  }
+  const live = await hit.answer;
+  // A copy: the answer is shared, the record is the run's.
+  return { ...live, ...(live.liveMetrics ? { liveMetrics: { ...live.liveMetrics } } : {}) };
+}
+
+/** The bot changed what is live in `env` (a promotion): the next run asks the registry again. */
+export function forgetLive(deps: Pick<StepDeps, 'liveCache'>, m: ModelConfig, env: string): void {
+  deps.liveCache?.delete(liveKey(m, env));
+}
+
+async function readLive(deps: StepDeps, m: ModelConfig, env: string): Promise<Live> {
   if (!deps.registry) return {};
   const live = await deps.registry.models(m.registry).getDeployed(m.registeredModel, env);
   if (!live) return {};

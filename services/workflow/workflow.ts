@@ -52,6 +52,7 @@ export function createRunEngine(config: Readonly<AppConfig>, clients: ServiceCli
     smokeTest: postSample,
     scoring: { identityId: config.azure?.scoringIdentity?.id, identityClientId: config.azure?.scoringIdentity?.clientId, databricksHost: config.databricks?.host, mlflowTrackingUri: config.mlflow?.trackingUri },
     runtimeCache: new Map(),
+    liveCache: new Map(),
     ...(o.webhookDestinationIds ? { webhookDestinationIds: o.webhookDestinationIds } : {}),
     ...(o.sender ? { sender: o.sender } : {}),
     ...(o.onPersisted ? { onPersisted: o.onPersisted } : {}),

@@ -107,6 +107,7 @@ export function engineHarness(o: HarnessOptions = {}) {
     },
     scoring: { identityId: undefined, identityClientId: undefined, databricksHost: 'https://adb.example', mlflowTrackingUri: 'databricks' },
     runtimeCache: new Map(),
+    liveCache: new Map(),
     ...(o.noWebhookDestinations ? {} : { webhookDestinationIds: ['dest-1'] }),
     ...(o.sender ? { sender: o.sender } : {}),
     onPersisted: (run) => void persisted.push(run),

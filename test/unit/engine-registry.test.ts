@@ -1,5 +1,6 @@
 import { ALEX, engineHarness, imageOf, story, T0, type EngineHarness } from '../support/engine-harness';
 import { transient } from '../support/engine-harness.clients';
+import { LIVE_SHARED_MS } from '../../services/workflow/training-metrics';
 
 /** The registry stage (stage-steps.stepRegistered) through the real engine, for /train and /deploy runs. */
 let h: EngineHarness;
@@ -116,5 +117,50 @@ describe('the registry stage', () => {
     } finally {
       await bare.close();
     }
+  });
+});
+
+describe('what is live in an environment, shared by the runs that ask (training-metrics.liveInEnvironment)', () => {
+  beforeEach(() => {
+    for (const v of ['2', '3', '4']) h.world.versions.set(v, { status: 'READY', scoringImage: imageOf(v), runId: `mlf-${v}` });
+    h.world.mlflowRuns.set('mlf-2', { metrics: { accuracy: 0.8 } });
+    h.world.mlflowRuns.set('mlf-3', { metrics: { accuracy: 0.9 } });
+    h.world.deployed.set('staging', '2');
+  });
+  const asked = (): number => h.rec.ops('registry.getDeployed').length;
+
+  it('asks the registry once for runs reaching the registry stage within LIVE_SHARED_MS, each run keeping its own copy', async () => {
+    const first = await deployRun('3');
+    h.clock.now += LIVE_SHARED_MS - 1;
+    const second = await deployRun('4');
+    expect(asked()).toBe(1);
+    const [a, b] = [await h.run(first), await h.run(second)];
+    expect([a.registered?.liveVersion, b.registered?.liveVersion]).toEqual(['2', '2']);
+    expect(b.registered?.liveMetrics).toEqual({ accuracy: 0.8 });
+    h.clock.now += 1;
+    h.world.deployed.set('staging', '3'); // set by hand, outside the bot
+    const third = await deployRun('4');
+    expect(asked()).toBe(2);
+    expect((await h.run(third)).registered).toMatchObject({ liveVersion: '3', liveMetrics: { accuracy: 0.9 } });
+  });
+
+  it("asks again at once after the bot's own promotion", async () => {
+    const first = await deployRun('3');
+    story.groupRuns(h, 'fashion-cnn-staging');
+    await h.engine.advance(first);
+    expect((await h.run(first)).status).toBe('succeeded');
+    expect(h.world.deployed.get('staging')).toBe('3');
+    const second = await deployRun('4');
+    expect(asked()).toBe(2);
+    expect((await h.run(second)).registered?.liveVersion).toBe('3');
+  });
+
+  it('does not keep a failed answer', async () => {
+    h.rec.failNext('registry.getDeployed', transient('mlflow', 'ucModels.getByAlias'));
+    // The run's first advance meets the failure and waits; the next one (same instant) asks again.
+    const first = await deployRun('3');
+    expect(asked()).toBe(2);
+    expect((await h.run(first)).registered?.liveVersion).toBe('2');
+    expect(h.logs.some((l) => l.msg === 'service unavailable; the run waits for the next pass')).toBe(true);
   });
 });

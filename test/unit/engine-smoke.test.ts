@@ -2,6 +2,7 @@ import type { ContainerGroupState } from '../../services/aci/aci.types';
 import { ALEX, engineHarness, imageOf, story, T0, type EngineHarness } from '../support/engine-harness';
 import { fatal, transient } from '../support/engine-harness.clients';
 import { SMOKE_WARMUP_MS } from '../../services/workflow/smoke-steps';
+import { LIVE_SHARED_MS } from '../../services/workflow/training-metrics';
 
 /** The smoke test and the rollback after it (smoke-steps) through the real engine. */
 let h: EngineHarness;
@@ -161,8 +162,11 @@ describe('the rollback after a failed smoke test', () => {
     const same = await smoke(bad, '7');
     expect((await h.run(same)).failure?.message).toContain('There is no previous version in staging to roll back to.');
     h.world.versions.set('5', { status: 'READY' });
+    // Each case sets the alias by hand (outside the bot): the runs see it once the shared answer is older than LIVE_SHARED_MS.
+    h.clock.now += LIVE_SHARED_MS;
     const noImage = await smoke(bad, '5');
     expect((await h.run(noImage)).failure?.message).toBe('Smoke test failed: POST /score answered HTTP 500. Rollback to version 5 failed too: it has no scoring_image tag.');
+    h.clock.now += LIVE_SHARED_MS;
     const gone = await smoke(bad, '6', () => h.rec.failNext('registry.getVersion', fatal('mlflow', 'modelVersions.get', 'version 6 does not exist')));
     expect((await h.run(gone)).failure?.message).toBe('Smoke test failed: POST /score answered HTTP 500. Rollback to version 6 failed too: mlflow.modelVersions.get HTTP 400 INVALID_PARAMETER_VALUE version 6 does not exist (request id req-400).');
   });
