@@ -93,8 +93,8 @@ export class SqliteRunStore implements RunStore {
     return this.commit(!!options?.deferSync, () => {
       const seq = (this.sql("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM runs").get() as { n: number }).n;
       const full: RunRecord = { ...run, id: `r-${seq}`, version: 1 };
-      this.sql('INSERT INTO runs (seq, id, model, status, active, requester_id, version, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-        seq, full.id, full.model, full.status, FINAL_STATUSES.has(full.status) ? 0 : 1, full.requester.id, 1, JSON.stringify(full), full.createdAt, full.updatedAt,
+      this.sql('INSERT INTO runs (seq, id, model, status, active, requester_id, version, body, created_at, updated_at, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        seq, full.id, full.model, full.status, FINAL_STATUSES.has(full.status) ? 0 : 1, full.requester.id, 1, JSON.stringify(full), full.createdAt, full.updatedAt, full.target,
       );
       this.effects(full.id, effects, full.updatedAt);
       return full;
@@ -119,7 +119,7 @@ export class SqliteRunStore implements RunStore {
     if (f.status) add('status = ?', f.status);
     if (f.requesterObjectId) add("lower(json_extract(body, '$.requester.aadObjectId')) = lower(?)", f.requesterObjectId);
     if (f.requesterName) add("lower(json_extract(body, '$.requester.name')) = lower(?)", f.requesterName);
-    if (f.target) add("json_extract(body, '$.target') = ?", f.target);
+    if (f.target) add('target = ?', f.target);
     // Keyset paging: runs older than the cursor run (seq is the listing order), stable under inserts.
     if (f.before) add('seq < (SELECT seq FROM runs WHERE id = ?)', f.before);
     const sql = `SELECT body FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;

@@ -99,7 +99,11 @@ export interface RelayRecord {
 export interface RunRecord {
   id: string;
   model: string;
-  /** The environment this run deploys to (services/workflow/environments.ts); its registry alias or stage has the same name. */
+  /**
+   * The environment this run deploys to (services/workflow/environments.ts); its registry alias or
+   * stage has the same name. Fixed when the run is created: the SQLite store writes its indexed
+   * column then, and a save does not write it again.
+   */
   target: string;
   /**
    * `train` runs the whole pipeline; `deploy` (from /deploy or /rollback) starts at the registry;

@@ -55,6 +55,18 @@ describe('a store written before the typed per-stage records', () => {
     expect(await store.watch.isBotRun('azure-devops', 99)).toBe(false);
   });
 
+  it('fills the indexed target column from the stored runs, and finds runs of a target through its index', async () => {
+    expect((await store.runs.listRuns({ model: 'fashion-cnn', target: 'production', status: 'succeeded' })).map((r) => r.id)).toEqual(['r-2']);
+    expect((await store.runs.listRuns({ model: 'fashion-cnn', target: 'staging' })).map((r) => r.id)).toEqual(['r-5', 'r-3', 'r-1']);
+    const db = (store as unknown as { db: { prepare(sql: string): { all(...a: unknown[]): Array<{ detail: string }> } } }).db;
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT body FROM runs WHERE model = ? AND status = ? AND target = ?').all('fashion-cnn', 'succeeded', 'staging');
+    expect(plan.map((p) => p.detail).join(' ')).toContain('USING INDEX runs_model_status_target');
+    // A new run's target is written when it is created; a save does not change it.
+    const created = await store.runs.createRun({ ...(await store.runs.getRun('r-5'))!, status: 'running' }, { audit: [], outbox: [] });
+    await store.runs.saveRun({ ...created, status: 'succeeded' });
+    expect((await store.runs.listRuns({ model: 'fashion-cnn', target: 'staging', status: 'succeeded' })).map((r) => r.id)).toEqual([created.id, 'r-3', 'r-1']);
+  });
+
   it('keeps the announcements, messages, subscriptions and schedules', async () => {
     expect((await store.runs.pendingOutbox(500)).length).toBe(50);
     expect(await store.runs.getMessage('r-1', 'runCard')).toEqual({ conversationId: 'conv-1', activityId: 'act-1' });
