@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/context';
+
+/**
+ * The packages the bot loads on first use (services/lazy-package.ts, issue 13, cold start): none of
+ * them may be loaded by importing the bot's modules, which is what a start-up pays before /healthz.
+ * Found once: an enum imported from node-api's build interfaces loaded ~130 KB at start.
+ */
+const LAZY = ['azure-devops-node-api', '@azure/arm-containerinstance', 'adaptivecards-templating', 'adaptive-expressions', 'jwks-rsa', 'cron-parser', 'undici'];
+
+describe('start-up modules', () => {
+  it('loads none of the first-use packages when the bot\'s modules are imported', () => {
+    if (!existsSync(join(REPO_ROOT, 'dist/bot/index.js'))) {
+      const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
+      if (built.status !== 0) throw new Error('build failed');
+    }
+    const script = `require('./dist/bot/index.js'); require('./dist/bot/app.js');
+      const loaded = new Set(Object.keys(require.cache).map((f) => (f.match(/node_modules\\/((@[^/]+\\/)?[^/]+)/) || [])[1]).filter(Boolean));
+      process.stdout.write(JSON.stringify([...loaded]));`;
+    const out = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8' });
+    expect(out.status).toBe(0);
+    const loaded = JSON.parse(out.stdout) as string[];
+    // The check can fail: the bot's own framework packages are there.
+    expect(loaded).toEqual(expect.arrayContaining(['botbuilder', 'restify', 'zod']));
+    expect(LAZY.filter((p) => loaded.includes(p))).toEqual([]);
+  });
+});
