@@ -5,7 +5,7 @@ import { stageOf } from './run.types';
 import { advanceTo, type StepDeps } from './stage-steps';
 import { environmentOf } from './environments';
 import { begin, fail, finishStage, iso, startStage, touch, type Transition } from './transitions';
-import { claimSend, sendDone, sendTurn } from './send-claim';
+import { claimSend, sendDone, takeSendTurn } from './send-claim';
 
 /** Approval stage: only expiry moves it on its own; decisions come from RunEngine.decide. */
 export function stepApproval(run: RunRecord, deps: StepDeps): Transition | undefined {
@@ -70,14 +70,8 @@ export async function stepDeploy(run: RunRecord, deps: StepDeps, runs: RunStore)
   }
   const aci = deps.aci.inResourceGroup(env.resourceGroup);
   if (!run.deploy?.sentAt) {
-    const turn = sendTurn(run, 'deploy', deps.sender, now);
-    if (turn === 'wait') return undefined;
-    if (turn === 'claim') {
-      // The instance that saved the intent is presumed gone: claim, then send the PUT.
-      claimSend(t, 'deploy', deps.sender, now);
-      t.next = 'now';
-      return t;
-    }
+    const turn = takeSendTurn(t, run, 'deploy', deps.sender, now);
+    if (turn !== 'send') return turn === 'claimed' ? t : undefined;
     // Sends the PUT and returns after ARM accepted it; later steps read the group's state.
     await aci.beginCreateOrUpdate(scoringContainerSpec(run, m, env, run.registered?.scoringImage ?? '', run.registered?.version ?? '', deps.scoring));
     (t.run.deploy ??= {}).sentAt = iso(now);

@@ -5,7 +5,7 @@ import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import { PIPELINE_PRINCIPAL_PREFIX, STAGE_IDS, STAGE_SYSTEMS, stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText } from './stage-steps';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
-import { claimSend, sendDone, sendTurn, type Sender } from './send-claim';
+import { sendDone, takeSendTurn, type Sender } from './send-claim';
 import type { Logger } from '../logger';
 import type { RunStore } from './run-store';
 import { lastEnvironment } from './environments';
@@ -155,15 +155,9 @@ export async function findPendingApprovals(devops: AzureDevOpsClient, models: Ml
 export async function stepRelayRun(run: RunRecord, devops: AzureDevOpsClient | undefined, now: number, sender?: Sender): Promise<Transition | undefined> {
   const a = run.approval;
   if (a && (a.state === 'approved' || a.state === 'rejected') && !run.relay?.relayedAt) {
-    const turn = sendTurn(run, 'relay', sender, now);
-    if (turn === 'wait') return undefined;
     const t = begin(run);
-    if (turn === 'claim') {
-      // The instance that took the decision is presumed gone: claim, then send.
-      claimSend(t, 'relay', sender, now);
-      t.next = 'now';
-      return t;
-    }
+    const turn = takeSendTurn(t, run, 'relay', sender, now);
+    if (turn !== 'send') return turn === 'claimed' ? t : undefined;
     const problem = await relayDecision(run, devops);
     sendDone(t);
     if (problem) {

@@ -29,12 +29,26 @@ export interface Sender {
  * the call), or `claim` (nobody holds a claim for this step, or its holder is presumed gone: save
  * a claim first, then send).
  */
-export function sendTurn(run: RunRecord, step: SendStep, sender: Sender | undefined, now: number): 'send' | 'wait' | 'claim' {
+function sendTurn(run: RunRecord, step: SendStep, sender: Sender | undefined, now: number): 'send' | 'wait' | 'claim' {
   if (!sender) return 'send';
   const c = run.sending;
   if (c?.step !== step) return 'claim';
   if (c.by === sender.id) return 'send';
   return now - Date.parse(c.at) < sender.claimTtlMs ? 'wait' : 'claim';
+}
+
+/**
+ * A step's turn before its call, inside transition t of `run`: `send` (make the call now), `wait`
+ * (the step returns nothing: another instance makes it), or `claimed` (t now holds this instance's
+ * claim and asks for the next step at once: the step returns t, and sends on that next step).
+ */
+export function takeSendTurn(t: Transition, run: RunRecord, step: SendStep, sender: Sender | undefined, now: number): 'send' | 'wait' | 'claimed' {
+  const turn = sendTurn(run, step, sender, now);
+  if (turn !== 'claim') return turn;
+  // Nobody holds a fresh claim (its holder is presumed gone, or the run predates claims): claim, then send.
+  claimSend(t, step, sender, now);
+  t.next = 'now';
+  return 'claimed';
 }
 
 /** Names this instance as the one to make `step`'s call, inside transition t (saved with t); nothing with one instance. */

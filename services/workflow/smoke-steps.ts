@@ -4,7 +4,7 @@ import { stageOf, type RunRecord } from './run.types';
 import { advanceTo, errorText, type StepDeps } from './stage-steps';
 import { environmentOf } from './environments';
 import { begin, fail, finishStage, iso, touch, type Transition } from './transitions';
-import { claimSend, sendDone, sendTurn } from './send-claim';
+import { claimSend, sendDone, takeSendTurn } from './send-claim';
 import { forgetLive } from './training-metrics';
 
 /**
@@ -117,14 +117,8 @@ async function stepRollback(run: RunRecord, deps: StepDeps): Promise<Transition 
     return t;
   };
   if (!rb.sentAt) {
-    const turn = sendTurn(run, 'rollback', deps.sender, now);
-    if (turn === 'wait') return undefined;
-    if (turn === 'claim') {
-      // The instance that saved the intent is presumed gone: claim, then send the PUT.
-      claimSend(t, 'rollback', deps.sender, now);
-      t.next = 'now';
-      return t;
-    }
+    const turn = takeSendTurn(t, run, 'rollback', deps.sender, now);
+    if (turn !== 'send') return turn === 'claimed' ? t : undefined;
     try {
       // Sends the PUT (idempotent in ARM) and returns once ARM accepted it; the state is read next.
       await aci.beginCreateOrUpdate(scoringContainerSpec(run, m, env, rb.image, rb.toVersion, deps.scoring));

@@ -9,7 +9,7 @@ import type { MlopsConfig, ModelConfig } from '../config/mlops-config.schema';
 import type { Logger } from '../logger';
 import { ServiceError } from '../http/errors';
 import type { RunRecord } from './run.types';
-import { claimSend, sendDone, sendTurn, type Sender } from './send-claim';
+import { sendDone, takeSendTurn, type Sender } from './send-claim';
 import { begin, fail, finishStage, iso, nextStage, startStage, touch, type Transition } from './transitions';
 import { liveInEnvironment, refreshMetrics, tail, type LiveCache } from './training-metrics';
 
@@ -106,14 +106,8 @@ export async function stepCi(run: RunRecord, deps: StepDeps): Promise<Transition
     return t;
   }
   if (run.ci?.devopsRunId === undefined) {
-    const turn = sendTurn(run, 'ci', deps.sender, now);
-    if (turn === 'wait') return undefined;
-    if (turn === 'claim') {
-      // Its creator is presumed gone (or the run predates claims): claim, then queue.
-      claimSend(t, 'ci', deps.sender, now);
-      t.next = 'now';
-      return t;
-    }
+    const turn = takeSendTurn(t, run, 'ci', deps.sender, now);
+    if (turn !== 'send') return turn === 'claimed' ? t : undefined;
     // The CI pipeline declares only `modelName` (infra/pipelines/azure-pipelines.ci.yml); Azure DevOps
     // refuses undeclared template parameters, and training parameters go to Databricks instead.
     const pr = await deps.devops.runPipeline(m.ci.azureDevOpsPipelineId, { branch: run.branch, templateParameters: { modelName: run.model } });
