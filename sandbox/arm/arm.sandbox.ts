@@ -4,7 +4,7 @@ import { SandboxServer, HttpFault, type SandboxReply, type SandboxRequest, type 
 import type { SandboxClock } from '../common/clock';
 import type { FaultRegistry } from '../common/faults';
 import { silentLogger, type Logger } from '../../services/logger';
-import { ContainerGroupStore, DEFAULT_TIMINGS, envOf, type Modes, type StoredContainer, type Timings } from './container-groups.store';
+import { ContainerGroupStore, DEFAULT_TIMINGS, envOf, type GroupRecord, type Modes, type Phase, type StoredContainer, type Timings } from './container-groups.store';
 import { containerView } from './container-groups.wire';
 import { TOKEN_PATH, TokenStore, createTokenServer } from './token.sandbox';
 import { checkApiVersion, validateContainerGroup } from './container-group.validation';
@@ -49,6 +49,11 @@ const ARM_RESOURCE = 'https://management.azure.com';
 const GROUPS = '/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.ContainerInstance/containerGroups';
 const GROUP = `${GROUPS}/:name`;
 
+/** ACI's answer to an operation on a group whose previous operation has not ended (docs/sandbox/aci.md). */
+function transitioning(name: string): HttpFault {
+  return new HttpFault(409, 'ContainerGroupTransitioning', `The container group '${name}' is still transitioning, please retry later.`);
+}
+
 export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox> {
   const logger = (o.logger ?? silentLogger).child({ sandbox: 'arm' });
   const identityHeader = o.identityHeader ?? randomBytes(16).toString('hex');
@@ -92,6 +97,15 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     return handler(req);
   };
 
+  /** The operation resource (Azure-AsyncOperation) of a group's current operation, in `phase`. */
+  const operationBody = (g: GroupRecord, phase: Phase): Record<string, unknown> => {
+    const done = phase === 'Succeeded' || phase === 'Failed';
+    const events = done ? ((containerView(g, phase === 'Failed' ? 'Failed' : 'Succeeded', true, 0, state.timings)?.events as unknown[] | undefined) ?? []) : [];
+    const body: Record<string, unknown> = { id: g.id, status: phase, startTime: g.operationStartIso, properties: { events } };
+    if (phase === 'Failed') body.error = { code: 'ResourceDeploymentFailure', message: "The resource operation completed with terminal provisioning state 'Failed'." };
+    return body;
+  };
+
   const notFound = (req: SandboxRequest): SandboxReply => ({
     status: 404,
     headers: { 'x-ms-failure-cause': 'gateway' },
@@ -111,7 +125,13 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     const { containers, modes } = validatePut(req.body, name, dnsLabelTaken);
     checkImageAccess(name, (req.body as { properties: Record<string, unknown> }).properties, containers.map((c) => c.image), o.registries ?? []);
     const body = req.body as Record<string, unknown>;
+    // ACI refuses an operation on a group that is still transitioning (its previous operation not
+    // ended): 409 ContainerGroupTransitioning (docs/sandbox/aci.md names the source).
+    const before = state.get(sub, rg, name);
+    const beforePhase = before ? await state.refresh(before) : undefined;
+    if (before && (beforePhase === 'Pending' || beforePhase === 'Creating')) throw transitioning(before.name);
     const { g, existed } = await state.put(sub, rg, name, body, containers, modes);
+    if (before && beforePhase) state.endedOperations.set(before.operationId, operationBody(before, beforePhase));
     const phase = await state.refresh(g);
     const asyncUrl = `${base(req)}/subscriptions/${sub}/providers/Microsoft.ContainerInstance/locations/${g.regionSlug}/operations/${g.operationId}?api-version=2018-06-01`;
     logger.info('container group accepted', { group: name, image: containers[0]?.image, modes });
@@ -129,18 +149,12 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
   }));
 
   server.route('GET', '/subscriptions/:sub/providers/Microsoft.ContainerInstance/locations/:location/operations/:op', 'operations.get', arm(async (req) => {
+    const ended = state.endedOperations.get(req.params.op ?? '');
+    if (ended) return { status: 200, headers: reads(), body: ended };
     const key = state.operations.get(req.params.op ?? '');
     const g = key ? state.groups.get(key) : undefined;
-    if (!g) throw new HttpFault(404, 'OperationNotFound', `The operation '${req.params.op ?? ''}' was not found.`);
-    const seen = await state.refresh(g);
-    const phase = g.operationId === req.params.op ? seen : 'Canceled';
-    const done = phase === 'Succeeded' || phase === 'Failed';
-    const events = done ? ((containerView(g, phase === 'Failed' ? 'Failed' : 'Succeeded', true, 0, state.timings)?.events as unknown[] | undefined) ?? []) : [];
-    const body: Record<string, unknown> = { id: g.id, status: phase, startTime: g.operationStartIso, properties: { events } };
-    if (phase === 'Failed') body.error = { code: 'ResourceDeploymentFailure', message: "The resource operation completed with terminal provisioning state 'Failed'." };
-    // The RPC requires error.code when status is Canceled (async-api-reference.md, operation resource format).
-    if (phase === 'Canceled') body.error = { code: 'OperationCanceled', message: `The operation was canceled: a later request on container group '${g.name}' took its place.` };
-    return { status: 200, headers: reads(), body };
+    if (!g || g.operationId !== req.params.op) throw new HttpFault(404, 'OperationNotFound', `The operation '${req.params.op ?? ''}' was not found.`);
+    return { status: 200, headers: reads(), body: operationBody(g, await state.refresh(g)) };
   }));
 
   server.route('GET', GROUP, 'containerGroups.get', arm(async (req) => {
@@ -154,8 +168,7 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     const all = state.list(req.params.sub ?? '', req.params.rg ?? '');
     const skip = Number(req.query.get('$skipToken') ?? '0') || 0;
     const page = all.slice(skip, skip + pageSize);
-    const phases = await Promise.all(page.map((g) => state.refresh(g)));
-    const body: Record<string, unknown> = { value: page.map((g, i) => state.wire(g, false, phases[i] ?? state.phase(g))) };
+    const body: Record<string, unknown> = { value: await Promise.all(page.map(async (g) => state.wire(g, false, await state.refresh(g)))) };
     if (skip + pageSize < all.length) {
       const next = new URL(`${base(req)}${req.path}`);
       next.searchParams.set('api-version', req.query.get('api-version') ?? '');
@@ -179,7 +192,7 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
   server.route('POST', `${GROUP}/restart`, 'containerGroups.restart', arm(async (req) => {
     const g = state.get(req.params.sub ?? '', req.params.rg ?? '', req.params.name ?? '');
     if (!g) return notFound(req);
-    if (state.phase(g) !== 'Succeeded') throw new HttpFault(409, 'ContainerGroupTransitioning', `The container group '${g.name}' is still transitioning, please retry later.`);
+    if (state.phase(g) !== 'Succeeded') throw transitioning(g.name);
     await state.restart(g);
     return { status: 204, headers: { 'x-ms-ratelimit-remaining-subscription-writes': take('writes') } };
   }));

@@ -61,6 +61,8 @@ export type Phase = 'Pending' | 'Creating' | 'Succeeded' | 'Failed';
 export class ContainerGroupStore {
   readonly groups = new Map<string, GroupRecord>();
   readonly operations = new Map<string, string>();
+  /** The final answer of each operation whose group a later PUT replaced, by operation id (ARM keeps answering it). */
+  readonly endedOperations = new Map<string, Record<string, unknown>>();
 
   constructor(
     private readonly clock: SandboxClock,

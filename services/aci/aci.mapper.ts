@@ -138,6 +138,9 @@ function isRestError(err: unknown): err is RestErrorLike {
 /** @azure/core-lro's error message for an operation whose status is `Canceled` (poller.ts, cancelErrMsg). */
 const LRO_CANCELED = 'Operation was canceled';
 
+/** ACI's code for an operation on a group whose previous operation has not ended (409). */
+const TRANSITIONING = 'ContainerGroupTransitioning';
+
 /** Network failures worth a retry on an idempotent call. */
 export const NETWORK_CODES = new Set(['REQUEST_SEND_ERROR', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET']);
 
@@ -153,10 +156,11 @@ export function toServiceError(err: unknown, operation: string, secrets: readonl
   if (err instanceof ServiceError) return err;
   const clean = (m: string): string => redactText(m, secrets);
   if (err instanceof Error && err.message === LRO_CANCELED) {
-    // @azure/core-lro's report of an operation that ended `Canceled` (the SDK polls once before a
-    // begin* call returns): ARM accepted the PUT and another PUT of the group took its place. What
-    // the group is now is the next read's business; the call may be made again.
-    return new ServiceError({ service: 'aci', operation, code: 'OperationCanceled', message: 'ARM reported the operation canceled: another request on the container group took its place', retryable: true, cause: err });
+    // @azure/core-lro's report of an operation that ended `Canceled`, one of the three terminal
+    // statuses of the ARM RPC (the SDK polls once before a begin* call returns). ARM accepted the
+    // PUT and did not carry it out; what the group is now is the next read's business, and the
+    // call may be made again.
+    return new ServiceError({ service: 'aci', operation, code: 'OperationCanceled', message: 'ARM reported the operation canceled', retryable: true, cause: err });
   }
   if (err instanceof TimeoutError) {
     return new ServiceError({ service: 'aci', operation, code: 'Timeout', message: `no answer within ${err.timeoutInMs} ms`, retryable: true });
@@ -176,7 +180,9 @@ export function toServiceError(err: unknown, operation: string, secrets: readonl
       ...(status !== undefined ? { status } : {}),
       ...(code ? { code } : {}),
       ...(requestId ? { requestId } : {}),
-      retryable: status === undefined ? NETWORK_CODES.has(code ?? '') : isRetryableStatus(status, !['POST', 'PATCH'].includes(err.request?.method ?? 'POST')),
+      // 409 ContainerGroupTransitioning: the group's previous operation has not ended ("please retry
+      // later"), e.g. a PUT sent again after a restart while the first is still creating.
+      retryable: status === undefined ? NETWORK_CODES.has(code ?? '') : code === TRANSITIONING || isRetryableStatus(status, !['POST', 'PATCH'].includes(err.request?.method ?? 'POST')),
       cause: err,
     });
   }

@@ -76,20 +76,28 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
     }
   });
 
-  it('reports the operation of a PUT that a second PUT of the group replaced as canceled, and retryable', async () => {
+  it('refuses a PUT while the group is still creating (409 ContainerGroupTransitioning, retryable), accepts it once the group runs, and keeps answering the first operation', async () => {
     const client = h.client();
     h.clock.setSpeed(1e-9);
     try {
       const first = await client.beginCreateOrUpdate(scoringSpec('fashion-twice'));
       const firstOp = h.arm.state.get('sub1', 'rg1', 'fashion-twice')?.operationId;
-      await client.beginCreateOrUpdate(scoringSpec('fashion-twice'));
-      // The first operation ends Canceled, with the error.code the RPC requires for that status.
+      const err = (await client.beginCreateOrUpdate(scoringSpec('fashion-twice')).catch((e: unknown) => e)) as ServiceError;
+      expect(err).toBeInstanceOf(ServiceError);
+      expect(err).toMatchObject({ service: 'aci', status: 409, code: 'ContainerGroupTransitioning', retryable: true });
+      expect(err.message).toBe("The container group 'fashion-twice' is still transitioning, please retry later.");
+      // The refused PUT changed nothing: the first operation goes on to Succeeded.
+      expect(h.arm.state.get('sub1', 'rg1', 'fashion-twice')?.operationId).toBe(firstOp);
+      h.clock.advance(60_000);
+      expect((await first.pollUntilDone()).provisioningState).toBe('Succeeded');
+      const second = await client.beginCreateOrUpdate(scoringSpec('fashion-twice'));
+      expect(h.arm.state.get('sub1', 'rg1', 'fashion-twice')?.operationId).not.toBe(firstOp);
+      // The replaced group's operation still answers with its end.
       const token = (await h.credential.getToken('https://management.azure.com/.default'))?.token ?? '';
       const raw = await fetch(`${h.arm.url}/subscriptions/sub1/providers/Microsoft.ContainerInstance/locations/eastus/operations/${firstOp ?? ''}?api-version=2018-06-01`, { headers: { authorization: `Bearer ${token}` } });
-      expect(await raw.json()).toMatchObject({ status: 'Canceled', error: { code: 'OperationCanceled' } });
-      const err = (await first.pollUntilDone().catch((e: unknown) => e)) as ServiceError;
-      expect(err).toBeInstanceOf(ServiceError);
-      expect(err).toMatchObject({ service: 'aci', code: 'OperationCanceled', retryable: true });
+      expect(await raw.json()).toMatchObject({ status: 'Succeeded' });
+      h.clock.advance(60_000);
+      expect((await second.pollUntilDone()).provisioningState).toBe('Succeeded');
     } finally {
       h.clock.setSpeed(200);
       await client.delete('fashion-twice');

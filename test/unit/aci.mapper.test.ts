@@ -22,7 +22,7 @@ describe('ACI mapping', () => {
     expect(err.message).toBe('key [redacted] leaked');
   });
 
-  it('reports an operation that ended Canceled (another PUT of the group took its place) as retryable, any other plain error as final', () => {
+  it('reports an operation that ended Canceled (a terminal status of the ARM RPC) as retryable, any other plain error as final', () => {
     // @azure/core-lro's message for an operation whose status is Canceled (poller.ts, cancelErrMsg).
     expect(toServiceError(new Error('Operation was canceled'), 'containerGroups.createOrUpdate')).toMatchObject({ service: 'aci', code: 'OperationCanceled', retryable: true });
     expect(toServiceError(new Error('Operation was cancelled by someone'), 'containerGroups.createOrUpdate')).toMatchObject({ retryable: false });
