@@ -3,9 +3,9 @@ import { iso, type Transition } from './transitions';
 
 /**
  * Who makes a run's writes to Azure that must not be made twice at once: queuing the CI build
- * (a POST: two calls queue two builds), the container group PUT of a deploy or a rollback (a
- * second PUT supersedes the first's operation, which then ends `Canceled`), and sending a Teams
- * decision to Azure DevOps.
+ * (a POST: two calls queue two builds), the container group PUT of a deploy or a rollback (ACI
+ * refuses a second PUT while the group is still creating: 409 ContainerGroupTransitioning), and
+ * sending a Teams decision to Azure DevOps.
  *
  * With one instance, the engine's per-run lock already lets one step run at a time. With a shared
  * store, a run can be advanced by two instances at once: the one where the user clicked or typed
