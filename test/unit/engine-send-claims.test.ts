@@ -5,6 +5,7 @@ import type { Approval } from '../../services/azure-devops/azure-devops.types';
 import type { Sender } from '../../services/workflow/send-claim';
 import { ALEX, engineHarness, imageOf, MEGAN, story, T0, type EngineHarness } from '../support/engine-harness';
 import { emptyWorld, Recorder } from '../support/engine-harness.clients';
+import { waitUntil } from '../support/wait';
 
 /**
  * Two instances on one store (services/workflow/send-claim): the instance where a run was started
@@ -45,7 +46,7 @@ async function trainOnA(): Promise<string> {
 }
 /** Until `op` was called `times` times (an instance's step reached its held call). */
 async function calledOnce(op: string, times = 1): Promise<void> {
-  for (let i = 0; i < 500 && a.rec.ops(op).length < times; i++) await new Promise((r) => setTimeout(r, 2));
+  await waitUntil(`${op} called ${times} time(s)`, () => a.rec.ops(op).length >= times);
   expect(a.rec.ops(op)).toHaveLength(times);
 }
 
