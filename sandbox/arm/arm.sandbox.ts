@@ -183,6 +183,7 @@ export async function startArmSandbox(o: ArmSandboxOptions): Promise<ArmSandbox>
     const headers = { 'x-ms-ratelimit-remaining-subscription-deletes': take('deletes'), 'x-ms-ratelimit-remaining-subscription-resource-requests-pt1h': take('pt1h'), 'x-ms-ratelimit-remaining-subscription-resource-requests-pt5m': take('pt5m') };
     if (!g) return { status: 204, headers };
     const phase = await state.refresh(g);
+    if (phase === 'Pending' || phase === 'Creating') throw transitioning(g.name);
     const body = state.wire(g, true, phase);
     await state.delete(g);
     logger.info('container group deleted', { group: g.name });

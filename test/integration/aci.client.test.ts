@@ -86,6 +86,8 @@ describe('AciClient against the ARM sandbox (real managed-identity token, real H
       expect(err).toBeInstanceOf(ServiceError);
       expect(err).toMatchObject({ service: 'aci', status: 409, code: 'ContainerGroupTransitioning', retryable: true });
       expect(err.message).toBe("The container group 'fashion-twice' is still transitioning, please retry later.");
+      // So is a DELETE (same source).
+      await expect(client.delete('fashion-twice')).rejects.toMatchObject({ status: 409, code: 'ContainerGroupTransitioning', retryable: true });
       // The refused PUT changed nothing: the first operation goes on to Succeeded.
       expect(h.arm.state.get('sub1', 'rg1', 'fashion-twice')?.operationId).toBe(firstOp);
       h.clock.advance(60_000);
