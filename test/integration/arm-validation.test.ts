@@ -24,8 +24,9 @@ function body(over: { location?: string; props?: Json; container?: Json; identit
 
 let arm: ArmSandbox;
 let token: string;
+const clock = new SandboxClock(1000);
 beforeAll(async () => {
-  arm = await startArmSandbox({ clock: new SandboxClock(1000), faults: new FaultRegistry() });
+  arm = await startArmSandbox({ clock, faults: new FaultRegistry() });
   token = arm.tokens.issue('https://management.azure.com', SANDBOX_CLIENT_ID, 3_600_000).token;
 });
 afterAll(async () => arm.close());
@@ -82,8 +83,9 @@ describe('the container-group body', () => {
     await refused('dns-hyphen', body({ props: label('abcde-') }), 'InvalidDnsNameLabel');
     expect((await put('dns-first', body({ props: label('shared-label') }))).status).toBe(201);
     await refused('dns-second', body({ props: label('shared-label') }), 'DnsNameLabelNotAvailable', /^The DNS name label 'shared-label' in container group 'dns-second' not available/);
-    // Another region, or the same group again (an update), may use it.
+    // Another region, or the same group again (an update, once its creation has ended), may use it.
     expect((await put('dns-other-region', body({ location: 'northeurope', props: label('shared-label') }))).status).toBe(201);
+    clock.advance(60_000);
     expect((await put('dns-first', body({ props: label('shared-label') }))).status).toBe(200);
   });
 
@@ -93,6 +95,8 @@ describe('the container-group body', () => {
     }
     for (const image of ['nginx', 'library/nginx:1.27', 'mcr.microsoft.com/azuredocs/aci-helloworld:latest', `docker.io/library/nginx@sha256:${'a'.repeat(64)}`]) {
       expect((await put('img-good', body({ container: { image } }))).status).toBeLessThanOrEqual(201);
+      // The next PUT updates the group once its creation has ended (before, ACI answers 409 ContainerGroupTransitioning).
+      clock.advance(60_000);
     }
   });
 
