@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { drive, median, percentile, postOnce, teamsInvoke, teamsMessage, type LoadResult } from './load';
 import { MEGAN } from './bot-under-test';
 import type { Figure } from './figure';
@@ -139,6 +140,8 @@ async function cardEchoFigures(o: { rounds: number; load: { connections: number;
   const { captured: sent } = await captured;
   if (!Array.isArray(sent.attachments) || sent.attachments.length !== 1) throw new Error(`bench: the bot's /status reply has no card: ${JSON.stringify(sent).slice(0, 300)}`);
   const reply = { type: 'message', text: sent.text, attachments: sent.attachments, ...(sent.inputHint ? { inputHint: sent.inputHint } : {}) };
+  // BENCH_DUMP_REPLY=<file>: keep the /status reply as the bot sent it (to read what a turn sends).
+  if (process.env.BENCH_DUMP_REPLY) writeFileSync(process.env.BENCH_DUMP_REPLY, JSON.stringify(sent, null, 2));
   const cardEcho = await forkSubject('card-echo', { BENCH_ECHO_REPLY: JSON.stringify(reply) });
   try {
     await drive(cardEcho.ready.url, (i) => teamsMessage(o.connector, o.status, i), o.warm);

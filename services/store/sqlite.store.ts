@@ -12,6 +12,9 @@ import { SCHEDULE_MIGRATION, SqliteScheduleStore } from '../schedule/schedule.st
 /** SQL, or a function for a change SQL cannot express; each runs once, in order, in one transaction. */
 type Migration = string | ((db: Database.Database) => void);
 
+/** How many conversation rows the store keeps in memory (see `conversationRows`). */
+const CONVERSATION_ROWS_KEPT = 2048;
+
 const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE conversations (
      conversation_id TEXT PRIMARY KEY,
@@ -145,10 +148,35 @@ export class SqliteStore implements Store {
        ON CONFLICT(conversation_id) DO UPDATE SET conversation_type = @type, reference = @ref,
          installed_by = COALESCE(@by, installed_by), updated_at = @at`,
     ).run({ id: r.conversationId, type: r.conversationType, ref: JSON.stringify(r.reference), by: r.installedBy ?? null, at: r.updatedAt });
+    // The row as written (installed_by kept by COALESCE) is read back on its next use.
+    this.conversationRows.delete(r.conversationId);
   }
 
+  /**
+   * Conversation rows as last read, by id (null: no such conversation). Every message turn and every
+   * card sent reads its conversation (the reference, issue 13), and nearly always the same row.
+   * Kept while no other connection has committed to the file: `PRAGMA data_version` "will be
+   * different if changes were committed to the database by any other connection in the interim"
+   * and does not move for this connection's own commits (sqlite.org/pragma.html#pragma_data_version),
+   * which drop their row here instead. Another process or store on the same file therefore empties
+   * it; no row is ever served after a change was committed. Rows, not records: each read parses its
+   * own record, so a caller cannot alter what the next one gets. Bounded: the oldest row leaves.
+   */
+  private readonly conversationRows = new Map<string, ConversationRow | null>();
+  private conversationRowsVersion: unknown;
+
   async getConversation(id: string): Promise<ConversationRecord | undefined> {
-    const row = this.sql('SELECT * FROM conversations WHERE conversation_id = ?').get(id) as ConversationRow | undefined;
+    const version = this.sql('PRAGMA data_version').pluck().get();
+    if (version !== this.conversationRowsVersion) {
+      this.conversationRows.clear();
+      this.conversationRowsVersion = version;
+    }
+    let row = this.conversationRows.get(id);
+    if (row === undefined) {
+      row = (this.sql('SELECT * FROM conversations WHERE conversation_id = ?').get(id) as ConversationRow | undefined) ?? null;
+      this.conversationRows.set(id, row);
+      if (this.conversationRows.size > CONVERSATION_ROWS_KEPT) this.conversationRows.delete(this.conversationRows.keys().next().value as string);
+    }
     return row ? toRecord(row) : undefined;
   }
 
@@ -158,6 +186,7 @@ export class SqliteStore implements Store {
 
   async removeConversation(id: string): Promise<void> {
     this.sql('DELETE FROM conversations WHERE conversation_id = ?').run(id);
+    this.conversationRows.delete(id);
   }
 
   async close(): Promise<void> {
