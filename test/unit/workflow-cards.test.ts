@@ -295,7 +295,7 @@ describe('workflow cards', () => {
     const chart = findElement(card, 'Chart.Line') as { data: { legend: string; values: { x: string; y: number }[] }[]; fallback: { type: string } } | undefined;
     expect(chart).toBeDefined();
     expect(chart?.data.map((d) => d.legend)).toEqual(['loss', 'val_accuracy']);
-    expect(chart?.data[0]?.values.length).toBeLessThanOrEqual(40);
+    expect(chart?.data[0]?.values.length).toBeLessThanOrEqual(24);
     expect(chart?.data[0]?.values[0]).toEqual({ x: expect.any(String) as string, y: expect.any(Number) as number });
     expect(chart?.fallback.type).toBe('FactSet');
     expect(JSON.stringify(chart?.fallback)).toMatch(/"title":"loss","value":"\*\*0\.\d+\*\* \(best 0\.\d+ at step \d+\) {2}[▁▂▃▄▅▆▇█]{12}"/);
