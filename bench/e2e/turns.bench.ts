@@ -70,6 +70,8 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
       figures.push({ name: `${label} CPU per turn, bot / echo (info)`, value: midpoint(cpuRatios), target: { info: true }, unit: 'x', detail: `${midpoint(cpu.bot).toFixed(2)} ms vs ${midpoint(cpu.echo).toFixed(2)} ms; per pair ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}` });
     }
 
+    figures.push(await echoAgainstEcho({ rounds: o.rounds, load, warm, connector: connector.url, echo: echoP }));
+
     // /status against the echo bot answering with the same card (info): the echo bot's reply is
     // one line, /status's a run card of several KB, and sending the card alone costs more than the
     // echo's whole turn (docs/performance.md, fourth round). This pair shows what the bot spends
@@ -131,6 +133,29 @@ async function cpuRound(child: ChildProcess, url: string, connector: string, tex
   const after = await ask<NodeJS.CpuUsage>(child, { kind: 'cpu' });
   cpuPerTurn.push((after.user + after.system - before.user - before.system) / 1000 / Math.max(1, r.count));
   return r;
+}
+
+/**
+ * The machine's noise in this run (info): the echo bot against a second, identical echo bot,
+ * measured exactly as the bot is. A ratio that is not 1 is noise, and the spread of its pairs is
+ * what a bot ÷ echo pair spreads by for no reason of the bot's.
+ */
+async function echoAgainstEcho(o: { rounds: number; load: { connections: number; durationMs: number }; warm: { connections: number; durationMs: number }; connector: string; echo: Subject<'echo'> }): Promise<Figure> {
+  const twin = await forkSubject('echo');
+  try {
+    await drive(twin.ready.url, (i) => teamsMessage(o.connector, '/help', i), o.warm);
+    const cpu = { a: [] as number[], b: [] as number[] };
+    const pairs = await paired(
+      o.rounds,
+      () => cpuRound(twin.child, twin.ready.url, o.connector, '/help', o.load, cpu.a),
+      () => cpuRound(o.echo.child, o.echo.ready.url, o.connector, '/help', o.load, cpu.b),
+    );
+    const ratios = pairs.map(([a, b]) => a.perSecond / b.perSecond);
+    const sorted = [...ratios].sort((x, y) => x - y);
+    return { name: 'turns/s, echo / identical echo (info: the noise of a pair here)', value: median(ratios), target: { info: true }, unit: 'x', detail: `pairs ${ratios.map((r) => r.toFixed(2)).join(', ')}; range ${(sorted[0] ?? NaN).toFixed(2)}–${(sorted[sorted.length - 1] ?? NaN).toFixed(2)}` };
+  } finally {
+    await twin.stop();
+  }
 }
 
 /** Turn figures of /status against the card-echo baseline (turn-subject role `card-echo`). */
