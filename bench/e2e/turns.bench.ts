@@ -42,7 +42,10 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
   const echo = echoP.ready;
   const bot = botP.ready;
   try {
-    const warm = { connections: 8, durationMs: 500 };
+    // Warmed at the measured load, 2 s (until the eighth round 0.5 s at 8 connections): in 3 of 10
+    // /status readings with the short warm-up the first pair was the lowest (0.64–0.72), the bot's
+    // CPU per turn 1.16–1.26 × the echo's in it (docs/performance.md, Method).
+    const warm = { connections: CONNECTIONS, durationMs: 2_000 };
     const load = { connections: CONNECTIONS, durationMs: o.roundMs };
     const figures: Figure[] = [];
     for (const [label, text] of [['/help', '/help'], ['/status', `/status ${bot.runningId}`]] as const) {
