@@ -70,7 +70,8 @@ async function seed(path: string, active: number, finished: number): Promise<voi
 
 export async function processFigures(o: { rounds: number }): Promise<Figure[]> {
   const root = repoRoot();
-  const botScript = join(root, 'dist', 'bot', 'index.js');
+  // What production starts (infra/azure/azuredeploy.json): the bundle of bot/bundle.mjs.
+  const botScript = join(root, 'dist', 'bot', 'main.js');
   const echoScript = join(root, 'dist', 'bench', 'e2e', 'echo-bot.js');
   const botEnv = (store: string): Record<string, string> => ({ MLOPS_SANDBOX: '1', MicrosoftAppId: '', STATE_STORE: `sqlite:${store}`, POLL_INTERVAL_MS: '3600000', LOG_LEVEL: 'error' });
   const dir = mkdtempSync(join(tmpdir(), 'mlops-proc-'));

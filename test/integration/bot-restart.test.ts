@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +9,13 @@ import type { RunRecord } from '../../services/workflow/run.types';
 import { freePort } from '../support/browser';
 import { invokeActivity, messageActivity, postActivity, waitFor } from '../support/bot-activities';
 import { REPO_ROOT } from '../support/context';
+import { BOT_ENTRY, ensureBotBuilt } from '../support/bot-process';
 import { MockConnector } from '../support/mock-connector';
 
 const ALEX = { id: 'user-id-0', name: 'Alex Wilber' };
 const MEGAN = { id: 'user-id-1', name: 'Megan Bowen' };
 
-/** The real bot process (dist/bot/index.js) with the shipped config (staging, then production), killed with SIGKILL mid-run and started again on the same state. */
+/** The real bot process (dist/bot/main.js, the bundle production starts) with the shipped config (staging, then production), killed with SIGKILL mid-run and started again on the same state. */
 describe('the bot process killed mid-run', () => {
   let sandbox: Sandbox;
   let connector: MockConnector;
@@ -23,10 +24,7 @@ describe('the bot process killed mid-run', () => {
   let port: number;
 
   beforeAll(async () => {
-    if (!existsSync(join(REPO_ROOT, 'dist/bot/index.js'))) {
-      const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
-      if (built.status !== 0) throw new Error('build failed');
-    }
+    ensureBotBuilt();
     sandbox = await startSandbox({ clock: new SandboxClock(60) });
     connector = await MockConnector.start();
     dbPath = join(mkdtempSync(join(tmpdir(), 'mlops-kill-')), 'state.db');
@@ -40,7 +38,7 @@ describe('the bot process killed mid-run', () => {
   });
 
   function startChild(): ChildProcess {
-    const c = spawn(process.execPath, ['dist/bot/index.js'], {
+    const c = spawn(process.execPath, [BOT_ENTRY], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...sandbox.env, MLOPS_SANDBOX: '1', PORT: String(port), STATE_STORE: `sqlite:${dbPath}`, POLL_INTERVAL_MS: '200', LOG_LEVEL: 'error', MicrosoftAppId: '' },
       stdio: ['ignore', 'ignore', 'pipe'],

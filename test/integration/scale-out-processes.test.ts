@@ -1,5 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAzuriteTable, type AzuriteTable } from '../../sandbox/azurite/azurite-table';
@@ -10,6 +10,7 @@ import type { RunRecord } from '../../services/workflow/run.types';
 import { freePort } from '../support/browser';
 import { invokeActivity, messageActivity, postActivity, waitFor } from '../support/bot-activities';
 import { REPO_ROOT } from '../support/context';
+import { BOT_ENTRY, ensureBotBuilt } from '../support/bot-process';
 import { configFile, PRODUCTION_ONLY } from '../support/environments';
 import { MockConnector } from '../support/mock-connector';
 
@@ -25,7 +26,7 @@ interface Instance {
 }
 
 /**
- * Three real bot processes (dist/bot/index.js) on one Azure table (Azurite): the run is started on
+ * Three real bot processes (dist/bot/main.js, the bundle production starts) on one Azure table (Azurite): the run is started on
  * A, the sandbox's service hooks go to B, the run is approved with concurrent clicks spread over all three, and the instance that holds the
  * leader lease is killed with SIGKILL mid-deploy. Another takes the lease over and finishes.
  */
@@ -39,10 +40,7 @@ describe('three bot instances on one Azure table', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(REPO_ROOT, 'dist/bot/index.js'))) {
-      const built = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'inherit' });
-      if (built.status !== 0) throw new Error('build failed');
-    }
+    ensureBotBuilt();
     const ports = [await freePort(), await freePort(), await freePort()];
     // The service hooks and job notifications go to instance B only.
     const hooks = `http://127.0.0.1:${ports[1] ?? 0}/api/webhooks`;
@@ -56,7 +54,7 @@ describe('three bot instances on one Azure table', () => {
   }, 120_000);
 
   function spawnInstance(name: string, port: number): Instance {
-    const child = spawn(process.execPath, ['dist/bot/index.js'], {
+    const child = spawn(process.execPath, [BOT_ENTRY], {
       cwd: REPO_ROOT,
       env: {
         ...process.env, ...sandbox.env, MLOPS_SANDBOX: '1', PORT: String(port), STATE_STORE: `azure-table:${azurite.connectionString}`, STATE_TABLE: table,

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/context';
+import { ensureBotBuilt } from '../support/bot-process';
 
 /**
  * The packages the bot loads on first use (services/lazy-package.ts, issue 13, cold start): none of
@@ -25,5 +26,16 @@ describe('start-up modules', () => {
     // The check can fail: the bot's own framework packages are there.
     expect(loaded).toEqual(expect.arrayContaining(['botbuilder', 'restify', 'zod']));
     expect(LAZY.filter((p) => loaded.includes(p))).toEqual([]);
+  });
+
+  it('leaves the first-use packages and the native addon out of the bundle production starts (dist/bot/main.js)', () => {
+    ensureBotBuilt();
+    const { inputs } = JSON.parse(readFileSync(join(REPO_ROOT, 'dist/bot/main.meta.json'), 'utf8')) as { inputs: string[] };
+    const packages = new Set(inputs.map((f) => (/node_modules\/((@[^/]+\/)?[^/]+)/.exec(f) ?? [])[1]).filter(Boolean));
+    // The check can fail: the framework packages are inside.
+    expect([...packages]).toEqual(expect.arrayContaining(['botbuilder', 'restify', 'zod']));
+    expect([...LAZY, 'better-sqlite3'].filter((p) => packages.has(p))).toEqual([]);
+    // The bot's own modules are in it, the entry among them.
+    expect(inputs).toContain('dist/bot/index.js');
   });
 });

@@ -218,11 +218,13 @@ describe('web app settings', () => {
   });
 
   it('runs Node 20 with the compiled entry, HTTPS only, always on, probing /healthz', () => {
-    expect(siteConfig).toMatchObject({ linuxFxVersion: 'NODE|20-lts', appCommandLine: 'node dist/bot/index.js', alwaysOn: true, healthCheckPath: '/healthz', minTlsVersion: '1.2', ftpsState: 'Disabled' });
+    expect(siteConfig).toMatchObject({ linuxFxVersion: 'NODE|20-lts', appCommandLine: 'node dist/bot/main.js', alwaysOn: true, healthCheckPath: '/healthz', minTlsVersion: '1.2', ftpsState: 'Disabled' });
     expect(webApp.properties).toMatchObject({ httpsOnly: true, reserved: true });
     expect(byType(template, 'Microsoft.Web/serverfarms')).toMatchObject({ kind: 'linux', properties: { reserved: true } });
-    // dist/bot/index.js is what `npm run build` (tsconfig.build.json, outDir dist) makes of bot/index.ts
+    // dist/bot/main.js is what `npm run build` makes of bot/index.ts: tsc (tsconfig.build.json, outDir dist), then bot/bundle.mjs
     expect(readFileSync(path.join(ROOT, 'bot/index.ts'), 'utf8')).toContain('require.main === module');
+    expect(readFileSync(path.join(ROOT, 'bot/bundle.mjs'), 'utf8')).toContain("outfile: join(root, 'dist', 'bot', 'main.js')");
+    expect((JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { build: string } }).scripts.build).toContain('node bot/bundle.mjs');
   });
 });
 
