@@ -73,7 +73,7 @@ export async function turnFigures(o: { rounds: number; roundMs: number }): Promi
       figures.push({ name: `${label} CPU per turn, bot / echo (info)`, value: midpoint(cpuRatios), target: { info: true }, unit: 'x', detail: `${midpoint(cpu.bot).toFixed(2)} ms vs ${midpoint(cpu.echo).toFixed(2)} ms; per pair ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}` });
     }
 
-    figures.push(await echoAgainstEcho({ rounds: o.rounds, load, warm, connector: connector.url, echo: echoP }));
+    figures.push(await echoAgainstEcho({ rounds: o.rounds, load, warm, connector: connector.url }));
 
     // /status against the echo bot answering with the same card (info): the echo bot's reply is
     // one line, /status's a run card of several KB, and sending the card alone costs more than the
@@ -139,25 +139,30 @@ async function cpuRound(child: ChildProcess, url: string, connector: string, tex
 }
 
 /**
- * The machine's noise in this run (info): the echo bot against a second, identical echo bot,
- * measured exactly as the bot is. A ratio that is not 1 is noise, and the spread of its pairs is
- * what a bot ÷ echo pair spreads by for no reason of the bot's.
+ * The machine's noise in this run (info): an echo bot against a second, identical echo bot, both
+ * started and warmed here, measured exactly as the bot is. A ratio that is not 1 is noise, and the
+ * spread of its pairs is what a bot ÷ echo pair spreads by for no reason of the bot's. (Until a
+ * review of the eighth round the first of the two was the echo bot of the other figures, warmed by
+ * all their rounds, against a twin started just before: the A/A medians then, 0.87–0.99, carried
+ * that difference in warm-up as well; a quick run read the twin's CPU per turn at 1.44 × its.)
  */
-async function echoAgainstEcho(o: { rounds: number; load: { connections: number; durationMs: number }; warm: { connections: number; durationMs: number }; connector: string; echo: Subject<'echo'> }): Promise<Figure> {
-  const twin = await forkSubject('echo');
+async function echoAgainstEcho(o: { rounds: number; load: { connections: number; durationMs: number }; warm: { connections: number; durationMs: number }; connector: string }): Promise<Figure> {
+  const [a, b] = await Promise.all([forkSubject('echo'), forkSubject('echo')]);
   try {
-    await drive(twin.ready.url, (i) => teamsMessage(o.connector, '/help', i), o.warm);
+    for (const s of [a, b]) await drive(s.ready.url, (i) => teamsMessage(o.connector, '/help', i), o.warm);
     const cpu = { a: [] as number[], b: [] as number[] };
     const pairs = await paired(
       o.rounds,
-      () => cpuRound(twin.child, twin.ready.url, o.connector, '/help', o.load, cpu.a),
-      () => cpuRound(o.echo.child, o.echo.ready.url, o.connector, '/help', o.load, cpu.b),
+      () => cpuRound(a.child, a.ready.url, o.connector, '/help', o.load, cpu.a),
+      () => cpuRound(b.child, b.ready.url, o.connector, '/help', o.load, cpu.b),
     );
     const ratios = pairs.map(([a, b]) => a.perSecond / b.perSecond);
     const sorted = [...ratios].sort((x, y) => x - y);
-    return { name: 'turns/s, echo / identical echo (info: the noise of a pair here)', value: median(ratios), target: { info: true }, unit: 'x', detail: `pairs ${ratios.map((r) => r.toFixed(2)).join(', ')}; range ${(sorted[0] ?? NaN).toFixed(2)}–${(sorted[sorted.length - 1] ?? NaN).toFixed(2)}` };
+    // CPU per turn too: what the "CPU per turn, bot / echo" figures move by for no reason of the bot's.
+    const cpuRatios = cpu.a.map((a, i) => a / (cpu.b[i] ?? NaN));
+    return { name: 'turns/s, echo / identical echo (info: the noise of a pair here)', value: median(ratios), target: { info: true }, unit: 'x', detail: `pairs ${ratios.map((r) => r.toFixed(2)).join(', ')}; range ${(sorted[0] ?? NaN).toFixed(2)}–${(sorted[sorted.length - 1] ?? NaN).toFixed(2)}; CPU per turn ${midpoint(cpuRatios).toFixed(2)} (pairs ${cpuRatios.map((r) => r.toFixed(2)).join(', ')})` };
   } finally {
-    await twin.stop();
+    await Promise.all([a.stop(), b.stop()]);
   }
 }
 
